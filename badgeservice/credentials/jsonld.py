@@ -267,7 +267,7 @@ class JsonLdProcessor:
 
     def _options(self) -> dict[str, Any]:
         return {
-            "base": "",
+            "base": None,  # no document base: relative IRIs stay relative and are refused
             "documentLoader": self.store.load,
             "contextResolver": ContextResolver(self._resolved, self.store.load),
             "processingMode": "json-ld-1.1",

@@ -1,0 +1,234 @@
+"""The ``badgeservice`` command line for operators and other tools.
+
+Every command answers unusable input (malformed JSON, a missing file, an unknown context,
+an unsafe document, a wrong key format) with one ``error: …`` line and exit status 2.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import wraps
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+from .credentials import baking
+from .credentials.errors import CredentialError
+from .credentials.multikey import KeyPair
+from .credentials.proofs import parse_datetime, sign
+from .credentials.verify import verify_credential
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+MAX_INPUT_BYTES = 64 * 1024 * 1024
+
+
+class InputError(Exception):
+    """Unusable input given on the command line."""
+
+
+def fail(message: str) -> NoReturn:
+    """Print one error line and exit 2."""
+    click.echo(f"error: {message}", err=True)
+    sys.exit(2)
+
+
+def handles_errors(func: F) -> F:
+    """Turn library and input errors into one line and exit 2; never a traceback."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except (CredentialError, InputError) as exc:
+            fail(str(exc))
+        except OSError as exc:
+            fail(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "))
+
+    return wrapper  # type: ignore[return-value]
+
+
+def read_bytes(source: str) -> bytes:
+    """Read a file, or standard input for ``-``, within the size limit."""
+    if source == "-":
+        data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise InputError(f"{source}: no such file")
+        with path.open("rb") as handle:
+            data = handle.read(MAX_INPUT_BYTES + 1)
+    if len(data) > MAX_INPUT_BYTES:
+        raise InputError(f"{source}: larger than {MAX_INPUT_BYTES} bytes")
+    return data
+
+
+def read_json(source: str) -> Any:
+    """Read and parse JSON, naming the file and position of a syntax error."""
+    data = read_bytes(source)
+    name = "standard input" if source == "-" else source
+    try:
+        return json.loads(data)
+    except UnicodeDecodeError:
+        raise InputError(f"{name}: not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"{name}: malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from None
+
+
+def write_json(value: Any) -> None:
+    click.echo(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+def parse_now(value: str | None, option: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return parse_datetime(value)
+    except ValueError as exc:
+        raise InputError(f"{option}: {exc}") from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="badgeservice")
+def cli() -> None:
+    """Open Badges 3.0 issuing and competence recognition."""
+
+
+@cli.group()
+def keys() -> None:
+    """Signing keys."""
+
+
+@keys.command("generate")
+@click.option("--out", type=click.Path(dir_okay=False), help="Write the key file here (mode 600).")
+@handles_errors
+def keys_generate(out: str | None) -> None:
+    """Generate an Ed25519 key pair as Multikey JSON."""
+    text = json.dumps(KeyPair.generate().to_json(), indent=2) + "\n"
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+
+
+@cli.group()
+def credentials() -> None:
+    """Sign, verify, bake and unbake credentials."""
+
+
+@credentials.command("sign")
+@click.option("--key", "key_file", required=True, help="Key file (keys generate).")
+@click.option("--created", help="Proof creation time (ISO 8601); default now.")
+@click.option("--verification-method", help="Verification method URL; default the key's did:key.")
+@click.argument("source", default="-")
+@handles_errors
+def credentials_sign(
+    key_file: str, created: str | None, verification_method: str | None, source: str
+) -> None:
+    """Sign a credential (or a JSON array of them) with eddsa-rdfc-2022."""
+    key = KeyPair.from_json_text(read_bytes(key_file).decode("utf-8", "replace"))
+    document = read_json(source)
+    when: datetime | str = created if created is not None else datetime.now(UTC)
+    if isinstance(document, list):
+        write_json([_sign_one(d, key, verification_method, when, i) for i, d in
+                    enumerate(document)])
+    else:
+        write_json(_sign_one(document, key, verification_method, when, None))
+
+
+def _sign_one(
+    document: Any, key: KeyPair, vm: str | None, created: datetime | str, index: int | None
+) -> dict[str, Any]:
+    try:
+        return sign(document, key, verification_method=vm, created=created)
+    except CredentialError as exc:
+        if index is None:
+            raise
+        raise InputError(f"element {index}: {exc}") from None
+
+
+@credentials.command("verify")
+@click.option("--did-document", "did_documents", multiple=True,
+              help="A controller (DID) document to resolve keys from; repeatable.")
+@click.option("--status-list", "status_lists", multiple=True,
+              help="A signed status list credential; repeatable.")
+@click.option("--now", help="Check validity at this time (ISO 8601) instead of now.")
+@click.argument("source", default="-")
+@handles_errors
+def credentials_verify(
+    did_documents: tuple[str, ...], status_lists: tuple[str, ...], now: str | None, source: str
+) -> None:
+    """Verify a credential (or a JSON array); exit 0 verified, 1 not, 2 unusable input."""
+    documents = [read_json(path) for path in did_documents]
+    lists = {}
+    for path in status_lists:
+        entry = read_json(path)
+        if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
+            raise InputError(f"{path}: a status list credential must be an object with an id")
+        lists[entry["id"]] = entry
+    moment = parse_now(now, "--now")
+    document = read_json(source)
+    batch = document if isinstance(document, list) else [document]
+    reports = []
+    for index, item in enumerate(batch):
+        try:
+            reports.append(
+                verify_credential(item, documents=documents, status_lists=lists, now=moment)
+            )
+        except CredentialError as exc:
+            prefix = f"element {index}: " if isinstance(document, list) else ""
+            raise InputError(prefix + str(exc)) from None
+    output = [r.to_json() for r in reports]
+    write_json(output if isinstance(document, list) else output[0])
+    sys.exit(0 if all(r.verified for r in reports) else 1)
+
+
+@credentials.command("bake")
+@click.option("--image", required=True, help="PNG or SVG image to bake into.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Baked image file.")
+@click.argument("source", default="-")
+@handles_errors
+def credentials_bake(image: str, out: str, source: str) -> None:
+    """Embed a signed credential in a PNG or SVG badge image."""
+    credential = read_json(source)
+    if not isinstance(credential, dict):
+        raise InputError("the credential to bake must be a JSON object")
+    Path(out).write_bytes(baking.bake(read_bytes(image), credential))
+
+
+@credentials.command("unbake")
+@click.argument("image")
+@handles_errors
+def credentials_unbake(image: str) -> None:
+    """Print the credential baked into a PNG or SVG image."""
+    baked = baking.unbake(read_bytes(image))
+    if baked.credential is not None:
+        write_json(baked.credential)
+    else:
+        click.echo(baked.jws or baked.text)
+
+
+@cli.command("demo")
+@handles_errors
+def demo() -> None:
+    """Issue an example Open Badges 3.0 credential, then verify it."""
+    from .demo import run_demo
+
+    run_demo(click.echo)
+
+
+def main() -> None:
+    """Console entry point."""
+    try:
+        cli(prog_name="badgeservice")
+    except KeyboardInterrupt:
+        fail("interrupted")
