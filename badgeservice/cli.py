@@ -73,9 +73,11 @@ def read_json(source: str) -> Any:
     data = read_bytes(source)
     name = "standard input" if source == "-" else source
     try:
-        return json.loads(data)
+        return json.loads(data.decode("utf-8-sig"))
     except UnicodeDecodeError:
         raise InputError(f"{name}: not UTF-8 text") from None
+    except RecursionError:
+        raise InputError(f"{name}: JSON nested too deeply") from None
     except json.JSONDecodeError as exc:
         raise InputError(
             f"{name}: malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"

@@ -15,8 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def _vectors_dir() -> Path:
     configured = os.environ.get("BADGESERVICE_TESTVECTORS")
     candidates = [Path(configured)] if configured else []
-    candidates += [ROOT.parent / "shared" / "testvectors" / "eddsa-rdfc-2022",
-                   ROOT / "tests" / "data" / "testvectors" / "eddsa-rdfc-2022"]
+    candidates.append(ROOT / "tests" / "data" / "testvectors" / "eddsa-rdfc-2022")
     for candidate in candidates:
         if (candidate / "keyPair.json").is_file():
             return candidate

@@ -122,6 +122,8 @@ class ProofCheck:
     controller: str | None = None
     created: str | None = None
     errors: list[str] = field(default_factory=list)
+    # Whether the document went through JSON-LD processing (and so passed safe mode).
+    document_processed: bool = False
 
 
 def verify_proof(
@@ -201,7 +203,9 @@ def _verify_one(
         check.errors.append(
             f"{vm} is not authorised for {expected_purpose} by its controller document"
         )
-    if not verify_signature(method.public_key, signature, hash_data(document, proof, processor)):
+    data = hash_data(document, proof, processor)
+    check.document_processed = True
+    if not verify_signature(method.public_key, signature, data):
         check.errors.append("signature does not match the document (altered or wrong key)")
     check.verified = not check.errors
     return check

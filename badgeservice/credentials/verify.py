@@ -115,6 +115,9 @@ def verify_credential(
         report.add("type", "failed", "type does not include VerifiableCredential")
 
     proof = verify_proof(document, resolver, processor=processor)
+    if not proof.document_processed:
+        # Unusable JSON-LD must raise even when there is no proof to check.
+        processor.expand({k: v for k, v in document.items() if k != "proof"})
     if proof.verified:
         report.add("proof", "passed", f"eddsa-rdfc-2022 signature by {proof.verification_method}")
     else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 import pytest
 
@@ -10,7 +11,7 @@ from badgeservice.credentials.did import DocumentResolver
 from badgeservice.credentials.jsonld import canonicalize
 from badgeservice.credentials.multikey import KeyPair, encode_base58btc
 from badgeservice.credentials.proofs import hash_data, sign, verify_proof
-from tests.conftest import load_vector, read_vector
+from tests.conftest import VECTORS, load_vector, read_vector
 
 W3C = {
     "unsigned": "unsigned.json",
@@ -122,3 +123,14 @@ def test_ob_v3p0_vector_verifies_against_its_controller_document(ob_key: dict[st
     assert check.controller == signed["issuer"]["id"]
     signed["credentialSubject"]["achievement"]["name"] = "Teamwork!"
     assert not verify_proof(signed, DocumentResolver([controller])).verified
+
+
+def test_vendored_vectors_match_the_shared_originals() -> None:
+    shared = Path(__file__).resolve().parents[3] / "shared" / "testvectors" / "eddsa-rdfc-2022"
+    if not shared.is_dir():
+        pytest.skip("no shared/ folder beside this checkout to compare the vendored copy with")
+    ours = sorted(p.relative_to(VECTORS) for p in VECTORS.rglob("*") if p.is_file())
+    theirs = sorted(p.relative_to(shared) for p in shared.rglob("*") if p.is_file())
+    assert ours == theirs
+    for relative in ours:
+        assert (VECTORS / relative).read_bytes() == (shared / relative).read_bytes(), relative

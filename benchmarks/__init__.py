@@ -1,0 +1,1 @@
+"""Reproducible performance measurements; each reports ratios to a baseline run alongside."""
