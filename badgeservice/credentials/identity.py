@@ -7,6 +7,7 @@ immediately followed by the salt (OB 3.0, IdentityHash). Credentials are issued 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import re
@@ -201,10 +202,8 @@ def identity_matches(
 
     candidates = [plaintext]
     if stored_type == "emailAddress":
-        try:
+        with contextlib.suppress(MalformedDocumentError):
             candidates.append(normalize_email(plaintext))
-        except MalformedDocumentError:
-            pass
     if not hashed:
         if stored_type == "emailAddress":
             stored = stored.strip().lower()

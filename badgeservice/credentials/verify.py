@@ -16,7 +16,7 @@ from typing import Any, Literal
 from .did import DocumentResolver, Resolver, default_resolver
 from .errors import MalformedDocumentError, SchemaValidationError
 from .jsonld import _DEFAULT, JsonLdProcessor
-from .ob3 import validate_credential
+from .validation import validate_credential
 from .proofs import format_datetime, parse_datetime, verify_proof
 from .statuslist import check_status
 

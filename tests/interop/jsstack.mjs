@@ -199,7 +199,11 @@ function collectErrors(value, out = [], seen = new Set()) {
     const event = value.details && value.details.event;
     if(event) {
       // jsonld safe-mode failures carry the real reason in the event
-      message += ` [${event.code}: ${event.message}]`;
+      let details = '';
+      if(event.details && typeof event.details === 'object') {
+        details = ' ' + JSON.stringify(event.details).slice(0, 500);
+      }
+      message += ` [${event.code}: ${event.message}${details}]`;
     }
     out.push(message);
   }
@@ -350,8 +354,7 @@ async function signOne(credential, request, keyPair, documentLoader) {
 
 async function opSign(request) {
   const keyPair = await makeKeyPair(request);
-  // the signer's own controller document must be resolvable for the proof
-  // purpose check only on verify; signing needs contexts only
+  // signing only loads contexts (the controller is checked on verify)
   const documentLoader = makeDocumentLoader(request);
   if(request.credentials !== undefined) {
     const credentials = [];
