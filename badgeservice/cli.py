@@ -141,8 +141,9 @@ def credentials_sign(
     document = read_json(source)
     when: datetime | str = created if created is not None else datetime.now(UTC)
     if isinstance(document, list):
-        write_json([_sign_one(d, key, verification_method, when, i) for i, d in
-                    enumerate(document)])
+        write_json(
+            [_sign_one(d, key, verification_method, when, i) for i, d in enumerate(document)]
+        )
     else:
         write_json(_sign_one(document, key, verification_method, when, None))
 
@@ -159,10 +160,18 @@ def _sign_one(
 
 
 @credentials.command("verify")
-@click.option("--did-document", "did_documents", multiple=True,
-              help="A controller (DID) document to resolve keys from; repeatable.")
-@click.option("--status-list", "status_lists", multiple=True,
-              help="A signed status list credential; repeatable.")
+@click.option(
+    "--did-document",
+    "did_documents",
+    multiple=True,
+    help="A controller (DID) document to resolve keys from; repeatable.",
+)
+@click.option(
+    "--status-list",
+    "status_lists",
+    multiple=True,
+    help="A signed status list credential; repeatable.",
+)
 @click.option("--now", help="Check validity at this time (ISO 8601) instead of now.")
 @click.argument("source", default="-")
 @handles_errors
@@ -225,7 +234,8 @@ def demo() -> None:
     """Issue an example Open Badges 3.0 credential, then verify it."""
     from .demo import run_demo
 
-    run_demo(click.echo)
+    if not run_demo(click.echo):
+        fail("the demo credential did not verify as expected")
 
 
 def main() -> None:

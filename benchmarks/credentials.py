@@ -41,15 +41,27 @@ def corpus(issuer: str, size: int = 20) -> list[dict[str, Any]]:
                 "id": f"urn:uuid:00000000-0000-4000-8000-{n:012d}",
                 "type": ["VerifiableCredential", "OpenBadgeCredential"],
                 "name": f"Digitaalinen sisällöntuotanto {n}",
-                "issuer": {"id": issuer, "type": ["Profile"], "name": "Esimerkkiopisto",
-                           "url": "https://badges.example.org"},
+                "issuer": {
+                    "id": issuer,
+                    "type": ["Profile"],
+                    "name": "Esimerkkiopisto",
+                    "url": "https://badges.example.org",
+                },
                 "validFrom": "2026-11-28T09:00:00Z",
                 "credentialSubject": {
                     "type": ["AchievementSubject"],
-                    "identifier": [{"type": "IdentityObject", "identityType": "emailAddress",
-                                    "hashed": True, "salt": f"salt{n}",
-                                    "identityHash": "sha256$" + hashlib.sha256(
-                                        f"learner{n}@example.org salt{n}".encode()).hexdigest()}],
+                    "identifier": [
+                        {
+                            "type": "IdentityObject",
+                            "identityType": "emailAddress",
+                            "hashed": True,
+                            "salt": f"salt{n}",
+                            "identityHash": "sha256$"
+                            + hashlib.sha256(
+                                f"learner{n}@example.org salt{n}".encode()
+                            ).hexdigest(),
+                        }
+                    ],
                     "achievement": {
                         "id": f"https://badges.example.org/achievements/{n}",
                         "type": ["Achievement"],
@@ -57,34 +69,52 @@ def corpus(issuer: str, size: int = 20) -> list[dict[str, Any]]:
                         "name": "3.1 Developing digital content",
                         "description": "Creates and edits digital content in different formats.",
                         "criteria": {"narrative": "Complete the module and its assessment. " * 4},
-                        "alignment": [{"type": ["Alignment"],
-                                       "targetName": "Developing digital content",
-                                       "targetUrl": "https://example.org/digcomp/3.1",
-                                       "targetFramework": "DigComp 2.2",
-                                       "targetCode": "3.1"}],
+                        "alignment": [
+                            {
+                                "type": ["Alignment"],
+                                "targetName": "Developing digital content",
+                                "targetUrl": "https://example.org/digcomp/3.1",
+                                "targetFramework": "DigComp 2.2",
+                                "targetCode": "3.1",
+                            }
+                        ],
                     },
                 },
-                "evidence": [{"id": f"https://lms.example.org/completions/{n}",
-                              "type": ["Evidence"], "name": "LMS completion record"}],
-                "credentialSchema": [{
-                    "id": "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/"
-                          "ob_v3p0_achievementcredential_schema.json",
-                    "type": "1EdTechJsonSchemaValidator2019"}],
+                "evidence": [
+                    {
+                        "id": f"https://lms.example.org/completions/{n}",
+                        "type": ["Evidence"],
+                        "name": "LMS completion record",
+                    }
+                ],
+                "credentialSchema": [
+                    {
+                        "id": "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/"
+                        "ob_v3p0_achievementcredential_schema.json",
+                        "type": "1EdTechJsonSchemaValidator2019",
+                    }
+                ],
             }
         )
     return documents
 
 
 def _plain_loader(url: str, options: Any = None) -> dict[str, Any]:
-    return {"contextUrl": None, "documentUrl": url,
-            "document": copy.deepcopy(CONTEXT_STORE.document(url))}
+    return {
+        "contextUrl": None,
+        "documentUrl": url,
+        "document": copy.deepcopy(CONTEXT_STORE.document(url)),
+    }
 
 
 def _plain_canon(document: dict[str, Any]) -> str:
     result = pyld_jsonld.normalize(
         document,
-        {"algorithm": "URDNA2015", "format": "application/n-quads",
-         "documentLoader": _plain_loader},
+        {
+            "algorithm": "URDNA2015",
+            "format": "application/n-quads",
+            "documentLoader": _plain_loader,
+        },
     )
     assert isinstance(result, str)
     return result
@@ -92,12 +122,18 @@ def _plain_canon(document: dict[str, Any]) -> str:
 
 def plain_pyld_sign(document: dict[str, Any], key: KeyPair) -> dict[str, Any]:
     """Straightforward eddsa-rdfc-2022 signing with pyld's normalize."""
-    options = {"type": "DataIntegrityProof", "cryptosuite": "eddsa-rdfc-2022",
-               "created": CREATED, "verificationMethod": key.did_key_verification_method,
-               "proofPurpose": "assertionMethod"}
+    options = {
+        "type": "DataIntegrityProof",
+        "cryptosuite": "eddsa-rdfc-2022",
+        "created": CREATED,
+        "verificationMethod": key.did_key_verification_method,
+        "proofPurpose": "assertionMethod",
+    }
     config = {**options, "@context": document["@context"]}
-    data = (hashlib.sha256(_plain_canon(config).encode()).digest()
-            + hashlib.sha256(_plain_canon(document).encode()).digest())
+    data = (
+        hashlib.sha256(_plain_canon(config).encode()).digest()
+        + hashlib.sha256(_plain_canon(document).encode()).digest()
+    )
     return {**document, "proof": {**options, "proofValue": encode_base58btc(key.sign(data))}}
 
 
@@ -160,8 +196,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     baseline = results[0]["per_second"]
     for result in results:
         result["ratio_to_baseline"] = result["per_second"] / baseline
-    report = {"benchmark": "credentials", "python": platform.python_version(),
-              "machine": platform.machine(), "corpus": len(docs), "results": results}
+    report = {
+        "benchmark": "credentials",
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "corpus": len(docs),
+        "results": results,
+    }
     width = max(len(r["name"]) for r in results)
     for r in results:
         print(f"{r['name']:<{width}}  {r['per_second']:>10.1f}/s  {r['ratio_to_baseline']:>7.2f}x")

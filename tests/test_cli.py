@@ -50,8 +50,15 @@ def test_keys_generate_prints_and_writes_private_file(tmp_path: Path) -> None:
 
 def test_sign_reproduces_the_w3c_vector() -> None:
     created = load_vector("signedDataInt.json")["proof"]["created"]
-    result = run("credentials", "sign", "--key", str(VECTORS / "keyPair.json"),
-                 "--created", created, str(VECTORS / "unsigned.json"))
+    result = run(
+        "credentials",
+        "sign",
+        "--key",
+        str(VECTORS / "keyPair.json"),
+        "--created",
+        created,
+        str(VECTORS / "unsigned.json"),
+    )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == load_vector("signedDataInt.json")
 
@@ -63,8 +70,14 @@ def own_credential() -> dict[str, Any]:
 
 
 def test_sign_from_stdin_and_verify_round_trip(tmp_path: Path) -> None:
-    signed = run("credentials", "sign", "--key", str(VECTORS / "keyPair.json"), "-",
-                 stdin=json.dumps(own_credential()))
+    signed = run(
+        "credentials",
+        "sign",
+        "--key",
+        str(VECTORS / "keyPair.json"),
+        "-",
+        stdin=json.dumps(own_credential()),
+    )
     assert signed.returncode == 0, signed.stderr
     path = tmp_path / "signed.json"
     path.write_text(signed.stdout)
@@ -93,8 +106,9 @@ def test_batches_sign_and_verify_in_one_process(tmp_path: Path) -> None:
     unsigned = own_credential()
     batch = [unsigned, {**unsigned, "name": "Second"}, {**unsigned, "name": "Kolmas ✓"}]
     (tmp_path / "batch.json").write_text(json.dumps(batch))
-    signed = run("credentials", "sign", "--key", str(VECTORS / "keyPair.json"),
-                 str(tmp_path / "batch.json"))
+    signed = run(
+        "credentials", "sign", "--key", str(VECTORS / "keyPair.json"), str(tmp_path / "batch.json")
+    )
     assert signed.returncode == 0, signed.stderr
     documents = json.loads(signed.stdout)
     assert [d["name"] for d in documents] == ["Alumni Credential", "Second", "Kolmas ✓"]
@@ -113,9 +127,14 @@ def test_verify_with_a_controller_document_and_time(tmp_path: Path) -> None:
     key = load_vector("ob-v3p0/keyPair.json")
     controller = {
         "id": key["controller"],
-        "verificationMethod": [{"id": key["verificationMethod"], "type": "Multikey",
-                                "controller": key["controller"],
-                                "publicKeyMultibase": key["publicKeyMultibase"]}],
+        "verificationMethod": [
+            {
+                "id": key["verificationMethod"],
+                "type": "Multikey",
+                "controller": key["controller"],
+                "publicKeyMultibase": key["publicKeyMultibase"],
+            }
+        ],
         "assertionMethod": [key["verificationMethod"]],
     }
     (tmp_path / "controller.json").write_text(json.dumps(controller))
@@ -123,10 +142,23 @@ def test_verify_with_a_controller_document_and_time(tmp_path: Path) -> None:
     ok = run("credentials", "verify", "--did-document", str(tmp_path / "controller.json"), signed)
     assert ok.returncode == 0, ok.stdout
     checks = {c["name"]: c["outcome"] for c in json.loads(ok.stdout)["checks"]}
-    assert checks == {"type": "passed", "proof": "passed", "issuer": "passed",
-                      "validity": "passed", "status": "skipped", "schema": "passed"}
-    early = run("credentials", "verify", "--did-document", str(tmp_path / "controller.json"),
-                "--now", "2009-12-31T23:59:59Z", signed)
+    assert checks == {
+        "type": "passed",
+        "proof": "passed",
+        "issuer": "passed",
+        "validity": "passed",
+        "status": "skipped",
+        "schema": "passed",
+    }
+    early = run(
+        "credentials",
+        "verify",
+        "--did-document",
+        str(tmp_path / "controller.json"),
+        "--now",
+        "2009-12-31T23:59:59Z",
+        signed,
+    )
     assert early.returncode == 1
     assert "not yet valid" in " ".join(json.loads(early.stdout)["errors"])
     unresolved = run("credentials", "verify", signed)
@@ -138,10 +170,14 @@ def test_verify_with_a_controller_document_and_time(tmp_path: Path) -> None:
     ("content", "fragments"),
     [
         ("{not json", ["malformed JSON", "line 1"]),
-        (json.dumps({"@context": ["https://example.org/ctx"], "id": "urn:x"}),
-         ["unknown JSON-LD context", "https://example.org/ctx"]),
-        (json.dumps({**load_vector("ob-v3p0/unsigned.json"), "madeUpTerm": 1}),
-         ["$.madeUpTerm", "not defined"]),
+        (
+            json.dumps({"@context": ["https://example.org/ctx"], "id": "urn:x"}),
+            ["unknown JSON-LD context", "https://example.org/ctx"],
+        ),
+        (
+            json.dumps({**load_vector("ob-v3p0/unsigned.json"), "madeUpTerm": 1}),
+            ["$.madeUpTerm", "not defined"],
+        ),
         (json.dumps(["not", "objects"]), ["element 0"]),
     ],
 )
@@ -157,22 +193,38 @@ def test_unusable_input_is_one_line_and_exit_2(
 
 
 def test_missing_files_and_bad_keys(tmp_path: Path) -> None:
-    assert_one_line_error(run("credentials", "verify", str(tmp_path / "nope.json")),
-                          "no such file")
+    assert_one_line_error(run("credentials", "verify", str(tmp_path / "nope.json")), "no such file")
     assert_one_line_error(
-        run("credentials", "sign", "--key", str(tmp_path / "nope.json"),
-            str(VECTORS / "unsigned.json")), "no such file")
+        run(
+            "credentials",
+            "sign",
+            "--key",
+            str(tmp_path / "nope.json"),
+            str(VECTORS / "unsigned.json"),
+        ),
+        "no such file",
+    )
     bad_key = tmp_path / "key.json"
     bad_key.write_text(json.dumps({"privateKeyMultibase": "zNotAKey"}))
     assert_one_line_error(
         run("credentials", "sign", "--key", str(bad_key), str(VECTORS / "unsigned.json")),
-        "private key")
+        "private key",
+    )
     assert_one_line_error(
-        run("credentials", "sign", "--key", str(VECTORS / "keyPair.json"), "--created",
-            "tomorrow", str(VECTORS / "unsigned.json")), "created")
+        run(
+            "credentials",
+            "sign",
+            "--key",
+            str(VECTORS / "keyPair.json"),
+            "--created",
+            "tomorrow",
+            str(VECTORS / "unsigned.json"),
+        ),
+        "created",
+    )
     assert_one_line_error(
-        run("credentials", "verify", "--now", "noon", str(VECTORS / "signedDataInt.json")),
-        "--now")
+        run("credentials", "verify", "--now", "noon", str(VECTORS / "signedDataInt.json")), "--now"
+    )
 
 
 def test_binary_input_is_refused_cleanly(tmp_path: Path) -> None:
@@ -189,5 +241,3 @@ def test_help_lists_the_commands() -> None:
     sub = run("credentials", "--help")
     for command in ("sign", "verify", "bake", "unbake"):
         assert command in sub.stdout
-
-

@@ -91,7 +91,9 @@ class DidKeyResolver:
             raise ResolutionError(f"not a did:key: {verification_method!r}")
         multibase = did.removeprefix("did:key:")
         if fragment and fragment != multibase:
-            raise ResolutionError(f"did:key fragment does not name its key: {verification_method!r}")
+            raise ResolutionError(
+                f"did:key fragment does not name its key: {verification_method!r}"
+            )
         try:
             decode_public_key(multibase)
         except KeyFormatError as exc:
@@ -105,7 +107,7 @@ class DidKeyResolver:
 
 
 def did_web_from_url(base_url: str) -> str:
-    """The did:web DID for an HTTPS base URL (``https://host:port/a/b`` → ``did:web:host%3Aport:a:b``)."""
+    """The did:web DID of a base URL: ``https://host:port/a/b`` → ``did:web:host%3Aport:a:b``."""
     parts = urlsplit(base_url)
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise ResolutionError(f"did:web needs an http(s) URL with a host, got {base_url!r}")

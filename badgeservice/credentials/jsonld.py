@@ -16,8 +16,8 @@ from __future__ import annotations
 import copy
 import re
 import threading
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, TypeVar
 
 from cachetools import LRUCache
 from frozendict import frozendict
@@ -30,6 +30,8 @@ from .errors import CredentialError, MalformedDocumentError, UnsafeDocumentError
 from .rdfc import canonicalize_dataset
 
 __all__ = ["JsonLdProcessor", "canonicalize", "expand", "is_valid_iri"]
+
+T = TypeVar("T")
 
 _KEYWORD = re.compile(r"^@[a-zA-Z]+$")
 # An absolute IRI: a scheme, then no white space, controls or characters IRIs forbid.
@@ -53,8 +55,9 @@ def _json_path(root: Any, target: object) -> str:
             yield path
         if isinstance(node, dict):
             for key, value in node.items():
-                yield from walk(value, f"{path}.{key}" if _PLAIN_KEY.match(key) else
-                                f"{path}[{key!r}]")
+                yield from walk(
+                    value, f"{path}.{key}" if _PLAIN_KEY.match(key) else f"{path}[{key!r}]"
+                )
         elif isinstance(node, list):
             for index, value in enumerate(node):
                 yield from walk(value, f"{path}[{index}]")
@@ -104,7 +107,7 @@ class _Processor(pyld_jsonld.JsonLdProcessor):  # type: ignore[misc]
                 return ("list", *parts)
         return None
 
-    def _process_context(  # noqa: PLR0913 - pyld's signature
+    def _process_context(
         self,
         active_ctx: Any,
         local_ctx: Any,
@@ -119,16 +122,26 @@ class _Processor(pyld_jsonld.JsonLdProcessor):  # type: ignore[misc]
             local_key = self._local_key(local_ctx)
         if local_key is None:
             return super()._process_context(
-                active_ctx, local_ctx, options, override_protected, propagate,
-                validate_scoped, cycles,
+                active_ctx,
+                local_ctx,
+                options,
+                override_protected,
+                propagate,
+                validate_scoped,
+                cycles,
             )
         key = (active_ctx["_uuid"], local_key, override_protected, propagate, validate_scoped)
         memo = self._owner.memo
         result = memo.get(key)
         if result is None:
             result = super()._process_context(
-                active_ctx, local_ctx, options, override_protected, propagate,
-                validate_scoped, cycles,
+                active_ctx,
+                local_ctx,
+                options,
+                override_protected,
+                propagate,
+                validate_scoped,
+                cycles,
             )
             if isinstance(result, frozendict):
                 memo.put(key, result, active_ctx, local_ctx)
@@ -154,7 +167,7 @@ class _Processor(pyld_jsonld.JsonLdProcessor):  # type: ignore[misc]
                 )
         raise self._unsafe(element, None, f"property {expanded_property!r} would be dropped")
 
-    def _expand_object(  # noqa: PLR0913 - pyld's signature
+    def _expand_object(
         self,
         active_ctx: Any,
         active_property: Any,
@@ -172,8 +185,15 @@ class _Processor(pyld_jsonld.JsonLdProcessor):  # type: ignore[misc]
         self._stack.append((element, active_ctx))
         try:
             result = super()._expand_object(
-                active_ctx, active_property, expanded_active_property, element,
-                expanded_parent, options, inside_list, type_key, type_scoped_ctx,
+                active_ctx,
+                active_property,
+                expanded_active_property,
+                element,
+                expanded_parent,
+                options,
+                inside_list,
+                type_key,
+                type_scoped_ctx,
             )
         finally:
             self._stack.pop()
@@ -182,9 +202,7 @@ class _Processor(pyld_jsonld.JsonLdProcessor):  # type: ignore[misc]
 
     def _check_expanded(self, element: Any, expanded: Any, active_ctx: Any) -> None:
         if "@id" in expanded and not _is_node_id(expanded["@id"]):
-            raise self._unsafe(
-                element, None, f"id {expanded['@id']!r} is not an absolute IRI"
-            )
+            raise self._unsafe(element, None, f"id {expanded['@id']!r} is not an absolute IRI")
         types = expanded.get("@type", []) if "@value" not in expanded else []
         for type_ in types if isinstance(types, list) else [types]:
             if not _is_node_id(type_):
@@ -280,7 +298,11 @@ class JsonLdProcessor:
 
     def expand(self, document: Mapping[str, Any]) -> list[Any]:
         """Expand ``document`` in safe mode."""
-        return self._run(document, lambda proc, opts: proc.expand_document(document, opts))
+
+        def run(proc: _Processor, opts: dict[str, Any]) -> list[Any]:
+            return proc.expand_document(document, opts)
+
+        return self._run(document, run)
 
     def canonicalize(self, document: Mapping[str, Any]) -> str:
         """RDFC-1.0 canonical N-Quads of ``document`` (expanded in safe mode)."""
@@ -291,7 +313,9 @@ class JsonLdProcessor:
 
         return self._run(document, run)
 
-    def _run(self, document: Mapping[str, Any], operation: Any) -> Any:
+    def _run(
+        self, document: Mapping[str, Any], operation: Callable[[_Processor, dict[str, Any]], T]
+    ) -> T:
         if not isinstance(document, Mapping):
             raise MalformedDocumentError("a JSON-LD document must be a JSON object")
         if "@context" not in document:

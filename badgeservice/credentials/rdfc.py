@@ -175,9 +175,7 @@ class _Canonicalizer:
             text += quad.text[1] or ""
         return _sha256(text + identifier)
 
-    def hash_n_degree(
-        self, node: str, issuer: _IdentifierIssuer
-    ) -> tuple[str, _IdentifierIssuer]:
+    def hash_n_degree(self, node: str, issuer: _IdentifierIssuer) -> tuple[str, _IdentifierIssuer]:
         self.deep_iterations += 1
         if self.deep_iterations > self.max_deep_iterations:
             raise UnsafeDocumentError(
@@ -228,7 +226,7 @@ class _Canonicalizer:
                     chosen_path = path
                     chosen_issuer = candidate
             data += chosen_path
-            assert chosen_issuer is not None  # noqa: S101 - at least one permutation is kept
+            assert chosen_issuer is not None
             issuer = chosen_issuer
         return _sha256(data), issuer
 
@@ -270,8 +268,9 @@ def _quads(dataset: Mapping[str, Iterable[Mapping[str, Any]]]) -> list[_Quad]:
                 _term(triple["subject"]), _term(triple["predicate"]), _term(triple["object"]), graph
             )
             quad.text = [
-                None if term is not None and term[0] == "B" else
-                (_serialize_term(term) if term is not None else None)
+                None
+                if term is not None and term[0] == "B"
+                else (_serialize_term(term) if term is not None else None)
                 for term in (quad.s, quad.p, quad.o, quad.g)
             ]
             quads.append(quad)

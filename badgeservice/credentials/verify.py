@@ -16,9 +16,9 @@ from typing import Any, Literal
 from .did import DocumentResolver, Resolver, default_resolver
 from .errors import MalformedDocumentError, SchemaValidationError
 from .jsonld import _DEFAULT, JsonLdProcessor
-from .validation import validate_credential
 from .proofs import format_datetime, parse_datetime, verify_proof
 from .statuslist import check_status
+from .validation import validate_credential
 
 __all__ = ["Check", "VerificationReport", "issuer_id", "verify_credential"]
 
@@ -199,7 +199,8 @@ def _check_status(
         )
         if not list_report.verified:
             report.add(
-                "status", "failed",
+                "status",
+                "failed",
                 f"status list {url} does not verify: {'; '.join(list_report.errors)}",
             )
             continue

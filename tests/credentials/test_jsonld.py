@@ -26,8 +26,11 @@ def ob_document() -> dict[str, Any]:
 
 def plain_pyld(document: dict[str, Any]) -> str:
     def loader(url: str, options: Any = None) -> dict[str, Any]:
-        return {"contextUrl": None, "documentUrl": url,
-                "document": copy.deepcopy(CONTEXT_STORE.document(url))}
+        return {
+            "contextUrl": None,
+            "documentUrl": url,
+            "document": copy.deepcopy(CONTEXT_STORE.document(url)),
+        }
 
     result = pyld_jsonld.normalize(
         document,
@@ -48,18 +51,33 @@ def test_unknown_context_is_refused_by_name() -> None:
 @pytest.mark.parametrize(
     ("mutate", "path", "reason"),
     [
-        (lambda d: d["credentialSubject"].update(favouriteColour="blue"),
-         "$.credentialSubject.favouriteColour", "not defined"),
-        (lambda d: d["credentialSubject"]["achievement"]["criteria"].update(extra=1),
-         "$.credentialSubject.achievement.criteria.extra", "not defined"),
+        (
+            lambda d: d["credentialSubject"].update(favouriteColour="blue"),
+            "$.credentialSubject.favouriteColour",
+            "not defined",
+        ),
+        (
+            lambda d: d["credentialSubject"]["achievement"]["criteria"].update(extra=1),
+            "$.credentialSubject.achievement.criteria.extra",
+            "not defined",
+        ),
         (lambda d: d.update(id="credentials/3527"), "$", "not an absolute IRI"),
-        (lambda d: d["credentialSubject"]["achievement"].update(id="https://example.org/a b"),
-         "$.credentialSubject.achievement", "not an absolute IRI"),
+        (
+            lambda d: d["credentialSubject"]["achievement"].update(id="https://example.org/a b"),
+            "$.credentialSubject.achievement",
+            "not an absolute IRI",
+        ),
         (lambda d: d["type"].append("MadeUpCredential"), "$", "MadeUpCredential"),
         (lambda d: d.update(name=None), "$.name", "null"),
-        (lambda d: d.update(credentialSchema=[{"id": "https://example.org/s.json",
-                                              "type": "1EdTechJsonSchemaValidator2019"}]),
-         "$.credentialSchema[0]", "1EdTechJsonSchemaValidator2019"),
+        (
+            lambda d: d.update(
+                credentialSchema=[
+                    {"id": "https://example.org/s.json", "type": "1EdTechJsonSchemaValidator2019"}
+                ]
+            ),
+            "$.credentialSchema[0]",
+            "1EdTechJsonSchemaValidator2019",
+        ),
         (lambda d: d.update(name={"@value": "x", "@direction": "rtl"}), "$.name", "@direction"),
     ],
 )
@@ -75,8 +93,9 @@ def test_safe_mode_names_the_json_path(mutate: Any, path: str, reason: str) -> N
 def test_extensions_context_defines_the_1edtech_schema_type() -> None:
     doc = ob_document()
     doc["@context"].append(OB_V3P0_EXTENSIONS)
-    doc["credentialSchema"] = [{"id": "https://example.org/s.json",
-                                "type": "1EdTechJsonSchemaValidator2019"}]
+    doc["credentialSchema"] = [
+        {"id": "https://example.org/s.json", "type": "1EdTechJsonSchemaValidator2019"}
+    ]
     assert "1EdTechJsonSchemaValidator2019" in canonicalize(doc)
 
 
@@ -123,14 +142,19 @@ def test_inline_contexts_are_processed_but_not_memoized() -> None:
     assert '<https://example.org/vocab#nickname> "Tiimi"' in first
     doc["@context"][-1] = {"nickname": "https://example.org/other#nickname"}
     assert "other#nickname" in processor.canonicalize(doc)
-    assert first == plain_pyld(ob_document() | {"@context": [
-        *ob_document()["@context"], {"nickname": "https://example.org/vocab#nickname"}],
-        "credentialSubject": {**ob_document()["credentialSubject"], "nickname": "Tiimi"}})
+    assert first == plain_pyld(
+        ob_document()
+        | {
+            "@context": [
+                *ob_document()["@context"],
+                {"nickname": "https://example.org/vocab#nickname"},
+            ],
+            "credentialSubject": {**ob_document()["credentialSubject"], "nickname": "Tiimi"},
+        }
+    )
 
 
-texts = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=40
-)
+texts = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=40)
 
 
 @settings(max_examples=60, deadline=None)
@@ -145,7 +169,6 @@ def test_memoized_processing_is_byte_identical_to_plain_pyld(
     achievement["description"] = description
     if tags:
         achievement["tag"] = tags
-    doc["evidence"] = [{"id": "https://example.org/evidence/1", "type": ["Evidence"],
-                        "name": name}]
+    doc["evidence"] = [{"id": "https://example.org/evidence/1", "type": ["Evidence"], "name": name}]
     assert canonicalize(doc) == plain_pyld(doc)
     assert JsonLdProcessor().canonicalize(doc) == canonicalize(doc)

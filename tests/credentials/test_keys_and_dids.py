@@ -62,8 +62,12 @@ def test_bad_private_keys_are_refused() -> None:
     with pytest.raises(KeyFormatError, match="does not match"):
         decode_private_key(encode_base58btc(b"\x80\x26" + seed + wrong_public))
     with pytest.raises(KeyFormatError, match="does not belong"):
-        KeyPair.from_json({"publicKeyMultibase": KeyPair.generate().public_key_multibase,
-                           "privateKeyMultibase": good.private_key_multibase})
+        KeyPair.from_json(
+            {
+                "publicKeyMultibase": KeyPair.generate().public_key_multibase,
+                "privateKeyMultibase": good.private_key_multibase,
+            }
+        )
     with pytest.raises(KeyFormatError):
         KeyPair.from_json_text("{not json")
     with pytest.raises(KeyFormatError):
@@ -88,14 +92,26 @@ def test_did_key_document_and_resolution() -> None:
 @pytest.mark.parametrize(
     ("url", "did", "doc_url"),
     [
-        ("https://badges.example.com", "did:web:badges.example.com",
-         "https://badges.example.com/.well-known/did.json"),
-        ("https://badges.example.com/org/acme/", "did:web:badges.example.com:org:acme",
-         "https://badges.example.com/org/acme/did.json"),
-        ("https://example.com:8443/a", "did:web:example.com%3A8443:a",
-         "https://example.com:8443/a/did.json"),
-        ("http://localhost:5000/issuers/1", "did:web:localhost%3A5000:issuers:1",
-         "http://localhost:5000/issuers/1/did.json"),
+        (
+            "https://badges.example.com",
+            "did:web:badges.example.com",
+            "https://badges.example.com/.well-known/did.json",
+        ),
+        (
+            "https://badges.example.com/org/acme/",
+            "did:web:badges.example.com:org:acme",
+            "https://badges.example.com/org/acme/did.json",
+        ),
+        (
+            "https://example.com:8443/a",
+            "did:web:example.com%3A8443:a",
+            "https://example.com:8443/a/did.json",
+        ),
+        (
+            "http://localhost:5000/issuers/1",
+            "did:web:localhost%3A5000:issuers:1",
+            "http://localhost:5000/issuers/1/did.json",
+        ),
     ],
 )
 def test_did_web_mapping(url: str, did: str, doc_url: str) -> None:
@@ -113,9 +129,7 @@ def test_did_web_document_keeps_old_keys_but_limits_assertion() -> None:
     assert doc["assertionMethod"] == [f"{did}#key-1", f"{did}#key-2"]
     resolver = ChainResolver(DocumentResolver([doc]), DidKeyResolver())
     assert resolver.resolve(f"{did}#key-1").public_key_multibase == old.public_key_multibase
-    retired = did_web_document(
-        did, [("key-1", old.public_key_multibase)], assertion_keys=[]
-    )
+    retired = did_web_document(did, [("key-1", old.public_key_multibase)], assertion_keys=[])
     assert "assertionMethod" not in DocumentResolver([retired]).resolve(f"{did}#key-1").purposes
     with pytest.raises(ResolutionError, match="lists no verification method"):
         resolver.resolve(f"{did}#key-3")
@@ -127,9 +141,14 @@ def test_relative_method_ids_in_documents_resolve() -> None:
     key = KeyPair.generate()
     doc = {
         "id": "https://issuer.example/profile",
-        "verificationMethod": [{"id": "#k", "type": "Multikey",
-                                "controller": "https://issuer.example/profile",
-                                "publicKeyMultibase": key.public_key_multibase}],
+        "verificationMethod": [
+            {
+                "id": "#k",
+                "type": "Multikey",
+                "controller": "https://issuer.example/profile",
+                "publicKeyMultibase": key.public_key_multibase,
+            }
+        ],
         "assertionMethod": ["#k"],
     }
     method = DocumentResolver([doc]).resolve("https://issuer.example/profile#k")

@@ -48,13 +48,18 @@ node_names = st.sampled_from([f"_:n{i}" for i in range(6)])
 iris = st.sampled_from(["http://ex.org/a", "http://ex.org/b", "urn:x:c"])
 preds = st.sampled_from(["http://ex.org/p", "http://ex.org/q"])
 plain_text = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\x7f",
-                           min_codepoint=0x20),
+    alphabet=st.characters(
+        blacklist_categories=("Cs",), blacklist_characters="\x00\x7f", min_codepoint=0x20
+    ),
     max_size=8,
 )
 subjects = st.one_of(node_names.map(bnode), iris.map(iri))
-objects = st.one_of(node_names.map(bnode), iris.map(iri), plain_text.map(literal),
-                    plain_text.map(lambda v: literal(v, language="fi")))
+objects = st.one_of(
+    node_names.map(bnode),
+    iris.map(iri),
+    plain_text.map(literal),
+    plain_text.map(lambda v: literal(v, language="fi")),
+)
 
 
 @st.composite

@@ -35,9 +35,9 @@ def test_w3c_canonical_forms_and_hashes() -> None:
     assert canon_doc == read_vector(W3C["canon_doc"])
     assert canon_proof == read_vector(W3C["canon_proof"])
     assert hashlib.sha256(canon_doc.encode()).hexdigest() == read_vector(W3C["doc_hash"]).strip()
-    assert hashlib.sha256(canon_proof.encode()).hexdigest() == read_vector(
-        W3C["proof_hash"]
-    ).strip()
+    assert (
+        hashlib.sha256(canon_proof.encode()).hexdigest() == read_vector(W3C["proof_hash"]).strip()
+    )
     assert hash_data(unsigned, config).hex() == read_vector(W3C["combined"]).strip()
 
 
