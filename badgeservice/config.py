@@ -1,0 +1,38 @@
+"""Configuration: defaults, then ``BADGESERVICE_*`` environment variables, then overrides."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+__all__ = ["DEFAULTS", "load_config"]
+
+PREFIX = "BADGESERVICE_"
+
+DEFAULTS: dict[str, Any] = {
+    # The embedded default: a SQLite file under instance/, so one command runs everything.
+    "DATABASE_URL": f"sqlite:///{Path('instance').resolve() / 'badgeservice.sqlite3'}",
+    "PUBLIC_URL": "http://localhost:5000",
+    "SECRET_KEY": None,
+    # Request bodies larger than this are refused with 413 before they are read.
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
+}
+
+_INTEGERS = frozenset({"MAX_CONTENT_LENGTH"})
+
+
+def load_config(
+    overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """The effective configuration (keys without the ``BADGESERVICE_`` prefix)."""
+    environ = os.environ if environ is None else environ
+    config = dict(DEFAULTS)
+    for key in DEFAULTS:
+        value = environ.get(PREFIX + key)
+        if value is not None and value != "":
+            config[key] = int(value) if key in _INTEGERS else value
+    config.update(overrides or {})
+    config["PUBLIC_URL"] = str(config["PUBLIC_URL"]).rstrip("/")
+    return config

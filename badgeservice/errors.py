@@ -1,0 +1,94 @@
+"""The service's errors, a small tree mapped once to RFC 9457 problem+json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, json
+from werkzeug.exceptions import HTTPException
+
+from .credentials.errors import CredentialError
+
+__all__ = [
+    "AppError",
+    "BadRequest",
+    "Conflict",
+    "Forbidden",
+    "NotFound",
+    "Unauthorized",
+    "UnprocessableContent",
+    "init_app",
+    "problem",
+]
+
+PROBLEM_BASE = "https://badgeservice.dev/problems/"
+
+
+class AppError(Exception):
+    """An error with an HTTP status and a problem type; ``detail`` says what is wrong."""
+
+    status = 500
+    type_ = "internal-error"
+    title = "Internal error"
+
+    def __init__(self, detail: str, **extensions: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extensions = extensions
+
+
+class BadRequest(AppError):
+    status, type_, title = 400, "bad-request", "Bad request"
+
+
+class Unauthorized(AppError):
+    status, type_, title = 401, "unauthorized", "Authentication required"
+
+
+class Forbidden(AppError):
+    status, type_, title = 403, "forbidden", "Not allowed"
+
+
+class NotFound(AppError):
+    status, type_, title = 404, "not-found", "Not found"
+
+
+class Conflict(AppError):
+    status, type_, title = 409, "conflict", "Conflict"
+
+
+class UnprocessableContent(AppError):
+    status, type_, title = 422, "unprocessable", "Unprocessable content"
+
+
+def problem(status: int, type_: str, title: str, detail: str, **extensions: Any) -> Response:
+    """A problem+json response."""
+    body = {"type": PROBLEM_BASE + type_, "title": title, "status": status, "detail": detail}
+    body.update(extensions)
+    response = Response(json.dumps(body), status=status, mimetype="application/problem+json")
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="badgeservice"'
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Register the handlers: every error leaves as problem+json."""
+
+    @app.errorhandler(AppError)
+    def _app_error(error: AppError) -> Response:
+        return problem(error.status, error.type_, error.title, error.detail, **error.extensions)
+
+    @app.errorhandler(CredentialError)
+    def _credential_error(error: CredentialError) -> Response:
+        return problem(422, error.code, "Unusable credential document", str(error))
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException) -> Response:
+        status = error.code or 500
+        name = (error.name or "error").lower().replace(" ", "-")
+        return problem(status, name, error.name or "Error", error.description or "")
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> Response:
+        app.logger.exception("unhandled error")
+        return problem(500, "internal-error", "Internal error", "the error was logged")
