@@ -117,32 +117,22 @@ class _Processor(pyld_jsonld.JsonLdProcessor):  # type: ignore[misc]
         validate_scoped: bool = True,
         cycles: Any = None,
     ) -> Any:
+        def process() -> Any:
+            return super(_Processor, self)._process_context(
+                active_ctx, local_ctx, options, override_protected, propagate,
+                validate_scoped, cycles,
+            )  # fmt: skip
+
         local_key = None
         if isinstance(active_ctx, frozendict) and "_uuid" in active_ctx:
             local_key = self._local_key(local_ctx)
         if local_key is None:
-            return super()._process_context(
-                active_ctx,
-                local_ctx,
-                options,
-                override_protected,
-                propagate,
-                validate_scoped,
-                cycles,
-            )
+            return process()
         key = (active_ctx["_uuid"], local_key, override_protected, propagate, validate_scoped)
         memo = self._owner.memo
         result = memo.get(key)
         if result is None:
-            result = super()._process_context(
-                active_ctx,
-                local_ctx,
-                options,
-                override_protected,
-                propagate,
-                validate_scoped,
-                cycles,
-            )
+            result = process()
             if isinstance(result, frozendict):
                 memo.put(key, result, active_ctx, local_ctx)
         return result
