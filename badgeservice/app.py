@@ -7,8 +7,7 @@ from typing import Any
 
 from flask import Flask, jsonify
 
-from . import __version__, errors
-from .config import load_config
+from . import __version__, db, errors
 
 __all__ = ["create_app"]
 
@@ -16,14 +15,32 @@ __all__ = ["create_app"]
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     """Build the web application: defaults → ``BADGESERVICE_*`` environment → overrides.
 
-    Nothing slow or networked happens here.
+    Nothing slow or networked happens here: the database is only connected on first use.
     """
+    from .config import load_config
+    from .keyconfig import keystore_from_config
+
     app = Flask(__name__, instance_relative_config=False)
     config = load_config(overrides)
     app.config.update(config)
-    app.config["MAX_CONTENT_LENGTH"] = config["MAX_CONTENT_LENGTH"]
     app.json.sort_keys = False  # type: ignore[attr-defined]
     errors.init_app(app)
+    db.init_app(app)
+    app.extensions["badgeservice.keystore"] = keystore_from_config(config)
+
+    # Every domain's views, registered on the two blueprints in one visible list.
+    from .achievements import views as _achievements  # noqa: F401
+    from .api import api, public
+    from .frameworks import views as _frameworks  # noqa: F401
+    from .issuers import views as _issuers  # noqa: F401
+    from .issuing import views as _issuing  # noqa: F401
+    from .openapi import views as _openapi  # noqa: F401
+    from .organisations import views as _organisations  # noqa: F401
+    from .paths import views as _paths  # noqa: F401
+    from .people import views as _people  # noqa: F401
+
+    app.register_blueprint(api)
+    app.register_blueprint(public)
 
     @app.get("/healthz")
     def healthz() -> Any:

@@ -228,10 +228,10 @@ def credentials_unbake(image: str) -> None:
         click.echo(baked.jws or baked.text)
 
 
-@cli.command("demo")
+@credentials.command("demo")
 @handles_errors
-def demo() -> None:
-    """Issue an example Open Badges 3.0 credential, then verify it."""
+def credentials_demo() -> None:
+    """Issue an example credential with the library alone, bake it, verify, revoke."""
     from .demo import run_demo
 
     if not run_demo(click.echo):
@@ -240,6 +240,9 @@ def demo() -> None:
 
 def main() -> None:
     """Console entry point."""
+    from . import commands
+
+    commands.register(cli)
     try:
         cli(prog_name="badgeservice")
     except KeyboardInterrupt:

@@ -16,6 +16,9 @@ DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": f"sqlite:///{Path('instance').resolve() / 'badgeservice.sqlite3'}",
     "PUBLIC_URL": "http://localhost:5000",
     "SECRET_KEY": None,
+    # base64url of 32 bytes, or "id1:key1,id2:key2" (first is current) for KEK rotation.
+    "KEY_ENCRYPTION_KEY": None,
+    "INSTANCE_PATH": "instance",
     # Request bodies larger than this are refused with 413 before they are read.
     "MAX_CONTENT_LENGTH": 1024 * 1024,
 }

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,3 +42,116 @@ def read_vector(name: str) -> str:
 @pytest.fixture(scope="session")
 def vectors() -> Path:
     return VECTORS
+
+
+# -- the service: a migrated database (SQLite, or PostgreSQL when configured) -------------
+
+TEST_DATABASE_URL = os.environ.get("BADGESERVICE_TEST_DATABASE_URL", "")
+PUBLIC_URL = "https://badges.example.org"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A fresh, migrated database for the test session.
+
+    ``BADGESERVICE_TEST_DATABASE_URL`` (e.g. ``postgresql+psycopg://postgres@127.0.0.1/test``)
+    names a server: a new database is created there and dropped afterwards. Without it, a
+    SQLite file in a temporary folder.
+    """
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from badgeservice.migrate import upgrade
+
+    if TEST_DATABASE_URL.startswith("postgresql"):
+        server = make_url(TEST_DATABASE_URL)
+        name = f"badgeservice_test_{uuid.uuid4().hex[:12]}"
+        admin = create_engine(server, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        url = server.set(database=name).render_as_string(hide_password=False)
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    engine = create_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    yield url
+    if TEST_DATABASE_URL.startswith("postgresql"):
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _empty_tables(engine: Any) -> None:
+    from badgeservice.models import Base
+
+    with engine.begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(table.delete())
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path: Path) -> Iterator[Any]:
+    """The web application on the session database, emptied after each test."""
+    from badgeservice.app import create_app
+    from badgeservice.db import database
+
+    application = create_app({
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "PUBLIC_URL": PUBLIC_URL,
+        "SECRET_KEY": "test secret key, not for production",
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+    })
+    yield application
+    with application.app_context():
+        engine = database().engine
+        _empty_tables(engine)
+        engine.dispose()
+
+
+@pytest.fixture
+def client(app: Any) -> Any:
+    return app.test_client()
+
+
+@dataclass
+class Tenant:
+    """An organisation with one issuer and an API token for it."""
+
+    organisation_id: uuid.UUID
+    slug: str
+    issuer_id: uuid.UUID
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+@pytest.fixture
+def make_tenant(app: Any) -> Callable[..., Tenant]:
+    """Create organisations (each with an issuer and a token of the given scopes)."""
+    from badgeservice.db import database, session_scope
+    from badgeservice.issuers.models import Issuer
+    from badgeservice.organisations.services import create_client, upsert_organisation
+    from badgeservice.issuers.services import IssuerService
+
+    def make(slug: str = "acme", scopes: tuple[str, ...] = ("admin",)) -> Tenant:
+        with app.test_request_context(), session_scope(database()) as session:
+            organisation = upsert_organisation(session, slug=slug, name=f"{slug.title()} Ltd")
+            issuer = session.scalar(
+                select(Issuer).where(Issuer.organisation_id == organisation.id)
+            )
+            if issuer is None:
+                issuer = Issuer(organisation_id=organisation.id, slug="academy",
+                                name=f"{slug.title()} Academy")
+                session.add(issuer)
+                session.flush()
+            keystore = app.extensions["badgeservice.keystore"]
+            IssuerService(session, public_url=PUBLIC_URL, keystore=keystore).ensure_key(issuer)
+            issued = create_client(session, organisation, name=f"client-{uuid.uuid4().hex[:6]}",
+                                   scopes=scopes, keystore=keystore)
+            return Tenant(organisation.id, slug, issuer.id, issued.token)
+
+    return make

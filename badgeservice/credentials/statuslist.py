@@ -146,6 +146,11 @@ class StatusList:
         word = (word & ~(((1 << self._size) - 1) << shift)) | (value << shift)
         self._bits[first:last] = word.to_bytes(last - first)
 
+    @classmethod
+    def from_bytes(cls, bits: bytes, status_size: int = 1) -> StatusList:
+        """A list over an uncompressed bitstring, as :meth:`to_bytes` gave it."""
+        return cls._wrap(bits, _check_size(status_size))
+
     def to_bytes(self) -> bytes:
         """A copy of the uncompressed bitstring."""
         return bytes(self._bits)

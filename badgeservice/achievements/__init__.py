@@ -1,0 +1,1 @@
+"""Achievements: OB 3.0 badge definitions, versioned, never edited once issued."""

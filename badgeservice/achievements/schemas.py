@@ -1,0 +1,219 @@
+"""Achievement API schemas: input loads into :class:`AchievementContent` fields."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+from marshmallow import (
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    validate,
+    validates_schema,
+)
+
+from .services import IMAGE_TYPES, MAX_IMAGE_BYTES, check_achievement_type, image_problem
+
+__all__ = [
+    "AchievementCreateSchema",
+    "AchievementListQuery",
+    "AchievementPatchSchema",
+    "AchievementSchema",
+    "AchievementSummarySchema",
+]
+
+
+SLUG = validate.Regexp(
+    r"^[a-z0-9][a-z0-9-]{0,62}\Z",
+    error="must be a slug: 1-63 lower-case letters, digits or hyphens, starting with a "
+    "letter or digit",
+)
+
+
+def _not_blank(value: str) -> None:
+    if not value.strip():
+        raise ValidationError("must not be blank")
+
+
+def _achievement_type(value: str) -> None:
+    problem = check_achievement_type(value)
+    if problem:
+        raise ValidationError(problem)
+
+
+def _text(limit: int, **kwargs: Any) -> fields.String:
+    return fields.String(validate=[validate.Length(min=1, max=limit), _not_blank], **kwargs)
+
+
+_URL = validate.Length(max=2000)
+# base64 grows 4/3: the longest encoding of an image of the largest allowed size.
+_MAX_BASE64 = (MAX_IMAGE_BYTES + 2) // 3 * 4
+
+
+class AchievementCriteriaInSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    narrative = _text(20_000, allow_none=True, metadata={"description": "Markdown"})
+    url = fields.Url(relative=False, schemes={"http", "https"}, validate=_URL, allow_none=True)
+
+
+class AchievementImageInSchema(Schema):
+    """A badge image sent inline: base64 of PNG or SVG bytes."""
+
+    class Meta:
+        unknown = RAISE
+
+    media_type = fields.String(
+        required=True, data_key="mediaType", validate=validate.OneOf(sorted(IMAGE_TYPES))
+    )
+    data = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=_MAX_BASE64),
+        metadata={"description": "base64 (RFC 4648) of the image, at most 512 KiB decoded"},
+    )
+
+    @post_load
+    def _decode(self, item: dict[str, Any], **_: Any) -> dict[str, Any]:
+        try:
+            raw = base64.b64decode(item["data"], validate=True)
+        except (binascii.Error, ValueError):
+            raise ValidationError("is not valid base64", "data") from None
+        problem = image_problem(raw, item["media_type"])
+        if problem:
+            raise ValidationError(f"the image {problem}", "data")
+        return {"image": raw, "image_media_type": item["media_type"]}
+
+
+class AchievementAlignmentInSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    competence = fields.UUID(required=True, metadata={"description": "a competence id"})
+    level = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1, max=8))
+
+
+class _AchievementContentSchema(Schema):
+    """The fields of a version; post_load flattens them into AchievementContent names."""
+
+    class Meta:
+        unknown = RAISE
+
+    name = _text(300)
+    description = _text(10_000)
+    criteria = fields.Nested(AchievementCriteriaInSchema)
+    achievement_type = fields.String(data_key="achievementType", validate=_achievement_type)
+    tags = fields.List(_text(100), validate=validate.Length(max=50))
+    alignments = fields.List(fields.Nested(AchievementAlignmentInSchema), validate=validate.Length(max=50))
+    image = fields.Nested(AchievementImageInSchema, allow_none=True)
+
+    @validates_schema
+    def _unique_tags(self, data: dict[str, Any], **_: Any) -> None:
+        tags = data.get("tags") or []
+        if len(set(tags)) != len(tags):
+            raise ValidationError("tags must not repeat", "tags")
+
+    @post_load
+    def _flatten(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        if "criteria" in data:
+            for key, value in data.pop("criteria").items():
+                data[f"criteria_{key}"] = value
+        if "image" in data:
+            image = data.pop("image") or {"image": None, "image_media_type": None}
+            data.update(image)
+        return data
+
+
+class AchievementCreateSchema(_AchievementContentSchema):
+    slug = fields.String(required=True, validate=SLUG)
+    issuer = fields.UUID(required=True, metadata={"description": "an issuer id"})
+    name = _text(300, required=True)
+    description = _text(10_000, required=True)
+    criteria = fields.Nested(AchievementCriteriaInSchema, required=True)
+    achievement_type = fields.String(
+        data_key="achievementType", validate=_achievement_type, load_default="Competency"
+    )
+
+    @validates_schema
+    def _criteria(self, data: dict[str, Any], **_: Any) -> None:
+        criteria = data.get("criteria")
+        if criteria is not None and not (criteria.get("narrative") or criteria.get("url")):
+            raise ValidationError("give a narrative, a url or both", "criteria")
+
+
+class AchievementPatchSchema(_AchievementContentSchema):
+    """A partial update: given fields replace the current version's; ``criteria`` merges
+    (null clears one part); ``image: null`` removes the image. Slug and issuer are fixed."""
+
+    @validates_schema
+    def _something(self, data: dict[str, Any], **_: Any) -> None:
+        if not data:
+            raise ValidationError("give at least one field to change", "_schema")
+
+
+class AchievementListQuery(Schema):
+    class Meta:
+        unknown = RAISE
+
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+
+
+class AchievementCriteriaSchema(Schema):
+    narrative = fields.String(allow_none=True)
+    url = fields.String(allow_none=True)
+
+
+class AchievementImageSchema(Schema):
+    media_type = fields.String(required=True, data_key="mediaType")
+    url = fields.String(required=True)
+
+
+class AchievementAlignmentSchema(Schema):
+    competence = fields.UUID(required=True)
+    level = fields.Integer(allow_none=True)
+    code = fields.String(allow_none=True)
+    name = fields.String(allow_none=True)
+    framework = fields.UUID(allow_none=True)
+
+
+class AchievementVersionSummarySchema(Schema):
+    version = fields.Integer(required=True)
+    name = fields.String(required=True)
+    created_at = fields.DateTime(required=True, data_key="createdAt")
+    issued = fields.Boolean(required=True, metadata={"description": "frozen once issued"})
+    url = fields.String(required=True, metadata={"description": "public OB 3.0 Achievement"})
+
+
+class AchievementVersionSchema(AchievementVersionSummarySchema):
+    description = fields.String(required=True)
+    criteria = fields.Nested(AchievementCriteriaSchema, required=True)
+    achievement_type = fields.String(allow_none=True, data_key="achievementType")
+    tags = fields.List(fields.String(), required=True)
+    alignments = fields.List(fields.Nested(AchievementAlignmentSchema), required=True)
+    image = fields.Nested(AchievementImageSchema, allow_none=True)
+    content_hash = fields.String(required=True, data_key="contentHash")
+
+
+class AchievementSummarySchema(Schema):
+    id = fields.UUID(required=True)
+    slug = fields.String(required=True)
+    issuer = fields.UUID(required=True)
+    url = fields.String(required=True, metadata={"description": "public OB 3.0 Achievement"})
+    created_at = fields.DateTime(required=True, data_key="createdAt")
+    current = fields.Nested(AchievementVersionSummarySchema, required=True)
+
+
+class AchievementSchema(AchievementSummarySchema):
+    current = fields.Nested(AchievementVersionSchema, required=True)
+    versions = fields.List(fields.Nested(AchievementVersionSummarySchema), required=True)
+    change = fields.String(
+        metadata={
+            "enum": ["created", "edited", "versioned", "unchanged"],
+            "description": "what a create or update did",
+        }
+    )

@@ -1,0 +1,416 @@
+"""Achievements and their versions: a changed definition that was already issued becomes a
+new version; an unissued one is edited in place; an unchanged one is left alone.
+
+Also the public OB 3.0 ``Achievement`` document of a version, built to match what issuing
+embeds in credentials, and the checks on what callers may put into an achievement."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import re
+import uuid
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any
+
+from defusedxml import DefusedXmlException
+from defusedxml import ElementTree as SafeET
+from sqlalchemy import exists, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from ..credentials.contexts import OB_V3P0, VC_V2
+from ..errors import BadRequest, Conflict, NotFound
+from ..frameworks.models import Competence
+from ..frameworks.services import competences_by_id
+from ..issuers.models import Issuer
+from ..issuing.models import Credential
+from ..organisations.models import Organisation
+from .models import Achievement, AchievementVersion
+
+__all__ = [
+    "ACHIEVEMENT_TYPES",
+    "MAX_IMAGE_BYTES",
+    "AchievementContent",
+    "achievement_document",
+    "aligned_competence_ids",
+    "check_achievement_type",
+    "create_achievement",
+    "get_achievement",
+    "get_version",
+    "image_problem",
+    "is_issued",
+    "issued_version_ids",
+    "list_achievements",
+    "public_achievement",
+    "update_achievement",
+    "upsert_achievement",
+]
+
+IMAGE_TYPES = {"image/png", "image/svg+xml"}
+MAX_IMAGE_BYTES = 512 * 1024
+
+# The OB 3.0 AchievementType vocabulary; extensions are "ext:" prefixed names.
+# fmt: off
+ACHIEVEMENT_TYPES = frozenset({
+    "Achievement", "ApprenticeshipCertificate", "Assessment", "Assignment", "AssociateDegree",
+    "Award", "Badge", "BachelorDegree", "Certificate", "CertificateOfCompletion",
+    "Certification", "CommunityService", "Competency", "Course", "CoCurricular", "Degree",
+    "Diploma", "DoctoralDegree", "Fieldwork", "GeneralEducationDevelopment",
+    "JourneymanCertificate", "LearningProgram", "License", "Membership",
+    "ProfessionalDoctorate", "QualityAssuranceCredential", "MasterCertificate", "MasterDegree",
+    "MicroCredential", "ResearchDoctorate", "SecondarySchoolDiploma",
+})
+# fmt: on
+_EXTENSION_TYPE = re.compile(r"ext:[A-Za-z0-9][A-Za-z0-9._-]{0,95}")
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_SVG_ROOT = "{http://www.w3.org/2000/svg}svg"
+
+
+@dataclass(frozen=True)
+class AchievementContent:
+    """Everything that ends up in an issued badge's ``achievement``."""
+
+    name: str
+    description: str
+    criteria_narrative: str | None = None
+    criteria_url: str | None = None
+    achievement_type: str | None = "Competency"
+    tags: list[str] = field(default_factory=list)
+    # [{"competence": "<competence uuid>", "level": int | None}]
+    alignments: list[dict[str, Any]] = field(default_factory=list)
+    image: bytes | None = None
+    image_media_type: str | None = None
+
+    def content_hash(self) -> str:
+        data = asdict(self)
+        image = data.pop("image")
+        data["image_sha256"] = hashlib.sha256(image).hexdigest() if image else None
+        canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+    def check(self) -> None:
+        if not self.criteria_narrative and not self.criteria_url:
+            raise BadRequest("an achievement needs criteria: a narrative or a URL")
+        if self.image is not None and self.image_media_type not in IMAGE_TYPES:
+            raise BadRequest("the badge image must be PNG or SVG")
+
+
+def get_achievement(
+    session: Session, organisation_id: uuid.UUID, achievement_id: uuid.UUID
+) -> Achievement:
+    achievement = session.get(Achievement, achievement_id)
+    if achievement is None or achievement.organisation_id != organisation_id:
+        raise NotFound(f"no achievement {achievement_id}")
+    return achievement
+
+
+def is_issued(session: Session, version: AchievementVersion) -> bool:
+    """Whether any credential cites this version (then it is frozen)."""
+    return bool(
+        session.scalar(select(exists().where(Credential.achievement_version_id == version.id)))
+    )
+
+
+def upsert_achievement(
+    session: Session,
+    *,
+    organisation_id: uuid.UUID,
+    issuer_id: uuid.UUID,
+    slug: str,
+    content: AchievementContent,
+) -> tuple[Achievement, str]:
+    """Create or update; returns the achievement and what happened:
+    ``created``, ``unchanged``, ``edited`` (unissued version changed in place) or
+    ``versioned`` (a new version, because the old one was issued)."""
+    content.check()
+    digest = content.content_hash()
+    achievement = session.scalar(
+        select(Achievement).where(
+            Achievement.organisation_id == organisation_id, Achievement.slug == slug
+        )
+    )
+    values = asdict(content) | {"content_hash": digest}
+    if achievement is None:
+        achievement = Achievement(organisation_id=organisation_id, issuer_id=issuer_id, slug=slug)
+        achievement.versions.append(AchievementVersion(version=1, **values))
+        session.add(achievement)
+        session.flush()
+        return achievement, "created"
+    achievement.issuer_id = issuer_id
+    current = achievement.current
+    if current.content_hash == digest:
+        return achievement, "unchanged"
+    if is_issued(session, current):
+        achievement.versions.append(AchievementVersion(version=current.version + 1, **values))
+        session.flush()
+        return achievement, "versioned"
+    for key, value in values.items():
+        setattr(current, key, value)
+    session.flush()
+    return achievement, "edited"
+
+
+# -- what callers may put into an achievement -------------------------------------------
+
+
+def check_achievement_type(value: str) -> str | None:
+    """Why ``value`` is not an OB 3.0 achievementType, or None if it is one."""
+    if value in ACHIEVEMENT_TYPES or _EXTENSION_TYPE.fullmatch(value):
+        return None
+    return (
+        "must be an OB 3.0 achievementType such as 'Competency', 'Badge' or "
+        "'LearningProgram', or an 'ext:' extension such as 'ext:Workshop'"
+    )
+
+
+def image_problem(data: bytes, media_type: str) -> str | None:
+    """Why ``data`` is not a usable badge image of ``media_type``, or None if it is."""
+    if len(data) > MAX_IMAGE_BYTES:
+        return f"is {len(data)} bytes; a badge image may have at most {MAX_IMAGE_BYTES} (512 KiB)"
+    if media_type == "image/png":
+        if not (data.startswith(_PNG_SIGNATURE) and data[12:16] == b"IHDR"):
+            return "is not a PNG image (no PNG signature and IHDR header)"
+        return None
+    if media_type != "image/svg+xml":
+        return f"media type {media_type!r} is neither image/png nor image/svg+xml"
+    if data.startswith(_PNG_SIGNATURE):
+        return "is a PNG image, not SVG: send it with mediaType image/png"
+    try:
+        root = SafeET.fromstring(data, forbid_dtd=True)
+    except (SafeET.ParseError, DefusedXmlException, ValueError) as exc:
+        return f"is not well-formed SVG: {exc}"
+    if root.tag != _SVG_ROOT:
+        return "is not an SVG image: the root element must be <svg> in the SVG namespace"
+    return None
+
+
+def _check_issuer(session: Session, organisation_id: uuid.UUID, issuer_id: uuid.UUID) -> None:
+    issuer = session.get(Issuer, issuer_id)
+    if issuer is None or issuer.organisation_id != organisation_id:
+        message = f"no issuer {issuer_id} in this organisation"
+        raise BadRequest(f"issuer: {message}", errors={"issuer": [message]})
+
+
+def _check_alignments(
+    session: Session, organisation_id: uuid.UUID, alignments: Sequence[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """The alignments in stored form; each must name a competence of the organisation."""
+    ids = [uuid.UUID(str(entry["competence"])) for entry in alignments]
+    known = competences_by_id(session, organisation_id, ids)
+    errors: dict[str, dict[str, list[str]]] = {}
+    for index, competence_id in enumerate(ids):
+        if competence_id not in known:
+            message = f"no competence {competence_id} in this organisation's frameworks"
+        elif competence_id in ids[:index]:
+            message = f"competence {competence_id} is aligned twice"
+        else:
+            continue
+        errors[str(index)] = {"competence": [message]}
+    if errors:
+        first, messages = next(iter(errors.items()))
+        raise BadRequest(
+            f"alignments.{first}.competence: {messages['competence'][0]}",
+            errors={"alignments": errors},
+        )
+    return [
+        {"competence": str(competence_id), "level": entry.get("level")}
+        for competence_id, entry in zip(ids, alignments, strict=True)
+    ]
+
+
+# -- creating, changing, finding ---------------------------------------------------------
+
+
+def create_achievement(
+    session: Session,
+    organisation_id: uuid.UUID,
+    *,
+    slug: str,
+    issuer_id: uuid.UUID,
+    content: AchievementContent,
+) -> Achievement:
+    """A new achievement with version 1, issued by one of the organisation's issuers.
+
+    Raises:
+        BadRequest: the issuer or an aligned competence is not the organisation's.
+        Conflict: the organisation already has an achievement ``slug``.
+    """
+    _check_issuer(session, organisation_id, issuer_id)
+    if (
+        session.scalar(
+            select(Achievement.id).where(
+                Achievement.organisation_id == organisation_id, Achievement.slug == slug
+            )
+        )
+        is not None
+    ):
+        raise Conflict(f"an achievement with the slug {slug!r} already exists")
+    content = replace(
+        content, alignments=_check_alignments(session, organisation_id, content.alignments)
+    )
+    try:
+        with session.begin_nested():
+            achievement, _ = upsert_achievement(
+                session,
+                organisation_id=organisation_id,
+                issuer_id=issuer_id,
+                slug=slug,
+                content=content,
+            )
+    except IntegrityError:  # a concurrent create of the same slug won
+        raise Conflict(f"an achievement with the slug {slug!r} already exists") from None
+    return achievement
+
+
+def _content_of(version: AchievementVersion) -> AchievementContent:
+    # Copies: the ORM's JSON lists must not be shared with the new content.
+    values = {
+        spec.name: copy.deepcopy(getattr(version, spec.name)) for spec in fields(AchievementContent)
+    }
+    return AchievementContent(**values)
+
+
+def update_achievement(
+    session: Session,
+    organisation_id: uuid.UUID,
+    achievement_id: uuid.UUID,
+    changes: Mapping[str, Any],
+) -> tuple[Achievement, str]:
+    """Apply ``changes`` (fields of :class:`AchievementContent`) to the current version:
+    ``edited`` in place while unissued, else a new version (``versioned``); ``unchanged``
+    when nothing differs."""
+    achievement = get_achievement(session, organisation_id, achievement_id)
+    content = replace(_content_of(achievement.current), **changes)
+    if "alignments" in changes:
+        alignments = _check_alignments(session, organisation_id, content.alignments)
+        content = replace(content, alignments=alignments)
+    return upsert_achievement(
+        session,
+        organisation_id=organisation_id,
+        issuer_id=achievement.issuer_id,
+        slug=achievement.slug,
+        content=content,
+    )
+
+
+def list_achievements(
+    session: Session, organisation_id: uuid.UUID, *, limit: int = 100, offset: int = 0
+) -> list[Achievement]:
+    """The organisation's achievements by slug, versions loaded."""
+    rows = session.scalars(
+        select(Achievement)
+        .where(Achievement.organisation_id == organisation_id)
+        .options(selectinload(Achievement.versions))
+        .order_by(Achievement.slug)
+        .limit(limit)
+        .offset(offset)
+    )
+    return list(rows)
+
+
+def issued_version_ids(session: Session, version_ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
+    """Those of ``version_ids`` that some credential cites."""
+    if not version_ids:
+        return set()
+    return set(
+        session.scalars(
+            select(Credential.achievement_version_id)
+            .where(Credential.achievement_version_id.in_(list(version_ids)))
+            .distinct()
+        )
+    )
+
+
+def aligned_competence_ids(session: Session, organisation_id: uuid.UUID) -> set[uuid.UUID]:
+    """Every competence some version of the organisation's achievements aligns to."""
+    rows = session.scalars(
+        select(AchievementVersion.alignments)
+        .join(Achievement, Achievement.id == AchievementVersion.achievement_id)
+        .where(Achievement.organisation_id == organisation_id)
+    )
+    return {uuid.UUID(str(entry["competence"])) for alignments in rows for entry in alignments}
+
+
+def public_achievement(session: Session, organisation_slug: str, slug: str) -> Achievement:
+    """An achievement by its public address; unknown organisations look the same."""
+    achievement = session.scalar(
+        select(Achievement)
+        .join(Organisation, Organisation.id == Achievement.organisation_id)
+        .where(Organisation.slug == organisation_slug, Achievement.slug == slug)
+    )
+    if achievement is None:
+        raise NotFound(f"no achievement {organisation_slug}/{slug}")
+    return achievement
+
+
+def get_version(achievement: Achievement, number: int) -> AchievementVersion:
+    for version in achievement.versions:
+        if version.version == number:
+            return version
+    raise NotFound(f"achievement {achievement.slug!r} has no version {number}")
+
+
+# -- the public OB 3.0 Achievement -------------------------------------------------------
+
+
+def _prune(obj: dict[str, Any]) -> dict[str, Any]:
+    # The OB 3.0 JSON binding (as issuing emits it): empty values are left out.
+    return {k: v for k, v in obj.items() if v is not None and v != "" and v != [] and v != {}}
+
+
+def _alignments(session: Session, entries: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    nodes = []
+    for entry in entries:
+        competence = session.get(Competence, uuid.UUID(str(entry["competence"])))
+        if competence is None:
+            continue
+        level = entry.get("level")
+        nodes.append(
+            _prune(
+                {
+                    "type": ["Alignment"],
+                    "targetName": competence.name,
+                    "targetUrl": competence.uri,
+                    "targetCode": competence.code,
+                    "targetFramework": competence.framework.name,
+                    "targetDescription": f"Proficiency level {level}" if level else None,
+                    "targetType": "CFItem" if competence.framework.source == "case" else None,
+                }
+            )
+        )
+    return nodes
+
+
+def achievement_document(session: Session, version: AchievementVersion, url: str) -> dict[str, Any]:
+    """The OB 3.0 ``Achievement`` of ``version`` whose id is ``url``, equal to what issuing
+    embeds in the credentials citing that version (plus an ``@context``)."""
+    levels = [entry["level"] for entry in version.alignments if entry.get("level")]
+    result = {
+        "id": f"{url}/v{version.version}#level",
+        "type": ["ResultDescription"],
+        "name": "Proficiency level",
+        "resultType": "PerformanceLevel",
+        "requiredValue": str(max(levels, default=0)),
+    }
+    image = {"id": f"{url}/v{version.version}/image", "type": "Image"} if version.image else None
+    return _prune(
+        {
+            "@context": [VC_V2, OB_V3P0],
+            "id": url,
+            "type": ["Achievement"],
+            "name": version.name,
+            "description": version.description,
+            "criteria": _prune(
+                {"id": version.criteria_url, "narrative": version.criteria_narrative}
+            ),
+            "image": image,
+            "achievementType": version.achievement_type,
+            "alignment": _alignments(session, version.alignments),
+            "resultDescription": [result] if levels else [],
+            "tag": list(version.tags),
+            "version": str(version.version),
+        }
+    )

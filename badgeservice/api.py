@@ -1,0 +1,80 @@
+"""The REST API blueprint ``/api/v1`` and the edge helpers every view uses.
+
+Views are thin: :func:`load_body` parses with a marshmallow schema into plain data, one
+service call does the work, :func:`dump` writes the answer. Unknown fields are rejected.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+from marshmallow import Schema, ValidationError
+
+from .errors import BadRequest, NotFound
+
+__all__ = ["api", "dump", "load_body", "load_query", "parse_id"]
+
+api = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def load_body(schema: Schema) -> Any:
+    """Parse the JSON request body with ``schema``; 400/415 problem+json on bad input."""
+    if not request.is_json:
+        raise BadRequest(
+            "send a JSON body with 'Content-Type: application/json'", errors={}
+        )
+    data = request.get_json(silent=True)
+    if data is None:
+        raise BadRequest("the request body is not valid JSON")
+    try:
+        return schema.load(data)
+    except ValidationError as exc:
+        raise BadRequest(_summary(exc.normalized_messages()), errors=exc.normalized_messages())
+
+
+def load_query(schema: Schema) -> Any:
+    """Parse query parameters with ``schema``."""
+    try:
+        return schema.load(request.args.to_dict())
+    except ValidationError as exc:
+        raise BadRequest(_summary(exc.normalized_messages()), errors=exc.normalized_messages())
+
+
+def _summary(messages: Any, prefix: str = "") -> str:
+    """One readable line: ``field.sub: message; other: message``."""
+    parts: list[str] = []
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            if isinstance(value, dict):
+                parts.append(_summary(value, name))
+            else:
+                text = "; ".join(str(v) for v in value) if isinstance(value, list) else value
+                parts.append(f"{name}: {text}")
+    else:
+        parts.append(str(messages))
+    return "; ".join(parts)
+
+
+def dump(schema: Schema, obj: Any, status: int = 200, *, wrap: str | None = None) -> Response:
+    """Serialize ``obj`` with ``schema`` as the JSON response (lists under ``wrap``)."""
+    data = schema.dump(obj)
+    response = jsonify({wrap: data} if wrap else data)
+    response.status_code = status
+    return response
+
+
+def parse_id(value: str, what: str) -> uuid.UUID:
+    """A UUID path parameter; a malformed one is simply not found."""
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise NotFound(f"no {what} {value!r}") from None
+
+# Public, unauthenticated documents: credentials, issuer profiles, DID documents, status
+# lists, achievements. Anyone can verify a badge without asking for permission.
+public = Blueprint("public", __name__)
+
+__all__ += ["public"]

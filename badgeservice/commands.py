@@ -1,0 +1,221 @@
+"""Operator commands of the service: serve, db, issuers, keys, clients, demo."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .cli import InputError, handles_errors
+from .errors import AppError
+
+__all__ = ["register"]
+
+DEFAULT_ISSUERS = Path("issuers")
+
+
+def _app() -> Flask:
+    from .app import create_app
+
+    return create_app()
+
+
+@contextmanager
+def _session(app: Flask) -> Iterator[Session]:
+    from .db import database, session_scope
+
+    with app.test_request_context(), session_scope(database()) as session:
+        try:
+            yield session
+        except AppError as exc:
+            raise InputError(exc.detail) from None
+
+
+@click.group("db")
+def db_group() -> None:
+    """Database schema."""
+
+
+@db_group.command("upgrade")
+@handles_errors
+def db_upgrade() -> None:
+    """Create or upgrade the database schema to the newest migration."""
+    from .db import database
+    from .migrate import upgrade
+
+    app = _app()
+    with app.app_context():
+        upgrade(database().engine)
+    click.echo(f"database at {app.config['DATABASE_URL']} is up to date")
+
+
+@db_group.command("check")
+@handles_errors
+def db_check() -> None:
+    """Exit 1 when the migrated schema and the models differ."""
+    from .db import database
+    from .migrate import pending_changes
+
+    with _app().app_context():
+        changes = pending_changes(database().engine)
+    for change in changes:
+        click.echo(f"pending: {change}")
+    if changes:
+        raise SystemExit(1)
+    click.echo("models and migrations agree")
+
+
+@click.group("issuers")
+def issuers_group() -> None:
+    """Organisations as data (issuers/)."""
+
+
+@issuers_group.command("load")
+@click.argument("path", required=False, type=click.Path(file_okay=False, path_type=Path))
+@handles_errors
+def issuers_load(path: Path | None) -> None:
+    """Apply the organisation folders under PATH (default ./issuers) idempotently."""
+    from .definitions.loader import load_definitions
+
+    app = _app()
+    with _session(app) as session:
+        for line in load_definitions(session, path or DEFAULT_ISSUERS, app):
+            click.echo(line)
+
+
+@click.command("rotate")
+@click.option("--issuer", "issuer_ref", required=True,
+              help="Issuer id, or ORGANISATION/ISSUER slugs.")
+@handles_errors
+def keys_rotate(issuer_ref: str) -> None:
+    """Add a new signing key to an issuer; old keys stay published in its DID document."""
+    from .issuers.models import Issuer
+    from .services import issuer_service
+
+    app = _app()
+    with _session(app) as session:
+        service = issuer_service()
+        service.session = session
+        if "/" in issuer_ref:
+            organisation, slug = issuer_ref.split("/", 1)
+            issuer = service.by_slugs(organisation, slug)
+        else:
+            try:
+                issuer = session.get(Issuer, uuid.UUID(issuer_ref))
+            except ValueError:
+                issuer = None
+            if issuer is None:
+                raise InputError(f"no issuer {issuer_ref!r}")
+        key = service.rotate_key(issuer)
+        click.echo(f"{service.did(issuer)}#{key.fragment} {key.public_key_multibase}")
+
+
+@click.group("clients")
+def clients_group() -> None:
+    """API clients (bearer tokens with scopes)."""
+
+
+@clients_group.command("create")
+@click.option("--organisation", required=True, help="Organisation slug.")
+@click.option("--scopes", required=True, help="Comma- or space-separated scopes.")
+@click.option("--name", help="Client name (default: generated).")
+@click.option("--connection", help="LMS connection the client sends events for.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@handles_errors
+def clients_create(organisation: str, scopes: str, name: str | None, connection: str | None,
+                   as_json: bool) -> None:
+    """Create an API client; its token and signing secret are shown only now."""
+    from .organisations.services import create_client, organisation_by_slug
+    from .services import keystore
+
+    app = _app()
+    with _session(app) as session:
+        org = organisation_by_slug(session, organisation)
+        issued = create_client(
+            session, org, name=name or f"client-{uuid.uuid4().hex[:8]}",
+            scopes=scopes.replace(",", " ").split(), keystore=keystore(), connection=connection,
+        )
+        result = {"id": str(issued.client.id), "token": issued.token, "secret": issued.secret}
+    if as_json:
+        click.echo(json.dumps(result))
+    else:
+        click.echo(f"client  {result['id']}")
+        click.echo(f"token   {result['token']}")
+        click.echo(f"secret  {result['secret']}")
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int)
+@handles_errors
+def serve(host: str, port: int, workers: int) -> None:
+    """Run the web service with gunicorn."""
+    _run_gunicorn(host, port, workers)
+
+
+def _run_gunicorn(host: str, port: int, workers: int) -> None:
+    from gunicorn.app.base import BaseApplication
+
+    class Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("accesslog", "-")
+
+        def load(self) -> Any:
+            return _app()
+
+    Server().run()
+
+
+@click.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@handles_errors
+def demo(host: str, port: int) -> None:
+    """Create or upgrade the database, load issuers/, print a token, start the service."""
+    import os
+
+    from .db import database
+    from .definitions.loader import load_definitions
+    from .migrate import upgrade
+    from .organisations.services import create_client, organisation_by_slug
+    from .services import keystore
+
+    os.environ.setdefault("BADGESERVICE_PUBLIC_URL", f"http://{host}:{port}")
+    app = _app()
+    with app.app_context():
+        upgrade(database().engine)
+    with _session(app) as session:
+        for line in load_definitions(session, DEFAULT_ISSUERS, app):
+            click.echo(line)
+        org = organisation_by_slug(session, "esimerkkiopisto")
+        issued = create_client(session, org, name=f"demo-{uuid.uuid4().hex[:8]}",
+                               scopes=["admin"], keystore=keystore())
+    url = app.config["PUBLIC_URL"]
+    click.echo("")
+    click.echo(f"badgeservice is starting at {url}")
+    click.echo(f"API token for {org.slug} (admin): {issued.token}")
+    click.echo(f"try:  curl -H 'Authorization: Bearer {issued.token}' {url}/api/v1/paths")
+    _run_gunicorn(host, port, 2)
+
+
+def register(group: click.Group) -> None:
+    """Add the service commands to the ``badgeservice`` group."""
+    for command in (db_group, issuers_group, clients_group, serve, demo):
+        group.add_command(command)
+    keys = group.commands["keys"]
+    assert isinstance(keys, click.Group)  # noqa: S101 - defined in cli.py
+    keys.add_command(keys_rotate)
+
+
+

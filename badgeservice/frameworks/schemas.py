@@ -1,0 +1,106 @@
+"""Framework API schemas."""
+
+from __future__ import annotations
+
+from marshmallow import RAISE, Schema, fields, validate
+
+from .services import KNOWN_SOURCES
+
+__all__ = [
+    "FRAMEWORK_SLUG",
+    "CompetenceDetailSchema",
+    "CompetenceSchema",
+    "FrameworkImportSchema",
+    "FrameworkInstallSchema",
+    "FrameworkListQuery",
+    "FrameworkSchema",
+    "FrameworkSummarySchema",
+]
+
+# Dots too: DigComp's own slug is "digcomp-2.2".
+FRAMEWORK_SLUG = validate.Regexp(
+    r"^[a-z0-9][a-z0-9.-]{0,62}\Z",
+    error="must be a slug: 1-63 lower-case letters, digits, dots or hyphens, starting with "
+    "a letter or digit",
+)
+
+
+class FrameworkInstallSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    source = fields.String(required=True, validate=validate.OneOf(sorted(KNOWN_SOURCES)))
+    slug = fields.String(validate=FRAMEWORK_SLUG, metadata={"description": "default: the source's own"})
+
+
+class FrameworkImportSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    slug = fields.String(
+        validate=FRAMEWORK_SLUG, metadata={"description": "default: from the CFDocument identifier"}
+    )
+    package = fields.Dict(
+        required=True, metadata={"description": "a 1EdTech CASE 1.0/1.1 CFPackage"}
+    )
+
+
+class FrameworkListQuery(Schema):
+    class Meta:
+        unknown = RAISE
+
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+
+
+class FrameworkLevelSchema(Schema):
+    level = fields.Integer(required=True)
+    band = fields.String(required=True)
+    description = fields.String(required=True)
+
+
+class CompetenceSchema(Schema):
+    id = fields.UUID(required=True)
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    description = fields.String(allow_none=True)
+    uri = fields.String(required=True)
+    esco_uri = fields.String(allow_none=True, data_key="escoUri")
+    parent_code = fields.String(allow_none=True, data_key="parentCode")
+    kind = fields.String(required=True, metadata={"enum": ["area", "competence", "item"]})
+    position = fields.Integer(required=True)
+
+
+class FrameworkRefSchema(Schema):
+    id = fields.UUID(required=True)
+    slug = fields.String(required=True)
+    name = fields.String(required=True)
+
+
+class CompetenceDetailSchema(CompetenceSchema):
+    framework = fields.Nested(FrameworkRefSchema, required=True)
+    children = fields.List(fields.Nested(CompetenceSchema), required=True)
+
+
+class FrameworkSummarySchema(Schema):
+    id = fields.UUID(required=True)
+    slug = fields.String(required=True)
+    name = fields.String(required=True)
+    version = fields.String(allow_none=True)
+    uri = fields.String(allow_none=True)
+    publisher = fields.String(allow_none=True)
+    description = fields.String(allow_none=True)
+    source = fields.String(required=True, metadata={"enum": ["digcomp22", "case"]})
+    created_at = fields.DateTime(required=True, data_key="createdAt")
+    competence_count = fields.Integer(required=True, data_key="competenceCount")
+
+
+class FrameworkSchema(FrameworkSummarySchema):
+    levels = fields.List(fields.Nested(FrameworkLevelSchema), required=True)
+    competences = fields.List(fields.Nested(CompetenceSchema), required=True)
+    change = fields.String(
+        metadata={
+            "enum": ["created", "updated", "unchanged"],
+            "description": "what an install or import did",
+        }
+    )

@@ -1,0 +1,257 @@
+"""Frameworks of an organisation: install DigComp 2.2 or a CASE package idempotently, and
+look frameworks and competences up — always within one organisation."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Collection, Mapping
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..errors import BadRequest, Conflict, NotFound
+from .models import Competence, Framework
+from .sources import FrameworkSource, FrameworkSourceError, load_digcomp22, parse_case_package
+
+__all__ = [
+    "KNOWN_SOURCES",
+    "competences_by_id",
+    "get_competence",
+    "get_framework",
+    "import_case_package",
+    "install_framework",
+    "install_known_framework",
+    "list_frameworks",
+]
+
+KNOWN_SOURCES: Mapping[str, Callable[[], FrameworkSource]] = {"digcomp22": load_digcomp22}
+"""Frameworks shipped with the service, by the name the API accepts."""
+
+
+def _framework_values(source: FrameworkSource) -> dict[str, Any]:
+    return {
+        "name": source.name,
+        "version": source.version or None,
+        "uri": source.uri or None,
+        "publisher": source.publisher or None,
+        "description": source.description or None,
+        "source": source.source,
+        "levels": [
+            {"level": level.level, "band": level.band, "description": level.description}
+            for level in source.levels
+        ],
+    }
+
+
+def _assign(row: Any, values: Mapping[str, Any]) -> bool:
+    """Set the attributes that differ; whether anything changed."""
+    changed = False
+    for key, value in values.items():
+        if getattr(row, key) != value:
+            setattr(row, key, value)
+            changed = True
+    return changed
+
+
+def install_framework(
+    session: Session, organisation_id: uuid.UUID, source: FrameworkSource, slug: str
+) -> tuple[Framework, str]:
+    """Store ``source`` as the organisation's framework ``slug``: ``created``, ``updated`` or
+    ``unchanged``.
+
+    Competences are matched by code. An updated one keeps its id (alignments refer to it);
+    one the source no longer has is deleted unless an achievement aligns to it — then it is
+    kept, after the source's items, so issued badges and their alignments stay meaningful.
+
+    Raises:
+        Conflict: ``slug`` already names a framework from another source or document.
+    """
+    framework = session.scalar(
+        select(Framework).where(
+            Framework.organisation_id == organisation_id, Framework.slug == slug
+        )
+    )
+    values = _framework_values(source)
+    if framework is None:
+        return _create(session, organisation_id, source, slug, values), "created"
+    if framework.source != source.source or (framework.uri or "") != (source.uri or ""):
+        raise Conflict(
+            f"the framework slug {slug!r} already holds {framework.name!r} "
+            f"({framework.source}, {framework.uri}); choose another slug"
+        )
+    changed = _assign(framework, values)
+    existing = {competence.code: competence for competence in framework.competences}
+    for position, item in enumerate(source.items):
+        item_values = {
+            "name": item.name,
+            "description": item.description or None,
+            "uri": item.uri,
+            "esco_uri": item.esco_uri,
+            "parent_code": item.parent_code,
+            "kind": item.kind,
+            "position": position,
+        }
+        competence = existing.pop(item.code, None)
+        if competence is None:
+            framework.competences.append(Competence(code=item.code, **item_values))
+            changed = True
+        else:
+            changed = _assign(competence, item_values) or changed
+    if existing:
+        retired = _retire(session, organisation_id, framework, existing, len(source.items))
+        changed = retired or changed
+    session.flush()
+    # The relationship is ordered by position only when loaded: reload it for the caller.
+    session.expire(framework, ["competences"])
+    return framework, "updated" if changed else "unchanged"
+
+
+def _create(
+    session: Session,
+    organisation_id: uuid.UUID,
+    source: FrameworkSource,
+    slug: str,
+    values: dict[str, Any],
+) -> Framework:
+    framework = Framework(organisation_id=organisation_id, slug=slug, **values)
+    framework.competences = [
+        Competence(
+            code=item.code,
+            name=item.name,
+            description=item.description or None,
+            uri=item.uri,
+            esco_uri=item.esco_uri,
+            parent_code=item.parent_code,
+            kind=item.kind,
+            position=position,
+        )
+        for position, item in enumerate(source.items)
+    ]
+    try:
+        with session.begin_nested():
+            session.add(framework)
+            session.flush()
+    except IntegrityError:  # a concurrent install of the same slug won
+        raise Conflict(f"the framework {slug!r} was installed concurrently; retry") from None
+    return framework
+
+
+def _retire(
+    session: Session,
+    organisation_id: uuid.UUID,
+    framework: Framework,
+    gone: Mapping[str, Competence],
+    position: int,
+) -> bool:
+    """Delete the competences the source dropped, except those achievements align to."""
+    # Imported here: achievements validate alignments with this module's lookups.
+    from ..achievements.services import aligned_competence_ids
+
+    kept = aligned_competence_ids(session, organisation_id)
+    changed = False
+    for competence in sorted(gone.values(), key=lambda c: c.position):
+        if competence.id in kept:
+            changed = _assign(competence, {"position": position}) or changed
+            position += 1
+        else:
+            framework.competences.remove(competence)
+            changed = True
+    codes = {competence.code for competence in framework.competences}
+    for competence in framework.competences:
+        if competence.parent_code is not None and competence.parent_code not in codes:
+            competence.parent_code = None
+            changed = True
+    return changed
+
+
+def install_known_framework(
+    session: Session, organisation_id: uuid.UUID, name: str, slug: str | None = None
+) -> tuple[Framework, str]:
+    """Install a shipped framework (``digcomp22``) under ``slug`` (default: its own)."""
+    loader = KNOWN_SOURCES.get(name)
+    if loader is None:
+        raise BadRequest(f"unknown framework source {name!r}; known: {', '.join(KNOWN_SOURCES)}")
+    source = loader()
+    return install_framework(session, organisation_id, source, slug or source.slug)
+
+
+def import_case_package(
+    session: Session, organisation_id: uuid.UUID, package: Any, slug: str | None = None
+) -> tuple[Framework, str]:
+    """Install a 1EdTech CASE ``CFPackage`` (the request's ``package``).
+
+    Raises:
+        BadRequest: the package is malformed; ``path`` names the place in the request body.
+    """
+    try:
+        source = parse_case_package(package)
+    except FrameworkSourceError as exc:
+        path = "$.package" + exc.path.removeprefix("$")
+        raise BadRequest(
+            f"{path}: {exc.message}", path=path, errors={"package": [f"{path}: {exc.message}"]}
+        ) from None
+    return install_framework(session, organisation_id, source, slug or source.slug)
+
+
+def list_frameworks(
+    session: Session, organisation_id: uuid.UUID, *, limit: int = 100, offset: int = 0
+) -> list[tuple[Framework, int]]:
+    """The organisation's frameworks by slug, each with its number of competences."""
+    count = (
+        select(func.count(Competence.id))
+        .where(Competence.framework_id == Framework.id)
+        .correlate(Framework)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(Framework, count)
+        .where(Framework.organisation_id == organisation_id)
+        .order_by(Framework.slug)
+        .limit(limit)
+        .offset(offset)
+    )
+    return [(framework, int(number)) for framework, number in rows]
+
+
+def get_framework(
+    session: Session, organisation_id: uuid.UUID, framework_id: uuid.UUID
+) -> Framework:
+    """The organisation's framework; another organisation's is not found."""
+    framework = session.get(Framework, framework_id)
+    if framework is None or framework.organisation_id != organisation_id:
+        raise NotFound(f"no framework {framework_id}")
+    return framework
+
+
+def get_competence(
+    session: Session, organisation_id: uuid.UUID, framework_id: uuid.UUID, code: str
+) -> tuple[Competence, list[Competence]]:
+    """A competence of the organisation's framework by code, with its children."""
+    framework = get_framework(session, organisation_id, framework_id)
+    competence = session.scalar(
+        select(Competence).where(Competence.framework_id == framework.id, Competence.code == code)
+    )
+    if competence is None:
+        raise NotFound(f"framework {framework.slug!r} has no competence {code!r}")
+    children = session.scalars(
+        select(Competence)
+        .where(Competence.framework_id == framework.id, Competence.parent_code == code)
+        .order_by(Competence.position)
+    )
+    return competence, list(children)
+
+
+def competences_by_id(
+    session: Session, organisation_id: uuid.UUID, ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, Competence]:
+    """Those of ``ids`` that are competences of the organisation's frameworks."""
+    if not ids:
+        return {}
+    rows = session.scalars(
+        select(Competence)
+        .join(Framework, Framework.id == Competence.framework_id)
+        .where(Framework.organisation_id == organisation_id, Competence.id.in_(list(ids)))
+    )
+    return {competence.id: competence for competence in rows}

@@ -1,0 +1,1 @@
+"""Issuer profiles of an organisation, their did:web identities and signing keys."""

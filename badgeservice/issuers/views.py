@@ -1,0 +1,135 @@
+"""Issuer views: the public profile, DID document and status lists; the issuer API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, jsonify
+from sqlalchemy import select
+
+from ..api import api, dump, parse_id, public
+from ..auth import current_principal, requires
+from ..db import get_session
+from ..errors import NotFound
+from ..services import issuer_service
+from .models import Issuer, StatusList
+from .schemas import IssuerSchema
+
+__all__: list[str] = []
+
+
+def _json(document: dict[str, Any], media_type: str, max_age: int) -> Response:
+    response = jsonify(document)
+    response.mimetype = media_type
+    response.headers["Cache-Control"] = f"public, max-age={max_age}"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@public.get("/issuers/<org>/<slug>")
+def issuer_profile(org: str, slug: str) -> Response:
+    """The issuer's OB 3.0 Profile."""
+    service = issuer_service()
+    return _json(service.profile_document(service.by_slugs(org, slug)), "application/ld+json", 300)
+
+
+@public.get("/issuers/<org>/<slug>/did.json")
+def did_document(org: str, slug: str) -> Response:
+    """The did:web DID document: every key the issuer ever signed with."""
+    service = issuer_service()
+    issuer = service.by_slugs(org, slug)
+    return _json(service.did_document(issuer), "application/did+json", 300)
+
+
+@public.get("/issuers/<org>/<slug>/status/<int:number>")
+def status_list(org: str, slug: str, number: int) -> Response:
+    """The signed BitstringStatusListCredential; short cache so revocations show quickly."""
+    service = issuer_service()
+    issuer = service.by_slugs(org, slug)
+    row = get_session().scalar(
+        select(StatusList).where(StatusList.issuer_id == issuer.id, StatusList.number == number)
+    )
+    if row is None:
+        raise NotFound(f"issuer {org}/{slug} has no status list {number}")
+    return _json(service.status_list_document(issuer, row), "application/vc+ld+json", 60)
+
+
+def _issuer_dump(issuer: Issuer) -> dict[str, Any]:
+    service = issuer_service()
+    return {
+        "id": issuer.id,
+        "slug": issuer.slug,
+        "name": issuer.name,
+        "url": issuer.url,
+        "email": issuer.email,
+        "description": issuer.description,
+        "did": service.did(issuer),
+        "profile_url": service.base_url(issuer),
+        "keys": [
+            {"id": f"{service.did(issuer)}#{k.fragment}",
+             "public_key_multibase": k.public_key_multibase,
+             "created_at": k.created_at, "retired_at": k.retired_at}
+            for k in issuer.keys
+        ],
+    }
+
+
+@api.get("/issuers")
+@requires("admin", "awards:write")
+def list_issuers() -> Response:
+    """List the organisation's issuers.
+    ---
+    get:
+      tags: [issuers]
+      responses:
+        200:
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  items: {type: array, items: IssuerSchema}
+    """
+    rows = get_session().scalars(
+        select(Issuer).where(Issuer.organisation_id == current_principal().organisation_id)
+        .order_by(Issuer.slug)
+    )
+    return dump(IssuerSchema(many=True), [_issuer_dump(r) for r in rows], wrap="items")
+
+
+def _own_issuer(issuer_id: str) -> Issuer:
+    issuer = get_session().get(Issuer, parse_id(issuer_id, "issuer"))
+    if issuer is None or issuer.organisation_id != current_principal().organisation_id:
+        raise NotFound(f"no issuer {issuer_id}")
+    return issuer
+
+
+@api.get("/issuers/<issuer_id>")
+@requires("admin", "awards:write")
+def get_issuer(issuer_id: str) -> Response:
+    """One issuer with its DID and public keys.
+    ---
+    get:
+      tags: [issuers]
+      parameters: [{in: path, name: issuer_id, required: true, schema: {type: string}}]
+      responses:
+        200: {content: {application/json: {schema: IssuerSchema}}}
+        404: {$ref: '#/components/responses/NotFound'}
+    """
+    return dump(IssuerSchema(), _issuer_dump(_own_issuer(issuer_id)))
+
+
+@api.post("/issuers/<issuer_id>/keys/rotate")
+@requires("admin")
+def rotate_issuer_key(issuer_id: str) -> Response:
+    """Add a new signing key; old keys stay in the DID document.
+    ---
+    post:
+      tags: [issuers]
+      parameters: [{in: path, name: issuer_id, required: true, schema: {type: string}}]
+      responses:
+        200: {content: {application/json: {schema: IssuerSchema}}}
+    """
+    issuer = _own_issuer(issuer_id)
+    issuer_service().rotate_key(issuer)
+    return dump(IssuerSchema(), _issuer_dump(issuer))

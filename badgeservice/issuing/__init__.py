@@ -1,0 +1,1 @@
+"""Issuing: signed credentials for people, status-list entries, revocation."""

@@ -1,0 +1,92 @@
+"""Awards: a sub-goal or achievement recognised for a person, and the path badges that
+follow when a path's required sub-goals are all achieved."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session
+
+from ..achievements.models import Achievement
+from ..credentials import ob3
+from ..errors import NotFound
+from ..paths.models import SubGoal
+from ..paths.progress import paths_of, progress
+from ..people.models import Person
+from .models import Credential
+from .services import IssuingService
+
+__all__ = ["AwardOutcome", "award"]
+
+
+@dataclass
+class AwardOutcome:
+    """The credential for the award (new or existing) and any path credentials it earned."""
+
+    credential: Credential
+    created: bool
+    path_credentials: list[Credential] = field(default_factory=list)
+
+
+def award(
+    session: Session,
+    issuing: IssuingService,
+    *,
+    person: Person,
+    sub_goal_id: uuid.UUID | None = None,
+    achievement_id: uuid.UUID | None = None,
+    occurrence: str = "manual",
+    awarded_by: str | None = None,
+    evidence: Sequence[ob3.Evidence] = (),
+) -> AwardOutcome:
+    """Issue the current version of the sub-goal's (or the given) achievement, then award
+    the badge of every path the person has now completed."""
+    sub_goal = None
+    if sub_goal_id is not None:
+        sub_goal = session.get(SubGoal, sub_goal_id)
+        if sub_goal is None or sub_goal.organisation_id != person.organisation_id:
+            raise NotFound(f"no sub-goal {sub_goal_id}")
+        achievement_id = sub_goal.achievement_id
+    achievement = session.get(Achievement, achievement_id) if achievement_id else None
+    if achievement is None or achievement.organisation_id != person.organisation_id:
+        raise NotFound(f"no achievement {achievement_id}")
+    result = issuing.issue(
+        person=person,
+        version=achievement.current,
+        occurrence=occurrence,
+        sub_goal_id=sub_goal.id if sub_goal else None,
+        path_id=sub_goal.path_id if sub_goal else None,
+        awarded_by=awarded_by,
+        evidence=evidence,
+    )
+    outcome = AwardOutcome(result.credential, result.created)
+    outcome.path_credentials = complete_paths(session, issuing, person)
+    return outcome
+
+
+def complete_paths(session: Session, issuing: IssuingService, person: Person) -> list[Credential]:
+    """Issue path badges for every completed path of the person (once per path)."""
+    issued = []
+    for path in paths_of(session, person):
+        if path.achievement_id is None or not path.sub_goals:
+            continue
+        if not progress(session, person, path).complete:
+            continue
+        badge = session.get(Achievement, path.achievement_id)
+        if badge is None:
+            continue
+        result = issuing.issue(
+            person=person,
+            version=badge.current,
+            occurrence=f"path:{path.id}",
+            path_id=path.id,
+            awarded_by="path completion",
+        )
+        if result.created:
+            issued.append(result.credential)
+    return issued
+
+
+__all__ += ["complete_paths"]

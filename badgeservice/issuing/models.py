@@ -1,0 +1,50 @@
+"""Credential table."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..db import Base, new_id, utcnow
+
+__all__ = ["Credential"]
+
+
+class Credential(Base):
+    """An issued, signed ``OpenBadgeCredential``.
+
+    Exactly one per (person, achievement version, occurrence): the database enforces it, so
+    duplicate or concurrent awards converge on one row.
+    """
+
+    __tablename__ = "credentials"
+    __table_args__ = (
+        UniqueConstraint("person_id", "achievement_version_id", "occurrence"),
+        UniqueConstraint("status_list_id", "status_index"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    organisation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    issuer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("issuers.id"), index=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id"), index=True)
+    achievement_version_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("achievement_versions.id"), index=True
+    )
+    sub_goal_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("sub_goals.id"))
+    path_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("paths.id"))
+    # What caused it: "manual", "path:<path id>", an LMS event id later.
+    occurrence: Mapped[str] = mapped_column(String(300))
+    status_list_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("status_lists.id"))
+    status_index: Mapped[int] = mapped_column(Integer)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    valid_until: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+    revocation_reason: Mapped[str | None] = mapped_column(Text)
+    awarded_by: Mapped[str | None] = mapped_column(String(200))

@@ -1,0 +1,90 @@
+"""Award and credential API schemas."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+__all__ = [
+    "AwardSchema",
+    "CredentialListQuery",
+    "CredentialSchema",
+    "PersonRefField",
+    "RevokeSchema",
+]
+
+
+class EvidenceInSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    id = fields.Url(relative=False, schemes={"https", "http"})
+    name = fields.String(validate=validate.Length(min=1, max=300))
+    narrative = fields.String(validate=validate.Length(min=1, max=20_000))
+    description = fields.String(validate=validate.Length(min=1, max=5_000))
+
+
+class PersonRefField(fields.Field):
+    """A person: an id string, or ``{"employeeNumber": …}`` / ``{"email": …}``."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, str):
+            return {"id": value}
+        if isinstance(value, dict) and len(value) == 1:
+            key, ref = next(iter(value.items()))
+            if key in ("employeeNumber", "email", "id") and isinstance(ref, str) and ref.strip():
+                return {{"employeeNumber": "employee_number"}.get(key, key): ref}
+        raise ValidationError(
+            'give a person id, {"employeeNumber": "…"} or {"email": "…"}'
+        )
+
+
+class AwardSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    sub_goal = fields.UUID(data_key="subGoal")
+    achievement = fields.UUID()
+    person = PersonRefField(required=True, metadata={
+        "oneOf": [{"type": "string", "format": "uuid"},
+                  {"type": "object", "properties": {"employeeNumber": {"type": "string"}}},
+                  {"type": "object", "properties": {"email": {"type": "string"}}}]})
+    evidence = fields.List(fields.Nested(EvidenceInSchema), validate=validate.Length(max=20))
+
+    @validates_schema
+    def _one_target(self, data: dict[str, Any], **_: Any) -> None:
+        if ("sub_goal" in data) == ("achievement" in data):
+            raise ValidationError("give exactly one of subGoal or achievement", "_schema")
+
+
+class RevokeSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class CredentialListQuery(Schema):
+    class Meta:
+        unknown = RAISE
+
+    person = fields.UUID()
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+
+
+class CredentialSchema(Schema):
+    id = fields.UUID(required=True)
+    url = fields.String(required=True)
+    person = fields.UUID(required=True)
+    achievement = fields.UUID(required=True)
+    achievement_version = fields.Integer(required=True, data_key="achievementVersion")
+    sub_goal = fields.UUID(allow_none=True, data_key="subGoal")
+    path = fields.UUID(allow_none=True)
+    issued_at = fields.DateTime(required=True, data_key="issuedAt")
+    revoked_at = fields.DateTime(allow_none=True, data_key="revokedAt")
+    revocation_reason = fields.String(allow_none=True, data_key="revocationReason")
+    status = fields.String(required=True)
+    credential = fields.Dict(required=True, metadata={"description": "the signed credential"})
+    path_credentials = fields.List(fields.Dict(), data_key="pathCredentials")

@@ -1,0 +1,246 @@
+"""Issuing: build the OB 3.0 credential for a person and an achievement version, sign it
+with the issuer's key, give it a status-list entry, store it — exactly once."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..achievements.models import Achievement, AchievementVersion
+from ..credentials import ob3
+from ..credentials.identity import IdentityObject
+from ..credentials.proofs import sign
+from ..credentials.statuslist import status_entry
+from ..db import utcnow
+from ..errors import BadRequest, Conflict, NotFound
+from ..frameworks.models import Competence, Framework
+from ..issuers.models import Issuer, StatusList
+from ..issuers.services import IssuerService
+from ..keystore import KeyStore
+from ..people.models import Person
+from .models import Credential
+
+__all__ = ["IssueResult", "IssuingService"]
+
+
+@dataclass(frozen=True)
+class IssueResult:
+    credential: Credential
+    created: bool
+
+
+class IssuingService:
+    """Issues and revokes credentials of one organisation's issuers."""
+
+    def __init__(self, session: Session, *, public_url: str, keystore: KeyStore) -> None:
+        self.session = session
+        self.public_url = public_url.rstrip("/")
+        self.issuers = IssuerService(session, public_url=public_url, keystore=keystore)
+
+    # -- URLs -------------------------------------------------------------------------
+
+    def credential_url(self, credential_id: uuid.UUID) -> str:
+        return f"{self.public_url}/credentials/{credential_id}"
+
+    def achievement_url(self, organisation_slug: str, slug: str) -> str:
+        return f"{self.public_url}/achievements/{organisation_slug}/{slug}"
+
+    # -- issuing ----------------------------------------------------------------------
+
+    def issue(
+        self,
+        *,
+        person: Person,
+        version: AchievementVersion,
+        occurrence: str,
+        sub_goal_id: uuid.UUID | None = None,
+        path_id: uuid.UUID | None = None,
+        awarded_by: str | None = None,
+        evidence: Sequence[ob3.Evidence] = (),
+    ) -> IssueResult:
+        """Issue, or return the credential already issued for this occurrence."""
+        existing = self._existing(person.id, version.id, occurrence)
+        if existing is not None:
+            return IssueResult(existing, False)
+        if not person.active:
+            raise Conflict(f"person {person.id} is deactivated; nothing can be issued to them")
+        achievement = self.session.get(Achievement, version.achievement_id)
+        assert achievement is not None  # noqa: S101 - foreign key
+        if achievement.organisation_id != person.organisation_id:
+            raise NotFound("no such achievement in this organisation")
+        issuer = self.session.get(Issuer, achievement.issuer_id)
+        assert issuer is not None  # noqa: S101 - foreign key
+        for _attempt in range(5):
+            try:
+                with self.session.begin_nested():
+                    credential = self._issue_once(
+                        issuer, achievement, version, person, occurrence, sub_goal_id, path_id,
+                        awarded_by, evidence,
+                    )
+                return IssueResult(credential, True)
+            except IntegrityError:
+                # Either a concurrent issue of the same occurrence won (return its result)
+                # or two issuers drew the same status index (draw again).
+                existing = self._existing(person.id, version.id, occurrence)
+                if existing is not None:
+                    return IssueResult(existing, False)
+        raise Conflict("could not allocate a status-list entry; try again")
+
+    def _existing(
+        self, person_id: uuid.UUID, version_id: uuid.UUID, occurrence: str
+    ) -> Credential | None:
+        return self.session.scalar(
+            select(Credential).where(
+                Credential.person_id == person_id,
+                Credential.achievement_version_id == version_id,
+                Credential.occurrence == occurrence,
+            )
+        )
+
+    def _issue_once(
+        self,
+        issuer: Issuer,
+        achievement: Achievement,
+        version: AchievementVersion,
+        person: Person,
+        occurrence: str,
+        sub_goal_id: uuid.UUID | None,
+        path_id: uuid.UUID | None,
+        awarded_by: str | None,
+        evidence: Sequence[ob3.Evidence],
+    ) -> Credential:
+        now = utcnow().replace(microsecond=0)
+        credential_id = uuid.uuid4()
+        newest = self.session.scalar(
+            select(StatusList).where(StatusList.issuer_id == issuer.id)
+            .order_by(StatusList.number.desc()).limit(1)
+        )
+        taken = set() if newest is None else set(self.session.scalars(
+            select(Credential.status_index).where(Credential.status_list_id == newest.id)
+        ))
+        status_list, index = self.issuers.allocate_status(issuer, taken)
+        document = ob3.build_credential(
+            credential_id=self.credential_url(credential_id),
+            issuer=ob3.Profile(**_profile_args(self.issuers.profile(issuer))),
+            achievement=self._achievement(issuer, achievement, version),
+            recipient=_recipient(person),
+            valid_from=now,
+            evidence=tuple(evidence),
+            results=_level_results(self._achievement_id(achievement, version), version),
+            credential_status=status_entry(
+                self.issuers.status_list_url(issuer, status_list.number), index
+            ),
+        )
+        signing = self.issuers.signing_key(issuer)
+        signed = sign(document, signing.key, verification_method=signing.verification_method,
+                      created=now)
+        credential = Credential(
+            id=credential_id,
+            organisation_id=person.organisation_id,
+            issuer_id=issuer.id,
+            person_id=person.id,
+            achievement_version_id=version.id,
+            sub_goal_id=sub_goal_id,
+            path_id=path_id,
+            occurrence=occurrence,
+            status_list_id=status_list.id,
+            status_index=index,
+            document=signed,
+            issued_at=now,
+            awarded_by=awarded_by,
+        )
+        self.session.add(credential)
+        self.session.flush()
+        return credential
+
+    def _achievement_id(self, achievement: Achievement, version: AchievementVersion) -> str:
+        issuer = self.session.get(Issuer, achievement.issuer_id)
+        assert issuer is not None  # noqa: S101
+        return self.achievement_url(issuer.organisation.slug, achievement.slug)
+
+    def _achievement(
+        self, issuer: Issuer, achievement: Achievement, version: AchievementVersion
+    ) -> ob3.Achievement:
+        url = self.achievement_url(issuer.organisation.slug, achievement.slug)
+        alignments = []
+        for entry in version.alignments:
+            competence = self.session.get(Competence, uuid.UUID(str(entry["competence"])))
+            if competence is None:
+                continue
+            framework = self.session.get(Framework, competence.framework_id)
+            assert framework is not None  # noqa: S101
+            level = entry.get("level")
+            alignments.append(ob3.Alignment(
+                target_name=competence.name,
+                target_url=competence.uri,
+                target_code=competence.code,
+                target_framework=framework.name,
+                target_description=(f"Proficiency level {level}" if level else None),
+                target_type="CFItem" if framework.source == "case" else None,
+            ))
+        return ob3.Achievement(
+            id=url,
+            name=version.name,
+            description=version.description,
+            criteria=ob3.Criteria(id=version.criteria_url, narrative=version.criteria_narrative),
+            image=ob3.Image(id=f"{url}/v{version.version}/image") if version.image else None,
+            achievement_type=version.achievement_type,
+            alignments=tuple(alignments),
+            result_descriptions=_level_descriptions(url, version),
+            tags=tuple(version.tags),
+            version=str(version.version),
+        )
+
+    # -- revocation -------------------------------------------------------------------
+
+    def revoke(self, credential: Credential, reason: str) -> Credential:
+        """Flip the credential's status bit; revoking twice is refused."""
+        if not reason.strip():
+            raise BadRequest("give a reason for the revocation")
+        if credential.revoked_at is not None:
+            raise Conflict(f"credential {credential.id} was already revoked")
+        status_list = self.session.get(StatusList, credential.status_list_id)
+        assert status_list is not None  # noqa: S101
+        self.issuers.set_status(status_list, credential.status_index, 1)
+        credential.revoked_at = datetime.now(UTC)
+        credential.revocation_reason = reason.strip()
+        self.session.flush()
+        return credential
+
+
+def _profile_args(profile: dict[str, object]) -> dict[str, object]:
+    return {k: v for k, v in profile.items() if k in ("id", "name", "url", "email", "description")}
+
+
+def _recipient(person: Person) -> ob3.Recipient:
+    identifiers = []
+    if person.email:
+        identifiers.append(IdentityObject.hashed_email(person.email))
+    if person.employee_number:
+        identifiers.append(IdentityObject.hashed_employee_number(person.employee_number))
+    if not identifiers and not person.did:
+        raise BadRequest(f"person {person.id} has no e-mail, employee number or DID")
+    return ob3.Recipient(id=person.did, identifiers=tuple(identifiers))
+
+
+def _level_descriptions(url: str, version: AchievementVersion) -> tuple[ob3.ResultDescription, ...]:
+    levels = [entry.get("level") for entry in version.alignments if entry.get("level")]
+    if not levels:
+        return ()
+    return (ob3.ResultDescription(id=f"{url}/v{version.version}#level",
+                                  name="Proficiency level", result_type="PerformanceLevel",
+                                  required_value=str(max(levels))),)
+
+
+def _level_results(url: str, version: AchievementVersion) -> tuple[ob3.Result, ...]:
+    levels = [entry.get("level") for entry in version.alignments if entry.get("level")]
+    if not levels:
+        return ()
+    return (ob3.Result(result_description=f"{url}/v{version.version}#level",
+                       value=str(max(levels))),)

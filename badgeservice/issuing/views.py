@@ -1,0 +1,167 @@
+"""Issuing views: manual awards, the credential API, and the public credential URL."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import Response, jsonify, request
+from sqlalchemy import select
+
+from ..achievements.models import AchievementVersion
+from ..api import api, dump, load_body, load_query, parse_id, public
+from ..auth import current_principal, requires
+from ..credentials import ob3
+from ..db import get_session
+from ..errors import NotFound
+from ..people.services import find_person
+from ..services import issuing_service
+from .awards import award
+from .models import Credential
+from .schemas import AwardSchema, CredentialListQuery, CredentialSchema, RevokeSchema
+
+__all__: list[str] = []
+
+
+def _view(credential: Credential, path_credentials: list[Credential] | None = None) -> dict[str, Any]:
+    version = get_session().get(AchievementVersion, credential.achievement_version_id)
+    assert version is not None  # noqa: S101 - foreign key
+    return {
+        "id": credential.id,
+        "url": issuing_service().credential_url(credential.id),
+        "person": credential.person_id,
+        "achievement": version.achievement_id,
+        "achievement_version": version.version,
+        "sub_goal": credential.sub_goal_id,
+        "path": credential.path_id,
+        "issued_at": credential.issued_at,
+        "revoked_at": credential.revoked_at,
+        "revocation_reason": credential.revocation_reason,
+        "status": "revoked" if credential.revoked_at else "active",
+        "credential": credential.document,
+        "path_credentials": [_view(c) for c in path_credentials or []],
+    }
+
+
+@api.post("/awards")
+@requires("awards:write")
+def create_award() -> Response:
+    """Award a sub-goal (or an achievement) to a person: 201 with the new credential, or 200
+    with the one already issued for this manual award.
+    ---
+    post:
+      tags: [awards]
+      requestBody: {required: true, content: {application/json: {schema: AwardSchema}}}
+      responses:
+        201: {content: {application/json: {schema: CredentialSchema}}}
+        200: {content: {application/json: {schema: CredentialSchema}}}
+        400: {$ref: '#/components/responses/BadRequest'}
+        404: {$ref: '#/components/responses/NotFound'}
+    """
+    data = load_body(AwardSchema())
+    principal = current_principal()
+    session = get_session()
+    ref = data["person"]
+    person = find_person(
+        session, principal.organisation_id,
+        person_id=parse_id(ref["id"], "person") if "id" in ref else None,
+        employee_number=ref.get("employee_number"), email=ref.get("email"),
+    )
+    evidence = tuple(ob3.Evidence(**item) for item in data.get("evidence", []))
+    outcome = award(
+        session, issuing_service(), person=person, sub_goal_id=data.get("sub_goal"),
+        achievement_id=data.get("achievement"), awarded_by=f"client:{principal.name}",
+        evidence=evidence,
+    )
+    body = _view(outcome.credential, outcome.path_credentials)
+    return dump(CredentialSchema(), body, 201 if outcome.created else 200)
+
+
+def _own_credential(credential_id: str) -> Credential:
+    credential = get_session().get(Credential, parse_id(credential_id, "credential"))
+    if credential is None or credential.organisation_id != current_principal().organisation_id:
+        raise NotFound(f"no credential {credential_id}")
+    return credential
+
+
+@api.get("/credentials")
+@requires("admin", "awards:write", "hr:read")
+def list_credentials() -> Response:
+    """The organisation's credentials, newest first; ``person`` filters.
+    ---
+    get:
+      tags: [credentials]
+      parameters:
+        - {in: query, name: person, schema: {type: string, format: uuid}}
+        - {in: query, name: limit, schema: {type: integer, minimum: 1, maximum: 1000}}
+        - {in: query, name: offset, schema: {type: integer, minimum: 0}}
+      responses:
+        200:
+          content:
+            application/json:
+              schema: {type: object, properties: {items: {type: array, items: CredentialSchema}}}
+    """
+    query = load_query(CredentialListQuery())
+    stmt = select(Credential).where(
+        Credential.organisation_id == current_principal().organisation_id
+    )
+    if "person" in query:
+        stmt = stmt.where(Credential.person_id == query["person"])
+    rows = get_session().scalars(
+        stmt.order_by(Credential.issued_at.desc(), Credential.id)
+        .limit(query["limit"]).offset(query["offset"])
+    )
+    return dump(CredentialSchema(many=True), [_view(c) for c in rows], wrap="items")
+
+
+@api.get("/credentials/<credential_id>")
+@requires("admin", "awards:write", "hr:read")
+def get_credential(credential_id: str) -> Response:
+    """One credential with its signed document.
+    ---
+    get:
+      tags: [credentials]
+      parameters: [{in: path, name: credential_id, required: true, schema: {type: string}}]
+      responses:
+        200: {content: {application/json: {schema: CredentialSchema}}}
+        404: {$ref: '#/components/responses/NotFound'}
+    """
+    return dump(CredentialSchema(), _view(_own_credential(credential_id)))
+
+
+@api.post("/credentials/<credential_id>/revoke")
+@requires("admin", "awards:write")
+def revoke_credential(credential_id: str) -> Response:
+    """Revoke: flips the credential's bit in its issuer's status list.
+    ---
+    post:
+      tags: [credentials]
+      parameters: [{in: path, name: credential_id, required: true, schema: {type: string}}]
+      requestBody: {required: true, content: {application/json: {schema: RevokeSchema}}}
+      responses:
+        200: {content: {application/json: {schema: CredentialSchema}}}
+        409: {$ref: '#/components/responses/Conflict'}
+    """
+    data = load_body(RevokeSchema())
+    credential = issuing_service().revoke(_own_credential(credential_id), data["reason"])
+    return dump(CredentialSchema(), _view(credential))
+
+
+@public.get("/credentials/<credential_id>")
+def public_credential(credential_id: str) -> Response:
+    """The signed credential, for anyone to verify."""
+    try:
+        key = uuid.UUID(credential_id)
+    except ValueError:
+        raise NotFound(f"no credential {credential_id}") from None
+    credential = get_session().get(Credential, key)
+    if credential is None:
+        raise NotFound(f"no credential {credential_id}")
+    response = jsonify(credential.document)
+    best = request.accept_mimetypes.best_match(
+        ["application/ld+json", "application/vc+ld+json", "application/json"]
+    )
+    response.mimetype = best or "application/ld+json"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Vary"] = "Accept"
+    return response

@@ -1,0 +1,32 @@
+"""Every table, imported in one place for metadata-wide tools (Alembic, tests)."""
+
+from .achievements.models import Achievement, AchievementVersion
+from .db import Base
+from .frameworks.models import Competence, Framework
+from .issuers.models import Issuer, IssuerKey, StatusList
+from .issuing.models import Credential
+from .organisations.models import ApiClient, Organisation
+from .paths.models import Path, PathTarget, SubGoal, Trigger
+from .people.models import LmsAccount, Person, Team, TeamMember
+
+__all__ = [
+    "Achievement",
+    "AchievementVersion",
+    "ApiClient",
+    "Base",
+    "Competence",
+    "Credential",
+    "Framework",
+    "Issuer",
+    "IssuerKey",
+    "LmsAccount",
+    "Organisation",
+    "Path",
+    "PathTarget",
+    "Person",
+    "StatusList",
+    "SubGoal",
+    "Team",
+    "TeamMember",
+    "Trigger",
+]

@@ -1,0 +1,1 @@
+"""Organisations (tenants) and the API clients that act for them."""

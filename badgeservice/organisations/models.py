@@ -1,0 +1,52 @@
+"""Organisation and API client tables."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..db import Base, TimestampMixin, new_id
+
+__all__ = ["ApiClient", "Organisation"]
+
+
+class Organisation(TimestampMixin, Base):
+    """The tenant: owns people, teams, paths, connections and keys. Nothing crosses it."""
+
+    __tablename__ = "organisations"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    slug: Mapped[str] = mapped_column(String(63), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str | None] = mapped_column(String(2000))
+    email: Mapped[str | None] = mapped_column(String(320))
+    description: Mapped[str | None] = mapped_column(Text)
+
+
+class ApiClient(TimestampMixin, Base):
+    """A bearer-token holder acting for one organisation with a set of scopes.
+
+    Only the SHA-256 of the token is stored; the signing secret (for inbound webhooks) is
+    stored encrypted with the key-encryption key.
+    """
+
+    __tablename__ = "api_clients"
+    __table_args__ = (UniqueConstraint("organisation_id", "name"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    organisation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    scopes: Mapped[str] = mapped_column(String(500))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    secret_ciphertext: Mapped[bytes | None]
+    connection: Mapped[str | None] = mapped_column(String(63))
+    revoked_at: Mapped[datetime | None]
+
+    @property
+    def scope_set(self) -> frozenset[str]:
+        return frozenset(self.scopes.split())

@@ -1,0 +1,17 @@
+"""Organisation API schemas."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields
+
+__all__ = ["OrganisationSchema"]
+
+
+class OrganisationSchema(Schema):
+    id = fields.UUID(required=True)
+    slug = fields.String(required=True)
+    name = fields.String(required=True)
+    url = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+    description = fields.String(allow_none=True)
+    created_at = fields.DateTime(data_key="createdAt")

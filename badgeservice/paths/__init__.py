@@ -1,0 +1,1 @@
+"""Paths (organisation, team, individual), their sub-goals, targets and triggers."""

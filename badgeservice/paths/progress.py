@@ -1,0 +1,77 @@
+"""Path progress: which sub-goals a person has achieved, and path badges on completion."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..achievements.models import Achievement, AchievementVersion
+from ..issuing.models import Credential
+from ..people.models import Person, TeamMember
+from .models import Path, SubGoal
+
+__all__ = ["PathProgress", "achieved_achievements", "paths_of", "progress"]
+
+
+@dataclass(frozen=True)
+class PathProgress:
+    path: Path
+    required: list[SubGoal]
+    optional: list[SubGoal]
+    achieved: set[uuid.UUID]  # sub-goal ids
+
+    @property
+    def complete(self) -> bool:
+        return all(goal.id in self.achieved for goal in self.required)
+
+    @property
+    def share(self) -> float:
+        if not self.required:
+            return 1.0
+        return sum(goal.id in self.achieved for goal in self.required) / len(self.required)
+
+
+def paths_of(session: Session, person: Person) -> list[Path]:
+    """The person's paths: the organisation paths, their teams' paths and their own."""
+    team_ids = list(session.scalars(
+        select(TeamMember.team_id).where(TeamMember.person_id == person.id)
+    ))
+    query = select(Path).where(Path.organisation_id == person.organisation_id)
+    rows = session.scalars(query.order_by(Path.slug)).all()
+    return [
+        path for path in rows
+        if path.kind == "organisation"
+        or (path.kind == "team" and path.team_id in team_ids)
+        or (path.kind == "individual" and path.person_id == person.id)
+    ]
+
+
+def achieved_achievements(session: Session, person: Person) -> set[uuid.UUID]:
+    """Achievements (any version) the person holds an unrevoked credential for."""
+    return set(session.scalars(
+        select(Achievement.id)
+        .join(AchievementVersion, AchievementVersion.achievement_id == Achievement.id)
+        .join(Credential, Credential.achievement_version_id == AchievementVersion.id)
+        .where(Credential.person_id == person.id, Credential.revoked_at.is_(None))
+    ))
+
+
+def progress(session: Session, person: Person, path: Path) -> PathProgress:
+    """Progress on ``path``; an individual path includes the required sub-goals of the
+    organisation and team paths the person is on."""
+    goals = list(path.sub_goals)
+    if path.kind == "individual":
+        for other in paths_of(session, person):
+            if other.kind != "individual":
+                goals += [g for g in other.sub_goals if g.required]
+    held = achieved_achievements(session, person)
+    achieved = {goal.id for goal in goals if goal.achievement_id in held}
+    return PathProgress(
+        path=path,
+        required=[g for g in goals if g.required],
+        optional=[g for g in goals if not g.required],
+        achieved=achieved,
+    )

@@ -1,0 +1,390 @@
+"""Paths: organisation, team and individual paths with their targets, sub-goals and
+triggers, and the supervisor's approval of an individual path.
+
+Functions take plain data (the dataclasses below) so the API and the organisation-definition
+loader share every rule: references stay inside the organisation, prerequisites stay inside
+the path and form no cycle, triggers name a connection and activity exactly when their kind
+needs one. Invalid data is a 400 naming every offending field; a clash with stored data is a
+409. Functions flush and never commit.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from ..db import utcnow
+from ..errors import BadRequest, Conflict, Forbidden, NotFound
+from ..issuing.models import Credential
+from ..people.models import Person
+from ..people.services import supervises
+from .checks import (
+    MAX_SUB_GOALS,
+    Problems,
+    check_achievement,
+    check_owner,
+    check_sub_goals,
+    check_targets,
+)
+from .models import Path, PathTarget, SubGoal, Trigger
+from .progress import PathProgress, paths_of, progress
+
+__all__ = [
+    "MAX_SUB_GOALS",
+    "PathData",
+    "SubGoalData",
+    "TargetData",
+    "TriggerData",
+    "approve_individual_path",
+    "create_path",
+    "delete_path",
+    "get_path",
+    "inherited_sub_goals",
+    "list_paths",
+    "person_progress",
+    "update_path",
+    "upsert_path",
+]
+
+
+@dataclass(frozen=True)
+class TriggerData:
+    """``lms``/``xapi``: a connection name and an activity id; ``manual``/``evidence``:
+    neither."""
+
+    kind: str
+    connection: str | None = None
+    activity: str | None = None
+
+
+@dataclass(frozen=True)
+class SubGoalData:
+    """A sub-goal; ``prerequisites`` are slugs of sub-goals of the same path and
+    ``position`` defaults to the order given."""
+
+    slug: str
+    name: str
+    achievement_id: uuid.UUID
+    competence_id: uuid.UUID | None = None
+    level: int | None = None
+    required: bool = True
+    position: int | None = None
+    prerequisites: Sequence[str] = ()
+    triggers: Sequence[TriggerData] = ()
+
+
+@dataclass(frozen=True)
+class TargetData:
+    """``share`` (0 < share ≤ 1) of the people (of ``team_id``, or all) reach ``level``."""
+
+    competence_id: uuid.UUID
+    level: int
+    share: float
+    due: date
+    team_id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True)
+class PathData:
+    """A path: ``team_id`` for a team path, ``person_id`` for an individual one."""
+
+    slug: str
+    kind: str
+    name: str
+    description: str | None = None
+    team_id: uuid.UUID | None = None
+    person_id: uuid.UUID | None = None
+    achievement_id: uuid.UUID | None = None
+    targets: Sequence[TargetData] = ()
+    sub_goals: Sequence[SubGoalData] = ()
+
+
+# Keys of update_path's changes: sub_goals replaces all sub-goals (matched by slug, so
+# kept ones keep their ids), add_sub_goals appends.
+PATH_CHANGES = frozenset(
+    {"name", "description", "achievement_id", "targets", "sub_goals", "add_sub_goals"}
+)
+__all__ += ["PATH_CHANGES"]
+
+# -- reading ---------------------------------------------------------------------------
+
+
+def get_path(session: Session, organisation_id: uuid.UUID, path_id: uuid.UUID) -> Path:
+    path = session.get(Path, path_id)
+    if path is None or path.organisation_id != organisation_id:
+        raise NotFound(f"no path {path_id}")
+    return path
+
+
+def list_paths(
+    session: Session,
+    organisation_id: uuid.UUID,
+    *,
+    kind: str | None = None,
+    team_id: uuid.UUID | None = None,
+    person_id: uuid.UUID | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[Path]:
+    """The organisation's paths by slug; ``team_id``/``person_id`` select team and
+    individual paths of that team or person."""
+    query = select(Path).where(Path.organisation_id == organisation_id)
+    if kind is not None:
+        query = query.where(Path.kind == kind)
+    if team_id is not None:
+        query = query.where(Path.team_id == team_id)
+    if person_id is not None:
+        query = query.where(Path.person_id == person_id)
+    query = query.options(
+        selectinload(Path.targets),
+        selectinload(Path.sub_goals).selectinload(SubGoal.triggers),
+        selectinload(Path.sub_goals).selectinload(SubGoal.prerequisites),
+    )
+    return list(session.scalars(query.order_by(Path.slug).limit(limit).offset(offset)))
+
+
+def inherited_sub_goals(session: Session, path: Path) -> list[SubGoal]:
+    """For an individual path: the required sub-goals of the organisation and team paths
+    its person is on (what :func:`progress` adds to the path's own). Empty otherwise."""
+    if path.kind != "individual" or path.person_id is None:
+        return []
+    person = session.get(Person, path.person_id)
+    assert person is not None  # foreign key
+    return [
+        goal
+        for other in paths_of(session, person)
+        if other.kind != "individual"
+        for goal in other.sub_goals
+        if goal.required
+    ]
+
+
+def person_progress(session: Session, person: Person) -> list[PathProgress]:
+    """Every path of the person with their progress on it."""
+    return [progress(session, person, path) for path in paths_of(session, person)]
+
+
+# -- writing ---------------------------------------------------------------------------
+
+
+def create_path(session: Session, organisation_id: uuid.UUID, data: PathData) -> Path:
+    """A new path with its targets, sub-goals and triggers."""
+    problems = Problems()
+    check_owner(session, organisation_id, data, problems)
+    check_achievement(session, organisation_id, data.achievement_id, problems)
+    check_targets(session, organisation_id, data.kind, data.targets, ("targets",), problems)
+    check_sub_goals(session, organisation_id, data.sub_goals, ("subGoals",), {}, problems)
+    problems.raise_any()
+    if session.scalar(
+        select(Path.id).where(Path.organisation_id == organisation_id, Path.slug == data.slug)
+    ):
+        raise Conflict(f"a path with slug {data.slug!r} exists already")
+    path = Path(
+        organisation_id=organisation_id,
+        slug=data.slug,
+        kind=data.kind,
+        name=data.name,
+        description=data.description,
+        team_id=data.team_id,
+        person_id=data.person_id,
+        achievement_id=data.achievement_id,
+    )
+    path.targets = _targets(data.targets)
+    _set_sub_goals(path, data.sub_goals, replace=True)
+    session.add(path)
+    session.flush()
+    return path
+
+
+def update_path(session: Session, path: Path, changes: Mapping[str, Any]) -> Path:
+    """Change the given fields (keys of :data:`PATH_CHANGES`). A changed plan of an approved
+    individual path needs approving again."""
+    unknown = set(changes) - PATH_CHANGES
+    if unknown:
+        raise BadRequest(f"cannot change {', '.join(sorted(unknown))} of a path")
+    if "sub_goals" in changes and "add_sub_goals" in changes:
+        raise BadRequest("give subGoals (replace all) or addSubGoals (append), not both")
+    org = path.organisation_id
+    problems = Problems()
+    if "achievement_id" in changes:
+        check_achievement(session, org, changes["achievement_id"], problems)
+    if "targets" in changes:
+        check_targets(session, org, path.kind, changes["targets"], ("targets",), problems)
+    replace = "sub_goals" in changes
+    goals: Sequence[SubGoalData] = changes.get("sub_goals", changes.get("add_sub_goals", ()))
+    kept = {} if replace else {g.slug: [p.slug for p in g.prerequisites] for g in path.sub_goals}
+    where = ("subGoals",) if replace else ("addSubGoals",)
+    check_sub_goals(session, org, goals, where, kept, problems)
+    problems.raise_any()
+    if replace:
+        _check_removable(session, path, {g.slug for g in goals})
+    before = _plan(path)
+    for name in ("name", "description", "achievement_id"):
+        if name in changes:
+            setattr(path, name, changes[name])
+    if "targets" in changes:
+        path.targets = _targets(changes["targets"])
+    if goals or replace:
+        _set_sub_goals(path, goals, replace=replace)
+    if path.approved_at is not None and _plan(path) != before:
+        path.approved_by_id, path.approved_at = None, None
+    session.flush()
+    return path
+
+
+def upsert_path(session: Session, organisation_id: uuid.UUID, data: PathData) -> tuple[Path, bool]:
+    """Create the path ``data.slug`` or bring it in line with ``data`` (for loaders that run
+    again and again); returns the path and whether it was created."""
+    path = session.scalar(
+        select(Path).where(Path.organisation_id == organisation_id, Path.slug == data.slug)
+    )
+    if path is None:
+        return create_path(session, organisation_id, data), True
+    if (path.kind, path.team_id, path.person_id) != (data.kind, data.team_id, data.person_id):
+        raise Conflict(f"path {data.slug!r} exists with another kind, team or person")
+    update_path(
+        session,
+        path,
+        {
+            "name": data.name,
+            "description": data.description,
+            "achievement_id": data.achievement_id,
+            "targets": data.targets,
+            "sub_goals": data.sub_goals,
+        },
+    )
+    return path, False
+
+
+def delete_path(session: Session, path: Path) -> None:
+    """Delete a path nobody has a credential for (credentials must keep their path)."""
+    goal_ids = [goal.id for goal in path.sub_goals]
+    issued = session.scalar(
+        select(Credential.id)
+        .where(or_(Credential.path_id == path.id, Credential.sub_goal_id.in_(goal_ids)))
+        .limit(1)
+    )
+    if issued is not None:
+        raise Conflict(f"credentials were issued for path {path.slug!r}; it cannot be deleted")
+    session.delete(path)
+    session.flush()
+
+
+def approve_individual_path(
+    session: Session, path: Path, supervisor_id: uuid.UUID, *, at: datetime | None = None
+) -> Path:
+    """Record that ``supervisor_id``, a supervisor of one of the person's teams, approved
+    the individual path."""
+    if path.kind != "individual":
+        raise Conflict(
+            f"path {path.slug!r} is a {path.kind} path; only individual paths are approved"
+        )
+    if path.approved_at is not None:
+        raise Conflict(
+            f"path {path.slug!r} was approved already, at "
+            f"{path.approved_at.isoformat()} by {path.approved_by_id}"
+        )
+    supervisor = session.get(Person, supervisor_id)
+    if supervisor is None or supervisor.organisation_id != path.organisation_id:
+        raise BadRequest(
+            f"supervisor: no person {supervisor_id} in this organisation",
+            errors={"supervisor": [f"no person {supervisor_id}"]},
+        )
+    person = session.get(Person, path.person_id)
+    assert person is not None  # individual paths have a person
+    if supervisor.id == person.id:
+        raise Forbidden("a person cannot approve their own path")
+    if not supervisor.active:
+        raise Forbidden(f"{supervisor.display_name} is deactivated and cannot approve")
+    if not supervises(session, supervisor, person):
+        raise Forbidden(
+            f"{supervisor.display_name} is not a supervisor of any team of {person.display_name}"
+        )
+    path.approved_by_id, path.approved_at = supervisor.id, at or utcnow()
+    session.flush()
+    return path
+
+
+def _check_removable(session: Session, path: Path, keep: set[str]) -> None:
+    removed = {g.id: g.slug for g in path.sub_goals if g.slug not in keep}
+    if not removed:
+        return
+    issued = session.scalar(
+        select(Credential.sub_goal_id).where(Credential.sub_goal_id.in_(removed)).limit(1)
+    )
+    if issued is not None:
+        raise Conflict(
+            f"sub-goal {removed[issued]!r} has credentials issued for it; keep it in subGoals"
+        )
+
+
+# -- building --------------------------------------------------------------------------
+
+
+def _targets(targets: Sequence[TargetData]) -> list[PathTarget]:
+    return [
+        PathTarget(
+            competence_id=t.competence_id,
+            level=t.level,
+            share=t.share,
+            due=t.due,
+            team_id=t.team_id,
+            position=index,
+        )
+        for index, t in enumerate(targets, start=1)
+    ]
+
+
+def _set_sub_goals(path: Path, goals: Sequence[SubGoalData], *, replace: bool) -> None:
+    """Replace (by slug: kept sub-goals keep their ids) or append, then link
+    prerequisites. The data was checked."""
+    existing = {goal.slug: goal for goal in path.sub_goals}
+    start = 0 if replace else max((g.position for g in path.sub_goals), default=0)
+    result = [] if replace else list(path.sub_goals)
+    for index, data in enumerate(goals, start=start + 1):
+        goal = existing.get(data.slug) if replace else None
+        if goal is None:
+            goal = SubGoal(organisation_id=path.organisation_id, slug=data.slug)
+        goal.name, goal.achievement_id = data.name, data.achievement_id
+        goal.competence_id, goal.level, goal.required = (
+            data.competence_id,
+            data.level,
+            data.required,
+        )
+        goal.position = data.position if data.position is not None else index
+        goal.triggers = [
+            Trigger(
+                organisation_id=path.organisation_id,
+                kind=t.kind,
+                connection=t.connection,
+                activity=t.activity,
+            )
+            for t in data.triggers
+        ]
+        result.append(goal)
+    path.sub_goals = result
+    by_slug = {goal.slug: goal for goal in result}
+    for data in goals:
+        by_slug[data.slug].prerequisites = [by_slug[s] for s in dict.fromkeys(data.prerequisites)]
+
+
+def _plan(path: Path) -> list[tuple[Any, ...]]:
+    """What a supervisor approves: the sub-goals with what completes them."""
+    return sorted(
+        (
+            g.slug,
+            g.achievement_id,
+            g.required,
+            g.competence_id,
+            g.level,
+            sorted(p.slug for p in g.prerequisites),
+            sorted((t.kind, t.connection or "", t.activity or "") for t in g.triggers),
+        )
+        for g in path.sub_goals
+    )

@@ -1,0 +1,213 @@
+"""Path views: organisation, team and individual paths and the approval of individual ones."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response
+
+from ..api import api, dump, load_body, load_query, parse_id
+from ..auth import current_principal, requires
+from ..db import get_session
+from .models import Path, SubGoal
+from .schemas import ApproveSchema, PathInSchema, PathListQuery, PathPatchSchema, PathSchema
+from .services import (
+    approve_individual_path,
+    create_path,
+    delete_path,
+    get_path,
+    inherited_sub_goals,
+    list_paths,
+    update_path,
+)
+
+__all__: list[str] = []
+
+
+def goal_view(goal: SubGoal) -> dict[str, Any]:
+    return {
+        "id": goal.id,
+        "slug": goal.slug,
+        "name": goal.name,
+        "achievement": goal.achievement_id,
+        "competence": goal.competence_id,
+        "level": goal.level,
+        "position": goal.position,
+        "required": goal.required,
+        "prerequisites": [p.slug for p in goal.prerequisites],
+        "triggers": goal.triggers,
+        "path": goal.path_id,
+    }
+
+
+def _view(path: Path, inherited: list[SubGoal] | None = None) -> dict[str, Any]:
+    body = {
+        "id": path.id,
+        "slug": path.slug,
+        "kind": path.kind,
+        "name": path.name,
+        "description": path.description,
+        "team": path.team_id,
+        "person": path.person_id,
+        "achievement": path.achievement_id,
+        "approved_by": path.approved_by_id,
+        "approved_at": path.approved_at,
+        "created_at": path.created_at,
+        "targets": [
+            {
+                "competence": t.competence_id,
+                "level": t.level,
+                "share": t.share,
+                "due": t.due,
+                "team": t.team_id,
+                "position": t.position,
+            }
+            for t in path.targets
+        ],
+        "sub_goals": [goal_view(goal) for goal in path.sub_goals],
+    }
+    if inherited is not None:
+        body["inherited"] = [goal_view(goal) for goal in inherited]
+    return body
+
+
+def _detail(path: Path) -> dict[str, Any]:
+    """The path as GET /paths/{id} shows it: individual paths with what they inherit."""
+    if path.kind != "individual":
+        return _view(path)
+    return _view(path, inherited_sub_goals(get_session(), path))
+
+
+def _own_path(path_id: str) -> Path:
+    return get_path(get_session(), current_principal().organisation_id, parse_id(path_id, "path"))
+
+
+@api.get("/paths")
+@requires("admin", "awards:write", "hr:read")
+def list_paths_view() -> Response:
+    """The organisation's paths by slug; ``team`` and ``person`` select the team and
+    individual paths of that team or person.
+    ---
+    get:
+      tags: [paths]
+      parameters:
+        - {in: query, name: kind, schema: {type: string, enum: [organisation, team, individual]}}
+        - {in: query, name: team, schema: {type: string, format: uuid}}
+        - {in: query, name: person, schema: {type: string, format: uuid}}
+        - {in: query, name: limit, schema: {type: integer, minimum: 1, maximum: 1000}}
+        - {in: query, name: offset, schema: {type: integer, minimum: 0}}
+      responses:
+        200:
+          content:
+            application/json:
+              schema: {type: object, properties: {items: {type: array, items: PathSchema}}}
+        400: {$ref: '#/components/responses/BadRequest'}
+    """
+    query = load_query(PathListQuery())
+    rows = list_paths(
+        get_session(),
+        current_principal().organisation_id,
+        kind=query.get("kind"),
+        team_id=query.get("team"),
+        person_id=query.get("person"),
+        limit=query["limit"],
+        offset=query["offset"],
+    )
+    return dump(PathSchema(many=True), [_view(p) for p in rows], wrap="items")
+
+
+@api.post("/paths")
+@requires("admin")
+def create_path_view() -> Response:
+    """Create a path with its targets, sub-goals and triggers in one request. An individual
+    path also shows the required sub-goals it inherits from the person's organisation and
+    team paths.
+    ---
+    post:
+      tags: [paths]
+      requestBody: {required: true, content: {application/json: {schema: PathInSchema}}}
+      responses:
+        201: {content: {application/json: {schema: PathSchema}}}
+        400: {$ref: '#/components/responses/BadRequest'}
+        409: {$ref: '#/components/responses/Conflict'}
+    """
+    data = load_body(PathInSchema())
+    path = create_path(get_session(), current_principal().organisation_id, data)
+    return dump(PathSchema(), _detail(path), 201)
+
+
+@api.get("/paths/<path_id>")
+@requires("admin", "awards:write", "hr:read")
+def get_path_view(path_id: str) -> Response:
+    """One path with its targets and sub-goals; an individual path also lists the
+    ``inherited`` required sub-goals of the person's organisation and team paths.
+    ---
+    get:
+      tags: [paths]
+      parameters: [{in: path, name: path_id, required: true, schema: {type: string}}]
+      responses:
+        200: {content: {application/json: {schema: PathSchema}}}
+        404: {$ref: '#/components/responses/NotFound'}
+    """
+    return dump(PathSchema(), _detail(_own_path(path_id)))
+
+
+@api.patch("/paths/<path_id>")
+@requires("admin")
+def update_path_view(path_id: str) -> Response:
+    """Change name, description, badge or targets; replace (``subGoals``) or extend
+    (``addSubGoals``) the sub-goals. A changed plan of an approved individual path needs
+    approving again.
+    ---
+    patch:
+      tags: [paths]
+      parameters: [{in: path, name: path_id, required: true, schema: {type: string}}]
+      requestBody: {required: true, content: {application/json: {schema: PathPatchSchema}}}
+      responses:
+        200: {content: {application/json: {schema: PathSchema}}}
+        400: {$ref: '#/components/responses/BadRequest'}
+        404: {$ref: '#/components/responses/NotFound'}
+        409: {$ref: '#/components/responses/Conflict'}
+    """
+    path = _own_path(path_id)
+    changes = load_body(PathPatchSchema())
+    return dump(PathSchema(), _detail(update_path(get_session(), path, changes)))
+
+
+@api.delete("/paths/<path_id>")
+@requires("admin")
+def delete_path_view(path_id: str) -> Response:
+    """Delete a path no credential was issued for.
+    ---
+    delete:
+      tags: [paths]
+      parameters: [{in: path, name: path_id, required: true, schema: {type: string}}]
+      responses:
+        204: {description: deleted}
+        404: {$ref: '#/components/responses/NotFound'}
+        409: {$ref: '#/components/responses/Conflict'}
+    """
+    delete_path(get_session(), _own_path(path_id))
+    return Response(status=204)
+
+
+@api.post("/paths/<path_id>/approve")
+@requires("admin")
+def approve_path_view(path_id: str) -> Response:
+    """A supervisor of one of the person's teams approves their individual path.
+    ---
+    post:
+      tags: [paths]
+      parameters: [{in: path, name: path_id, required: true, schema: {type: string}}]
+      requestBody: {required: true, content: {application/json: {schema: ApproveSchema}}}
+      responses:
+        200: {content: {application/json: {schema: PathSchema}}}
+        400: {$ref: '#/components/responses/BadRequest'}
+        403: {description: the supervisor does not supervise a team of the person}
+        404: {$ref: '#/components/responses/NotFound'}
+        409: {$ref: '#/components/responses/Conflict'}
+    """
+    path = _own_path(path_id)
+    data = load_body(ApproveSchema())
+    approve_individual_path(get_session(), path, data["supervisor"])
+    return dump(PathSchema(), _detail(path))

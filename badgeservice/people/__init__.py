@@ -1,0 +1,1 @@
+"""People (learners, employees) and teams with their supervisors."""

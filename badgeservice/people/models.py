@@ -1,0 +1,102 @@
+"""Person, LMS account, team and membership tables."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..db import Base, TimestampMixin, new_id
+
+__all__ = ["LmsAccount", "Person", "Team", "TeamMember"]
+
+
+class Person(TimestampMixin, Base):
+    """A learner/employee of one organisation."""
+
+    __tablename__ = "people"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "employee_number"),
+        UniqueConstraint("organisation_id", "email"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    organisation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    employee_number: Mapped[str | None] = mapped_column(String(100))
+    email: Mapped[str | None] = mapped_column(String(320))
+    given_name: Mapped[str | None] = mapped_column(String(200))
+    family_name: Mapped[str | None] = mapped_column(String(200))
+    did: Mapped[str | None] = mapped_column(String(500))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    lms_accounts: Mapped[list[LmsAccount]] = relationship(
+        back_populates="person", cascade="all, delete-orphan"
+    )
+    memberships: Mapped[list[TeamMember]] = relationship(
+        back_populates="person", cascade="all, delete-orphan"
+    )
+
+    @property
+    def display_name(self) -> str:
+        names = " ".join(n for n in (self.given_name, self.family_name) if n)
+        return names or self.email or self.employee_number or str(self.id)
+
+
+class LmsAccount(Base):
+    """A person's account id in one LMS connection."""
+
+    __tablename__ = "lms_accounts"
+    __table_args__ = (UniqueConstraint("organisation_id", "connection", "account"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    organisation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    person_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), index=True
+    )
+    connection: Mapped[str] = mapped_column(String(63))
+    account: Mapped[str] = mapped_column(String(300))
+
+    person: Mapped[Person] = relationship(back_populates="lms_accounts")
+
+
+class Team(TimestampMixin, Base):
+    """An organisational unit; supervisors are members with the supervisor role."""
+
+    __tablename__ = "teams"
+    __table_args__ = (UniqueConstraint("organisation_id", "slug"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    organisation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    slug: Mapped[str] = mapped_column(String(63))
+    name: Mapped[str] = mapped_column(String(200))
+    parent_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("teams.id"))
+
+    members: Mapped[list[TeamMember]] = relationship(
+        back_populates="team", cascade="all, delete-orphan"
+    )
+
+
+class TeamMember(Base):
+    """A person in a team, as a member or a supervisor."""
+
+    __tablename__ = "team_members"
+    __table_args__ = (UniqueConstraint("team_id", "person_id", "role"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    team_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("teams.id", ondelete="CASCADE"), index=True
+    )
+    person_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[str] = mapped_column(String(20), default="member")
+
+    team: Mapped[Team] = relationship(back_populates="members")
+    person: Mapped[Person] = relationship(back_populates="memberships")

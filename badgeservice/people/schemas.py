@@ -1,0 +1,227 @@
+"""People and team API schemas: inputs load into the services' plain data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import (
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    validate,
+    validates_schema,
+)
+
+from .services import ROLES, LmsAccountData, MemberData
+
+__all__ = [
+    "EMPLOYEE_NUMBER",
+    "SLUG",
+    "LmsAccountSchema",
+    "PeopleQuery",
+    "PersonInSchema",
+    "PersonPathSchema",
+    "PersonSchema",
+    "StrictBoolean",
+    "TeamInSchema",
+    "TeamListQuery",
+    "TeamMembersInSchema",
+    "TeamSchema",
+    "text_field",
+]
+
+SLUG = validate.Regexp(
+    r"^[a-z0-9][a-z0-9-]{0,62}\Z",
+    error="must be a slug: 1-63 lower-case letters, digits or hyphens, starting with a "
+    "letter or digit",
+)
+EMPLOYEE_NUMBER = validate.Regexp(
+    r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z",
+    error="must be an employee number: 1-64 letters, digits, '.', '_' or '-', starting "
+    "with a letter or digit",
+)
+DID = validate.Regexp(r"^did:[a-z0-9]+:\S+\Z", error="must be a DID such as did:key:z6Mk…")
+
+
+def text_field(max_length: int, **kwargs: Any) -> fields.String:
+    """A non-blank text of at most ``max_length`` characters."""
+    return fields.String(
+        validate=[
+            validate.Length(min=1, max=max_length),
+            validate.Regexp(r"\S", error="must not be blank"),
+        ],
+        **kwargs,
+    )
+
+
+class StrictBoolean(fields.Boolean):
+    """JSON ``true`` or ``false`` only: ``1`` or ``"yes"`` are mistakes, not booleans."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise ValidationError("must be true or false")
+        return value
+
+
+class Page(Schema):
+    class Meta:
+        unknown = RAISE
+
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+
+
+# -- people ----------------------------------------------------------------------------
+
+
+class LmsAccountSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    connection = fields.String(required=True, validate=SLUG)
+    account = text_field(300, required=True)
+
+    @post_load
+    def _make(self, data: dict[str, Any], **_: Any) -> LmsAccountData:
+        return LmsAccountData(**data)
+
+
+class PersonInSchema(Schema):
+    """A person to create, or the fields to change (only those given change)."""
+
+    class Meta:
+        unknown = RAISE
+
+    employee_number = fields.String(
+        data_key="employeeNumber", allow_none=True, validate=EMPLOYEE_NUMBER
+    )
+    email = fields.Email(allow_none=True, validate=validate.Length(max=320))
+    given_name = text_field(200, data_key="givenName", allow_none=True)
+    family_name = text_field(200, data_key="familyName", allow_none=True)
+    did = fields.String(allow_none=True, validate=[validate.Length(max=500), DID])
+    active = StrictBoolean()
+    lms_accounts = fields.List(
+        fields.Nested(LmsAccountSchema), data_key="lmsAccounts", validate=validate.Length(max=50)
+    )
+
+    @validates_schema
+    def _something(self, data: dict[str, Any], **_: Any) -> None:
+        if self.partial and not data:
+            raise ValidationError("give at least one field to change", "_schema")
+
+
+class PeopleQuery(Page):
+    employee_number = fields.String(data_key="employeeNumber", validate=validate.Length(max=100))
+    email = fields.String(validate=validate.Length(max=320))
+    team = fields.UUID()
+    active = fields.Boolean()
+
+
+class MembershipSchema(Schema):
+    team = fields.UUID(attribute="team_id", required=True)
+    role = fields.String(required=True)
+
+
+class PersonSchema(Schema):
+    id = fields.UUID(required=True)
+    employee_number = fields.String(allow_none=True, data_key="employeeNumber")
+    email = fields.String(allow_none=True)
+    given_name = fields.String(allow_none=True, data_key="givenName")
+    family_name = fields.String(allow_none=True, data_key="familyName")
+    display_name = fields.String(data_key="displayName")
+    did = fields.String(allow_none=True)
+    active = fields.Boolean(required=True)
+    lms_accounts = fields.List(fields.Nested(LmsAccountSchema), data_key="lmsAccounts")
+    teams = fields.List(fields.Nested(MembershipSchema), attribute="memberships")
+    created_at = fields.DateTime(data_key="createdAt")
+
+
+class ProgressGoalSchema(Schema):
+    id = fields.UUID(required=True)
+    slug = fields.String(required=True)
+    name = fields.String(required=True)
+    achievement = fields.UUID(required=True)
+    path = fields.UUID(required=True, metadata={"description": "the path that defines it"})
+    required = fields.Boolean(required=True)
+    inherited = fields.Boolean(
+        required=True, metadata={"description": "taken from an organisation or team path"}
+    )
+    achieved = fields.Boolean(required=True)
+
+
+class PersonPathSchema(Schema):
+    """One path of a person with the person's progress on it."""
+
+    id = fields.UUID(required=True)
+    slug = fields.String(required=True)
+    kind = fields.String(required=True)
+    name = fields.String(required=True)
+    achievement = fields.UUID(allow_none=True, metadata={"description": "the path badge"})
+    approved_at = fields.DateTime(allow_none=True, data_key="approvedAt")
+    sub_goals = fields.List(fields.Nested(ProgressGoalSchema), data_key="subGoals")
+    required_total = fields.Integer(data_key="requiredTotal")
+    required_achieved = fields.Integer(data_key="requiredAchieved")
+    share = fields.Float(metadata={"description": "share of required sub-goals achieved, 0..1"})
+    complete = fields.Boolean(required=True)
+
+
+# -- teams -----------------------------------------------------------------------------
+
+
+class MemberInSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    person_id = fields.UUID(required=True, data_key="person")
+    role = fields.String(load_default="member", validate=validate.OneOf(ROLES))
+
+    @post_load
+    def _make(self, data: dict[str, Any], **_: Any) -> MemberData:
+        return MemberData(**data)
+
+
+class TeamInSchema(Schema):
+    """A team to create (``slug`` and ``name`` required), or with ``partial=True`` the
+    fields to change."""
+
+    class Meta:
+        unknown = RAISE
+
+    slug = fields.String(required=True, validate=SLUG)
+    name = text_field(200, required=True)
+    parent_id = fields.UUID(data_key="parent", allow_none=True)
+    members = fields.List(fields.Nested(MemberInSchema), validate=validate.Length(max=5000))
+
+    @validates_schema
+    def _something(self, data: dict[str, Any], **_: Any) -> None:
+        if self.partial and not data:
+            raise ValidationError("give at least one field to change", "_schema")
+
+
+class TeamMembersInSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    members = fields.List(
+        fields.Nested(MemberInSchema), required=True, validate=validate.Length(max=5000)
+    )
+
+
+class TeamListQuery(Page):
+    pass
+
+
+class MemberSchema(Schema):
+    person = fields.UUID(attribute="person_id", required=True)
+    role = fields.String(required=True)
+
+
+class TeamSchema(Schema):
+    id = fields.UUID(required=True)
+    slug = fields.String(required=True)
+    name = fields.String(required=True)
+    parent = fields.UUID(attribute="parent_id", allow_none=True)
+    members = fields.List(fields.Nested(MemberSchema))
+    created_at = fields.DateTime(data_key="createdAt")

@@ -1,0 +1,381 @@
+"""People and teams: lookups by the identifiers other systems know them by, and the writes
+the API, SCIM and the organisation-definition loader share.
+
+Every function is scoped to one organisation. Writes take plain data (the dataclasses
+below, or a mapping of changed fields), check uniqueness and references themselves so a
+caller gets a precise 400/409 instead of a database error, and flush without committing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from ..db import new_id
+from ..errors import BadRequest, Conflict, NotFound
+from .models import LmsAccount, Person, Team, TeamMember
+
+__all__ = [
+    "ROLES",
+    "LmsAccountData",
+    "MemberData",
+    "PersonData",
+    "TeamData",
+    "create_person",
+    "create_team",
+    "deactivate_person",
+    "find_person",
+    "get_person",
+    "get_team",
+    "list_people",
+    "list_teams",
+    "replace_members",
+    "supervises",
+    "update_person",
+    "update_team",
+]
+
+ROLES = ("member", "supervisor")
+
+
+@dataclass(frozen=True)
+class LmsAccountData:
+    """A person's account name in one named LMS connection."""
+
+    connection: str
+    account: str
+
+
+@dataclass(frozen=True)
+class PersonData:
+    """A person as given by the API or a definition file; at least one of
+    ``employee_number`` and ``email`` identifies them."""
+
+    employee_number: str | None = None
+    email: str | None = None
+    given_name: str | None = None
+    family_name: str | None = None
+    did: str | None = None
+    active: bool = True
+    lms_accounts: Sequence[LmsAccountData] = ()
+
+
+@dataclass(frozen=True)
+class MemberData:
+    """A person in a team, as a ``member`` or a ``supervisor``."""
+
+    person_id: uuid.UUID
+    role: str = "member"
+
+
+@dataclass(frozen=True)
+class TeamData:
+    slug: str
+    name: str
+    parent_id: uuid.UUID | None = None
+    members: Sequence[MemberData] = ()
+
+
+_PERSON_FIELDS = frozenset(f.name for f in fields(PersonData))
+_TEAM_FIELDS = frozenset(f.name for f in fields(TeamData))
+
+
+def _invalid(field: str, message: str) -> BadRequest:
+    return BadRequest(f"{field}: {message}", errors={field: [message]})
+
+
+# -- people ----------------------------------------------------------------------------
+
+
+def get_person(session: Session, organisation_id: uuid.UUID, person_id: uuid.UUID) -> Person:
+    person = session.get(Person, person_id)
+    if person is None or person.organisation_id != organisation_id:
+        raise NotFound(f"no person {person_id}")
+    return person
+
+
+def find_person(
+    session: Session,
+    organisation_id: uuid.UUID,
+    *,
+    person_id: uuid.UUID | None = None,
+    employee_number: str | None = None,
+    email: str | None = None,
+) -> Person:
+    """The person named by id, employee number or e-mail (case-insensitive), in this
+    organisation only."""
+    if person_id is not None:
+        return get_person(session, organisation_id, person_id)
+    query = select(Person).where(Person.organisation_id == organisation_id)
+    if employee_number is not None:
+        person = session.scalar(query.where(Person.employee_number == employee_number.strip()))
+        what = f"employee number {employee_number!r}"
+    elif email is not None:
+        person = session.scalar(query.where(func.lower(Person.email) == email.strip().lower()))
+        what = f"e-mail {email!r}"
+    else:
+        raise NotFound("no person identifier given")
+    if person is None:
+        raise NotFound(f"no person with {what}")
+    return person
+
+
+def list_people(
+    session: Session,
+    organisation_id: uuid.UUID,
+    *,
+    employee_number: str | None = None,
+    email: str | None = None,
+    team_id: uuid.UUID | None = None,
+    active: bool | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[Person]:
+    """The organisation's people in creation order, narrowed by the given filters."""
+    query = select(Person).where(Person.organisation_id == organisation_id)
+    if employee_number is not None:
+        query = query.where(Person.employee_number == employee_number.strip())
+    if email is not None:
+        query = query.where(func.lower(Person.email) == email.strip().lower())
+    if team_id is not None:
+        query = query.where(
+            Person.id.in_(select(TeamMember.person_id).where(TeamMember.team_id == team_id))
+        )
+    if active is not None:
+        query = query.where(Person.active == active)
+    query = query.order_by(Person.created_at, Person.id).limit(limit).offset(offset)
+    return list(session.scalars(query))
+
+
+def create_person(session: Session, organisation_id: uuid.UUID, data: PersonData) -> Person:
+    """A new person; 409 when the employee number, e-mail or an LMS account is taken."""
+    # The id is set now so the uniqueness checks can exclude this person by it.
+    person = Person(id=new_id(), organisation_id=organisation_id)
+    _apply_person(session, person, {f.name: getattr(data, f.name) for f in fields(data)})
+    session.add(person)
+    session.flush()
+    return person
+
+
+def update_person(session: Session, person: Person, changes: Mapping[str, Any]) -> Person:
+    """Change the given fields (names of :class:`PersonData`); ``lms_accounts`` replaces
+    the person's accounts."""
+    unknown = set(changes) - _PERSON_FIELDS
+    if unknown:
+        raise BadRequest(f"cannot change {', '.join(sorted(unknown))} of a person")
+    _apply_person(session, person, changes)
+    session.flush()
+    return person
+
+
+def deactivate_person(session: Session, person: Person) -> Person:
+    """Mark the person inactive; nothing is deleted, so earned credentials stay valid."""
+    person.active = False
+    session.flush()
+    return person
+
+
+def _apply_person(session: Session, person: Person, values: Mapping[str, Any]) -> None:
+    merged = {
+        name: values.get(name, getattr(person, name)) for name in ("employee_number", "email")
+    }
+    employee_number = _clean(merged["employee_number"])
+    email = _clean(merged["email"])
+    if employee_number is None and email is None:
+        raise _invalid("employeeNumber", "a person needs an employee number or an e-mail")
+    org = person.organisation_id
+    others = select(Person.id).where(Person.organisation_id == org, Person.id != person.id)
+    if (
+        "employee_number" in values
+        and employee_number is not None
+        and session.scalar(others.where(Person.employee_number == employee_number))
+    ):
+        raise Conflict(f"employee number {employee_number!r} belongs to another person")
+    if (
+        "email" in values
+        and email is not None
+        and session.scalar(others.where(func.lower(Person.email) == email.lower()))
+    ):
+        raise Conflict(f"e-mail {email!r} belongs to another person")
+    accounts = values.get("lms_accounts")
+    if accounts is not None:
+        _check_accounts(session, person, accounts)
+    for name in ("given_name", "family_name", "did"):
+        if name in values:
+            setattr(person, name, _clean(values[name]))
+    person.employee_number, person.email = employee_number, email
+    if values.get("active") is not None:
+        person.active = bool(values["active"])
+    if accounts is not None:
+        _replace_accounts(person, accounts)
+
+
+def _clean(value: str | None) -> str | None:
+    return value.strip() or None if isinstance(value, str) else value
+
+
+def _check_accounts(session: Session, person: Person, accounts: Sequence[LmsAccountData]) -> None:
+    pairs = [(a.connection, a.account.strip()) for a in accounts]
+    for index, pair in enumerate(pairs):
+        if pair in pairs[:index]:
+            raise _invalid("lmsAccounts", f"account {pair[1]!r} of {pair[0]!r} is listed twice")
+    if not pairs:
+        return
+    taken = session.execute(
+        select(LmsAccount.connection, LmsAccount.account).where(
+            LmsAccount.organisation_id == person.organisation_id,
+            LmsAccount.person_id != person.id,
+            or_(*(and_(LmsAccount.connection == c, LmsAccount.account == a) for c, a in pairs)),
+        )
+    ).first()
+    if taken is not None:
+        raise Conflict(
+            f"LMS account {taken[1]!r} of connection {taken[0]!r} belongs to another person"
+        )
+
+
+def _replace_accounts(person: Person, accounts: Sequence[LmsAccountData]) -> None:
+    # Keep matching rows: deleting and re-inserting the same account in one flush would
+    # trip the uniqueness rule, because SQLAlchemy inserts before it deletes.
+    wanted = [(a.connection, a.account.strip()) for a in accounts]
+    person.lms_accounts = [a for a in person.lms_accounts if (a.connection, a.account) in wanted]
+    have = {(a.connection, a.account) for a in person.lms_accounts}
+    for connection, account in wanted:
+        if (connection, account) not in have:
+            person.lms_accounts.append(
+                LmsAccount(
+                    organisation_id=person.organisation_id, connection=connection, account=account
+                )
+            )
+
+
+# -- teams -----------------------------------------------------------------------------
+
+
+def get_team(session: Session, organisation_id: uuid.UUID, team_id: uuid.UUID) -> Team:
+    team = session.get(Team, team_id)
+    if team is None or team.organisation_id != organisation_id:
+        raise NotFound(f"no team {team_id}")
+    return team
+
+
+def list_teams(
+    session: Session, organisation_id: uuid.UUID, *, limit: int = 100, offset: int = 0
+) -> list[Team]:
+    query = select(Team).where(Team.organisation_id == organisation_id)
+    return list(session.scalars(query.order_by(Team.slug).limit(limit).offset(offset)))
+
+
+def create_team(session: Session, organisation_id: uuid.UUID, data: TeamData) -> Team:
+    """A new team with its members; 409 when the slug is taken."""
+    team = Team(id=new_id(), organisation_id=organisation_id)
+    _apply_team(session, team, {f.name: getattr(data, f.name) for f in fields(data)})
+    session.add(team)
+    session.flush()
+    return team
+
+
+def update_team(session: Session, team: Team, changes: Mapping[str, Any]) -> Team:
+    """Change the given fields (names of :class:`TeamData`); ``members`` replaces them."""
+    unknown = set(changes) - _TEAM_FIELDS
+    if unknown:
+        raise BadRequest(f"cannot change {', '.join(sorted(unknown))} of a team")
+    _apply_team(session, team, changes)
+    session.flush()
+    return team
+
+
+def replace_members(session: Session, team: Team, members: Sequence[MemberData]) -> Team:
+    """Make ``members`` the team's whole membership."""
+    return update_team(session, team, {"members": members})
+
+
+def _apply_team(session: Session, team: Team, values: Mapping[str, Any]) -> None:
+    org = team.organisation_id
+    if (
+        "slug" in values
+        and values["slug"] != team.slug
+        and session.scalar(
+            select(Team.id).where(Team.organisation_id == org, Team.slug == values["slug"])
+        )
+    ):
+        raise Conflict(f"a team with slug {values['slug']!r} exists already")
+    if "parent_id" in values:
+        _check_parent(session, team, values["parent_id"])
+        team.parent_id = values["parent_id"]
+    if "members" in values:
+        _replace_team_members(session, team, values["members"])
+    for name in ("slug", "name"):
+        if name in values:
+            setattr(team, name, values[name])
+
+
+def _check_parent(session: Session, team: Team, parent_id: uuid.UUID | None) -> None:
+    """The parent exists in the organisation and is not the team or below it."""
+    seen: set[uuid.UUID] = set()
+    current = parent_id
+    while current is not None and current not in seen:
+        if current == team.id:
+            raise _invalid("parent", f"team {current} is this team or below it: a cycle")
+        seen.add(current)
+        row = session.get(Team, current)
+        if row is None or row.organisation_id != team.organisation_id:
+            raise _invalid("parent", f"no team {current} in this organisation")
+        current = row.parent_id
+
+
+def _replace_team_members(session: Session, team: Team, members: Sequence[MemberData]) -> None:
+    wanted: list[tuple[uuid.UUID, str]] = []
+    for index, member in enumerate(members):
+        key = (member.person_id, member.role)
+        if member.role not in ROLES:
+            raise _invalid(f"members.{index}.role", f"must be one of {', '.join(ROLES)}")
+        if key in wanted:
+            raise _invalid(
+                f"members.{index}", f"person {member.person_id} is listed twice as {member.role}"
+            )
+        wanted.append(key)
+    known = _people_in(session, team.organisation_id, (p for p, _ in wanted))
+    for index, (person_id, _role) in enumerate(wanted):
+        if person_id not in known:
+            raise _invalid(f"members.{index}.person", f"no person {person_id} in this organisation")
+    team.members = [m for m in team.members if (m.person_id, m.role) in wanted]
+    have = {(m.person_id, m.role) for m in team.members}
+    team.members += [TeamMember(person_id=p, role=r) for p, r in wanted if (p, r) not in have]
+
+
+def _people_in(
+    session: Session, organisation_id: uuid.UUID, ids: Iterable[uuid.UUID]
+) -> set[uuid.UUID]:
+    wanted = set(ids)
+    if not wanted:
+        return set()
+    return set(
+        session.scalars(
+            select(Person.id).where(
+                Person.organisation_id == organisation_id, Person.id.in_(wanted)
+            )
+        )
+    )
+
+
+def supervises(session: Session, supervisor: Person, person: Person) -> bool:
+    """Whether ``supervisor`` is a supervisor of a team ``person`` belongs to."""
+    teams_of_person = select(TeamMember.team_id).where(TeamMember.person_id == person.id)
+    return (
+        session.scalar(
+            select(TeamMember.id)
+            .where(
+                TeamMember.person_id == supervisor.id,
+                TeamMember.role == "supervisor",
+                TeamMember.team_id.in_(teams_of_person),
+            )
+            .limit(1)
+        )
+        is not None
+    )

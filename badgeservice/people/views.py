@@ -1,0 +1,307 @@
+"""People and team views; a person is deactivated, never deleted, so their credentials stay."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response
+
+from ..api import api, dump, load_body, load_query, parse_id
+from ..auth import current_principal, requires
+from ..db import get_session
+from ..paths.progress import PathProgress
+from ..paths.services import person_progress
+from .models import Person, Team
+from .schemas import (
+    PeopleQuery,
+    PersonInSchema,
+    PersonPathSchema,
+    PersonSchema,
+    TeamInSchema,
+    TeamListQuery,
+    TeamMembersInSchema,
+    TeamSchema,
+)
+from .services import (
+    PersonData,
+    TeamData,
+    create_person,
+    create_team,
+    deactivate_person,
+    get_person,
+    get_team,
+    list_people,
+    list_teams,
+    replace_members,
+    update_person,
+    update_team,
+)
+
+__all__: list[str] = []
+
+
+def _own_person(person_id: str) -> Person:
+    organisation_id = current_principal().organisation_id
+    return get_person(get_session(), organisation_id, parse_id(person_id, "person"))
+
+
+def _own_team(team_id: str) -> Team:
+    organisation_id = current_principal().organisation_id
+    return get_team(get_session(), organisation_id, parse_id(team_id, "team"))
+
+
+@api.get("/people")
+@requires("admin", "awards:write", "hr:read")
+def list_people_view() -> Response:
+    """The organisation's people, narrowed by employee number, e-mail, team or active.
+    ---
+    get:
+      tags: [people]
+      parameters:
+        - {in: query, name: employeeNumber, schema: {type: string}}
+        - {in: query, name: email, schema: {type: string}}
+        - {in: query, name: team, schema: {type: string, format: uuid}}
+        - {in: query, name: active, schema: {type: boolean}}
+        - {in: query, name: limit, schema: {type: integer, minimum: 1, maximum: 1000}}
+        - {in: query, name: offset, schema: {type: integer, minimum: 0}}
+      responses:
+        200:
+          content:
+            application/json:
+              schema: {type: object, properties: {items: {type: array, items: PersonSchema}}}
+        400: {$ref: '#/components/responses/BadRequest'}
+    """
+    query = load_query(PeopleQuery())
+    rows = list_people(
+        get_session(),
+        current_principal().organisation_id,
+        employee_number=query.get("employee_number"),
+        email=query.get("email"),
+        team_id=query.get("team"),
+        active=query.get("active"),
+        limit=query["limit"],
+        offset=query["offset"],
+    )
+    return dump(PersonSchema(many=True), rows, wrap="items")
+
+
+@api.post("/people")
+@requires("admin")
+def create_person_view() -> Response:
+    """Add a person, identified by an employee number or an e-mail (or both).
+    ---
+    post:
+      tags: [people]
+      requestBody: {required: true, content: {application/json: {schema: PersonInSchema}}}
+      responses:
+        201: {content: {application/json: {schema: PersonSchema}}}
+        400: {$ref: '#/components/responses/BadRequest'}
+        409: {$ref: '#/components/responses/Conflict'}
+    """
+    data = load_body(PersonInSchema())
+    person = create_person(get_session(), current_principal().organisation_id, PersonData(**data))
+    return dump(PersonSchema(), person, 201)
+
+
+@api.get("/people/<person_id>")
+@requires("admin", "awards:write", "hr:read")
+def get_person_view(person_id: str) -> Response:
+    """One person with their LMS accounts and teams.
+    ---
+    get:
+      tags: [people]
+      parameters: [{in: path, name: person_id, required: true, schema: {type: string}}]
+      responses:
+        200: {content: {application/json: {schema: PersonSchema}}}
+        404: {$ref: '#/components/responses/NotFound'}
+    """
+    return dump(PersonSchema(), _own_person(person_id))
+
+
+@api.patch("/people/<person_id>")
+@requires("admin")
+def update_person_view(person_id: str) -> Response:
+    """Change the given fields; ``lmsAccounts`` replaces the person's accounts.
+    ---
+    patch:
+      tags: [people]
+      parameters: [{in: path, name: person_id, required: true, schema: {type: string}}]
+      requestBody: {required: true, content: {application/json: {schema: PersonInSchema}}}
+      responses:
+        200: {content: {application/json: {schema: PersonSchema}}}
+        400: {$ref: '#/components/responses/BadRequest'}
+        404: {$ref: '#/components/responses/NotFound'}
+        409: {$ref: '#/components/responses/Conflict'}
+    """
+    person = _own_person(person_id)
+    changes = load_body(PersonInSchema(partial=True))
+    return dump(PersonSchema(), update_person(get_session(), person, changes))
+
+
+@api.delete("/people/<person_id>")
+@requires("admin")
+def deactivate_person_view(person_id: str) -> Response:
+    """Deactivate the person: nothing more is issued to them, earned credentials stay.
+    ---
+    delete:
+      tags: [people]
+      parameters: [{in: path, name: person_id, required: true, schema: {type: string}}]
+      responses:
+        200: {content: {application/json: {schema: PersonSchema}}}
+        404: {$ref: '#/components/responses/NotFound'}
+    """
+    return dump(PersonSchema(), deactivate_person(get_session(), _own_person(person_id)))
+
+
+def _progress_view(item: PathProgress) -> dict[str, Any]:
+    path = item.path
+    own = list(path.sub_goals)
+    inherited = [goal for goal in item.required if goal.path_id != path.id]
+    return {
+        "id": path.id,
+        "slug": path.slug,
+        "kind": path.kind,
+        "name": path.name,
+        "achievement": path.achievement_id,
+        "approved_at": path.approved_at,
+        "sub_goals": [
+            {
+                "id": goal.id,
+                "slug": goal.slug,
+                "name": goal.name,
+                "achievement": goal.achievement_id,
+                "path": goal.path_id,
+                "required": goal.required,
+                "inherited": goal.path_id != path.id,
+                "achieved": goal.id in item.achieved,
+            }
+            for goal in own + inherited
+        ],
+        "required_total": len(item.required),
+        "required_achieved": sum(goal.id in item.achieved for goal in item.required),
+        "share": item.share,
+        "complete": item.complete,
+    }
+
+
+@api.get("/people/<person_id>/paths")
+@requires("admin", "awards:write", "hr:read")
+def person_paths_view(person_id: str) -> Response:
+    """The person's paths (organisation paths, their teams' paths, their individual paths)
+    with each sub-goal marked achieved or not, the share of required sub-goals done and
+    whether the path is complete.
+    ---
+    get:
+      tags: [people, paths]
+      parameters: [{in: path, name: person_id, required: true, schema: {type: string}}]
+      responses:
+        200:
+          content:
+            application/json:
+              schema: {type: object, properties: {items: {type: array, items: PersonPathSchema}}}
+        404: {$ref: '#/components/responses/NotFound'}
+    """
+    items = person_progress(get_session(), _own_person(person_id))
+    return dump(PersonPathSchema(many=True), [_progress_view(i) for i in items], wrap="items")
+
+
+# -- teams -----------------------------------------------------------------------------
+
+
+@api.get("/teams")
+@requires("admin", "awards:write", "hr:read")
+def list_teams_view() -> Response:
+    """The organisation's teams by slug.
+    ---
+    get:
+      tags: [teams]
+      parameters:
+        - {in: query, name: limit, schema: {type: integer, minimum: 1, maximum: 1000}}
+        - {in: query, name: offset, schema: {type: integer, minimum: 0}}
+      responses:
+        200:
+          content:
+            application/json:
+              schema: {type: object, properties: {items: {type: array, items: TeamSchema}}}
+        400: {$ref: '#/components/responses/BadRequest'}
+    """
+    query = load_query(TeamListQuery())
+    rows = list_teams(
+        get_session(),
+        current_principal().organisation_id,
+        limit=query["limit"],
+        offset=query["offset"],
+    )
+    return dump(TeamSchema(many=True), rows, wrap="items")
+
+
+@api.post("/teams")
+@requires("admin")
+def create_team_view() -> Response:
+    """Add a team with its parent and members (role ``member`` or ``supervisor``).
+    ---
+    post:
+      tags: [teams]
+      requestBody: {required: true, content: {application/json: {schema: TeamInSchema}}}
+      responses:
+        201: {content: {application/json: {schema: TeamSchema}}}
+        400: {$ref: '#/components/responses/BadRequest'}
+        409: {$ref: '#/components/responses/Conflict'}
+    """
+    data = load_body(TeamInSchema())
+    team = create_team(get_session(), current_principal().organisation_id, TeamData(**data))
+    return dump(TeamSchema(), team, 201)
+
+
+@api.get("/teams/<team_id>")
+@requires("admin", "awards:write", "hr:read")
+def get_team_view(team_id: str) -> Response:
+    """One team with its members.
+    ---
+    get:
+      tags: [teams]
+      parameters: [{in: path, name: team_id, required: true, schema: {type: string}}]
+      responses:
+        200: {content: {application/json: {schema: TeamSchema}}}
+        404: {$ref: '#/components/responses/NotFound'}
+    """
+    return dump(TeamSchema(), _own_team(team_id))
+
+
+@api.patch("/teams/<team_id>")
+@requires("admin")
+def update_team_view(team_id: str) -> Response:
+    """Change slug, name or parent (no cycles); ``members`` replaces the membership.
+    ---
+    patch:
+      tags: [teams]
+      parameters: [{in: path, name: team_id, required: true, schema: {type: string}}]
+      requestBody: {required: true, content: {application/json: {schema: TeamInSchema}}}
+      responses:
+        200: {content: {application/json: {schema: TeamSchema}}}
+        400: {$ref: '#/components/responses/BadRequest'}
+        404: {$ref: '#/components/responses/NotFound'}
+        409: {$ref: '#/components/responses/Conflict'}
+    """
+    team = _own_team(team_id)
+    changes = load_body(TeamInSchema(partial=True))
+    return dump(TeamSchema(), update_team(get_session(), team, changes))
+
+
+@api.put("/teams/<team_id>/members")
+@requires("admin")
+def replace_members_view(team_id: str) -> Response:
+    """Replace the team's whole membership.
+    ---
+    put:
+      tags: [teams]
+      parameters: [{in: path, name: team_id, required: true, schema: {type: string}}]
+      requestBody: {required: true, content: {application/json: {schema: TeamMembersInSchema}}}
+      responses:
+        200: {content: {application/json: {schema: TeamSchema}}}
+        400: {$ref: '#/components/responses/BadRequest'}
+        404: {$ref: '#/components/responses/NotFound'}
+    """
+    team = _own_team(team_id)
+    data = load_body(TeamMembersInSchema())
+    return dump(TeamSchema(), replace_members(get_session(), team, data["members"]))
