@@ -201,12 +201,39 @@ def demo(host: str, port: int) -> None:
         org = organisation_by_slug(session, "esimerkkiopisto")
         issued = create_client(session, org, name=f"demo-{uuid.uuid4().hex[:8]}",
                                scopes=["admin"], keystore=keystore())
+        example = _example_award(session, org.id)
     url = app.config["PUBLIC_URL"]
+    auth = f"-H 'Authorization: Bearer {issued.token}'"
     click.echo("")
     click.echo(f"badgeservice is starting at {url}")
     click.echo(f"API token for {org.slug} (admin): {issued.token}")
-    click.echo(f"try:  curl -H 'Authorization: Bearer {issued.token}' {url}/api/v1/paths")
+    click.echo(f"see its paths:    curl {auth} {url}/api/v1/paths")
+    if example:
+        click.echo(f"award a badge:    curl {auth} -H 'Content-Type: application/json' "
+                   f"-d '{example}' {url}/api/v1/awards")
+    click.echo(f"API description:  {url}/api/v1/openapi.json")
     _run_gunicorn(host, port, 2)
+
+
+def _example_award(session: Session, organisation_id: uuid.UUID) -> str | None:
+    """A ready-to-send award body: the first sub-goal of the organisation path, for the
+    first person on record."""
+    from .paths.models import Path, SubGoal
+    from .people.models import Person
+
+    goal = session.scalar(
+        select(SubGoal).join(Path).where(Path.organisation_id == organisation_id,
+                                         Path.kind == "organisation")
+        .order_by(SubGoal.position)
+    )
+    person = session.scalar(
+        select(Person).where(Person.organisation_id == organisation_id,
+                             Person.employee_number.is_not(None))
+        .order_by(Person.employee_number)
+    )
+    if goal is None or person is None:
+        return None
+    return json.dumps({"subGoal": str(goal.id), "person": {"employeeNumber": person.employee_number}})
 
 
 def register(group: click.Group) -> None:

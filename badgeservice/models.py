@@ -5,7 +5,7 @@ from .db import Base
 from .frameworks.models import Competence, Framework
 from .issuers.models import Issuer, IssuerKey, StatusList
 from .issuing.models import Credential
-from .organisations.models import ApiClient, Organisation
+from .organisations.models import ApiClient, Connection, Organisation
 from .paths.models import Path, PathTarget, SubGoal, Trigger
 from .people.models import LmsAccount, Person, Team, TeamMember
 
@@ -15,6 +15,7 @@ __all__ = [
     "ApiClient",
     "Base",
     "Competence",
+    "Connection",
     "Credential",
     "Framework",
     "Issuer",

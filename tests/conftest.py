@@ -6,6 +6,7 @@ import json
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,22 +51,20 @@ TEST_DATABASE_URL = os.environ.get("BADGESERVICE_TEST_DATABASE_URL", "")
 PUBLIC_URL = "https://badges.example.org"
 
 
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A fresh, migrated database for the test session.
-
-    ``BADGESERVICE_TEST_DATABASE_URL`` (e.g. ``postgresql+psycopg://postgres@127.0.0.1/test``)
-    names a server: a new database is created there and dropped afterwards. Without it, a
-    SQLite file in a temporary folder.
-    """
+@contextmanager
+def fresh_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A new, migrated database: on the server named by ``BADGESERVICE_TEST_DATABASE_URL``
+    (e.g. ``postgresql+psycopg://postgres@127.0.0.1/test``; created, then dropped), or a
+    SQLite file in a temporary folder."""
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
     from badgeservice.migrate import upgrade
 
+    admin = None
+    name = f"badgeservice_test_{uuid.uuid4().hex[:12]}"
     if TEST_DATABASE_URL.startswith("postgresql"):
         server = make_url(TEST_DATABASE_URL)
-        name = f"badgeservice_test_{uuid.uuid4().hex[:12]}"
         admin = create_engine(server, isolation_level="AUTOCOMMIT")
         with admin.connect() as connection:
             connection.execute(text(f'CREATE DATABASE "{name}"'))
@@ -75,11 +74,20 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     engine = create_engine(url)
     upgrade(engine)
     engine.dispose()
-    yield url
-    if TEST_DATABASE_URL.startswith("postgresql"):
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
+    try:
+        yield url
+    finally:
+        if admin is not None:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+            admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The session's database, shared by the in-process tests (emptied after each)."""
+    with fresh_database(tmp_path_factory) as url:
+        yield url
 
 
 def _empty_tables(engine: Any) -> None:

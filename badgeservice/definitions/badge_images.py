@@ -55,8 +55,9 @@ def render_badge(
     """An SVG badge: a competence badge when ``area`` is given, otherwise a path badge."""
     if area is not None and area not in AREA_COLOURS:
         raise ValueError(f"DigComp area must be 1-5, got {area}")
-    if level is not None and not 1 <= level <= digcomp.MAX_LEVEL:
-        raise ValueError(f"level must be 1-{digcomp.MAX_LEVEL}, got {level}")
+    top = digcomp.max_level()
+    if level is not None and not 1 <= level <= top:
+        raise ValueError(f"level must be 1-{top}, got {level}")
     full_title = f"{title}{_SEPARATOR}{subtitle}" if subtitle else title
     if area is None:
         fill, accent = PATH_COLOURS
@@ -68,9 +69,9 @@ def render_badge(
         fill, accent = AREA_COLOURS[area], "#ffffff"
         shape = _disc(fill)
         label = f"DIGCOMP {code}" if code else f"DIGCOMP AREA {area}"
-        description = f"DigComp 2.2 area {area}: {digcomp.AREAS[str(area)]}"
+        description = f"DigComp 2.2 area {area}: {digcomp.area_title(str(area))}"
         description += f", competence {code}" if code else ""
-        description += f", proficiency level {level} of {digcomp.MAX_LEVEL}." if level else "."
+        description += f", proficiency level {level} of {top}." if level else "."
         footer = _level_pips(level) if level else []
     body = [
         *shape,
@@ -146,9 +147,10 @@ def _fit(title: str) -> tuple[int, list[str]]:
 
 def _level_pips(level: int) -> list[str]:
     spacing = 16
-    left = _CENTRE - spacing * (digcomp.MAX_LEVEL - 1) / 2
+    top = digcomp.max_level()
+    left = _CENTRE - spacing * (top - 1) / 2
     parts = [_text(_CENTRE, 188, f"LEVEL {level} · TASO {level}", size=11, weight=600, spacing=1)]
-    for step in range(digcomp.MAX_LEVEL):
+    for step in range(top):
         x = left + step * spacing
         style = 'fill="#ffffff"' if step < level else 'fill="none" stroke="#ffffff"'
         parts.append(f'<circle cx="{x:g}" cy="202" r="5" {style} stroke-width="1.5"/>')

@@ -1,33 +1,39 @@
-"""The DigComp 2.2 identifiers the definition files may name.
+"""DigComp 2.2 as the definition files use it: codes to check, area titles to draw.
 
-DigComp 2.2 is fixed (5 areas, 21 competences, 8 proficiency levels), so the codes are kept
-here rather than read from a data file; the frameworks domain owns titles and descriptions.
+The frameworks domain ships the data (:func:`badgeservice.frameworks.sources.load_digcomp22`);
+reading it here too means the reader accepts exactly the codes the loader can install.
 """
 
 from __future__ import annotations
 
-__all__ = ["AREAS", "CODES", "COMPETENCES", "MAX_LEVEL", "area_of"]
+from functools import cache
 
-AREAS: dict[str, str] = {
-    "1": "Information and data literacy",
-    "2": "Communication and collaboration",
-    "3": "Digital content creation",
-    "4": "Safety",
-    "5": "Problem solving",
-}
+from ..frameworks.sources import FrameworkSource, load_digcomp22
 
-_COMPETENCE_COUNTS = {"1": 3, "2": 6, "3": 4, "4": 4, "5": 4}
+__all__ = ["area_of", "area_title", "codes", "max_level"]
 
-COMPETENCES: frozenset[str] = frozenset(
-    f"{area}.{number}"
-    for area, count in _COMPETENCE_COUNTS.items()
-    for number in range(1, count + 1)
-)
 
-#: Areas and competences alike may be aligned to ("4" = the whole Safety area).
-CODES: frozenset[str] = frozenset(AREAS) | COMPETENCES
+@cache
+def _framework() -> FrameworkSource:
+    return load_digcomp22()
 
-MAX_LEVEL = 8
+
+def codes() -> frozenset[str]:
+    """Every DigComp 2.2 code: areas ``"1"``..``"5"`` and competences ``"1.1"``..``"5.4"``."""
+    return frozenset(item.code for item in _framework().items)
+
+
+def area_title(area: str) -> str:
+    """The official title of a competence area (``"4"`` → ``"Safety"``)."""
+    item = _framework().item(area)
+    if item.kind != "area":
+        raise KeyError(area)
+    return item.name
+
+
+def max_level() -> int:
+    """The top proficiency level (8)."""
+    return max(level.level for level in _framework().levels)
 
 
 def area_of(code: str) -> str:

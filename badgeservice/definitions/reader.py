@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
+from ..frameworks.sources import FrameworkSourceError, parse_case_package
 from . import crossref, digcomp
 from .checks import Known, Report, read_inside
 from .errors import DefinitionError, DefinitionErrors
@@ -43,6 +44,8 @@ FILES = {kind: f"{kind}.toml" for kind in FILE_KINDS}
 _REQUIRED = frozenset({"organisation", "achievements"})
 _IMAGES = frozenset({"png", "svg"})
 _CASE = frozenset({"json"})
+# The tables in the order the files (and the README) present them.
+_TABLES = ("organisation", "issuers", "frameworks", "teams", "people")
 _DIGCOMP_HINT = " (DigComp 2.2 has areas '1' to '5' and competences '1.1' to '5.4')"
 
 Data = dict[str, Any]
@@ -125,13 +128,15 @@ def _bare(indexed: list[tuple[int, _T]]) -> tuple[_T, ...]:
     return tuple(item for _, item in indexed)
 
 
-def _error_order(error: DefinitionError) -> tuple[int, list[str | int]]:
+def _error_order(error: DefinitionError) -> tuple[int, int, list[str | int]]:
     """File order, then document order (``paths[10]`` after ``paths[9]``)."""
     name = error.file.rsplit("/", 1)[-1]
     files = list(FILES.values())
     rank = files.index(name) if name in files else len(files)
     tokens = re.split(r"\[(\d+)\]", error.path)
-    return rank, [int(token) if index % 2 else token for index, token in enumerate(tokens)]
+    table = tokens[0].split(".", 1)[0]
+    position = _TABLES.index(table) if table in _TABLES else len(_TABLES)
+    return rank, position, [int(token) if odd % 2 else token for odd, token in enumerate(tokens)]
 
 
 def _load(report: Report, kind: str) -> Data | None:
@@ -234,7 +239,7 @@ def _frameworks(
     for index, item in items:
         file = None
         if item["source"] == "digcomp22":
-            codes.setdefault(item["slug"], digcomp.CODES)
+            codes.setdefault(item["slug"], digcomp.codes())
         else:
             where = f"frameworks[{index}].file"
             found = read_inside(report, FILES["organisation"], where, item["file"], _CASE)
@@ -247,27 +252,18 @@ def _frameworks(
 def _case_codes(
     report: Report, where: str, found: tuple[Path, bytes] | None
 ) -> frozenset[str] | None:
-    """The item codes of a CASE package: each CFItem's humanCodingScheme and identifier."""
+    """The item codes of a CASE package, read as the frameworks domain will install it."""
     if found is None:
         return None
     try:
-        package = json.loads(found[1])
+        package = parse_case_package(json.loads(found[1]))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         report.add(FILES["organisation"], where, f"CASE package is not valid JSON: {exc}")
         return None
-    if isinstance(package, dict) and isinstance(package.get("CFPackage"), dict):
-        package = package["CFPackage"]
-    items = package.get("CFItems") if isinstance(package, dict) else None
-    if not isinstance(items, list):
-        report.add(FILES["organisation"], where, "CASE package has no CFItems list")
+    except FrameworkSourceError as exc:
+        report.add(FILES["organisation"], where, f"not a usable CASE package: {exc}")
         return None
-    return frozenset(
-        item[key]
-        for item in items
-        if isinstance(item, dict)
-        for key in ("humanCodingScheme", "identifier")
-        if isinstance(item.get(key), str)
-    )
+    return frozenset(item.code for item in package.items)
 
 
 def _achievement(report: Report, index: int, item: Data) -> AchievementDefinition:

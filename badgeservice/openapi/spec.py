@@ -4,6 +4,7 @@ marshmallow schemas it names turned into components."""
 from __future__ import annotations
 
 import re
+from http import HTTPStatus
 from typing import Any
 
 from apispec import APISpec
@@ -72,5 +73,8 @@ def build_spec(app: Flask) -> dict[str, Any]:
             responses = operation.setdefault("responses", {})
             for code, ref in (("401", "Unauthorized"), ("403", "Forbidden")):
                 responses.setdefault(code, {"$ref": f"#/components/responses/{ref}"})
+            for code, response in responses.items():
+                if isinstance(response, dict) and "$ref" not in response:
+                    response.setdefault("description", HTTPStatus(int(code)).phrase)
         spec.path(path=_PATH_PARAM.sub(r"{\1}", rule.rule), operations=operations)
     return spec.to_dict()

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base, TimestampMixin, new_id
 
-__all__ = ["ApiClient", "Organisation"]
+__all__ = ["ApiClient", "Connection", "Organisation"]
 
 
 class Organisation(TimestampMixin, Base):
@@ -50,3 +50,21 @@ class ApiClient(TimestampMixin, Base):
     @property
     def scope_set(self) -> frozenset[str]:
         return frozenset(self.scopes.split())
+
+
+class Connection(TimestampMixin, Base):
+    """An LMS or other learning-environment connection of the organisation."""
+
+    __tablename__ = "connections"
+    __table_args__ = (UniqueConstraint("organisation_id", "name"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    organisation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(63))
+    kind: Mapped[str] = mapped_column(String(20))
+    description: Mapped[str | None] = mapped_column(Text)
+    base_url: Mapped[str | None] = mapped_column(String(2000))
+    # What an event for an unknown person does: "create" the person or "park" the event.
+    unknown_person: Mapped[str] = mapped_column(String(10), default="park")

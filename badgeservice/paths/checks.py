@@ -209,12 +209,13 @@ def check_trigger(trigger: TriggerData, at: Where, problems: Problems) -> None:
     for name in ("connection", "activity"):
         given = getattr(trigger, name) is not None
         if trigger.kind in _CONNECTED and not given:
-            problems.add((*at, name), f"an {trigger.kind} trigger needs a {name}")
+            what = "a connection" if name == "connection" else "an activity"
+            problems.add((*at, name), f"{trigger.kind} triggers need {what}")
         elif trigger.kind not in _CONNECTED and given:
             problems.add(
                 (*at, name),
-                f"a {trigger.kind} trigger has no {name}: only lms and "
-                "xapi triggers name a connection and an activity",
+                f"{trigger.kind} triggers have no {name}: only lms and xapi triggers "
+                "name a connection and an activity",
             )
 
 

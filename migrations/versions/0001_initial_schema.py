@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 08:36:19.771528
+Create Date: 2026-11-28 08:45:28.634114
 """
 
 from __future__ import annotations
@@ -58,6 +58,32 @@ def upgrade() -> None:
     with op.batch_alter_table("api_clients", schema=None) as batch_op:
         batch_op.create_index(
             batch_op.f("ix_api_clients_organisation_id"), ["organisation_id"], unique=False
+        )
+
+    op.create_table(
+        "connections",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("organisation_id", sa.Uuid(), nullable=False),
+        sa.Column("name", sa.String(length=63), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("description", sa.Text(), nullable=True),
+        sa.Column("base_url", sa.String(length=2000), nullable=True),
+        sa.Column("unknown_person", sa.String(length=10), nullable=False),
+        sa.Column("created_at", badgeservice.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["organisation_id"],
+            ["organisations.id"],
+            name=op.f("fk_connections_organisation_id_organisations"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_connections")),
+        sa.UniqueConstraint(
+            "organisation_id", "name", name=op.f("uq_connections_organisation_id_name")
+        ),
+    )
+    with op.batch_alter_table("connections", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_connections_organisation_id"), ["organisation_id"], unique=False
         )
 
     op.create_table(
@@ -673,6 +699,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_frameworks_organisation_id"))
 
     op.drop_table("frameworks")
+    with op.batch_alter_table("connections", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_connections_organisation_id"))
+
+    op.drop_table("connections")
     with op.batch_alter_table("api_clients", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_api_clients_organisation_id"))
 

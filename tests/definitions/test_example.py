@@ -8,7 +8,7 @@ from defusedxml import ElementTree as SafeET
 
 from badgeservice.definitions import OrganisationDefinition, read_all
 from badgeservice.definitions.badge_images import regenerate
-from badgeservice.definitions.digcomp import AREAS, area_of
+from badgeservice.definitions.digcomp import area_of
 
 from .conftest import EXAMPLE, ROOT
 
@@ -75,7 +75,7 @@ def test_subgoals_cover_all_areas(example: OrganisationDefinition) -> None:
     subgoals = {s.achievement: s for path in example.paths for s in path.subgoals}
     assert len(subgoals) >= 12
     areas = {area_of(s.competence[1]) for s in subgoals.values() if s.competence}
-    assert areas == set(AREAS)
+    assert areas == {"1", "2", "3", "4", "5"}
     competency = {a.slug for a in example.achievements if a.achievement_type == "Competency"}
     assert set(subgoals) == competency
 
@@ -89,8 +89,7 @@ def test_triggers_of_every_kind(example: OrganisationDefinition) -> None:
     xapi = {t.activity for t in triggers if t.kind == "xapi"}
     assert xapi
     assert all(
-        a and a.startswith("https://lms.esimerkkiopisto.example.org/xapi/activities/")
-        for a in xapi
+        a and a.startswith("https://lms.esimerkkiopisto.example.org/xapi/activities/") for a in xapi
     )
     assert {"lms", "xapi", "manual", "evidence"} <= {t.kind for t in triggers}
 
