@@ -163,3 +163,12 @@ def make_tenant(app: Any) -> Callable[..., Tenant]:
             return Tenant(organisation.id, slug, issuer.id, issued.token)
 
     return make
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests that touch the database are marked ``db`` so CI can rerun them on PostgreSQL."""
+    for item in items:
+        if {"database_url", "app", "client", "make_tenant", "server"} & set(
+            getattr(item, "fixturenames", ())
+        ):
+            item.add_marker(pytest.mark.db)

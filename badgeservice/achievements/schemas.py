@@ -73,7 +73,9 @@ class AchievementImageInSchema(Schema):
     )
     data = fields.String(
         required=True,
-        validate=validate.Length(min=1, max=_MAX_BASE64),
+        validate=validate.Length(
+            min=1, max=_MAX_BASE64, error="must be base64 of an image of at most 512 KiB"
+        ),
         metadata={"description": "base64 (RFC 4648) of the image, at most 512 KiB decoded"},
     )
 

@@ -104,7 +104,7 @@ def apply_organisation(
             select(Framework, Competence)
             .join(Competence)
             .where(Framework.organisation_id == org_id)
-        ).tuples()
+        ).all()
     }
 
     existing = {

@@ -50,7 +50,7 @@ CREATE_MISTAKES = [
     ("bad ext type", _set("achievementType", "ext:has space"), "achievementType", "ext:"),
     ("repeated tags", _set("tags", ["a", "a"]), "tags", "repeat"),
     ("level 9", _set("alignments", [{"competence": str(uuid.uuid4()), "level": 9}]),
-     "alignments", "between"),
+     "alignments", "less than or equal to 8"),
     ("level as text", _set("alignments", [{"competence": str(uuid.uuid4()), "level": "3"}]),
      "alignments", "integer"),
     ("unknown competence", _set("alignments", [{"competence": str(uuid.uuid4())}]),
@@ -65,7 +65,9 @@ CREATE_MISTAKES = [
     ("entity bomb", _image("image/svg+xml", b64(
         b'<!DOCTYPE svg [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]>'
         b'<svg xmlns="http://www.w3.org/2000/svg">&b;</svg>')), "image", "not well-formed SVG"),
-    ("image too big", _image("image/png", b64(PNG + b"\0" * MAX_IMAGE_BYTES)), "image", "at most"),
+    ("image too big", _image("image/png", b64(PNG + b"\0" * MAX_IMAGE_BYTES)), "image", "512 KiB"),
+    ("image just too big", _image("image/png", b64(PNG + b"\0" * (MAX_IMAGE_BYTES - len(PNG) + 1))),
+     "image", "at most 524288"),
     ("image without data", _set("image", {"mediaType": "image/png"}), "image", "required"),
 ]
 

@@ -381,7 +381,7 @@ def test_case_framework(org_copy: Path, problems: Problems) -> None:
     organisation = read_organisation(org_copy)
     assert organisation.frameworks[1].file == (org_copy / "frameworks" / "skills.json").resolve()
     # An item with a humanCodingScheme is known by that code only.
-    identifier = CASE_PACKAGE["CFItems"][0]["identifier"]  # type: ignore[index]
+    identifier = "b7f1c2e0-0000-4000-8000-000000000002"
     edit(org_copy / "achievements.toml", 'competence = "S-1"', f'competence = "{identifier}"')
     last = len(organisation.achievements) - 1
     assert problems(org_copy) == [

@@ -1,0 +1,250 @@
+"""Turn schema-valid entries of the definition files into the model's dataclasses.
+
+Each function takes one entry that already passed its JSON Schema, so keys the schema
+requires are present and typed; defaults for optional keys are applied here. Files the
+entries name (images, CASE packages) are read and checked on the way.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from ..frameworks.sources import FrameworkSourceError, parse_case_package
+from . import digcomp
+from .checks import Report, read_inside
+from .hashing import achievement_content_hash
+from .model import (
+    AchievementDefinition,
+    AlignmentDefinition,
+    ConnectionDefinition,
+    FrameworkRef,
+    IssuerDefinition,
+    LmsAccountDefinition,
+    PathDefinition,
+    PersonDefinition,
+    SubGoalDefinition,
+    TargetDefinition,
+    TeamDefinition,
+    TriggerDefinition,
+)
+
+__all__ = [
+    "achievement",
+    "connection",
+    "frameworks",
+    "issuer",
+    "path",
+    "person",
+    "profile",
+    "team",
+]
+
+Data = dict[str, Any]
+_IMAGES = frozenset({"png", "svg"})
+_CASE = frozenset({"json"})
+
+
+def profile(data: Data | None) -> dict[str, str] | None:
+    """The organisation's own fields, as OrganisationDefinition keywords."""
+    if data is None:
+        return None
+    keys = ("slug", "name", "url", "email")
+    return {key: data[key] for key in keys} | {"description": data.get("description", "")}
+
+
+def issuer(report: Report, index: int, item: Data) -> IssuerDefinition:
+    """An ``[[issuers]]`` entry; its optional image is checked."""
+    image = None
+    if "image" in item:
+        where = f"issuers[{index}].image"
+        found = read_inside(report, "organisation.toml", where, item["image"], _IMAGES)
+        image = found[0] if found else None
+    return IssuerDefinition(
+        slug=item["slug"],
+        name=item["name"],
+        url=item["url"],
+        email=item["email"],
+        description=item.get("description", ""),
+        image=image,
+    )
+
+
+def frameworks(
+    report: Report, items: list[tuple[int, Data]]
+) -> tuple[list[tuple[int, FrameworkRef]], dict[str, frozenset[str] | None]]:
+    """The framework references, and each framework's competence codes (``None``: unknown)."""
+    built = []
+    codes: dict[str, frozenset[str] | None] = {}
+    for index, item in items:
+        file = None
+        if item["source"] == "digcomp22":
+            codes.setdefault(item["slug"], digcomp.codes())
+        else:
+            where = f"frameworks[{index}].file"
+            found = read_inside(report, "organisation.toml", where, item["file"], _CASE)
+            file = found[0] if found else None
+            codes.setdefault(item["slug"], _case_codes(report, where, found))
+        built.append((index, FrameworkRef(item["slug"], item["source"], file)))
+    return built, codes
+
+
+def _case_codes(
+    report: Report, where: str, found: tuple[Path, bytes] | None
+) -> frozenset[str] | None:
+    """The item codes of a CASE package, read as the frameworks domain will install it."""
+    if found is None:
+        return None
+    try:
+        package = parse_case_package(json.loads(found[1]))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        report.add("organisation.toml", where, f"CASE package is not valid JSON: {exc}")
+        return None
+    except FrameworkSourceError as exc:
+        report.add("organisation.toml", where, f"not a usable CASE package: {exc}")
+        return None
+    return frozenset(item.code for item in package.items)
+
+
+def achievement(report: Report, index: int, item: Data) -> AchievementDefinition:
+    """An ``[[achievements]]`` entry with its image checked and its content hash."""
+    where = f"achievements[{index}].image"
+    found = read_inside(report, "achievements.toml", where, item["image"], _IMAGES)
+    # Without a readable image the hash is meaningless, but the folder is failing anyway.
+    image, content = found if found else (report.folder / item["image"], b"")
+    alignments = tuple(
+        AlignmentDefinition(
+            framework=alignment["framework"],
+            competence=alignment["competence"],
+            level=_level(alignment),
+        )
+        for alignment in item.get("alignments", ())
+    )
+    fields: dict[str, Any] = {
+        "slug": item["slug"],
+        "issuer": item["issuer"],
+        "name": item["name"],
+        "description": item["description"],
+        "criteria_narrative": item["criteria"],
+        "criteria_url": item.get("criteria_url"),
+        "achievement_type": item.get("achievement_type", "Competency"),
+        "tags": tuple(item.get("tags", ())),
+        "alignments": alignments,
+    }
+    content_hash = achievement_content_hash(
+        **fields, image_format=image.suffix.lower().lstrip("."), image_bytes=content
+    )
+    return AchievementDefinition(**fields, image=image, content_hash=content_hash)
+
+
+def _level(item: Data) -> int | None:
+    # TOML allows 4.0 where 4 is meant; the schema accepted it as an integer.
+    level = item.get("level")
+    return None if level is None else int(level)
+
+
+def path(item: Data, achievements: dict[str, AchievementDefinition]) -> PathDefinition:
+    """A ``[[paths]]`` entry; sub-goal defaults come from ``achievements`` (by slug)."""
+    return PathDefinition(
+        slug=item["slug"],
+        kind=item["kind"],
+        name=item["name"],
+        description=item.get("description", ""),
+        team=item.get("team"),
+        person=item.get("person"),
+        achievement=item.get("achievement"),
+        approved_by=item.get("approved_by"),
+        targets=tuple(
+            TargetDefinition(
+                framework=target["framework"],
+                competence=target["competence"],
+                level=int(target["level"]),
+                share=float(target["share"]),
+                due=date.fromisoformat(target["due"]),
+                team=target.get("team"),
+            )
+            for target in item.get("targets", ())
+        ),
+        subgoals=tuple(
+            _subgoal(subgoal, position, achievements.get(subgoal["achievement"]))
+            for position, subgoal in enumerate(item["subgoals"], start=1)
+        ),
+    )
+
+
+def _subgoal(
+    item: Data, position: int, achievement: AchievementDefinition | None
+) -> SubGoalDefinition:
+    competence: tuple[str, str] | None = None
+    level = _level(item)
+    if "competence" in item:
+        competence = (item["framework"], item["competence"])
+        if level is None and achievement is not None:
+            level = next(
+                (
+                    alignment.level
+                    for alignment in achievement.alignments
+                    if (alignment.framework, alignment.competence) == competence
+                ),
+                None,
+            )
+    elif achievement is not None and achievement.alignments:
+        first = achievement.alignments[0]
+        competence = (first.framework, first.competence)
+        level = first.level if level is None else level
+    return SubGoalDefinition(
+        slug=item["slug"],
+        name=item.get("name") or (achievement.name if achievement else item["slug"]),
+        achievement=item["achievement"],
+        required=item.get("required", True),
+        position=position,
+        prerequisites=tuple(item.get("prerequisites", ())),
+        competence=competence,
+        level=level,
+        triggers=tuple(
+            TriggerDefinition(
+                kind=trigger["kind"],
+                connection=trigger.get("connection"),
+                activity=trigger.get("activity"),
+            )
+            for trigger in item["triggers"]
+        ),
+    )
+
+
+def team(item: Data) -> TeamDefinition:
+    """A ``[[teams]]`` entry."""
+    return TeamDefinition(
+        slug=item["slug"],
+        name=item["name"],
+        parent=item.get("parent"),
+        supervisors=tuple(item.get("supervisors", ())),
+    )
+
+
+def person(item: Data) -> PersonDefinition:
+    """A ``[[people]]`` entry."""
+    return PersonDefinition(
+        employee_number=item["employee_number"],
+        email=item["email"],
+        given_name=item["given_name"],
+        family_name=item["family_name"],
+        teams=tuple(item.get("teams", ())),
+        lms_accounts=tuple(
+            LmsAccountDefinition(connection=account["connection"], account=account["account"])
+            for account in item.get("lms_accounts", ())
+        ),
+    )
+
+
+def connection(item: Data) -> ConnectionDefinition:
+    """A ``[[connections]]`` entry."""
+    return ConnectionDefinition(
+        name=item["name"],
+        kind=item["kind"],
+        description=item.get("description", ""),
+        base_url=item.get("base_url"),
+        unknown_person=item["unknown_person"],
+    )
