@@ -4,7 +4,7 @@ PYTHON ?= python3
 BIN = $(VENV)/bin
 INTEROP = tests/interop
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test test-sqlite lint bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,8 +26,16 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# PostgreSQL for the second pass of the database tests (trust auth on this machine).
+TEST_POSTGRES ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+
 # Interop tests against the reference JavaScript stack are required here, never skipped.
+# The whole suite runs on SQLite, then every database test again on PostgreSQL.
 test: lint $(INTEROP)/node_modules/.installed
+	BADGESERVICE_REQUIRE_INTEROP=1 $(BIN)/pytest
+	BADGESERVICE_REQUIRE_INTEROP=1 BADGESERVICE_TEST_DATABASE_URL=$(TEST_POSTGRES) $(BIN)/pytest -m db
+
+test-sqlite: lint $(INTEROP)/node_modules/.installed
 	BADGESERVICE_REQUIRE_INTEROP=1 $(BIN)/pytest
 
 bench: $(BIN)/.installed

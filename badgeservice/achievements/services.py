@@ -178,7 +178,7 @@ def image_problem(data: bytes, media_type: str) -> str | None:
         return None
     if media_type != "image/svg+xml":
         return f"media type {media_type!r} is neither image/png nor image/svg+xml"
-    if False:
+    if data.startswith(_PNG_SIGNATURE):
         return "is a PNG image, not SVG: send it with mediaType image/png"
     try:
         root = SafeET.fromstring(data, forbid_dtd=True)
@@ -304,6 +304,7 @@ def list_achievements(
     """The organisation's achievements by slug, versions loaded."""
     rows = session.scalars(
         select(Achievement)
+        .where(Achievement.organisation_id == organisation_id)
         .options(selectinload(Achievement.versions))
         .order_by(Achievement.slug)
         .limit(limit)

@@ -244,5 +244,5 @@ def public_image(org: str, slug: str, number: int) -> Response:
         raise NotFound(f"version {number} of achievement {org}/{slug} has no image")
     response = _public(Response(version.image), version.image_media_type)
     if version.image_media_type == "image/svg+xml":
-        pass
+        response.headers["Content-Security-Policy"] = SVG_POLICY
     return response

@@ -149,7 +149,7 @@ def _retire(
     # Imported here: achievements validate alignments with this module's lookups.
     from ..achievements.services import aligned_competence_ids
 
-    kept: set[uuid.UUID] = set()
+    kept = aligned_competence_ids(session, organisation_id)
     changed = False
     for competence in sorted(gone.values(), key=lambda c: c.position):
         if competence.id in kept:

@@ -208,7 +208,7 @@ def check_trigger(trigger: TriggerData, at: Where, problems: Problems) -> None:
         return
     for name in ("connection", "activity"):
         given = getattr(trigger, name) is not None
-        if False:
+        if trigger.kind in _CONNECTED and not given:
             what = "a connection" if name == "connection" else "an activity"
             problems.add((*at, name), f"{trigger.kind} triggers need {what}")
         elif trigger.kind not in _CONNECTED and given:

@@ -23,8 +23,9 @@ def png_bytes(width: int = 1, height: int = 1) -> bytes:
 
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
     pixels = zlib.compress(b"".join(b"\x00" + b"\x80" * width for _ in range(height)))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels)
-            + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
 
 
 def b64(data: bytes) -> str:
@@ -43,8 +44,9 @@ def problem(response: Any, status: int) -> dict[str, Any]:
 
 def install_digcomp(client: Any, tenant: Any) -> dict[str, str]:
     """Install DigComp 2.2 for the tenant; competence ids by code."""
-    response = client.post("/api/v1/frameworks", json={"source": "digcomp22"},
-                           headers=tenant.headers)
+    response = client.post(
+        "/api/v1/frameworks", json={"source": "digcomp22"}, headers=tenant.headers
+    )
     assert response.status_code in (200, 201), response.get_json()
     return {c["code"]: c["id"] for c in response.get_json()["competences"]}
 
@@ -55,8 +57,10 @@ def achievement_body(tenant: Any, **overrides: Any) -> dict[str, Any]:
         "issuer": str(tenant.issuer_id),
         "name": "Digital content creator",
         "description": "Creates and edits digital content in several formats.",
-        "criteria": {"narrative": "Publish three learning videos.",
-                     "url": "https://academy.example.org/criteria/content"},
+        "criteria": {
+            "narrative": "Publish three learning videos.",
+            "url": "https://academy.example.org/criteria/content",
+        },
         "achievementType": "Competency",
         "tags": ["digcomp", "content"],
     }
@@ -65,8 +69,9 @@ def achievement_body(tenant: Any, **overrides: Any) -> dict[str, Any]:
 
 
 def create(client: Any, tenant: Any, **overrides: Any) -> dict[str, Any]:
-    response = client.post("/api/v1/achievements", json=achievement_body(tenant, **overrides),
-                           headers=tenant.headers)
+    response = client.post(
+        "/api/v1/achievements", json=achievement_body(tenant, **overrides), headers=tenant.headers
+    )
     assert response.status_code == 201, response.get_json()
     body: dict[str, Any] = response.get_json()
     return body
@@ -85,8 +90,11 @@ def add_person(app: Any, tenant: Any, email: str = "ada@example.org") -> uuid.UU
 
 
 def award(client: Any, tenant: Any, achievement_id: str, person_id: uuid.UUID) -> dict[str, Any]:
-    response = client.post("/api/v1/awards", headers=tenant.headers,
-                           json={"achievement": achievement_id, "person": str(person_id)})
+    response = client.post(
+        "/api/v1/awards",
+        headers=tenant.headers,
+        json={"achievement": achievement_id, "person": str(person_id)},
+    )
     assert response.status_code == 201, response.get_json()
     body: dict[str, Any] = response.get_json()
     return body

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from .support import SVG, add_person, award, b64, create, install_digcomp, png_bytes, problem
+from .support import (
+    SVG,
+    achievement_body,
+    add_person,
+    award,
+    b64,
+    create,
+    install_digcomp,
+    png_bytes,
+    problem,
+)
 
 BASE = "https://badges.example.org/achievements/acme"
 
@@ -12,9 +22,12 @@ BASE = "https://badges.example.org/achievements/acme"
 def test_create_returns_the_achievement_with_version_1(client: Any, make_tenant: Any) -> None:
     tenant = make_tenant("acme")
     codes = install_digcomp(client, tenant)
-    body = create(client, tenant, alignments=[{"competence": codes["3.1"], "level": 4},
-                                              {"competence": codes["3.2"]}],
-                  image={"mediaType": "image/svg+xml", "data": b64(SVG)})
+    body = create(
+        client,
+        tenant,
+        alignments=[{"competence": codes["3.1"], "level": 4}, {"competence": codes["3.2"]}],
+        image={"mediaType": "image/svg+xml", "data": b64(SVG)},
+    )
     assert body["change"] == "created"
     assert body["slug"] == "content-creator"
     assert body["issuer"] == str(tenant.issuer_id)
@@ -23,8 +36,10 @@ def test_create_returns_the_achievement_with_version_1(client: Any, make_tenant:
     assert current["version"] == 1
     assert current["issued"] is False
     assert current["name"] == "Digital content creator"
-    assert current["criteria"] == {"narrative": "Publish three learning videos.",
-                                   "url": "https://academy.example.org/criteria/content"}
+    assert current["criteria"] == {
+        "narrative": "Publish three learning videos.",
+        "url": "https://academy.example.org/criteria/content",
+    }
     assert current["achievementType"] == "Competency"
     assert current["tags"] == ["digcomp", "content"]
     assert current["alignments"][0]["competence"] == codes["3.1"]
@@ -32,8 +47,10 @@ def test_create_returns_the_achievement_with_version_1(client: Any, make_tenant:
     assert current["alignments"][0]["code"] == "3.1"
     assert current["alignments"][0]["name"] == "Developing digital content"
     assert current["alignments"][1]["level"] is None
-    assert current["image"] == {"mediaType": "image/svg+xml",
-                                "url": f"{BASE}/content-creator/v1/image"}
+    assert current["image"] == {
+        "mediaType": "image/svg+xml",
+        "url": f"{BASE}/content-creator/v1/image",
+    }
     assert len(current["contentHash"]) == 64
     assert [v["version"] for v in body["versions"]] == [1]
     assert body["versions"][0]["url"] == f"{BASE}/content-creator/v1"
@@ -41,18 +58,29 @@ def test_create_returns_the_achievement_with_version_1(client: Any, make_tenant:
 
 def test_defaults_and_extension_types(client: Any, make_tenant: Any) -> None:
     tenant = make_tenant("acme")
-    body = create(client, tenant, slug="plain", criteria={"url": "http://example.org/c"},
-                  achievementType="ext:Workshop.v2")
+    body = create(
+        client,
+        tenant,
+        slug="plain",
+        criteria={"url": "http://example.org/c"},
+        achievementType="ext:Workshop.v2",
+    )
     assert body["current"]["achievementType"] == "ext:Workshop.v2"
     assert body["current"]["criteria"] == {"narrative": None, "url": "http://example.org/c"}
-    minimal = {k: v for k, v in
-               create(client, tenant, slug="minimal", tags=[]).items() if k == "current"}
+    minimal = create(client, tenant, slug="minimal", tags=[])
     assert minimal["current"]["image"] is None
     assert minimal["current"]["tags"] == []
-    defaulted = client.post("/api/v1/achievements", headers=tenant.headers, json={
-        "slug": "defaulted", "issuer": str(tenant.issuer_id), "name": "N", "description": "D",
-        "criteria": {"narrative": "Do it."},
-    }).get_json()
+    defaulted = client.post(
+        "/api/v1/achievements",
+        headers=tenant.headers,
+        json={
+            "slug": "defaulted",
+            "issuer": str(tenant.issuer_id),
+            "name": "N",
+            "description": "D",
+            "criteria": {"narrative": "Do it."},
+        },
+    ).get_json()
     assert defaulted["current"]["achievementType"] == "Competency"
 
 
@@ -63,8 +91,7 @@ def test_get_and_list(client: Any, make_tenant: Any) -> None:
     reader = make_tenant("acme", scopes=("hr:read",))
     detail = client.get(f"/api/v1/achievements/{created['id']}", headers=reader.headers)
     assert detail.status_code == 200
-    assert {k: v for k, v in detail.get_json().items()} == {
-        k: v for k, v in created.items() if k != "change"}
+    assert detail.get_json() == {k: v for k, v in created.items() if k != "change"}
     items = client.get("/api/v1/achievements", headers=reader.headers).get_json()["items"]
     assert [item["slug"] for item in items] == ["a-badge", "b-badge"]
     assert items[0]["current"]["name"] == "Alpha"
@@ -79,16 +106,19 @@ def test_patch_unissued_edits_in_place(client: Any, make_tenant: Any) -> None:
     tenant = make_tenant("acme")
     created = create(client, tenant)
     url = f"/api/v1/achievements/{created['id']}"
-    response = client.patch(url, headers=tenant.headers,
-                            json={"name": "Content creator", "criteria": {"url": None}})
+    response = client.patch(
+        url, headers=tenant.headers, json={"name": "Content creator", "criteria": {"url": None}}
+    )
     assert response.status_code == 200
     body = response.get_json()
     assert body["change"] == "edited"
     assert [v["version"] for v in body["versions"]] == [1]
     assert body["current"]["name"] == "Content creator"
     # criteria merge: the narrative stays, the url is cleared
-    assert body["current"]["criteria"] == {"narrative": "Publish three learning videos.",
-                                           "url": None}
+    assert body["current"]["criteria"] == {
+        "narrative": "Publish three learning videos.",
+        "url": None,
+    }
     assert body["current"]["description"] == created["current"]["description"]
     assert body["current"]["contentHash"] != created["current"]["contentHash"]
     same = client.patch(url, headers=tenant.headers, json={"name": "Content creator"})
@@ -100,14 +130,19 @@ def test_patch_image_and_alignments(client: Any, make_tenant: Any) -> None:
     codes = install_digcomp(client, tenant)
     created = create(client, tenant)
     url = f"/api/v1/achievements/{created['id']}"
-    body = client.patch(url, headers=tenant.headers, json={
-        "image": {"mediaType": "image/png", "data": b64(png_bytes())},
-        "alignments": [{"competence": codes["1.1"], "level": 2}],
-    }).get_json()
+    body = client.patch(
+        url,
+        headers=tenant.headers,
+        json={
+            "image": {"mediaType": "image/png", "data": b64(png_bytes())},
+            "alignments": [{"competence": codes["1.1"], "level": 2}],
+        },
+    ).get_json()
     assert body["current"]["image"]["mediaType"] == "image/png"
     assert [a["code"] for a in body["current"]["alignments"]] == ["1.1"]
-    body = client.patch(url, headers=tenant.headers,
-                        json={"image": None, "alignments": []}).get_json()
+    body = client.patch(
+        url, headers=tenant.headers, json={"image": None, "alignments": []}
+    ).get_json()
     assert body["change"] == "edited"
     assert body["current"]["image"] is None
     assert body["current"]["alignments"] == []
@@ -130,7 +165,9 @@ def test_issued_version_is_never_edited(app: Any, client: Any, make_tenant: Any)
     assert body["current"]["name"] == "Content creator II"
     assert body["current"]["issued"] is False
     assert [(v["version"], v["issued"], v["name"]) for v in body["versions"]] == [
-        (1, True, "Digital content creator"), (2, False, "Content creator II")]
+        (1, True, "Digital content creator"),
+        (2, False, "Content creator II"),
+    ]
     # The unchanged parts carry over to the new version.
     assert body["current"]["alignments"][0]["code"] == "3.1"
     assert body["current"]["tags"] == created["current"]["tags"]
@@ -155,18 +192,15 @@ def test_issued_version_is_never_edited(app: Any, client: Any, make_tenant: Any)
 def test_duplicate_slug_is_a_conflict(client: Any, make_tenant: Any) -> None:
     tenant = make_tenant("acme")
     create(client, tenant)
-    response = client.post("/api/v1/achievements", headers=tenant.headers,
-                           json={**_body(tenant), "name": "Another"})
+    response = client.post(
+        "/api/v1/achievements",
+        headers=tenant.headers,
+        json=achievement_body(tenant, name="Another"),
+    )
     assert "content-creator" in problem(response, 409)["detail"]
     # Another organisation may use the same slug.
     other = make_tenant("other")
     create(client, other)
-
-
-def _body(tenant: Any) -> dict[str, Any]:
-    from .support import achievement_body
-
-    return achievement_body(tenant)
 
 
 def test_another_organisation_cannot_see_or_change(client: Any, make_tenant: Any) -> None:
@@ -177,28 +211,42 @@ def test_another_organisation_cannot_see_or_change(client: Any, make_tenant: Any
     problem(client.patch(url, headers=other.headers, json={"name": "Hijacked"}), 404)
     assert client.get("/api/v1/achievements", headers=other.headers).get_json()["items"] == []
     assert client.get(url, headers=acme.headers).get_json()["current"]["name"] == (
-        "Digital content creator")
+        "Digital content creator"
+    )
     problem(client.get("/api/v1/achievements/not-a-uuid", headers=acme.headers), 404)
 
 
 def test_foreign_issuer_and_competence_are_refused(client: Any, make_tenant: Any) -> None:
     acme, other = make_tenant("acme"), make_tenant("other")
     foreign = install_digcomp(client, other)
-    response = client.post("/api/v1/achievements", headers=acme.headers,
-                           json={**_body(acme), "issuer": str(other.issuer_id)})
+    response = client.post(
+        "/api/v1/achievements",
+        headers=acme.headers,
+        json={**achievement_body(acme), "issuer": str(other.issuer_id)},
+    )
     body = problem(response, 400)
     assert body["errors"] == {"issuer": [f"no issuer {other.issuer_id} in this organisation"]}
-    response = client.post("/api/v1/achievements", headers=acme.headers, json={
-        **_body(acme), "alignments": [{"competence": foreign["3.1"], "level": 4}]})
+    response = client.post(
+        "/api/v1/achievements",
+        headers=acme.headers,
+        json={**achievement_body(acme), "alignments": [{"competence": foreign["3.1"], "level": 4}]},
+    )
     body = problem(response, 400)
     assert "alignments" in body["errors"]
     assert body["detail"].startswith("alignments.0.competence: no competence")
     created = create(client, acme)
-    response = client.patch(f"/api/v1/achievements/{created['id']}", headers=acme.headers,
-                            json={"alignments": [{"competence": foreign["1.1"]}]})
+    response = client.patch(
+        f"/api/v1/achievements/{created['id']}",
+        headers=acme.headers,
+        json={"alignments": [{"competence": foreign["1.1"]}]},
+    )
     problem(response, 400)
-    assert client.get("/api/v1/achievements", headers=acme.headers).get_json()["items"][0][
-        "current"]["version"] == 1
+    assert (
+        client.get("/api/v1/achievements", headers=acme.headers).get_json()["items"][0]["current"][
+            "version"
+        ]
+        == 1
+    )
 
 
 def test_scopes(client: Any, make_tenant: Any) -> None:
@@ -206,10 +254,20 @@ def test_scopes(client: Any, make_tenant: Any) -> None:
     created = create(client, admin)
     writer = make_tenant("acme", scopes=("awards:write",))
     assert client.get("/api/v1/achievements", headers=writer.headers).status_code == 200
-    problem(client.post("/api/v1/achievements", headers=writer.headers,
-                        json={**_body(admin), "slug": "x"}), 403)
-    problem(client.patch(f"/api/v1/achievements/{created['id']}", headers=writer.headers,
-                         json={"name": "x"}), 403)
+    problem(
+        client.post(
+            "/api/v1/achievements",
+            headers=writer.headers,
+            json={**achievement_body(admin), "slug": "x"},
+        ),
+        403,
+    )
+    problem(
+        client.patch(
+            f"/api/v1/achievements/{created['id']}", headers=writer.headers, json={"name": "x"}
+        ),
+        403,
+    )
     problem(client.get("/api/v1/achievements"), 401)
 
 

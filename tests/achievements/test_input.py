@@ -11,7 +11,7 @@ import pytest
 
 from badgeservice.achievements.services import MAX_IMAGE_BYTES
 
-from .support import SVG, achievement_body, b64, create, png_bytes, problem
+from .support import SVG, achievement_body, b64, create, install_digcomp, png_bytes, problem
 
 PNG = png_bytes()
 
@@ -49,33 +49,64 @@ CREATE_MISTAKES = [
     ("bad achievementType", _set("achievementType", "Trophy"), "achievementType", "ext:"),
     ("bad ext type", _set("achievementType", "ext:has space"), "achievementType", "ext:"),
     ("repeated tags", _set("tags", ["a", "a"]), "tags", "repeat"),
-    ("level 9", _set("alignments", [{"competence": str(uuid.uuid4()), "level": 9}]),
-     "alignments", "less than or equal to 8"),
-    ("level as text", _set("alignments", [{"competence": str(uuid.uuid4()), "level": "3"}]),
-     "alignments", "integer"),
-    ("unknown competence", _set("alignments", [{"competence": str(uuid.uuid4())}]),
-     "alignments", "no competence"),
+    (
+        "level 9",
+        _set("alignments", [{"competence": str(uuid.uuid4()), "level": 9}]),
+        "alignments",
+        "less than or equal to 8",
+    ),
+    (
+        "level as text",
+        _set("alignments", [{"competence": str(uuid.uuid4()), "level": "3"}]),
+        "alignments",
+        "integer",
+    ),
+    (
+        "unknown competence",
+        _set("alignments", [{"competence": str(uuid.uuid4())}]),
+        "alignments",
+        "no competence",
+    ),
     ("image type", _image("image/gif", b64(PNG)), "image", "Must be one of"),
     ("bad base64", _image("image/png", "iVBOR***"), "image", "base64"),
     ("png labelled svg", _image("image/svg+xml", b64(PNG)), "image", "is a PNG image, not SVG"),
     ("svg labelled png", _image("image/png", b64(SVG)), "image", "not a PNG"),
-    ("broken svg", _image("image/svg+xml", b64(b"<svg xmlns='http://www.w3.org/2000/svg'>")),
-     "image", "not well-formed SVG"),
+    (
+        "broken svg",
+        _image("image/svg+xml", b64(b"<svg xmlns='http://www.w3.org/2000/svg'>")),
+        "image",
+        "not well-formed SVG",
+    ),
     ("html not svg", _image("image/svg+xml", b64(b"<html><body/></html>")), "image", "<svg>"),
-    ("entity bomb", _image("image/svg+xml", b64(
-        b'<!DOCTYPE svg [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]>'
-        b'<svg xmlns="http://www.w3.org/2000/svg">&b;</svg>')), "image", "not well-formed SVG"),
+    (
+        "entity bomb",
+        _image(
+            "image/svg+xml",
+            b64(
+                b'<!DOCTYPE svg [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]>'
+                b'<svg xmlns="http://www.w3.org/2000/svg">&b;</svg>'
+            ),
+        ),
+        "image",
+        "not well-formed SVG",
+    ),
     ("image too big", _image("image/png", b64(PNG + b"\0" * MAX_IMAGE_BYTES)), "image", "512 KiB"),
-    ("image just too big", _image("image/png", b64(PNG + b"\0" * (MAX_IMAGE_BYTES - len(PNG) + 1))),
-     "image", "at most 524288"),
+    (
+        "image just too big",
+        _image("image/png", b64(PNG + b"\0" * (MAX_IMAGE_BYTES - len(PNG) + 1))),
+        "image",
+        "at most 524288",
+    ),
     ("image without data", _set("image", {"mediaType": "image/png"}), "image", "required"),
 ]
 
 
-@pytest.mark.parametrize(("mutate", "field", "words"), [m[1:] for m in CREATE_MISTAKES],
-                         ids=[m[0] for m in CREATE_MISTAKES])
-def test_create_rejects(client: Any, make_tenant: Any, mutate: Any, field: str,
-                        words: str) -> None:
+@pytest.mark.parametrize(
+    ("mutate", "field", "words"),
+    [m[1:] for m in CREATE_MISTAKES],
+    ids=[m[0] for m in CREATE_MISTAKES],
+)
+def test_create_rejects(client: Any, make_tenant: Any, mutate: Any, field: str, words: str) -> None:
     tenant = make_tenant("acme")
     body = achievement_body(tenant)
     mutate(body)
@@ -101,8 +132,9 @@ PATCH_MISTAKES = [
 ]
 
 
-@pytest.mark.parametrize(("body", "field"), [m[1:] for m in PATCH_MISTAKES],
-                         ids=[m[0] for m in PATCH_MISTAKES])
+@pytest.mark.parametrize(
+    ("body", "field"), [m[1:] for m in PATCH_MISTAKES], ids=[m[0] for m in PATCH_MISTAKES]
+)
 def test_patch_rejects(client: Any, make_tenant: Any, body: dict[str, Any], field: str) -> None:
     tenant = make_tenant("acme")
     created = create(client, tenant)
@@ -123,8 +155,9 @@ def test_transport_mistakes(client: Any, make_tenant: Any, method: str) -> None:
     json_headers = tenant.headers | {"Content-Type": "application/json"}
     answer = problem(send(url, data='{"name": "x",', headers=json_headers), 400)
     assert "not valid JSON" in answer["detail"]
-    answer = problem(send(url, data="name=x", headers=tenant.headers
-                          | {"Content-Type": "text/plain"}), 400)
+    answer = problem(
+        send(url, data="name=x", headers=tenant.headers | {"Content-Type": "text/plain"}), 400
+    )
     assert "application/json" in answer["detail"]
     answer = problem(send(url, json=["not", "an", "object"], headers=tenant.headers), 400)
     assert "_schema" in answer["errors"]
@@ -140,13 +173,15 @@ def test_bad_query_parameters(client: Any, make_tenant: Any) -> None:
 
 
 def test_alignment_to_the_same_competence_twice(client: Any, make_tenant: Any) -> None:
-    from .support import install_digcomp
-
     tenant = make_tenant("acme")
     codes = install_digcomp(client, tenant)
     twice = [{"competence": codes["3.1"], "level": 2}, {"competence": codes["3.1"], "level": 4}]
-    response = client.post("/api/v1/achievements", headers=tenant.headers,
-                           json=achievement_body(tenant, alignments=twice))
+    response = client.post(
+        "/api/v1/achievements",
+        headers=tenant.headers,
+        json=achievement_body(tenant, alignments=twice),
+    )
     answer = problem(response, 400)
     assert answer["errors"] == {
-        "alignments": {"1": {"competence": [f"competence {codes['3.1']} is aligned twice"]}}}
+        "alignments": {"1": {"competence": [f"competence {codes['3.1']} is aligned twice"]}}
+    }

@@ -16,9 +16,15 @@ SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
 def test_current_achievement_document(client: Any, make_tenant: Any) -> None:
     tenant = make_tenant("acme")
     codes = install_digcomp(client, tenant)
-    create(client, tenant, alignments=[{"competence": codes["3.1"], "level": 4},
-                                       {"competence": codes["2.1"], "level": 2}],
-           image={"mediaType": "image/svg+xml", "data": b64(SVG)})
+    create(
+        client,
+        tenant,
+        alignments=[
+            {"competence": codes["3.1"], "level": 4},
+            {"competence": codes["2.1"], "level": 2},
+        ],
+        image={"mediaType": "image/svg+xml", "data": b64(SVG)},
+    )
     response = client.get("/achievements/acme/content-creator")
     assert response.status_code == 200
     assert response.mimetype == "application/ld+json"
@@ -29,8 +35,10 @@ def test_current_achievement_document(client: Any, make_tenant: Any) -> None:
     assert document["type"] == ["Achievement"]
     assert document["name"] == "Digital content creator"
     assert document["description"].startswith("Creates and edits")
-    assert document["criteria"] == {"id": "https://academy.example.org/criteria/content",
-                                    "narrative": "Publish three learning videos."}
+    assert document["criteria"] == {
+        "id": "https://academy.example.org/criteria/content",
+        "narrative": "Publish three learning videos.",
+    }
     assert document["image"] == {"id": f"{URL}/v1/image", "type": "Image"}
     assert document["achievementType"] == "Competency"
     assert document["tag"] == ["digcomp", "content"]
@@ -42,9 +50,15 @@ def test_current_achievement_document(client: Any, make_tenant: Any) -> None:
     assert first["targetUrl"] == "https://w3id.org/badgeservice/frameworks/digcomp-2.2/3.1"
     assert first["targetFramework"].startswith("DigComp 2.2")
     assert first["targetDescription"] == "Proficiency level 4"
-    assert document["resultDescription"] == [{
-        "id": f"{URL}/v1#level", "type": ["ResultDescription"], "name": "Proficiency level",
-        "resultType": "PerformanceLevel", "requiredValue": "4"}]
+    assert document["resultDescription"] == [
+        {
+            "id": f"{URL}/v1#level",
+            "type": ["ResultDescription"],
+            "name": "Proficiency level",
+            "resultType": "PerformanceLevel",
+            "requiredValue": "4",
+        }
+    ]
 
 
 def test_document_leaves_out_what_is_not_there(client: Any, make_tenant: Any) -> None:
@@ -61,14 +75,27 @@ def test_document_matches_the_issued_credential(app: Any, client: Any, make_tena
     codes = install_digcomp(client, tenant)
     package = {
         "CFDocument": {"identifier": "d", "uri": "https://case.example.org/d", "title": "Ours"},
-        "CFItems": [{"identifier": "x", "uri": "https://case.example.org/x",
-                     "humanCodingScheme": "X.1", "fullStatement": "Explain things"}],
+        "CFItems": [
+            {
+                "identifier": "x",
+                "uri": "https://case.example.org/x",
+                "humanCodingScheme": "X.1",
+                "fullStatement": "Explain things",
+            }
+        ],
     }
-    case = client.post("/api/v1/frameworks/import", json={"package": package},
-                       headers=tenant.headers).get_json()
-    created = create(client, tenant, alignments=[
-        {"competence": codes["3.1"], "level": 4}, {"competence": case["competences"][0]["id"]}],
-        image={"mediaType": "image/png", "data": b64(png_bytes())})
+    case = client.post(
+        "/api/v1/frameworks/import", json={"package": package}, headers=tenant.headers
+    ).get_json()
+    created = create(
+        client,
+        tenant,
+        alignments=[
+            {"competence": codes["3.1"], "level": 4},
+            {"competence": case["competences"][0]["id"]},
+        ],
+        image={"mediaType": "image/png", "data": b64(png_bytes())},
+    )
     credential = award(client, tenant, created["id"], add_person(app, tenant))
     embedded = credential["credential"]["credentialSubject"]["achievement"]
     served = client.get("/achievements/acme/content-creator/v1").get_json()
@@ -86,8 +113,11 @@ def test_versions_have_their_own_documents_and_images(
     tenant = make_tenant("acme")
     created = create(client, tenant, image={"mediaType": "image/svg+xml", "data": b64(SVG)})
     award(client, tenant, created["id"], add_person(app, tenant))
-    client.patch(f"/api/v1/achievements/{created['id']}", headers=tenant.headers,
-                 json={"image": {"mediaType": "image/png", "data": b64(png_bytes())}})
+    client.patch(
+        f"/api/v1/achievements/{created['id']}",
+        headers=tenant.headers,
+        json={"image": {"mediaType": "image/png", "data": b64(png_bytes())}},
+    )
     v1 = client.get("/achievements/acme/content-creator/v1").get_json()
     v2 = client.get("/achievements/acme/content-creator/v2").get_json()
     assert v1["id"] == v2["id"] == URL
@@ -100,8 +130,10 @@ def test_versions_have_their_own_documents_and_images(
 
 def test_svg_is_served_with_a_policy_that_stops_scripts(client: Any, make_tenant: Any) -> None:
     tenant = make_tenant("acme")
-    hostile = (b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.cookie)'
-               b'</script><rect width="1" height="1" onload="alert(1)"/></svg>')
+    hostile = (
+        b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.cookie)'
+        b'</script><rect width="1" height="1" onload="alert(1)"/></svg>'
+    )
     create(client, tenant, image={"mediaType": "image/svg+xml", "data": b64(hostile)})
     response = client.get("/achievements/acme/content-creator/v1/image")
     assert response.status_code == 200
@@ -116,10 +148,13 @@ def test_unknown_addresses_are_problem_404s(client: Any, make_tenant: Any) -> No
     tenant = make_tenant("acme")
     create(client, tenant)
     make_tenant("other")
-    for path in ("/achievements/nobody/content-creator", "/achievements/acme/nothing",
-                 "/achievements/other/content-creator",
-                 "/achievements/acme/content-creator/v2",
-                 "/achievements/acme/content-creator/v0",
-                 "/achievements/acme/content-creator/v2/image",
-                 "/achievements/acme/content-creator/v1/image"):  # version 1 has no image
+    for path in (
+        "/achievements/nobody/content-creator",
+        "/achievements/acme/nothing",
+        "/achievements/other/content-creator",
+        "/achievements/acme/content-creator/v2",
+        "/achievements/acme/content-creator/v0",
+        "/achievements/acme/content-creator/v2/image",
+        "/achievements/acme/content-creator/v1/image",
+    ):  # version 1 has no image
         problem(client.get(path), 404)

@@ -24,20 +24,35 @@ def _problem(response: Any, status: int) -> dict[str, Any]:
 
 
 def _install(client: Any, tenant: Any, **body: Any) -> Any:
-    return client.post("/api/v1/frameworks", json={"source": "digcomp22", **body},
-                       headers=tenant.headers)
+    return client.post(
+        "/api/v1/frameworks", json={"source": "digcomp22", **body}, headers=tenant.headers
+    )
 
 
-def case_package(*, drop: tuple[str, ...] = (), statement: str = "Write SQL queries") -> dict[str, Any]:
+def case_package(
+    *, drop: tuple[str, ...] = (), statement: str = "Write SQL queries"
+) -> dict[str, Any]:
     """A small CASE package: one root item with two children; ``drop`` leaves items out."""
     items = [
-        {"identifier": "i-data", "uri": "https://case.example.org/uri/i-data",
-         "humanCodingScheme": "D", "fullStatement": "Work with data"},
-        {"identifier": "i-sql", "uri": "https://case.example.org/uri/i-sql",
-         "humanCodingScheme": "D.1", "fullStatement": statement},
-        {"identifier": "i-viz", "uri": "https://case.example.org/uri/i-viz",
-         "humanCodingScheme": "D.2", "fullStatement": "Visualise data",
-         "abbreviatedStatement": "Visualisation"},
+        {
+            "identifier": "i-data",
+            "uri": "https://case.example.org/uri/i-data",
+            "humanCodingScheme": "D",
+            "fullStatement": "Work with data",
+        },
+        {
+            "identifier": "i-sql",
+            "uri": "https://case.example.org/uri/i-sql",
+            "humanCodingScheme": "D.1",
+            "fullStatement": statement,
+        },
+        {
+            "identifier": "i-viz",
+            "uri": "https://case.example.org/uri/i-viz",
+            "humanCodingScheme": "D.2",
+            "fullStatement": "Visualise data",
+            "abbreviatedStatement": "Visualisation",
+        },
     ]
     links = [
         ("i-data", {"identifier": "doc-1", "uri": DOC}, 1),
@@ -45,27 +60,43 @@ def case_package(*, drop: tuple[str, ...] = (), statement: str = "Write SQL quer
         ("i-viz", {"identifier": "i-data", "uri": "https://case.example.org/uri/i-data"}, 2),
     ]
     return {
-        "CFDocument": {"identifier": "doc-1", "uri": DOC, "title": "Data Skills",
-                       "creator": "Example Org", "version": "1.0"},
+        "CFDocument": {
+            "identifier": "doc-1",
+            "uri": DOC,
+            "title": "Data Skills",
+            "creator": "Example Org",
+            "version": "1.0",
+        },
         "CFItems": [item for item in items if item["identifier"] not in drop],
         "CFAssociations": [
-            {"identifier": f"a-{child}", "associationType": "isChildOf",
-             "originNodeURI": {"identifier": child, "uri": f"https://case.example.org/uri/{child}"},
-             "destinationNodeURI": parent, "sequenceNumber": number}
-            for child, parent, number in links if child not in drop
+            {
+                "identifier": f"a-{child}",
+                "associationType": "isChildOf",
+                "originNodeURI": {
+                    "identifier": child,
+                    "uri": f"https://case.example.org/uri/{child}",
+                },
+                "destinationNodeURI": parent,
+                "sequenceNumber": number,
+            }
+            for child, parent, number in links
+            if child not in drop
         ],
     }
 
 
 def _import(client: Any, tenant: Any, package: dict[str, Any], **body: Any) -> Any:
-    return client.post("/api/v1/frameworks/import", json={"package": package, **body},
-                       headers=tenant.headers)
+    return client.post(
+        "/api/v1/frameworks/import", json={"package": package, **body}, headers=tenant.headers
+    )
 
 
 # -- DigComp 2.2 ---------------------------------------------------------------------------
 
 
-def test_install_digcomp_stores_framework_levels_and_competences(client: Any, make_tenant: Any) -> None:
+def test_install_digcomp_stores_framework_levels_and_competences(
+    client: Any, make_tenant: Any
+) -> None:
     tenant = make_tenant("acme")
     response = _install(client, tenant)
     assert response.status_code == 201
@@ -133,17 +164,22 @@ def test_get_framework_and_competence(client: Any, make_tenant: Any) -> None:
     body = area.get_json()
     assert body["name"] == "Communication and collaboration"
     assert body["kind"] == "area"
-    assert body["framework"] == {"id": created["id"], "slug": "digcomp-2.2",
-                                 "name": created["name"]}
+    assert body["framework"] == {
+        "id": created["id"],
+        "slug": "digcomp-2.2",
+        "name": created["name"],
+    }
     assert [child["code"] for child in body["children"]] == [f"2.{n}" for n in range(1, 7)]
 
-    leaf = client.get(f"/api/v1/frameworks/{created['id']}/competences/3.1",
-                      headers=reader.headers).get_json()
+    leaf = client.get(
+        f"/api/v1/frameworks/{created['id']}/competences/3.1", headers=reader.headers
+    ).get_json()
     assert leaf["name"] == "Developing digital content"
     assert leaf["children"] == []
 
-    missing = client.get(f"/api/v1/frameworks/{created['id']}/competences/9.9",
-                         headers=reader.headers)
+    missing = client.get(
+        f"/api/v1/frameworks/{created['id']}/competences/9.9", headers=reader.headers
+    )
     assert "9.9" in _problem(missing, 404)["detail"]
 
 
@@ -193,11 +229,18 @@ def test_reimport_keeps_competences_achievements_align_to(client: Any, make_tena
     tenant = make_tenant("acme")
     framework = _import(client, tenant, case_package()).get_json()
     sql = next(c for c in framework["competences"] if c["code"] == "D.1")
-    created = client.post("/api/v1/achievements", headers=tenant.headers, json={
-        "slug": "sql", "issuer": str(tenant.issuer_id), "name": "SQL",
-        "description": "Writes SQL.", "criteria": {"narrative": "Pass the test."},
-        "alignments": [{"competence": sql["id"], "level": 3}],
-    })
+    created = client.post(
+        "/api/v1/achievements",
+        headers=tenant.headers,
+        json={
+            "slug": "sql",
+            "issuer": str(tenant.issuer_id),
+            "name": "SQL",
+            "description": "Writes SQL.",
+            "criteria": {"narrative": "Pass the test."},
+            "alignments": [{"competence": sql["id"], "level": 3}],
+        },
+    )
     assert created.status_code == 201, created.get_json()
 
     response = _import(client, tenant, case_package(drop=("i-sql", "i-viz")))
@@ -218,10 +261,14 @@ def test_reimport_keeps_competences_achievements_align_to(client: Any, make_tena
     [
         (lambda p: p["CFItems"][1].pop("fullStatement"), "$.package.CFItems[1].fullStatement"),
         (lambda p: p.pop("CFDocument"), "$.package.CFDocument"),
-        (lambda p: p["CFItems"].append(copy.deepcopy(p["CFItems"][0])),
-         "$.package.CFItems[3].identifier"),
-        (lambda p: p["CFAssociations"][1]["originNodeURI"].update(identifier="nope", uri="x:y"),
-         "$.package.CFAssociations[1].originNodeURI.identifier"),
+        (
+            lambda p: p["CFItems"].append(copy.deepcopy(p["CFItems"][0])),
+            "$.package.CFItems[3].identifier",
+        ),
+        (
+            lambda p: p["CFAssociations"][1]["originNodeURI"].update(identifier="nope", uri="x:y"),
+            "$.package.CFAssociations[1].originNodeURI.identifier",
+        ),
         (lambda p: p.update(CFItems="many"), "$.package.CFItems"),
     ],
 )
@@ -252,9 +299,11 @@ def test_another_organisation_sees_nothing(client: Any, make_tenant: Any) -> Non
     acme, other = make_tenant("acme"), make_tenant("other")
     framework = _install(client, acme).get_json()
     imported = _import(client, acme, case_package()).get_json()
-    for url in (f"/api/v1/frameworks/{framework['id']}",
-                f"/api/v1/frameworks/{framework['id']}/competences/1.1",
-                f"/api/v1/frameworks/{imported['id']}"):
+    for url in (
+        f"/api/v1/frameworks/{framework['id']}",
+        f"/api/v1/frameworks/{framework['id']}/competences/1.1",
+        f"/api/v1/frameworks/{imported['id']}",
+    ):
         _problem(client.get(url, headers=other.headers), 404)
     assert client.get("/api/v1/frameworks", headers=other.headers).get_json()["items"] == []
     # The other organisation installs its own copy: separate rows, no conflict.
@@ -262,7 +311,8 @@ def test_another_organisation_sees_nothing(client: Any, make_tenant: Any) -> Non
     assert own.status_code == 201
     assert own.get_json()["id"] != framework["id"]
     assert {c["id"] for c in own.get_json()["competences"]}.isdisjoint(
-        c["id"] for c in framework["competences"])
+        c["id"] for c in framework["competences"]
+    )
     acme_list = client.get("/api/v1/frameworks", headers=acme.headers).get_json()["items"]
     assert {f["id"] for f in acme_list} == {framework["id"], imported["id"]}
 
@@ -319,8 +369,14 @@ def test_malformed_json_wrong_type_and_huge_bodies(client: Any, make_tenant: Any
     headers = tenant.headers | {"Content-Type": "application/json"}
     body = _problem(client.post(url, data='{"source": ', headers=headers), 400)
     assert "not valid JSON" in body["detail"]
-    body = _problem(client.post(url, data="source=digcomp22", headers=tenant.headers
-                                | {"Content-Type": "application/x-www-form-urlencoded"}), 400)
+    body = _problem(
+        client.post(
+            url,
+            data="source=digcomp22",
+            headers=tenant.headers | {"Content-Type": "application/x-www-form-urlencoded"},
+        ),
+        400,
+    )
     assert "application/json" in body["detail"]
     huge = json.dumps({"source": "digcomp22", "slug": "x" * (1024 * 1024)})
     _problem(client.post(url, data=huge, headers=headers), 413)
