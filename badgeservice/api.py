@@ -22,16 +22,14 @@ api = Blueprint("api", __name__, url_prefix="/api/v1")
 def load_body(schema: Schema) -> Any:
     """Parse the JSON request body with ``schema``; 400/415 problem+json on bad input."""
     if not request.is_json:
-        raise BadRequest(
-            "send a JSON body with 'Content-Type: application/json'", errors={}
-        )
+        raise BadRequest("send a JSON body with 'Content-Type: application/json'", errors={})
     data = request.get_json(silent=True)
     if data is None:
         raise BadRequest("the request body is not valid JSON")
     try:
         return schema.load(data)
     except ValidationError as exc:
-        raise BadRequest(_summary(exc.normalized_messages()), errors=exc.normalized_messages())
+        raise _invalid(exc) from None
 
 
 def load_query(schema: Schema) -> Any:
@@ -39,7 +37,12 @@ def load_query(schema: Schema) -> Any:
     try:
         return schema.load(request.args.to_dict())
     except ValidationError as exc:
-        raise BadRequest(_summary(exc.normalized_messages()), errors=exc.normalized_messages())
+        raise _invalid(exc) from None
+
+
+def _invalid(exc: ValidationError) -> BadRequest:
+    messages = exc.normalized_messages()  # type: ignore[no-untyped-call]
+    return BadRequest(_summary(messages), errors=messages)
 
 
 def _summary(messages: Any, prefix: str = "") -> str:
@@ -72,6 +75,7 @@ def parse_id(value: str, what: str) -> uuid.UUID:
         return uuid.UUID(value)
     except ValueError:
         raise NotFound(f"no {what} {value!r}") from None
+
 
 # Public, unauthenticated documents: credentials, issuer profiles, DID documents, status
 # lists, achievements. Anyone can verify a badge without asking for permission.

@@ -33,7 +33,7 @@ __all__ = [
 ]
 
 SCOPES = ("admin", "awards:write", "events:write", "hr:read", "scim")
-TOKEN_PREFIX = "bst_"
+TOKEN_PREFIX = "bst_"  # noqa: S105 - a prefix, not a secret
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -78,8 +78,10 @@ def _authenticate() -> Principal:
     digest = hash_token(token)
     client = get_session().scalar(select(ApiClient).where(ApiClient.token_hash == digest))
     # compare_digest keeps the comparison constant-time even though the lookup is by hash.
-    if client is None or client.revoked_at is not None or not hmac.compare_digest(
-        client.token_hash, digest
+    if (
+        client is None
+        or client.revoked_at is not None
+        or not hmac.compare_digest(client.token_hash, digest)
     ):
         raise Unauthorized("the bearer token is not valid")
     return Principal(client.id, client.organisation_id, client.scope_set, client.name)

@@ -92,8 +92,9 @@ def issuers_load(path: Path | None) -> None:
 
 
 @click.command("rotate")
-@click.option("--issuer", "issuer_ref", required=True,
-              help="Issuer id, or ORGANISATION/ISSUER slugs.")
+@click.option(
+    "--issuer", "issuer_ref", required=True, help="Issuer id, or ORGANISATION/ISSUER slugs."
+)
 @handles_errors
 def keys_rotate(issuer_ref: str) -> None:
     """Add a new signing key to an issuer; old keys stay published in its DID document."""
@@ -104,6 +105,7 @@ def keys_rotate(issuer_ref: str) -> None:
     with _session(app) as session:
         service = issuer_service()
         service.session = session
+        issuer: Issuer | None = None
         if "/" in issuer_ref:
             organisation, slug = issuer_ref.split("/", 1)
             issuer = service.by_slugs(organisation, slug)
@@ -112,8 +114,8 @@ def keys_rotate(issuer_ref: str) -> None:
                 issuer = session.get(Issuer, uuid.UUID(issuer_ref))
             except ValueError:
                 issuer = None
-            if issuer is None:
-                raise InputError(f"no issuer {issuer_ref!r}")
+        if issuer is None:
+            raise InputError(f"no issuer {issuer_ref!r}")
         key = service.rotate_key(issuer)
         click.echo(f"{service.did(issuer)}#{key.fragment} {key.public_key_multibase}")
 
@@ -130,8 +132,9 @@ def clients_group() -> None:
 @click.option("--connection", help="LMS connection the client sends events for.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @handles_errors
-def clients_create(organisation: str, scopes: str, name: str | None, connection: str | None,
-                   as_json: bool) -> None:
+def clients_create(
+    organisation: str, scopes: str, name: str | None, connection: str | None, as_json: bool
+) -> None:
     """Create an API client; its token and signing secret are shown only now."""
     from .organisations.services import create_client, organisation_by_slug
     from .services import keystore
@@ -140,8 +143,12 @@ def clients_create(organisation: str, scopes: str, name: str | None, connection:
     with _session(app) as session:
         org = organisation_by_slug(session, organisation)
         issued = create_client(
-            session, org, name=name or f"client-{uuid.uuid4().hex[:8]}",
-            scopes=scopes.replace(",", " ").split(), keystore=keystore(), connection=connection,
+            session,
+            org,
+            name=name or f"client-{uuid.uuid4().hex[:8]}",
+            scopes=scopes.replace(",", " ").split(),
+            keystore=keystore(),
+            connection=connection,
         )
         result = {"id": str(issued.client.id), "token": issued.token, "secret": issued.secret}
     if as_json:
@@ -199,8 +206,9 @@ def demo(host: str, port: int) -> None:
         for line in load_definitions(session, DEFAULT_ISSUERS, app):
             click.echo(line)
         org = organisation_by_slug(session, "esimerkkiopisto")
-        issued = create_client(session, org, name=f"demo-{uuid.uuid4().hex[:8]}",
-                               scopes=["admin"], keystore=keystore())
+        issued = create_client(
+            session, org, name=f"demo-{uuid.uuid4().hex[:8]}", scopes=["admin"], keystore=keystore()
+        )
         example = _example_award(session, org.id)
     url = app.config["PUBLIC_URL"]
     auth = f"-H 'Authorization: Bearer {issued.token}'"
@@ -209,8 +217,10 @@ def demo(host: str, port: int) -> None:
     click.echo(f"API token for {org.slug} (admin): {issued.token}")
     click.echo(f"see its paths:    curl {auth} {url}/api/v1/paths")
     if example:
-        click.echo(f"award a badge:    curl {auth} -H 'Content-Type: application/json' "
-                   f"-d '{example}' {url}/api/v1/awards")
+        click.echo(
+            f"award a badge:    curl {auth} -H 'Content-Type: application/json' "
+            f"-d '{example}' {url}/api/v1/awards"
+        )
     click.echo(f"API description:  {url}/api/v1/openapi.json")
     _run_gunicorn(host, port, 2)
 
@@ -222,18 +232,21 @@ def _example_award(session: Session, organisation_id: uuid.UUID) -> str | None:
     from .people.models import Person
 
     goal = session.scalar(
-        select(SubGoal).join(Path).where(Path.organisation_id == organisation_id,
-                                         Path.kind == "organisation")
+        select(SubGoal)
+        .join(Path)
+        .where(Path.organisation_id == organisation_id, Path.kind == "organisation")
         .order_by(SubGoal.position)
     )
     person = session.scalar(
-        select(Person).where(Person.organisation_id == organisation_id,
-                             Person.employee_number.is_not(None))
+        select(Person)
+        .where(Person.organisation_id == organisation_id, Person.employee_number.is_not(None))
         .order_by(Person.employee_number)
     )
     if goal is None or person is None:
         return None
-    return json.dumps({"subGoal": str(goal.id), "person": {"employeeNumber": person.employee_number}})
+    return json.dumps(
+        {"subGoal": str(goal.id), "person": {"employeeNumber": person.employee_number}}
+    )
 
 
 def register(group: click.Group) -> None:
@@ -241,8 +254,5 @@ def register(group: click.Group) -> None:
     for command in (db_group, issuers_group, clients_group, serve, demo):
         group.add_command(command)
     keys = group.commands["keys"]
-    assert isinstance(keys, click.Group)  # noqa: S101 - defined in cli.py
+    assert isinstance(keys, click.Group)
     keys.add_command(keys_rotate)
-
-
-

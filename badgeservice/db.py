@@ -69,7 +69,7 @@ class Base(DeclarativeBase):
     """The one declarative base; constraint names follow a convention Alembic can diff."""
 
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {datetime: UTCDateTime(), uuid.UUID: Uuid(), dict[str, Any]: JSON()}
+    type_annotation_map = {datetime: UTCDateTime(), uuid.UUID: Uuid(), dict[str, Any]: JSON()}  # noqa: RUF012
 
 
 class TimestampMixin:
@@ -126,8 +126,7 @@ def init_app(app: Flask) -> None:
             session.rollback()
             from .errors import problem
 
-            return problem(409, "conflict", "Conflict",
-                           "the change conflicts with existing data")
+            return problem(409, "conflict", "Conflict", "the change conflicts with existing data")
         finally:
             session.close()
         return response

@@ -104,13 +104,15 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Any]:
     from badgeservice.app import create_app
     from badgeservice.db import database
 
-    application = create_app({
-        "TESTING": True,
-        "DATABASE_URL": database_url,
-        "PUBLIC_URL": PUBLIC_URL,
-        "SECRET_KEY": "test secret key, not for production",
-        "INSTANCE_PATH": str(tmp_path / "instance"),
-    })
+    application = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "PUBLIC_URL": PUBLIC_URL,
+            "SECRET_KEY": "test secret key, not for production",
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+        }
+    )
     yield application
     with application.app_context():
         engine = database().engine
@@ -142,24 +144,28 @@ def make_tenant(app: Any) -> Callable[..., Tenant]:
     """Create organisations (each with an issuer and a token of the given scopes)."""
     from badgeservice.db import database, session_scope
     from badgeservice.issuers.models import Issuer
-    from badgeservice.organisations.services import create_client, upsert_organisation
     from badgeservice.issuers.services import IssuerService
+    from badgeservice.organisations.services import create_client, upsert_organisation
 
     def make(slug: str = "acme", scopes: tuple[str, ...] = ("admin",)) -> Tenant:
         with app.test_request_context(), session_scope(database()) as session:
             organisation = upsert_organisation(session, slug=slug, name=f"{slug.title()} Ltd")
-            issuer = session.scalar(
-                select(Issuer).where(Issuer.organisation_id == organisation.id)
-            )
+            issuer = session.scalar(select(Issuer).where(Issuer.organisation_id == organisation.id))
             if issuer is None:
-                issuer = Issuer(organisation_id=organisation.id, slug="academy",
-                                name=f"{slug.title()} Academy")
+                issuer = Issuer(
+                    organisation_id=organisation.id, slug="academy", name=f"{slug.title()} Academy"
+                )
                 session.add(issuer)
                 session.flush()
             keystore = app.extensions["badgeservice.keystore"]
             IssuerService(session, public_url=PUBLIC_URL, keystore=keystore).ensure_key(issuer)
-            issued = create_client(session, organisation, name=f"client-{uuid.uuid4().hex[:6]}",
-                                   scopes=scopes, keystore=keystore)
+            issued = create_client(
+                session,
+                organisation,
+                name=f"client-{uuid.uuid4().hex[:6]}",
+                scopes=scopes,
+                keystore=keystore,
+            )
             return Tenant(organisation.id, slug, issuer.id, issued.token)
 
     return make

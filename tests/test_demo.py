@@ -33,7 +33,7 @@ def test_demo_issues_a_verifiable_baked_credential_and_revokes_it(tmp_path: Path
 
 def test_demo_command_runs_from_a_fresh_directory(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "badgeservice", "demo"],
+        [sys.executable, "-m", "badgeservice", "credentials", "demo"],
         cwd=tmp_path,
         capture_output=True,
         text=True,

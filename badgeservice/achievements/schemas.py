@@ -110,7 +110,9 @@ class _AchievementContentSchema(Schema):
     criteria = fields.Nested(AchievementCriteriaInSchema)
     achievement_type = fields.String(data_key="achievementType", validate=_achievement_type)
     tags = fields.List(_text(100), validate=validate.Length(max=50))
-    alignments = fields.List(fields.Nested(AchievementAlignmentInSchema), validate=validate.Length(max=50))
+    alignments = fields.List(
+        fields.Nested(AchievementAlignmentInSchema), validate=validate.Length(max=50)
+    )
     image = fields.Nested(AchievementImageInSchema, allow_none=True)
 
     @validates_schema

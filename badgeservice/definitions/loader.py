@@ -148,29 +148,29 @@ def apply_organisation(
     counts["people updated"] += updated
 
     achievements = {}
-    for item in definition.achievements:
+    for badge in definition.achievements:
         content = AchievementContent(
-            name=item.name,
-            description=item.description,
-            criteria_narrative=item.criteria_narrative,
-            criteria_url=item.criteria_url,
-            achievement_type=item.achievement_type,
-            tags=list(item.tags),
+            name=badge.name,
+            description=badge.description,
+            criteria_narrative=badge.criteria_narrative,
+            criteria_url=badge.criteria_url,
+            achievement_type=badge.achievement_type,
+            tags=list(badge.tags),
             alignments=[
                 {"competence": str(competences[(a.framework, a.competence)]), "level": a.level}
-                for a in item.alignments
+                for a in badge.alignments
             ],
-            image=item.image.read_bytes(),
-            image_media_type=MEDIA_TYPES[item.image.suffix.lower()],
+            image=badge.image.read_bytes(),
+            image_media_type=MEDIA_TYPES[badge.image.suffix.lower()],
         )
         achievement, outcome = upsert_achievement(
             session,
             organisation_id=org_id,
-            issuer_id=issuer_rows[item.issuer].id,
-            slug=item.slug,
+            issuer_id=issuer_rows[badge.issuer].id,
+            slug=badge.slug,
             content=content,
         )
-        achievements[item.slug] = achievement.id
+        achievements[badge.slug] = achievement.id
         counts[f"achievements {outcome}"] += 1
 
     now = utcnow()

@@ -30,7 +30,9 @@ class FrameworkInstallSchema(Schema):
         unknown = RAISE
 
     source = fields.String(required=True, validate=validate.OneOf(sorted(KNOWN_SOURCES)))
-    slug = fields.String(validate=FRAMEWORK_SLUG, metadata={"description": "default: the source's own"})
+    slug = fields.String(
+        validate=FRAMEWORK_SLUG, metadata={"description": "default: the source's own"}
+    )
 
 
 class FrameworkImportSchema(Schema):

@@ -79,9 +79,12 @@ class IssuerService:
 
     def _new_key(self, issuer: Issuer, number: int) -> IssuerKey:
         pair = KeyPair.generate()
-        row = IssuerKey(issuer=issuer, number=number,
-                        public_key_multibase=pair.public_key_multibase,
-                        private_key_ciphertext=b"")
+        row = IssuerKey(
+            issuer=issuer,
+            number=number,
+            public_key_multibase=pair.public_key_multibase,
+            private_key_ciphertext=b"",
+        )
         self.session.add(row)
         self.session.flush()
         seed = pair.private_key_multibase.encode("ascii")
@@ -117,13 +120,20 @@ class IssuerService:
         uniqueness rule on (list, index) settles races between concurrent issuers.
         """
         current = self.session.scalar(
-            select(StatusList).where(StatusList.issuer_id == issuer.id)
-            .order_by(StatusList.number.desc()).limit(1)
+            select(StatusList)
+            .where(StatusList.issuer_id == issuer.id)
+            .order_by(StatusList.number.desc())
+            .limit(1)
         )
         if current is None or len(taken) >= current.length:
             number = 1 if current is None else current.number + 1
-            current = StatusList(issuer_id=issuer.id, number=number, length=MIN_ENTRIES,
-                                 bits=Bits(MIN_ENTRIES).to_bytes(), purpose="revocation")
+            current = StatusList(
+                issuer_id=issuer.id,
+                number=number,
+                length=MIN_ENTRIES,
+                bits=Bits(MIN_ENTRIES).to_bytes(),
+                purpose="revocation",
+            )
             self.session.add(current)
             self.session.flush()
             taken = set()
@@ -146,14 +156,19 @@ class IssuerService:
             purpose=status_list.purpose,
             valid_from=status_list.created_at.astimezone(UTC),
         )
-        return sign(document, signing.key, verification_method=signing.verification_method,
-                    created=datetime.now(UTC))
+        return sign(
+            document,
+            signing.key,
+            verification_method=signing.verification_method,
+            created=datetime.now(UTC),
+        )
 
     # -- lookups ----------------------------------------------------------------------
 
     def by_slugs(self, organisation_slug: str, issuer_slug: str) -> Issuer:
         issuer = self.session.scalar(
-            select(Issuer).join(Organisation, Issuer.organisation_id == Organisation.id)
+            select(Issuer)
+            .join(Organisation, Issuer.organisation_id == Organisation.id)
             .where(Organisation.slug == organisation_slug, Issuer.slug == issuer_slug)
         )
         if issuer is None:
@@ -161,7 +176,9 @@ class IssuerService:
         return issuer
 
     def count_keys(self, issuer: Issuer) -> int:
-        return int(self.session.scalar(
-            select(func.count()).select_from(IssuerKey).where(IssuerKey.issuer_id == issuer.id)
-        ) or 0)
-
+        return int(
+            self.session.scalar(
+                select(func.count()).select_from(IssuerKey).where(IssuerKey.issuer_id == issuer.id)
+            )
+            or 0
+        )

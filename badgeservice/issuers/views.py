@@ -66,9 +66,12 @@ def _issuer_dump(issuer: Issuer) -> dict[str, Any]:
         "did": service.did(issuer),
         "profile_url": service.base_url(issuer),
         "keys": [
-            {"id": f"{service.did(issuer)}#{k.fragment}",
-             "public_key_multibase": k.public_key_multibase,
-             "created_at": k.created_at, "retired_at": k.retired_at}
+            {
+                "id": f"{service.did(issuer)}#{k.fragment}",
+                "public_key_multibase": k.public_key_multibase,
+                "created_at": k.created_at,
+                "retired_at": k.retired_at,
+            }
             for k in issuer.keys
         ],
     }
@@ -91,7 +94,8 @@ def list_issuers() -> Response:
                   items: {type: array, items: IssuerSchema}
     """
     rows = get_session().scalars(
-        select(Issuer).where(Issuer.organisation_id == current_principal().organisation_id)
+        select(Issuer)
+        .where(Issuer.organisation_id == current_principal().organisation_id)
         .order_by(Issuer.slug)
     )
     return dump(IssuerSchema(many=True), [_issuer_dump(r) for r in rows], wrap="items")

@@ -25,7 +25,7 @@ class EvidenceInSchema(Schema):
     description = fields.String(validate=validate.Length(min=1, max=5_000))
 
 
-class PersonRefField(fields.Field):
+class PersonRefField(fields.Field):  # type: ignore[type-arg]
     """A person: an id string, or ``{"employeeNumber": …}`` / ``{"email": …}``."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
@@ -35,9 +35,7 @@ class PersonRefField(fields.Field):
             key, ref = next(iter(value.items()))
             if key in ("employeeNumber", "email", "id") and isinstance(ref, str) and ref.strip():
                 return {{"employeeNumber": "employee_number"}.get(key, key): ref}
-        raise ValidationError(
-            'give a person id, {"employeeNumber": "…"} or {"email": "…"}'
-        )
+        raise ValidationError('give a person id, {"employeeNumber": "…"} or {"email": "…"}')
 
 
 class AwardSchema(Schema):
@@ -46,10 +44,16 @@ class AwardSchema(Schema):
 
     sub_goal = fields.UUID(data_key="subGoal")
     achievement = fields.UUID()
-    person = PersonRefField(required=True, metadata={
-        "oneOf": [{"type": "string", "format": "uuid"},
-                  {"type": "object", "properties": {"employeeNumber": {"type": "string"}}},
-                  {"type": "object", "properties": {"email": {"type": "string"}}}]})
+    person = PersonRefField(
+        required=True,
+        metadata={
+            "oneOf": [
+                {"type": "string", "format": "uuid"},
+                {"type": "object", "properties": {"employeeNumber": {"type": "string"}}},
+                {"type": "object", "properties": {"email": {"type": "string"}}},
+            ]
+        },
+    )
     evidence = fields.List(fields.Nested(EvidenceInSchema), validate=validate.Length(max=20))
 
     @validates_schema

@@ -71,17 +71,24 @@ class IssuingService:
         if not person.active:
             raise Conflict(f"person {person.id} is deactivated; nothing can be issued to them")
         achievement = self.session.get(Achievement, version.achievement_id)
-        assert achievement is not None  # noqa: S101 - foreign key
+        assert achievement is not None
         if achievement.organisation_id != person.organisation_id:
             raise NotFound("no such achievement in this organisation")
         issuer = self.session.get(Issuer, achievement.issuer_id)
-        assert issuer is not None  # noqa: S101 - foreign key
+        assert issuer is not None
         for _attempt in range(5):
             try:
                 with self.session.begin_nested():
                     credential = self._issue_once(
-                        issuer, achievement, version, person, occurrence, sub_goal_id, path_id,
-                        awarded_by, evidence,
+                        issuer,
+                        achievement,
+                        version,
+                        person,
+                        occurrence,
+                        sub_goal_id,
+                        path_id,
+                        awarded_by,
+                        evidence,
                     )
                 return IssueResult(credential, True)
             except IntegrityError:
@@ -118,16 +125,24 @@ class IssuingService:
         now = utcnow().replace(microsecond=0)
         credential_id = uuid.uuid4()
         newest = self.session.scalar(
-            select(StatusList).where(StatusList.issuer_id == issuer.id)
-            .order_by(StatusList.number.desc()).limit(1)
+            select(StatusList)
+            .where(StatusList.issuer_id == issuer.id)
+            .order_by(StatusList.number.desc())
+            .limit(1)
         )
-        taken = set() if newest is None else set(self.session.scalars(
-            select(Credential.status_index).where(Credential.status_list_id == newest.id)
-        ))
+        taken = (
+            set()
+            if newest is None
+            else set(
+                self.session.scalars(
+                    select(Credential.status_index).where(Credential.status_list_id == newest.id)
+                )
+            )
+        )
         status_list, index = self.issuers.allocate_status(issuer, taken)
         document = ob3.build_credential(
             credential_id=self.credential_url(credential_id),
-            issuer=ob3.Profile(**_profile_args(self.issuers.profile(issuer))),
+            issuer=_profile(self.issuers.profile(issuer)),
             achievement=self._achievement(issuer, achievement, version),
             recipient=_recipient(person),
             valid_from=now,
@@ -138,8 +153,9 @@ class IssuingService:
             ),
         )
         signing = self.issuers.signing_key(issuer)
-        signed = sign(document, signing.key, verification_method=signing.verification_method,
-                      created=now)
+        signed = sign(
+            document, signing.key, verification_method=signing.verification_method, created=now
+        )
         credential = Credential(
             id=credential_id,
             organisation_id=person.organisation_id,
@@ -161,7 +177,7 @@ class IssuingService:
 
     def _achievement_id(self, achievement: Achievement, version: AchievementVersion) -> str:
         issuer = self.session.get(Issuer, achievement.issuer_id)
-        assert issuer is not None  # noqa: S101
+        assert issuer is not None
         return self.achievement_url(issuer.organisation.slug, achievement.slug)
 
     def _achievement(
@@ -174,16 +190,18 @@ class IssuingService:
             if competence is None:
                 continue
             framework = self.session.get(Framework, competence.framework_id)
-            assert framework is not None  # noqa: S101
+            assert framework is not None
             level = entry.get("level")
-            alignments.append(ob3.Alignment(
-                target_name=competence.name,
-                target_url=competence.uri,
-                target_code=competence.code,
-                target_framework=framework.name,
-                target_description=(f"Proficiency level {level}" if level else None),
-                target_type="CFItem" if framework.source == "case" else None,
-            ))
+            alignments.append(
+                ob3.Alignment(
+                    target_name=competence.name,
+                    target_url=competence.uri,
+                    target_code=competence.code,
+                    target_framework=framework.name,
+                    target_description=(f"Proficiency level {level}" if level else None),
+                    target_type="CFItem" if framework.source == "case" else None,
+                )
+            )
         return ob3.Achievement(
             id=url,
             name=version.name,
@@ -206,7 +224,7 @@ class IssuingService:
         if credential.revoked_at is not None:
             raise Conflict(f"credential {credential.id} was already revoked")
         status_list = self.session.get(StatusList, credential.status_list_id)
-        assert status_list is not None  # noqa: S101
+        assert status_list is not None
         self.issuers.set_status(status_list, credential.status_index, 1)
         credential.revoked_at = datetime.now(UTC)
         credential.revocation_reason = reason.strip()
@@ -214,8 +232,14 @@ class IssuingService:
         return credential
 
 
-def _profile_args(profile: dict[str, object]) -> dict[str, object]:
-    return {k: v for k, v in profile.items() if k in ("id", "name", "url", "email", "description")}
+def _profile(profile: dict[str, str]) -> ob3.Profile:
+    return ob3.Profile(
+        id=profile["id"],
+        name=profile.get("name"),
+        url=profile.get("url"),
+        email=profile.get("email"),
+        description=profile.get("description"),
+    )
 
 
 def _recipient(person: Person) -> ob3.Recipient:
@@ -230,17 +254,27 @@ def _recipient(person: Person) -> ob3.Recipient:
 
 
 def _level_descriptions(url: str, version: AchievementVersion) -> tuple[ob3.ResultDescription, ...]:
-    levels = [entry.get("level") for entry in version.alignments if entry.get("level")]
+    levels = _levels(version)
     if not levels:
         return ()
-    return (ob3.ResultDescription(id=f"{url}/v{version.version}#level",
-                                  name="Proficiency level", result_type="PerformanceLevel",
-                                  required_value=str(max(levels))),)
+    return (
+        ob3.ResultDescription(
+            id=f"{url}/v{version.version}#level",
+            name="Proficiency level",
+            result_type="PerformanceLevel",
+            required_value=str(max(levels)),
+        ),
+    )
 
 
 def _level_results(url: str, version: AchievementVersion) -> tuple[ob3.Result, ...]:
-    levels = [entry.get("level") for entry in version.alignments if entry.get("level")]
+    levels = _levels(version)
     if not levels:
         return ()
-    return (ob3.Result(result_description=f"{url}/v{version.version}#level",
-                       value=str(max(levels))),)
+    return (
+        ob3.Result(result_description=f"{url}/v{version.version}#level", value=str(max(levels))),
+    )
+
+
+def _levels(version: AchievementVersion) -> list[int]:
+    return [int(entry["level"]) for entry in version.alignments if entry.get("level")]

@@ -23,9 +23,11 @@ from .schemas import AwardSchema, CredentialListQuery, CredentialSchema, RevokeS
 __all__: list[str] = []
 
 
-def _view(credential: Credential, path_credentials: list[Credential] | None = None) -> dict[str, Any]:
+def _view(
+    credential: Credential, path_credentials: list[Credential] | None = None
+) -> dict[str, Any]:
     version = get_session().get(AchievementVersion, credential.achievement_version_id)
-    assert version is not None  # noqa: S101 - foreign key
+    assert version is not None
     return {
         "id": credential.id,
         "url": issuing_service().credential_url(credential.id),
@@ -63,14 +65,20 @@ def create_award() -> Response:
     session = get_session()
     ref = data["person"]
     person = find_person(
-        session, principal.organisation_id,
+        session,
+        principal.organisation_id,
         person_id=parse_id(ref["id"], "person") if "id" in ref else None,
-        employee_number=ref.get("employee_number"), email=ref.get("email"),
+        employee_number=ref.get("employee_number"),
+        email=ref.get("email"),
     )
     evidence = tuple(ob3.Evidence(**item) for item in data.get("evidence", []))
     outcome = award(
-        session, issuing_service(), person=person, sub_goal_id=data.get("sub_goal"),
-        achievement_id=data.get("achievement"), awarded_by=f"client:{principal.name}",
+        session,
+        issuing_service(),
+        person=person,
+        sub_goal_id=data.get("sub_goal"),
+        achievement_id=data.get("achievement"),
+        awarded_by=f"client:{principal.name}",
         evidence=evidence,
     )
     body = _view(outcome.credential, outcome.path_credentials)
@@ -109,7 +117,8 @@ def list_credentials() -> Response:
         stmt = stmt.where(Credential.person_id == query["person"])
     rows = get_session().scalars(
         stmt.order_by(Credential.issued_at.desc(), Credential.id)
-        .limit(query["limit"]).offset(query["offset"])
+        .limit(query["limit"])
+        .offset(query["offset"])
     )
     return dump(CredentialSchema(many=True), [_view(c) for c in rows], wrap="items")
 

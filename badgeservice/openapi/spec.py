@@ -47,16 +47,23 @@ def build_spec(app: Flask) -> dict[str, Any]:
         version=__version__,
         openapi_version="3.0.3",
         plugins=[MarshmallowPlugin()],
-        info={"description": "Open Badges 3.0 issuing and competence recognition. Every "
-                             "error is RFC 9457 problem+json."},
+        info={
+            "description": "Open Badges 3.0 issuing and competence recognition. Every "
+            "error is RFC 9457 problem+json."
+        },
         servers=[{"url": app.config["PUBLIC_URL"]}],
     )
     spec.components.schema("Problem", PROBLEM)
     for name, description in RESPONSES.items():
-        spec.components.response(name, {
-            "description": description,
-            "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
-        })
+        spec.components.response(
+            name,
+            {
+                "description": description,
+                "content": {
+                    "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+                },
+            },
+        )
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if not rule.endpoint.startswith("api."):

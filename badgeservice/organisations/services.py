@@ -14,8 +14,13 @@ from ..errors import BadRequest, Conflict, NotFound
 from ..keystore import KeyStore
 from .models import ApiClient, Organisation
 
-__all__ = ["IssuedClient", "create_client", "get_organisation", "organisation_by_slug",
-           "upsert_organisation"]
+__all__ = [
+    "IssuedClient",
+    "create_client",
+    "get_organisation",
+    "organisation_by_slug",
+    "upsert_organisation",
+]
 
 
 @dataclass(frozen=True)
@@ -76,11 +81,13 @@ def create_client(
     if not wanted or unknown:
         raise BadRequest(
             f"unknown scope(s) {', '.join(unknown)}; choose from {', '.join(SCOPES)}"
-            if unknown else f"give at least one scope of {', '.join(SCOPES)}"
+            if unknown
+            else f"give at least one scope of {', '.join(SCOPES)}"
         )
     exists = session.scalar(
-        select(ApiClient).where(ApiClient.organisation_id == organisation.id,
-                                ApiClient.name == name)
+        select(ApiClient).where(
+            ApiClient.organisation_id == organisation.id, ApiClient.name == name
+        )
     )
     if exists is not None:
         raise Conflict(f"organisation {organisation.slug!r} already has a client named {name!r}")

@@ -119,9 +119,7 @@ class Trigger(Base):
     """What completes a sub-goal: an LMS or xAPI activity of a connection, or a manual award."""
 
     __tablename__ = "triggers"
-    __table_args__ = (
-        Index("ix_triggers_lookup", "organisation_id", "connection", "activity"),
-    )
+    __table_args__ = (Index("ix_triggers_lookup", "organisation_id", "connection", "activity"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     organisation_id: Mapped[uuid.UUID] = mapped_column(

@@ -36,13 +36,14 @@ class PathProgress:
 
 def paths_of(session: Session, person: Person) -> list[Path]:
     """The person's paths: the organisation paths, their teams' paths and their own."""
-    team_ids = list(session.scalars(
-        select(TeamMember.team_id).where(TeamMember.person_id == person.id)
-    ))
+    team_ids = list(
+        session.scalars(select(TeamMember.team_id).where(TeamMember.person_id == person.id))
+    )
     query = select(Path).where(Path.organisation_id == person.organisation_id)
     rows = session.scalars(query.order_by(Path.slug)).all()
     return [
-        path for path in rows
+        path
+        for path in rows
         if path.kind == "organisation"
         or (path.kind == "team" and path.team_id in team_ids)
         or (path.kind == "individual" and path.person_id == person.id)
@@ -51,12 +52,14 @@ def paths_of(session: Session, person: Person) -> list[Path]:
 
 def achieved_achievements(session: Session, person: Person) -> set[uuid.UUID]:
     """Achievements (any version) the person holds an unrevoked credential for."""
-    return set(session.scalars(
-        select(Achievement.id)
-        .join(AchievementVersion, AchievementVersion.achievement_id == Achievement.id)
-        .join(Credential, Credential.achievement_version_id == AchievementVersion.id)
-        .where(Credential.person_id == person.id, Credential.revoked_at.is_(None))
-    ))
+    return set(
+        session.scalars(
+            select(Achievement.id)
+            .join(AchievementVersion, AchievementVersion.achievement_id == Achievement.id)
+            .join(Credential, Credential.achievement_version_id == AchievementVersion.id)
+            .where(Credential.person_id == person.id, Credential.revoked_at.is_(None))
+        )
+    )
 
 
 def progress(session: Session, person: Person, path: Path) -> PathProgress:

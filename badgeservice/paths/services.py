@@ -223,7 +223,7 @@ def update_path(session: Session, path: Path, changes: Mapping[str, Any]) -> Pat
     check_sub_goals(session, org, goals, where, kept, problems)
     problems.raise_any()
     if replace:
-        pass
+        _check_removable(session, path, {g.slug for g in goals})
     before = _plan(path)
     for name in ("name", "description", "achievement_id"):
         if name in changes:

@@ -70,16 +70,23 @@ def sync_path(
     session: Session, organisation_id: uuid.UUID, spec: PathSpec, now: datetime
 ) -> tuple[Path, str]:
     """Upsert the path; returns it and ``created``, ``updated`` or ``unchanged``."""
-    path = session.scalar(select(Path).where(Path.organisation_id == organisation_id,
-                                             Path.slug == spec.slug))
+    path = session.scalar(
+        select(Path).where(Path.organisation_id == organisation_id, Path.slug == spec.slug)
+    )
     created = path is None
     if path is None:
-        path = Path(organisation_id=organisation_id, slug=spec.slug, kind=spec.kind,
-                    name=spec.name)
+        path = Path(organisation_id=organisation_id, slug=spec.slug, kind=spec.kind, name=spec.name)
         session.add(path)
-    changed = _assign(path, kind=spec.kind, name=spec.name, description=spec.description,
-                      team_id=spec.team_id, person_id=spec.person_id,
-                      achievement_id=spec.achievement_id, approved_by_id=spec.approved_by_id)
+    changed = _assign(
+        path,
+        kind=spec.kind,
+        name=spec.name,
+        description=spec.description,
+        team_id=spec.team_id,
+        person_id=spec.person_id,
+        achievement_id=spec.achievement_id,
+        approved_by_id=spec.approved_by_id,
+    )
     if spec.approved_by_id is None:
         changed |= _assign(path, approved_at=None)
     elif path.approved_at is None:
@@ -87,31 +94,50 @@ def sync_path(
         changed = True
     session.flush()
 
-    wanted_targets = [(t.competence_id, t.level, float(t.share), t.due, t.team_id)
-                      for t in spec.targets]
-    have_targets = [(t.competence_id, t.level, float(t.share), t.due, t.team_id)
-                    for t in path.targets]
+    wanted_targets = [
+        (t.competence_id, t.level, float(t.share), t.due, t.team_id) for t in spec.targets
+    ]
+    have_targets = [
+        (t.competence_id, t.level, float(t.share), t.due, t.team_id) for t in path.targets
+    ]
     if wanted_targets != have_targets:
         path.targets.clear()
         session.flush()
         for position, target in enumerate(spec.targets):
-            path.targets.append(PathTarget(
-                competence_id=target.competence_id, level=target.level, share=target.share,
-                due=target.due, team_id=target.team_id, position=position))
+            path.targets.append(
+                PathTarget(
+                    competence_id=target.competence_id,
+                    level=target.level,
+                    share=target.share,
+                    due=target.due,
+                    team_id=target.team_id,
+                    position=position,
+                )
+            )
         changed = True
 
     goals = {g.slug: g for g in path.sub_goals}
     for goal_spec in spec.sub_goals:
         goal = goals.get(goal_spec.slug)
         if goal is None:
-            goal = SubGoal(organisation_id=organisation_id, slug=goal_spec.slug,
-                           name=goal_spec.name, achievement_id=goal_spec.achievement_id)
+            goal = SubGoal(
+                organisation_id=organisation_id,
+                slug=goal_spec.slug,
+                name=goal_spec.name,
+                achievement_id=goal_spec.achievement_id,
+            )
             path.sub_goals.append(goal)
             goals[goal_spec.slug] = goal
             changed = True
-        changed |= _assign(goal, name=goal_spec.name, achievement_id=goal_spec.achievement_id,
-                           competence_id=goal_spec.competence_id, level=goal_spec.level,
-                           position=goal_spec.position, required=goal_spec.required)
+        changed |= _assign(
+            goal,
+            name=goal_spec.name,
+            achievement_id=goal_spec.achievement_id,
+            competence_id=goal_spec.competence_id,
+            level=goal_spec.level,
+            position=goal_spec.position,
+            required=goal_spec.required,
+        )
         wanted = set(goal_spec.triggers)
         have = {(t.kind, t.connection, t.activity): t for t in goal.triggers}
         for key, trigger in have.items():
@@ -119,8 +145,14 @@ def sync_path(
                 goal.triggers.remove(trigger)
                 changed = True
         for kind, connection, activity in sorted(wanted - set(have), key=str):
-            goal.triggers.append(Trigger(organisation_id=organisation_id, kind=kind,
-                                         connection=connection, activity=activity))
+            goal.triggers.append(
+                Trigger(
+                    organisation_id=organisation_id,
+                    kind=kind,
+                    connection=connection,
+                    activity=activity,
+                )
+            )
             changed = True
     session.flush()
     declared = {g.slug for g in spec.sub_goals}

@@ -85,8 +85,9 @@ def _own_path(path_id: str) -> Path:
 @api.get("/paths")
 @requires("admin", "awards:write", "hr:read")
 def list_paths_view() -> Response:
-    """The organisation's paths by slug; ``team`` and ``person`` select the team and
-    individual paths of that team or person.
+    """The organisation's paths by slug, filtered by kind, team or person.
+
+    ``team`` and ``person`` select the team and individual paths of that team or person.
     ---
     get:
       tags: [paths]
@@ -119,9 +120,10 @@ def list_paths_view() -> Response:
 @api.post("/paths")
 @requires("admin")
 def create_path_view() -> Response:
-    """Create a path with its targets, sub-goals and triggers in one request. An individual
-    path also shows the required sub-goals it inherits from the person's organisation and
-    team paths.
+    """Create a path with its targets, sub-goals and triggers in one request.
+
+    An individual path also shows the required sub-goals it inherits from the person's
+    organisation and team paths.
     ---
     post:
       tags: [paths]
@@ -139,8 +141,10 @@ def create_path_view() -> Response:
 @api.get("/paths/<path_id>")
 @requires("admin", "awards:write", "hr:read")
 def get_path_view(path_id: str) -> Response:
-    """One path with its targets and sub-goals; an individual path also lists the
-    ``inherited`` required sub-goals of the person's organisation and team paths.
+    """One path with its targets, sub-goals and triggers.
+
+    An individual path also lists the ``inherited`` required sub-goals of the person's
+    organisation and team paths.
     ---
     get:
       tags: [paths]
@@ -155,8 +159,10 @@ def get_path_view(path_id: str) -> Response:
 @api.patch("/paths/<path_id>")
 @requires("admin")
 def update_path_view(path_id: str) -> Response:
-    """Change name, description, badge or targets; replace (``subGoals``) or extend
-    (``addSubGoals``) the sub-goals. A changed plan of an approved individual path needs
+    """Change a path's name, description, badge, targets or sub-goals.
+
+    ``subGoals`` replaces the sub-goals (matched by slug, so kept ones keep their ids),
+    ``addSubGoals`` appends. A changed plan of an approved individual path needs
     approving again.
     ---
     patch:

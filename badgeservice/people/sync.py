@@ -49,8 +49,10 @@ def sync_teams(
 ) -> tuple[dict[str, Team], int, int]:
     """Upsert teams; returns them by slug with the created and updated counts."""
     specs = list(specs)
-    existing = {t.slug: t for t in session.scalars(
-        select(Team).where(Team.organisation_id == organisation_id))}
+    existing = {
+        t.slug: t
+        for t in session.scalars(select(Team).where(Team.organisation_id == organisation_id))
+    }
     created = updated = 0
     new: set[str] = set()
     for spec in specs:
@@ -75,12 +77,17 @@ def sync_teams(
 
 
 def sync_people(
-    session: Session, organisation_id: uuid.UUID, teams: dict[str, Team],
+    session: Session,
+    organisation_id: uuid.UUID,
+    teams: dict[str, Team],
     specs: Iterable[PersonSpec],
 ) -> tuple[dict[str, Person], int, int]:
     """Upsert people by employee number, with their LMS accounts and team roles."""
-    people = {p.employee_number: p for p in session.scalars(
-        select(Person).where(Person.organisation_id == organisation_id)) if p.employee_number}
+    people = {
+        p.employee_number: p
+        for p in session.scalars(select(Person).where(Person.organisation_id == organisation_id))
+        if p.employee_number
+    }
     created = updated = 0
     for spec in specs:
         person = people.get(spec.employee_number)
@@ -91,8 +98,13 @@ def sync_people(
             session.add(person)
             people[spec.employee_number] = person
             created += 1
-        _set(person, changed, email=spec.email, given_name=spec.given_name,
-             family_name=spec.family_name)
+        _set(
+            person,
+            changed,
+            email=spec.email,
+            given_name=spec.given_name,
+            family_name=spec.family_name,
+        )
         session.flush()
         wanted_accounts = set(spec.lms_accounts)
         have_accounts = {(a.connection, a.account): a for a in person.lms_accounts}
@@ -101,14 +113,17 @@ def sync_people(
                 person.lms_accounts.remove(account)
                 changed.append(True)
         for connection, account_id in sorted(wanted_accounts - set(have_accounts)):
-            person.lms_accounts.append(LmsAccount(organisation_id=organisation_id,
-                                                  connection=connection, account=account_id))
+            person.lms_accounts.append(
+                LmsAccount(
+                    organisation_id=organisation_id, connection=connection, account=account_id
+                )
+            )
             changed.append(True)
         wanted_roles = {(teams[t].id, "member") for t in spec.teams}
         wanted_roles |= {(teams[t].id, "supervisor") for t in spec.supervises}
         have_roles = {(m.team_id, m.role): m for m in person.memberships}
-        for key, membership in have_roles.items():
-            if key not in wanted_roles:
+        for role_key, membership in have_roles.items():
+            if role_key not in wanted_roles:
                 person.memberships.remove(membership)
                 changed.append(True)
         for team_id, role in sorted(wanted_roles - set(have_roles), key=str):

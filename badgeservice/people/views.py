@@ -187,9 +187,11 @@ def _progress_view(item: PathProgress) -> dict[str, Any]:
 @api.get("/people/<person_id>/paths")
 @requires("admin", "awards:write", "hr:read")
 def person_paths_view(person_id: str) -> Response:
-    """The person's paths (organisation paths, their teams' paths, their individual paths)
-    with each sub-goal marked achieved or not, the share of required sub-goals done and
-    whether the path is complete.
+    """The person's paths with their progress on each.
+
+    Organisation paths, their teams' paths and their individual paths, each sub-goal marked
+    achieved or not, with the share of required sub-goals done and whether the path is
+    complete.
     ---
     get:
       tags: [people, paths]

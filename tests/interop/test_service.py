@@ -40,7 +40,7 @@ def _http(method: str, url: str, body: Any = None, token: str | None = None) -> 
     if token:
         request.add_header("Authorization", f"Bearer {token}")
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - loopback
+        with urllib.request.urlopen(request, timeout=30) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as exc:
         return exc.code, json.loads(exc.read() or b"null")
@@ -66,19 +66,29 @@ def _serve(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Itera
     }
 
     def cli(*args: str) -> str:
-        result = subprocess.run([sys.executable, "-m", "badgeservice", *args], cwd=folder,
-                                env=env, capture_output=True, text=True, timeout=120,
-                                check=False)
+        result = subprocess.run(
+            [sys.executable, "-m", "badgeservice", *args],
+            cwd=folder,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
         assert result.returncode == 0, result.stderr
         return result.stdout
 
     cli("db", "upgrade")
     cli("issuers", "load")
-    client = json.loads(cli("clients", "create", "--organisation", "esimerkkiopisto",
-                            "--scopes", "admin", "--json"))
+    client = json.loads(
+        cli("clients", "create", "--organisation", "esimerkkiopisto", "--scopes", "admin", "--json")
+    )
     process = subprocess.Popen(
         [sys.executable, "-m", "badgeservice", "serve", "--port", str(port), "--workers", "2"],
-        cwd=folder, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        cwd=folder,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -103,8 +113,12 @@ def test_issued_credential_verifies_in_the_reference_stack_and_revocation_shows(
     status, paths = _http("GET", f"{base}/api/v1/paths?kind=organisation", token=token)
     assert status == 200, paths
     goal = paths["items"][0]["subGoals"][0]
-    status, award = _http("POST", f"{base}/api/v1/awards",
-                          {"subGoal": goal["id"], "person": {"employeeNumber": "E1001"}}, token)
+    status, award = _http(
+        "POST",
+        f"{base}/api/v1/awards",
+        {"subGoal": goal["id"], "person": {"employeeNumber": "E1001"}},
+        token,
+    )
     assert status == 201, award
     status, credential = _http("GET", award["url"])
     assert status == 200
@@ -119,17 +133,27 @@ def test_issued_credential_verifies_in_the_reference_stack_and_revocation_shows(
 
     did_document = _http("GET", did_web_to_url(issuer))[1]
     list_url = credential["credentialStatus"]["statusListCredential"]
-    report = verify_credential(credential, resolver=default_resolver([did_document]),
-                               status_lists={list_url: _http("GET", list_url)[1]})
+    report = verify_credential(
+        credential,
+        resolver=default_resolver([did_document]),
+        status_lists={list_url: _http("GET", list_url)[1]},
+    )
     assert report.verified, report.errors
 
-    status, revoked = _http("POST", f"{base}/api/v1/credentials/{award['id']}/revoke",
-                            {"reason": "awarded to the wrong person"}, token)
+    status, revoked = _http(
+        "POST",
+        f"{base}/api/v1/credentials/{award['id']}/revoke",
+        {"reason": "awarded to the wrong person"},
+        token,
+    )
     assert status == 200, revoked
     answer = jsstack({"op": "verify", "credentials": [credential], "resolveLoopback": True})
     assert [s["status"] for s in answer["results"][0]["statuses"]] == [True]
-    report = verify_credential(credential, resolver=default_resolver([did_document]),
-                               status_lists={list_url: _http("GET", list_url)[1]})
+    report = verify_credential(
+        credential,
+        resolver=default_resolver([did_document]),
+        status_lists={list_url: _http("GET", list_url)[1]},
+    )
     assert not report.verified
 
 
@@ -139,11 +163,12 @@ def test_bad_requests_to_the_real_server_are_problem_json(server: dict[str, Any]
     status, body = _http("POST", f"{base}/api/v1/awards", {"subGoal": "nope"}, token)
     assert status == 400
     assert body["status"] == 400 and "subGoal" in body["detail"]
-    request = urllib.request.Request(f"{base}/api/v1/awards", data=b"x" * (2 * 1024 * 1024),
-                                     method="POST", headers={"Authorization": f"Bearer {token}",
-                                                             "Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"{base}/api/v1/awards",
+        data=b"x" * (2 * 1024 * 1024),
+        method="POST",
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
     with pytest.raises(urllib.error.HTTPError) as info:
-        urllib.request.urlopen(request, timeout=30)  # noqa: S310 - loopback
+        urllib.request.urlopen(request, timeout=30)
     assert info.value.code == 413
-
-

@@ -28,21 +28,52 @@ def org(app: Any, client: Any, make_tenant: Any) -> SimpleNamespace:
     tenant = make_tenant("acme")
     ids = seed_achievements(app, tenant, "safety", "wellbeing", "video", "podcast", "plan")
     aino, sami, pekka = (add_person(client, tenant, n) for n in ("E-1", "E-2", "E-3"))
-    trainers = add_team(client, tenant, "trainers", members=[
-        {"person": aino["id"]}, {"person": sami["id"], "role": "supervisor"}])
+    trainers = add_team(
+        client,
+        tenant,
+        "trainers",
+        members=[{"person": aino["id"]}, {"person": sami["id"], "role": "supervisor"}],
+    )
     add_team(client, tenant, "advisers", members=[{"person": pekka["id"], "role": "supervisor"}])
-    organisation = add_path(client, tenant, "all-staff", subGoals=[
-        sub_goal("safety", ids["safety"]),
-        sub_goal("wellbeing", ids["wellbeing"], required=False)])
-    team = add_path(client, tenant, "trainer-media", "team", team=trainers["id"],
-                    subGoals=[sub_goal("video", ids["video"])])
-    return SimpleNamespace(tenant=tenant, ids=ids, aino=aino, sami=sami, pekka=pekka,
-                           trainers=trainers, organisation=organisation, team=team)
+    organisation = add_path(
+        client,
+        tenant,
+        "all-staff",
+        subGoals=[
+            sub_goal("safety", ids["safety"]),
+            sub_goal("wellbeing", ids["wellbeing"], required=False),
+        ],
+    )
+    team = add_path(
+        client,
+        tenant,
+        "trainer-media",
+        "team",
+        team=trainers["id"],
+        subGoals=[sub_goal("video", ids["video"])],
+    )
+    return SimpleNamespace(
+        tenant=tenant,
+        ids=ids,
+        aino=aino,
+        sami=sami,
+        pekka=pekka,
+        trainers=trainers,
+        organisation=organisation,
+        team=team,
+    )
 
 
 def _plan(client: Any, org: SimpleNamespace, **fields: Any) -> dict[str, Any]:
-    return add_path(client, org.tenant, "aino-2027", "individual", person=org.aino["id"],
-                    subGoals=[sub_goal("podcast", org.ids["podcast"])], **fields)
+    return add_path(
+        client,
+        org.tenant,
+        "aino-2027",
+        "individual",
+        person=org.aino["id"],
+        subGoals=[sub_goal("podcast", org.ids["podcast"])],
+        **fields,
+    )
 
 
 def test_individual_path_shows_inherited_sub_goals(client: Any, org: SimpleNamespace) -> None:
@@ -63,10 +94,19 @@ def test_individual_path_shows_inherited_sub_goals(client: Any, org: SimpleNames
 
 
 def test_individual_paths_have_no_targets(client: Any, app: Any, org: SimpleNamespace) -> None:
-    target = {"competence": seed_competence(app, org.tenant), "level": 3, "share": 1,
-              "due": "2027-06-30"}
-    body = {"slug": "p", "kind": "individual", "name": "P", "person": org.aino["id"],
-            "targets": [target]}
+    target = {
+        "competence": seed_competence(app, org.tenant),
+        "level": 3,
+        "share": 1,
+        "due": "2027-06-30",
+    }
+    body = {
+        "slug": "p",
+        "kind": "individual",
+        "name": "P",
+        "person": org.aino["id"],
+        "targets": [target],
+    }
     answer = problem(client.post(f"{API}/paths", json=body, headers=org.tenant.headers), 400)
     assert "targets belong to organisation and team paths" in answer["errors"]["targets"][0]
 
@@ -82,10 +122,13 @@ def test_supervisor_approves_once(client: Any, org: SimpleNamespace) -> None:
     assert approved["approvedAt"]
     stored = client.get(f"{API}/paths/{path['id']}", headers=org.tenant.headers).get_json()
     assert (stored["approvedBy"], stored["approvedAt"]) == (
-        approved["approvedBy"], approved["approvedAt"])
+        approved["approvedBy"],
+        approved["approvedAt"],
+    )
 
-    again = problem(client.post(url, json={"supervisor": org.sami["id"]},
-                                headers=org.tenant.headers), 409)
+    again = problem(
+        client.post(url, json={"supervisor": org.sami["id"]}, headers=org.tenant.headers), 409
+    )
     assert "approved already" in again["detail"]
 
 
@@ -102,15 +145,32 @@ def test_only_a_supervisor_of_the_persons_team_approves(
     client: Any, org: SimpleNamespace, who: str, status: int, text: str
 ) -> None:
     colleague = add_person(client, org.tenant, "E-4")
-    client.put(f"{API}/teams/{org.trainers['id']}/members", headers=org.tenant.headers, json={
-        "members": [{"person": org.aino["id"]}, {"person": colleague["id"]},
-                    {"person": org.sami["id"], "role": "supervisor"}]})
-    supervisor = {"pekka": org.pekka["id"], "aino": org.aino["id"],
-                  "colleague": colleague["id"], "nobody": str(uuid.uuid4())}[who]
+    client.put(
+        f"{API}/teams/{org.trainers['id']}/members",
+        headers=org.tenant.headers,
+        json={
+            "members": [
+                {"person": org.aino["id"]},
+                {"person": colleague["id"]},
+                {"person": org.sami["id"], "role": "supervisor"},
+            ]
+        },
+    )
+    supervisor = {
+        "pekka": org.pekka["id"],
+        "aino": org.aino["id"],
+        "colleague": colleague["id"],
+        "nobody": str(uuid.uuid4()),
+    }[who]
     path = _plan(client, org)
-    answer = problem(client.post(f"{API}/paths/{path['id']}/approve",
-                                 json={"supervisor": supervisor}, headers=org.tenant.headers),
-                     status)
+    answer = problem(
+        client.post(
+            f"{API}/paths/{path['id']}/approve",
+            json={"supervisor": supervisor},
+            headers=org.tenant.headers,
+        ),
+        status,
+    )
     assert text in answer["detail"]
     stored = client.get(f"{API}/paths/{path['id']}", headers=org.tenant.headers).get_json()
     assert stored["approvedBy"] is None
@@ -118,23 +178,34 @@ def test_only_a_supervisor_of_the_persons_team_approves(
 
 def test_approval_rules(client: Any, make_tenant: Any, org: SimpleNamespace) -> None:
     headers = org.tenant.headers
-    answer = problem(client.post(f"{API}/paths/{org.team['id']}/approve",
-                                 json={"supervisor": org.sami["id"]}, headers=headers), 409)
+    answer = problem(
+        client.post(
+            f"{API}/paths/{org.team['id']}/approve",
+            json={"supervisor": org.sami["id"]},
+            headers=headers,
+        ),
+        409,
+    )
     assert "only individual paths" in answer["detail"]
     path = _plan(client, org)
     url = f"{API}/paths/{path['id']}/approve"
     # A deactivated supervisor no longer approves.
     client.delete(f"{API}/people/{org.sami['id']}", headers=headers)
-    assert "deactivated" in problem(client.post(url, json={"supervisor": org.sami["id"]},
-                                                headers=headers), 403)["detail"]
+    assert (
+        "deactivated"
+        in problem(client.post(url, json={"supervisor": org.sami["id"]}, headers=headers), 403)[
+            "detail"
+        ]
+    )
     # Another organisation's person is no supervisor here.
     other = make_tenant("other")
     boss = add_person(client, other, "B-1")
     problem(client.post(url, json={"supervisor": boss["id"]}, headers=headers), 400)
     for body in ({}, {"supervisor": "sami"}, {"supervisor": org.sami["id"], "note": "ok"}):
         problem(client.post(url, json=body, headers=headers), 400)
-    problem(client.post(url, data="{", headers={**headers, "Content-Type": "application/json"}),
-            400)
+    problem(
+        client.post(url, data="{", headers={**headers, "Content-Type": "application/json"}), 400
+    )
 
 
 def test_a_changed_plan_needs_approving_again(client: Any, org: SimpleNamespace) -> None:
@@ -144,11 +215,13 @@ def test_a_changed_plan_needs_approving_again(client: Any, org: SimpleNamespace)
     client.post(f"{url}/approve", json={"supervisor": org.sami["id"]}, headers=headers)
     renamed = client.patch(url, json={"name": "Aino's plan"}, headers=headers).get_json()
     assert renamed["approvedBy"] == org.sami["id"]
-    same = client.patch(url, json={"subGoals": [sub_goal("podcast", org.ids["podcast"])]},
-                        headers=headers).get_json()
+    same = client.patch(
+        url, json={"subGoals": [sub_goal("podcast", org.ids["podcast"])]}, headers=headers
+    ).get_json()
     assert same["approvedBy"] == org.sami["id"]
-    extended = client.patch(url, json={"addSubGoals": [sub_goal("plan", org.ids["plan"])]},
-                            headers=headers).get_json()
+    extended = client.patch(
+        url, json={"addSubGoals": [sub_goal("plan", org.ids["plan"])]}, headers=headers
+    ).get_json()
     assert (extended["approvedBy"], extended["approvedAt"]) == (None, None)
     again = client.post(f"{url}/approve", json={"supervisor": org.sami["id"]}, headers=headers)
     assert again.status_code == 200

@@ -58,8 +58,12 @@ def _drop(*keys: str | int) -> Callable[[Body], None]:
 CASES: list[tuple[str, Callable[[Body], None], str, str]] = [
     ("unknown field", _set("colour", value="red"), "colour", "Unknown field"),
     ("unknown sub-goal field", _set("subGoals", 0, "weight", value=2), "subGoals", "Unknown"),
-    ("unknown trigger field", _set("subGoals", 0, "triggers", value=[
-        {"kind": "manual", "course": 1}]), "subGoals", "Unknown"),
+    (
+        "unknown trigger field",
+        _set("subGoals", 0, "triggers", value=[{"kind": "manual", "course": 1}]),
+        "subGoals",
+        "Unknown",
+    ),
     ("missing slug", _drop("slug"), "slug", "Missing"),
     ("missing kind", _drop("kind"), "kind", "Missing"),
     ("missing sub-goal achievement", _drop("subGoals", 0, "achievement"), "subGoals", "Missing"),
@@ -70,8 +74,12 @@ CASES: list[tuple[str, Callable[[Body], None], str, str]] = [
     ("blank name", _set("name", value="  "), "name", "blank"),
     ("achievement not a uuid", _set("achievement", value="badge-1"), "achievement", "UUID"),
     ("subGoals not a list", _set("subGoals", value={"a": 1}), "subGoals", "list"),
-    ("required not a boolean", _set("subGoals", 0, "required", value="yes"), "subGoals",
-     "true or false"),
+    (
+        "required not a boolean",
+        _set("subGoals", 0, "required", value="yes"),
+        "subGoals",
+        "true or false",
+    ),
     ("level too high", _set("subGoals", 0, "level", value=9), "subGoals", "1 to 8"),
     ("level as text", _set("subGoals", 0, "level", value="4"), "subGoals", "integer"),
     ("target level zero", _set("targets", 0, "level", value=0), "targets", "1 to 8"),
@@ -79,42 +87,95 @@ CASES: list[tuple[str, Callable[[Body], None], str, str]] = [
     ("share above one", _set("targets", 0, "share", value=1.5), "targets", "at most 1"),
     ("bad due date", _set("targets", 0, "due", value="2027-02-30"), "targets", "date"),
     ("missing share", _drop("targets", 0, "share"), "targets", "Missing"),
-    ("bad trigger kind", _set("subGoals", 0, "triggers", value=[{"kind": "email"}]),
-     "subGoals", "Must be one of"),
-    ("lms without connection", _set("subGoals", 0, "triggers", value=[
-        {"kind": "lms", "activity": "course:1"}]), "subGoals", "need a connection"),
-    ("xapi without activity", _set("subGoals", 0, "triggers", value=[
-        {"kind": "xapi", "connection": "lrs"}]), "subGoals", "need an activity"),
-    ("manual with connection", _set("subGoals", 0, "triggers", value=[
-        {"kind": "manual", "connection": "moodle"}]), "subGoals", "have no connection"),
-    ("evidence with activity", _set("subGoals", 0, "triggers", value=[
-        {"kind": "evidence", "activity": "x"}]), "subGoals", "have no activity"),
-    ("activity with spaces", _set("subGoals", 0, "triggers", value=[
-        {"kind": "lms", "connection": "moodle", "activity": "course 1"}]), "subGoals", "spaces"),
-    ("unknown prerequisite", _set("subGoals", 1, "prerequisites", value=["z"]), "subGoals",
-     "'z' is not a sub-goal of this path"),
-    ("own prerequisite", _set("subGoals", 1, "prerequisites", value=["b"]), "subGoals",
-     "own prerequisite"),
-    ("two-step cycle", _set("subGoals", 0, "prerequisites", value=["b"]), "subGoals",
-     "cycle: a → b → a"),
-    ("duplicate sub-goal slug", _set("subGoals", 1, "slug", value="a"), "subGoals",
-     "used twice"),
-    ("unknown achievement", _set("subGoals", 0, "achievement",
-                                 value="00000000-0000-4000-8000-000000000000"),
-     "subGoals", "no achievement"),
-    ("unknown competence", _set("targets", 0, "competence",
-                                value="00000000-0000-4000-8000-000000000000"),
-     "targets", "no competence"),
-    ("too many sub-goals", lambda body: body.update(subGoals=[
-        _goal(f"g{i}", body["subGoals"][0]["achievement"]) for i in range(201)]),
-     "subGoals", "at most 200"),
+    (
+        "bad trigger kind",
+        _set("subGoals", 0, "triggers", value=[{"kind": "email"}]),
+        "subGoals",
+        "Must be one of",
+    ),
+    (
+        "lms without connection",
+        _set("subGoals", 0, "triggers", value=[{"kind": "lms", "activity": "course:1"}]),
+        "subGoals",
+        "need a connection",
+    ),
+    (
+        "xapi without activity",
+        _set("subGoals", 0, "triggers", value=[{"kind": "xapi", "connection": "lrs"}]),
+        "subGoals",
+        "need an activity",
+    ),
+    (
+        "manual with connection",
+        _set("subGoals", 0, "triggers", value=[{"kind": "manual", "connection": "moodle"}]),
+        "subGoals",
+        "have no connection",
+    ),
+    (
+        "evidence with activity",
+        _set("subGoals", 0, "triggers", value=[{"kind": "evidence", "activity": "x"}]),
+        "subGoals",
+        "have no activity",
+    ),
+    (
+        "activity with spaces",
+        _set(
+            "subGoals",
+            0,
+            "triggers",
+            value=[{"kind": "lms", "connection": "moodle", "activity": "course 1"}],
+        ),
+        "subGoals",
+        "spaces",
+    ),
+    (
+        "unknown prerequisite",
+        _set("subGoals", 1, "prerequisites", value=["z"]),
+        "subGoals",
+        "'z' is not a sub-goal of this path",
+    ),
+    (
+        "own prerequisite",
+        _set("subGoals", 1, "prerequisites", value=["b"]),
+        "subGoals",
+        "own prerequisite",
+    ),
+    (
+        "two-step cycle",
+        _set("subGoals", 0, "prerequisites", value=["b"]),
+        "subGoals",
+        "cycle: a → b → a",
+    ),
+    ("duplicate sub-goal slug", _set("subGoals", 1, "slug", value="a"), "subGoals", "used twice"),
+    (
+        "unknown achievement",
+        _set("subGoals", 0, "achievement", value="00000000-0000-4000-8000-000000000000"),
+        "subGoals",
+        "no achievement",
+    ),
+    (
+        "unknown competence",
+        _set("targets", 0, "competence", value="00000000-0000-4000-8000-000000000000"),
+        "targets",
+        "no competence",
+    ),
+    (
+        "too many sub-goals",
+        lambda body: body.update(
+            subGoals=[_goal(f"g{i}", body["subGoals"][0]["achievement"]) for i in range(201)]
+        ),
+        "subGoals",
+        "at most 200",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("change", "field", "text"), [c[1:] for c in CASES],
-                         ids=[c[0] for c in CASES])
-def test_bad_path_input(client: Any, acme: Any, change: Callable[[Body], None], field: str,
-                        text: str) -> None:
+@pytest.mark.parametrize(
+    ("change", "field", "text"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_bad_path_input(
+    client: Any, acme: Any, change: Callable[[Body], None], field: str, text: str
+) -> None:
     body = _path(acme.achievements, acme.competence)
     change(body)
     answer = problem(client.post(f"{API}/paths", json=body, headers=acme.headers), 400)
@@ -126,9 +187,11 @@ def test_bad_path_input(client: Any, acme: Any, change: Callable[[Body], None], 
 def test_long_cycle_is_named(client: Any, acme: Any) -> None:
     ids = acme.achievements
     body = _path(ids, acme.competence)
-    body["subGoals"] = [_goal("a", ids["a"], prerequisites=["c"]),
-                        _goal("b", ids["b"], prerequisites=["a"]),
-                        _goal("c", ids["c"], prerequisites=["b"])]
+    body["subGoals"] = [
+        _goal("a", ids["a"], prerequisites=["c"]),
+        _goal("b", ids["b"], prerequisites=["a"]),
+        _goal("c", ids["c"], prerequisites=["b"]),
+    ]
     answer = problem(client.post(f"{API}/paths", json=body, headers=acme.headers), 400)
     assert "cycle: a → c → b → a" in answer["detail"]
 
@@ -141,15 +204,20 @@ def test_two_hundred_sub_goals_are_fine(client: Any, acme: Any) -> None:
     path = response.get_json()
     assert len(path["subGoals"]) == 200
     more = {"addSubGoals": [_goal("one-more", acme.achievements["b"])]}
-    answer = problem(client.patch(f"{API}/paths/{path['id']}", json=more, headers=acme.headers),
-                     400)
+    answer = problem(
+        client.patch(f"{API}/paths/{path['id']}", json=more, headers=acme.headers), 400
+    )
     assert "at most 200" in answer["detail"]
 
 
 def test_bad_patches(client: Any, acme: Any) -> None:
     ids = acme.achievements
-    path = add_path(client, acme, "p", subGoals=[_goal("a", ids["a"]),
-                                                 _goal("b", ids["b"], prerequisites=["a"])])
+    path = add_path(
+        client,
+        acme,
+        "p",
+        subGoals=[_goal("a", ids["a"]), _goal("b", ids["b"], prerequisites=["a"])],
+    )
     url = f"{API}/paths/{path['id']}"
 
     def refused(body: Any, status: int = 400) -> Body:
@@ -161,23 +229,32 @@ def test_bad_patches(client: Any, acme: Any) -> None:
     assert "not both" in refused({"subGoals": [], "addSubGoals": []})["detail"]
     assert "name" in refused({"name": None})["errors"]
     # A new sub-goal may build on kept ones, but no cycle through them.
-    cycle = refused({"subGoals": [_goal("a", ids["a"], prerequisites=["b"]),
-                                  _goal("b", ids["b"], prerequisites=["a"])]})
+    cycle = refused(
+        {
+            "subGoals": [
+                _goal("a", ids["a"], prerequisites=["b"]),
+                _goal("b", ids["b"], prerequisites=["a"]),
+            ]
+        }
+    )
     assert "cycle" in cycle["detail"]
     missing = refused({"subGoals": [_goal("b", ids["b"], prerequisites=["a"])]})
     assert "'a' is not a sub-goal" in missing["detail"]
     headers = {**acme.headers, "Content-Type": "application/json"}
     problem(client.patch(url, data="{", headers=headers), 400)
-    problem(client.patch(url, data='{"name": "' + "x" * (1024 * 1024) + '"}', headers=headers),
-            413)
+    problem(client.patch(url, data='{"name": "' + "x" * (1024 * 1024) + '"}', headers=headers), 413)
     stored = client.get(url, headers=acme.headers).get_json()
     assert [g["prerequisites"] for g in stored["subGoals"]] == [[], ["a"]]
 
 
 def test_bad_bodies(client: Any, acme: Any) -> None:
     headers = {**acme.headers, "Content-Type": "application/json"}
-    assert "not valid JSON" in problem(
-        client.post(f"{API}/paths", data="{'slug': 'p'}", headers=headers), 400)["detail"]
+    assert (
+        "not valid JSON"
+        in problem(client.post(f"{API}/paths", data="{'slug': 'p'}", headers=headers), 400)[
+            "detail"
+        ]
+    )
     problem(client.post(f"{API}/paths", data='"p"', headers=headers), 400)
     problem(client.post(f"{API}/paths", data="slug=p", headers=acme.headers), 400)
     huge = '{"slug": "p", "kind": "organisation", "name": "' + "x" * (1024 * 1024) + '"}'

@@ -40,30 +40,61 @@ def _content_path(tenant: Any, team: str | None = None) -> dict[str, Any]:
         "name": "Digital content 2027",
         "description": "Every trainer produces accessible learning videos.",
         "achievement": ids["content-creator"],
-        "targets": [{"competence": competence, "level": 4, "share": 0.8, "due": "2027-06-30",
-                     "team": team}],
+        "targets": [
+            {"competence": competence, "level": 4, "share": 0.8, "due": "2027-06-30", "team": team}
+        ],
         "subGoals": [
-            sub_goal("video-basics", ids["video-basics"], competence=competence, level=3,
-                     triggers=[{"kind": "lms", "connection": "moodle", "activity": "course:101"},
-                               {"kind": "manual"}]),
-            sub_goal("video-editing", ids["video-editing"], competence=competence, level=4,
-                     prerequisites=["video-basics"],
-                     triggers=[{"kind": "xapi", "connection": "lrs",
-                                "activity": "https://lms.example.org/xapi/activities/edit"}]),
-            sub_goal("accessibility", ids["accessibility"], required=False,
-                     triggers=[{"kind": "evidence"}]),
+            sub_goal(
+                "video-basics",
+                ids["video-basics"],
+                competence=competence,
+                level=3,
+                triggers=[
+                    {"kind": "lms", "connection": "moodle", "activity": "course:101"},
+                    {"kind": "manual"},
+                ],
+            ),
+            sub_goal(
+                "video-editing",
+                ids["video-editing"],
+                competence=competence,
+                level=4,
+                prerequisites=["video-basics"],
+                triggers=[
+                    {
+                        "kind": "xapi",
+                        "connection": "lrs",
+                        "activity": "https://lms.example.org/xapi/activities/edit",
+                    }
+                ],
+            ),
+            sub_goal(
+                "accessibility",
+                ids["accessibility"],
+                required=False,
+                triggers=[{"kind": "evidence"}],
+            ),
         ],
     }
 
 
 def test_create_and_read_organisation_path(client: Any, acme: Any) -> None:
     team = add_team(client, acme, "trainers")
-    path = created(client.post(f"{API}/paths", json=_content_path(acme, team["id"]),
-                               headers=acme.headers))
+    path = created(
+        client.post(f"{API}/paths", json=_content_path(acme, team["id"]), headers=acme.headers)
+    )
     assert (path["kind"], path["team"], path["person"]) == ("organisation", None, None)
     assert path["achievement"] == acme.achievements["content-creator"]
-    assert path["targets"] == [{"competence": acme.competence, "level": 4, "share": 0.8,
-                                "due": "2027-06-30", "team": team["id"], "position": 1}]
+    assert path["targets"] == [
+        {
+            "competence": acme.competence,
+            "level": 4,
+            "share": 0.8,
+            "due": "2027-06-30",
+            "team": team["id"],
+            "position": 1,
+        }
+    ]
     goals = path["subGoals"]
     assert [g["slug"] for g in goals] == ["video-basics", "video-editing", "accessibility"]
     assert [g["position"] for g in goals] == [1, 2, 3]
@@ -76,8 +107,13 @@ def test_create_and_read_organisation_path(client: Any, acme: Any) -> None:
         {"kind": "lms", "connection": "moodle", "activity": "course:101"},
         {"kind": "manual", "connection": None, "activity": None},
     ]
-    assert goals[1]["triggers"] == [{"kind": "xapi", "connection": "lrs",
-                                     "activity": "https://lms.example.org/xapi/activities/edit"}]
+    assert goals[1]["triggers"] == [
+        {
+            "kind": "xapi",
+            "connection": "lrs",
+            "activity": "https://lms.example.org/xapi/activities/edit",
+        }
+    ]
     assert "inherited" not in path
     fetched = client.get(f"{API}/paths/{path['id']}", headers=acme.headers)
     assert fetched.status_code == 200
@@ -88,8 +124,14 @@ def test_team_path_and_filters(client: Any, acme: Any) -> None:
     team = add_team(client, acme, "trainers")
     ids = acme.achievements
     org = created(client.post(f"{API}/paths", json=_content_path(acme), headers=acme.headers))
-    team_path = add_path(client, acme, "trainers-video", "team", team=team["id"],
-                         subGoals=[sub_goal("editing", ids["video-editing"])])
+    team_path = add_path(
+        client,
+        acme,
+        "trainers-video",
+        "team",
+        team=team["id"],
+        subGoals=[sub_goal("editing", ids["video-editing"])],
+    )
     assert team_path["team"] == team["id"]
     person = add_person(client, acme, "E-1")
     own = add_path(client, acme, "e1-plan", "individual", person=person["id"])
@@ -126,8 +168,11 @@ def test_team_path_and_filters(client: Any, acme: Any) -> None:
 def test_kind_decides_team_and_person(
     client: Any, acme: Any, kind: str, owner: dict[str, str], field: str, message: str
 ) -> None:
-    refs = {"TEAM": add_team(client, acme, "trainers")["id"],
-            "PERSON": add_person(client, acme, "E-1")["id"], "RANDOM": str(uuid.uuid4())}
+    refs = {
+        "TEAM": add_team(client, acme, "trainers")["id"],
+        "PERSON": add_person(client, acme, "E-1")["id"],
+        "RANDOM": str(uuid.uuid4()),
+    }
     body = {"slug": "p", "kind": kind, "name": "P", **{k: refs[v] for k, v in owner.items()}}
     answer = problem(client.post(f"{API}/paths", json=body, headers=acme.headers), 400)
     assert message in answer["errors"][field][0], answer
@@ -139,9 +184,16 @@ def test_patch_adds_and_replaces_sub_goals(client: Any, acme: Any) -> None:
     url = f"{API}/paths/{path['id']}"
     old = {g["slug"]: g["id"] for g in path["subGoals"]}
 
-    added = client.patch(url, json={"name": "Digital content 2028", "addSubGoals": [
-        sub_goal("publishing", ids["content-creator"], prerequisites=["video-editing"])]},
-        headers=acme.headers)
+    added = client.patch(
+        url,
+        json={
+            "name": "Digital content 2028",
+            "addSubGoals": [
+                sub_goal("publishing", ids["content-creator"], prerequisites=["video-editing"])
+            ],
+        },
+        headers=acme.headers,
+    )
     assert added.status_code == 200, added.get_json()
     body = added.get_json()
     assert body["name"] == "Digital content 2028"
@@ -149,26 +201,39 @@ def test_patch_adds_and_replaces_sub_goals(client: Any, acme: Any) -> None:
     assert body["subGoals"][-1]["position"] == 4
     assert {g["slug"]: g["id"] for g in body["subGoals"][:3]} == old
 
-    replaced = client.patch(url, json={"subGoals": [
-        sub_goal("video-editing", ids["video-editing"], triggers=[{"kind": "manual"}]),
-        sub_goal("review", ids["accessibility"], prerequisites=["video-editing"]),
-    ]}, headers=acme.headers).get_json()
+    replaced = client.patch(
+        url,
+        json={
+            "subGoals": [
+                sub_goal("video-editing", ids["video-editing"], triggers=[{"kind": "manual"}]),
+                sub_goal("review", ids["accessibility"], prerequisites=["video-editing"]),
+            ]
+        },
+        headers=acme.headers,
+    ).get_json()
     goals = {g["slug"]: g for g in replaced["subGoals"]}
     assert set(goals) == {"video-editing", "review"}
     assert goals["video-editing"]["id"] == old["video-editing"]
     assert goals["video-editing"]["prerequisites"] == []
     assert goals["video-editing"]["triggers"] == [
-        {"kind": "manual", "connection": None, "activity": None}]
+        {"kind": "manual", "connection": None, "activity": None}
+    ]
     assert goals["review"]["prerequisites"] == ["video-editing"]
     assert client.get(url, headers=acme.headers).get_json() == replaced
 
-    cleared = client.patch(url, json={"achievement": None, "description": None, "targets": []},
-                           headers=acme.headers).get_json()
-    assert (cleared["achievement"], cleared["description"], cleared["targets"]) == (
-        None, None, [])
+    cleared = client.patch(
+        url, json={"achievement": None, "description": None, "targets": []}, headers=acme.headers
+    ).get_json()
+    assert (cleared["achievement"], cleared["description"], cleared["targets"]) == (None, None, [])
     assert len(cleared["subGoals"]) == 2
-    body = problem(client.patch(url, json={"addSubGoals": [sub_goal("review",
-                                ids["accessibility"])]}, headers=acme.headers), 400)
+    body = problem(
+        client.patch(
+            url,
+            json={"addSubGoals": [sub_goal("review", ids["accessibility"])]},
+            headers=acme.headers,
+        ),
+        400,
+    )
     assert "used twice" in body["errors"]["addSubGoals"]["0"]["slug"][0]
 
 
@@ -183,8 +248,9 @@ def test_credentials_protect_paths_and_sub_goals(client: Any, acme: Any) -> None
     assert "credentials" in problem(client.delete(url, headers=acme.headers), 409)["detail"]
     assert len(client.get(url, headers=acme.headers).get_json()["subGoals"]) == 3
 
-    unused = add_path(client, acme, "unused",
-                      subGoals=[sub_goal("basics", acme.achievements["video-basics"])])
+    unused = add_path(
+        client, acme, "unused", subGoals=[sub_goal("basics", acme.achievements["video-basics"])]
+    )
     response = client.delete(f"{API}/paths/{unused['id']}", headers=acme.headers)
     assert response.status_code == 204
     problem(client.get(f"{API}/paths/{unused['id']}", headers=acme.headers), 404)
@@ -192,8 +258,7 @@ def test_credentials_protect_paths_and_sub_goals(client: Any, acme: Any) -> None
 
 def test_slug_conflict(client: Any, acme: Any) -> None:
     created(client.post(f"{API}/paths", json=_content_path(acme), headers=acme.headers))
-    body = problem(client.post(f"{API}/paths", json=_content_path(acme), headers=acme.headers),
-                   409)
+    body = problem(client.post(f"{API}/paths", json=_content_path(acme), headers=acme.headers), 409)
     assert "digital-content" in body["detail"]
 
 
@@ -205,15 +270,25 @@ def test_isolation(app: Any, client: Any, acme: Any, make_tenant: Any) -> None:
     problem(client.get(url, headers=other.headers), 404)
     problem(client.patch(url, json={"name": "Mine"}, headers=other.headers), 404)
     problem(client.delete(url, headers=other.headers), 404)
-    problem(client.post(f"{url}/approve", json={"supervisor": str(uuid.uuid4())},
-                        headers=other.headers), 404)
+    problem(
+        client.post(
+            f"{url}/approve", json={"supervisor": str(uuid.uuid4())}, headers=other.headers
+        ),
+        404,
+    )
     assert client.get(f"{API}/paths", headers=other.headers).get_json()["items"] == []
     assert client.get(url, headers=acme.headers).get_json()["name"] == path["name"]
 
     # A sub-goal of acme cannot be awarded by the other organisation either.
     eve = add_person(client, other, "E-9")
-    problem(client.post(f"{API}/awards", json={"subGoal": path["subGoals"][0]["id"],
-                                               "person": eve["id"]}, headers=other.headers), 404)
+    problem(
+        client.post(
+            f"{API}/awards",
+            json={"subGoal": path["subGoals"][0]["id"], "person": eve["id"]},
+            headers=other.headers,
+        ),
+        404,
+    )
 
     # Another organisation's achievements, competences, teams and people are refused.
     team = add_team(client, acme, "trainers")
@@ -226,15 +301,31 @@ def test_isolation(app: Any, client: Any, acme: Any, make_tenant: Any) -> None:
     assert "no competence" in errors["targets"]["0"]["competence"][0]
     assert "no team" in errors["targets"]["0"]["team"][0]
     own = add_path(client, other, "own", subGoals=[sub_goal("a", other.achievements["own-badge"])])
-    answer = problem(client.patch(f"{API}/paths/{own['id']}", json={
-        "addSubGoals": [sub_goal("b", acme.achievements["video-basics"])]},
-        headers=other.headers), 400)
+    answer = problem(
+        client.patch(
+            f"{API}/paths/{own['id']}",
+            json={"addSubGoals": [sub_goal("b", acme.achievements["video-basics"])]},
+            headers=other.headers,
+        ),
+        400,
+    )
     assert "addSubGoals" in answer["errors"]
     ada = add_person(client, acme, "E-1")
-    answer = problem(client.post(f"{API}/paths", json={
-        "slug": "x", "kind": "individual", "name": "X", "person": ada["id"]},
-        headers=other.headers), 400)
+    answer = problem(
+        client.post(
+            f"{API}/paths",
+            json={"slug": "x", "kind": "individual", "name": "X", "person": ada["id"]},
+            headers=other.headers,
+        ),
+        400,
+    )
     assert "no person" in answer["errors"]["person"][0]
-    answer = problem(client.post(f"{API}/paths", json={
-        "slug": "x", "kind": "team", "name": "X", "team": team["id"]}, headers=other.headers), 400)
+    answer = problem(
+        client.post(
+            f"{API}/paths",
+            json={"slug": "x", "kind": "team", "name": "X", "team": team["id"]},
+            headers=other.headers,
+        ),
+        400,
+    )
     assert "no team" in answer["errors"]["team"][0]

@@ -23,19 +23,51 @@ from tests.people.support import (
 @pytest.fixture
 def org(app: Any, client: Any, make_tenant: Any) -> SimpleNamespace:
     tenant = make_tenant("acme")
-    ids = seed_achievements(app, tenant, "safety", "wellbeing", "video", "editing", "podcast",
-                            "all-staff-badge", "media-badge", "plan-badge")
+    ids = seed_achievements(
+        app,
+        tenant,
+        "safety",
+        "wellbeing",
+        "video",
+        "editing",
+        "podcast",
+        "all-staff-badge",
+        "media-badge",
+        "plan-badge",
+    )
     aino, bob = add_person(client, tenant, "E-1"), add_person(client, tenant, "E-2")
     trainers = add_team(client, tenant, "trainers", members=[{"person": aino["id"]}])
-    organisation = add_path(client, tenant, "all-staff", achievement=ids["all-staff-badge"],
-                            subGoals=[sub_goal("safety", ids["safety"]),
-                                      sub_goal("wellbeing", ids["wellbeing"], required=False)])
-    team = add_path(client, tenant, "trainer-media", "team", team=trainers["id"],
-                    achievement=ids["media-badge"],
-                    subGoals=[sub_goal("video", ids["video"]),
-                              sub_goal("editing", ids["editing"], prerequisites=["video"])])
-    return SimpleNamespace(tenant=tenant, ids=ids, aino=aino, bob=bob, trainers=trainers,
-                           organisation=organisation, team=team)
+    organisation = add_path(
+        client,
+        tenant,
+        "all-staff",
+        achievement=ids["all-staff-badge"],
+        subGoals=[
+            sub_goal("safety", ids["safety"]),
+            sub_goal("wellbeing", ids["wellbeing"], required=False),
+        ],
+    )
+    team = add_path(
+        client,
+        tenant,
+        "trainer-media",
+        "team",
+        team=trainers["id"],
+        achievement=ids["media-badge"],
+        subGoals=[
+            sub_goal("video", ids["video"]),
+            sub_goal("editing", ids["editing"], prerequisites=["video"]),
+        ],
+    )
+    return SimpleNamespace(
+        tenant=tenant,
+        ids=ids,
+        aino=aino,
+        bob=bob,
+        trainers=trainers,
+        organisation=organisation,
+        team=team,
+    )
 
 
 def _progress(client: Any, org: SimpleNamespace, person: dict[str, Any]) -> dict[str, Any]:
@@ -49,8 +81,14 @@ def _achieved(item: dict[str, Any]) -> dict[str, bool]:
 
 
 def test_paths_of_a_person(client: Any, org: SimpleNamespace) -> None:
-    own = add_path(client, org.tenant, "aino-2027", "individual", person=org.aino["id"],
-                   subGoals=[sub_goal("podcast", org.ids["podcast"])])
+    own = add_path(
+        client,
+        org.tenant,
+        "aino-2027",
+        "individual",
+        person=org.aino["id"],
+        subGoals=[sub_goal("podcast", org.ids["podcast"])],
+    )
     add_path(client, org.tenant, "bob-2027", "individual", person=org.bob["id"])
     paths = _progress(client, org, org.aino)
     assert set(paths) == {"all-staff", "trainer-media", "aino-2027"}
@@ -64,15 +102,24 @@ def test_paths_of_a_person(client: Any, org: SimpleNamespace) -> None:
     plan = paths["aino-2027"]
     assert plan["id"] == own["id"]
     assert [(g["slug"], g["inherited"], g["required"]) for g in plan["subGoals"]] == [
-        ("podcast", False, True), ("safety", True, True), ("video", True, True),
-        ("editing", True, True)]
+        ("podcast", False, True),
+        ("safety", True, True),
+        ("video", True, True),
+        ("editing", True, True),
+    ]
     assert plan["requiredTotal"] == 4
 
 
 def test_awards_mark_progress_and_issue_path_badges(client: Any, org: SimpleNamespace) -> None:
-    plan = add_path(client, org.tenant, "aino-2027", "individual", person=org.aino["id"],
-                    achievement=org.ids["plan-badge"],
-                    subGoals=[sub_goal("podcast", org.ids["podcast"])])
+    plan = add_path(
+        client,
+        org.tenant,
+        "aino-2027",
+        "individual",
+        person=org.aino["id"],
+        achievement=org.ids["plan-badge"],
+        subGoals=[sub_goal("podcast", org.ids["podcast"])],
+    )
     video, editing = org.team["subGoals"]
 
     first = award(client, org.tenant, video["id"], org.aino["id"])
@@ -86,7 +133,8 @@ def test_awards_mark_progress_and_issue_path_badges(client: Any, org: SimpleName
     second = award(client, org.tenant, editing["id"], org.aino["id"])
     badges = second["pathCredentials"]
     assert [(b["achievement"], b["path"]) for b in badges] == [
-        (org.ids["media-badge"], org.team["id"])]
+        (org.ids["media-badge"], org.team["id"])
+    ]
     assert badges[0]["person"] == org.aino["id"]
     assert badges[0]["credential"]["credentialSubject"]["achievement"]["name"] == "Media badge"
     paths = _progress(client, org, org.aino)
@@ -114,8 +162,11 @@ def test_awards_mark_progress_and_issue_path_badges(client: Any, org: SimpleName
 def test_revoked_credential_no_longer_counts(client: Any, org: SimpleNamespace) -> None:
     video = org.team["subGoals"][0]
     credential = award(client, org.tenant, video["id"], org.aino["id"])
-    client.post(f"{API}/credentials/{credential['id']}/revoke", json={"reason": "mistake"},
-                headers=org.tenant.headers)
+    client.post(
+        f"{API}/credentials/{credential['id']}/revoke",
+        json={"reason": "mistake"},
+        headers=org.tenant.headers,
+    )
     assert _achieved(_progress(client, org, org.aino)["trainer-media"])["video"] is False
 
 

@@ -85,19 +85,25 @@ def seed_competence(app: Any, tenant: Any, code: str = "3.1") -> str:
 
 
 def sub_goal(slug: str, achievement: str, **fields: Any) -> dict[str, Any]:
-    return {"slug": slug, "name": slug.replace("-", " ").capitalize(), "achievement": achievement,
-            **fields}
+    return {
+        "slug": slug,
+        "name": slug.replace("-", " ").capitalize(),
+        "achievement": achievement,
+        **fields,
+    }
 
 
-def add_path(client: Any, tenant: Any, slug: str, kind: str = "organisation",
-             **fields: Any) -> dict[str, Any]:
+def add_path(
+    client: Any, tenant: Any, slug: str, kind: str = "organisation", **fields: Any
+) -> dict[str, Any]:
     body = {"slug": slug, "kind": kind, "name": slug.replace("-", " ").title(), **fields}
     return created(client.post(f"{API}/paths", json=body, headers=tenant.headers))
 
 
 def award(client: Any, tenant: Any, sub_goal_id: str, person_id: str) -> dict[str, Any]:
-    response = client.post(f"{API}/awards", headers=tenant.headers,
-                           json={"subGoal": sub_goal_id, "person": person_id})
+    response = client.post(
+        f"{API}/awards", headers=tenant.headers, json={"subGoal": sub_goal_id, "person": person_id}
+    )
     assert response.status_code == 201, response.get_data(as_text=True)
     body: dict[str, Any] = response.get_json()
     return body

@@ -81,13 +81,17 @@ def test_duplicates_conflict(client: Any, make_tenant: Any) -> None:
     same_email = {"employeeNumber": "E-101", "email": "ADA.lovelace@example.org"}
     body = problem(client.post(f"{API}/people", json=same_email, headers=tenant.headers), 409)
     assert "e-mail" in body["detail"]
-    same_account = {"employeeNumber": "E-102",
-                    "lmsAccounts": [{"connection": "moodle", "account": "ada"}]}
+    same_account = {
+        "employeeNumber": "E-102",
+        "lmsAccounts": [{"connection": "moodle", "account": "ada"}],
+    }
     body = problem(client.post(f"{API}/people", json=same_account, headers=tenant.headers), 409)
     assert "LMS account 'ada' of connection 'moodle'" in body["detail"]
     # The same account name in another connection is another account.
-    other_lms = {"employeeNumber": "E-103",
-                 "lmsAccounts": [{"connection": "canvas", "account": "ada"}]}
+    other_lms = {
+        "employeeNumber": "E-103",
+        "lmsAccounts": [{"connection": "canvas", "account": "ada"}],
+    }
     created(client.post(f"{API}/people", json=other_lms, headers=tenant.headers))
     # Another organisation may use the same identifiers.
     other = make_tenant("other")
@@ -98,10 +102,13 @@ def test_patch_changes_given_fields_and_replaces_accounts(client: Any, make_tena
     tenant = make_tenant("acme")
     ada = created(client.post(f"{API}/people", json=ADA, headers=tenant.headers))
     url = f"{API}/people/{ada['id']}"
-    accounts = [{"connection": "moodle", "account": "ada"},
-                {"connection": "lrs", "account": "mailto:ada@example.org"}]
-    response = client.patch(url, json={"givenName": "Augusta Ada", "lmsAccounts": accounts},
-                            headers=tenant.headers)
+    accounts = [
+        {"connection": "moodle", "account": "ada"},
+        {"connection": "lrs", "account": "mailto:ada@example.org"},
+    ]
+    response = client.patch(
+        url, json={"givenName": "Augusta Ada", "lmsAccounts": accounts}, headers=tenant.headers
+    )
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
     assert body["givenName"] == "Augusta Ada"
@@ -112,11 +119,16 @@ def test_patch_changes_given_fields_and_replaces_accounts(client: Any, make_tena
     assert response.get_json()["did"] is None
 
     bob = add_person(client, tenant, "E-200")
-    body = problem(client.patch(f"{API}/people/{bob['id']}", json={"email": ADA["email"]},
-                                headers=tenant.headers), 409)
+    body = problem(
+        client.patch(
+            f"{API}/people/{bob['id']}", json={"email": ADA["email"]}, headers=tenant.headers
+        ),
+        409,
+    )
     assert "belongs to another person" in body["detail"]
-    body = problem(client.patch(url, json={"employeeNumber": None, "email": None},
-                                headers=tenant.headers), 400)
+    body = problem(
+        client.patch(url, json={"employeeNumber": None, "email": None}, headers=tenant.headers), 400
+    )
     assert "employee number or an e-mail" in body["detail"]
     # Nothing of the refused changes was stored.
     assert client.get(url, headers=tenant.headers).get_json()["email"] == ADA["email"]
@@ -140,8 +152,11 @@ def test_delete_deactivates_and_keeps_credentials(app: Any, client: Any, make_te
     assert kept.status_code == 200
     assert kept.get_json()["status"] == "active"
     # Deactivated: nothing more is issued to them.
-    response = client.post(f"{API}/awards", headers=tenant.headers,
-                           json={"achievement": ids["fire-safety"], "person": ada["id"]})
+    response = client.post(
+        f"{API}/awards",
+        headers=tenant.headers,
+        json={"achievement": ids["fire-safety"], "person": ada["id"]},
+    )
     assert "deactivated" in problem(response, 409)["detail"]
 
 
@@ -167,8 +182,9 @@ def test_scopes(client: Any, make_tenant: Any) -> None:
     reader = make_tenant("acme", scopes=("hr:read",))
     ada = created(client.post(f"{API}/people", json=ADA, headers=admin.headers))
     assert client.get(f"{API}/people/{ada['id']}", headers=reader.headers).status_code == 200
-    problem(client.post(f"{API}/people", json={"email": "x@example.org"},
-                        headers=reader.headers), 403)
+    problem(
+        client.post(f"{API}/people", json={"email": "x@example.org"}, headers=reader.headers), 403
+    )
     problem(client.delete(f"{API}/people/{ada['id']}", headers=reader.headers), 403)
     problem(client.get(f"{API}/people"), 401)
 
@@ -185,11 +201,15 @@ def test_scopes(client: Any, make_tenant: Any) -> None:
         ({"email": "a@example.org", "did": "https://example.org"}, "did"),
         ({"email": "a@example.org", "active": "yes"}, "active"),
         ({"email": "a@example.org", "lmsAccounts": {"moodle": "a"}}, "lmsAccounts"),
-        ({"email": "a@example.org", "lmsAccounts": [{"connection": "Moodle!", "account": "a"}]},
-         "lmsAccounts"),
+        (
+            {"email": "a@example.org", "lmsAccounts": [{"connection": "Moodle!", "account": "a"}]},
+            "lmsAccounts",
+        ),
         ({"email": "a@example.org", "lmsAccounts": [{"connection": "moodle"}]}, "lmsAccounts"),
-        ({"email": "a@example.org", "lmsAccounts": [{"connection": "m", "account": "a"}] * 2},
-         "lmsAccounts"),
+        (
+            {"email": "a@example.org", "lmsAccounts": [{"connection": "m", "account": "a"}] * 2},
+            "lmsAccounts",
+        ),
         ({}, "employeeNumber"),
     ],
 )
@@ -211,8 +231,12 @@ def test_bad_bodies(client: Any, make_tenant: Any) -> None:
     problem(client.post(f"{API}/people", data=huge, headers=headers), 413)
     ada = add_person(client, tenant, "E-1")
     problem(client.patch(f"{API}/people/{ada['id']}", json={}, headers=tenant.headers), 400)
-    problem(client.patch(f"{API}/people/{ada['id']}", json={"id": str(uuid.uuid4())},
-                         headers=tenant.headers), 400)
+    problem(
+        client.patch(
+            f"{API}/people/{ada['id']}", json={"id": str(uuid.uuid4())}, headers=tenant.headers
+        ),
+        400,
+    )
     problem(client.get(f"{API}/people?team=nope", headers=tenant.headers), 400)
     problem(client.get(f"{API}/people?limit=0", headers=tenant.headers), 400)
     problem(client.get(f"{API}/people?colour=red", headers=tenant.headers), 400)

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.people.support import API, add_person, add_team, created, problem
+from tests.people.support import API, add_person, add_team, problem
 
 
 def _members(team: dict[str, Any]) -> set[tuple[str, str]]:
@@ -19,10 +19,16 @@ def test_create_read_list_and_replace_members(client: Any, make_tenant: Any) -> 
     tenant = make_tenant("acme")
     ada, bob, cy = (add_person(client, tenant, n) for n in ("E-1", "E-2", "E-3"))
     school = add_team(client, tenant, "school")
-    team = add_team(client, tenant, "trainers", parent=school["id"], members=[
-        {"person": ada["id"], "role": "supervisor"},
-        {"person": bob["id"]},
-    ])
+    team = add_team(
+        client,
+        tenant,
+        "trainers",
+        parent=school["id"],
+        members=[
+            {"person": ada["id"], "role": "supervisor"},
+            {"person": bob["id"]},
+        ],
+    )
     assert team["slug"] == "trainers"
     assert team["parent"] == school["id"]
     assert _members(team) == {(ada["id"], "supervisor"), (bob["id"], "member")}
@@ -32,18 +38,25 @@ def test_create_read_list_and_replace_members(client: Any, make_tenant: Any) -> 
     person = client.get(f"{API}/people/{ada['id']}", headers=tenant.headers).get_json()
     assert person["teams"] == [{"team": team["id"], "role": "supervisor"}]
 
-    members = [{"person": ada["id"], "role": "supervisor"}, {"person": ada["id"]},
-               {"person": cy["id"]}]
-    response = client.put(f"{API}/teams/{team['id']}/members", json={"members": members},
-                          headers=tenant.headers)
+    members = [
+        {"person": ada["id"], "role": "supervisor"},
+        {"person": ada["id"]},
+        {"person": cy["id"]},
+    ]
+    response = client.put(
+        f"{API}/teams/{team['id']}/members", json={"members": members}, headers=tenant.headers
+    )
     assert response.status_code == 200, response.get_json()
     assert _members(response.get_json()) == {
-        (ada["id"], "supervisor"), (ada["id"], "member"), (cy["id"], "member")
+        (ada["id"], "supervisor"),
+        (ada["id"], "member"),
+        (cy["id"], "member"),
     }
     stored = client.get(f"{API}/teams/{team['id']}", headers=tenant.headers).get_json()
     assert _members(stored) == _members(response.get_json())
-    cleared = client.put(f"{API}/teams/{team['id']}/members", json={"members": []},
-                         headers=tenant.headers)
+    cleared = client.put(
+        f"{API}/teams/{team['id']}/members", json={"members": []}, headers=tenant.headers
+    )
     assert cleared.get_json()["members"] == []
 
 
@@ -52,15 +65,22 @@ def test_patch_and_slug_conflict(client: Any, make_tenant: Any) -> None:
     add_team(client, tenant, "trainers")
     team = add_team(client, tenant, "advisers")
     url = f"{API}/teams/{team['id']}"
-    response = client.patch(url, json={"name": "Career advisers", "slug": "career"},
-                            headers=tenant.headers)
+    response = client.patch(
+        url, json={"name": "Career advisers", "slug": "career"}, headers=tenant.headers
+    )
     assert response.status_code == 200
     assert (response.get_json()["slug"], response.get_json()["name"]) == (
-        "career", "Career advisers")
+        "career",
+        "Career advisers",
+    )
     body = problem(client.patch(url, json={"slug": "trainers"}, headers=tenant.headers), 409)
     assert "trainers" in body["detail"]
-    problem(client.post(f"{API}/teams", json={"slug": "trainers", "name": "Again"},
-                        headers=tenant.headers), 409)
+    problem(
+        client.post(
+            f"{API}/teams", json={"slug": "trainers", "name": "Again"}, headers=tenant.headers
+        ),
+        409,
+    )
     # Keeping its own slug is no conflict.
     assert client.patch(url, json={"slug": "career"}, headers=tenant.headers).status_code == 200
 
@@ -70,20 +90,35 @@ def test_parent_cycles_are_refused(client: Any, make_tenant: Any) -> None:
     top = add_team(client, tenant, "top")
     middle = add_team(client, tenant, "middle", parent=top["id"])
     bottom = add_team(client, tenant, "bottom", parent=middle["id"])
-    body = problem(client.patch(f"{API}/teams/{top['id']}", json={"parent": bottom["id"]},
-                                headers=tenant.headers), 400)
+    body = problem(
+        client.patch(
+            f"{API}/teams/{top['id']}", json={"parent": bottom["id"]}, headers=tenant.headers
+        ),
+        400,
+    )
     assert "cycle" in body["errors"]["parent"][0]
-    body = problem(client.patch(f"{API}/teams/{top['id']}", json={"parent": top["id"]},
-                                headers=tenant.headers), 400)
+    body = problem(
+        client.patch(
+            f"{API}/teams/{top['id']}", json={"parent": top["id"]}, headers=tenant.headers
+        ),
+        400,
+    )
     assert "cycle" in body["detail"]
-    assert client.get(f"{API}/teams/{top['id']}", headers=tenant.headers).get_json()[
-        "parent"] is None
-    moved = client.patch(f"{API}/teams/{bottom['id']}", json={"parent": None},
-                         headers=tenant.headers)
+    assert (
+        client.get(f"{API}/teams/{top['id']}", headers=tenant.headers).get_json()["parent"] is None
+    )
+    moved = client.patch(
+        f"{API}/teams/{bottom['id']}", json={"parent": None}, headers=tenant.headers
+    )
     assert moved.get_json()["parent"] is None
-    problem(client.post(f"{API}/teams", json={"slug": "x", "name": "X",
-                                              "parent": str(uuid.uuid4())},
-                        headers=tenant.headers), 400)
+    problem(
+        client.post(
+            f"{API}/teams",
+            json={"slug": "x", "name": "X", "parent": str(uuid.uuid4())},
+            headers=tenant.headers,
+        ),
+        400,
+    )
 
 
 def test_isolation(client: Any, make_tenant: Any) -> None:
@@ -95,20 +130,35 @@ def test_isolation(client: Any, make_tenant: Any) -> None:
     problem(client.patch(url, json={"name": "Mine"}, headers=other.headers), 404)
     problem(client.put(f"{url}/members", json={"members": []}, headers=other.headers), 404)
     assert client.get(f"{API}/teams", headers=other.headers).get_json()["items"] == []
-    assert client.get(f"{API}/people?team={team['id']}",
-                      headers=other.headers).get_json()["items"] == []
+    assert (
+        client.get(f"{API}/people?team={team['id']}", headers=other.headers).get_json()["items"]
+        == []
+    )
     # Another organisation's person or team cannot be referenced.
     eve = add_person(client, other, "E-9")
-    body = problem(client.put(f"{url}/members", json={"members": [{"person": eve["id"]}]},
-                              headers=acme.headers), 400)
+    body = problem(
+        client.put(
+            f"{url}/members", json={"members": [{"person": eve["id"]}]}, headers=acme.headers
+        ),
+        400,
+    )
     assert "members.0.person" in body["errors"]
     own = add_team(client, other, "own")
-    body = problem(client.patch(f"{API}/teams/{own['id']}", json={"parent": team["id"]},
-                                headers=other.headers), 400)
+    body = problem(
+        client.patch(
+            f"{API}/teams/{own['id']}", json={"parent": team["id"]}, headers=other.headers
+        ),
+        400,
+    )
     assert "parent" in body["errors"]
-    body = problem(client.post(f"{API}/teams", json={
-        "slug": "mixed", "name": "Mixed", "members": [{"person": ada["id"]}]},
-        headers=other.headers), 400)
+    body = problem(
+        client.post(
+            f"{API}/teams",
+            json={"slug": "mixed", "name": "Mixed", "members": [{"person": ada["id"]}]},
+            headers=other.headers,
+        ),
+        400,
+    )
     assert "members.0.person" in body["errors"]
     assert _members(client.get(url, headers=acme.headers).get_json()) == {(ada["id"], "member")}
 
@@ -126,10 +176,11 @@ def test_isolation(client: Any, make_tenant: Any) -> None:
         ({"slug": "t", "name": "T", "colour": "red"}, "colour"),
         ({"slug": "t", "name": "T", "parent": "nope"}, "parent"),
         ({"slug": "t", "name": "T", "members": [{"person": "nope"}]}, "members"),
-        ({"slug": "t", "name": "T", "members": [{"person": str(uuid.uuid4()), "role": "boss"}]},
-         "members"),
-        ({"slug": "t", "name": "T", "members": [{"person": str(uuid.uuid4()), "x": 1}]},
-         "members"),
+        (
+            {"slug": "t", "name": "T", "members": [{"person": str(uuid.uuid4()), "role": "boss"}]},
+            "members",
+        ),
+        ({"slug": "t", "name": "T", "members": [{"person": str(uuid.uuid4()), "x": 1}]}, "members"),
         ({"slug": "t", "name": "T", "members": "everyone"}, "members"),
     ],
 )
@@ -150,11 +201,14 @@ def test_bad_member_lists(client: Any, make_tenant: Any) -> None:
     problem(client.put(url, json=[{"person": ada["id"]}], headers=tenant.headers), 400)
     problem(client.put(url, json={}, headers=tenant.headers), 400)
     unknown = {"members": [{"person": str(uuid.uuid4())}]}
-    assert "members.0.person" in problem(
-        client.put(url, json=unknown, headers=tenant.headers), 400)["errors"]
+    assert (
+        "members.0.person"
+        in problem(client.put(url, json=unknown, headers=tenant.headers), 400)["errors"]
+    )
     problem(client.patch(f"{API}/teams/{team['id']}", json={}, headers=tenant.headers), 400)
     headers = {**tenant.headers, "Content-Type": "application/json"}
     problem(client.put(url, data='{"members": [', headers=headers), 400)
     problem(client.put(url, data="[" + "0," * 600_000 + "0]", headers=headers), 413)
-    assert client.get(f"{API}/teams/{team['id']}", headers=tenant.headers).get_json()[
-        "members"] == []
+    assert (
+        client.get(f"{API}/teams/{team['id']}", headers=tenant.headers).get_json()["members"] == []
+    )

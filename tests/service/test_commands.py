@@ -19,16 +19,26 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Any:
     with fresh_database(tmp_path_factory) as url:
         folder = tmp_path_factory.mktemp("ops")
         shutil.copytree(ROOT / "issuers", folder / "issuers")
-        env = {**os.environ, "BADGESERVICE_DATABASE_URL": url,
-               "BADGESERVICE_SECRET_KEY": "ops test secret",
-               "BADGESERVICE_PUBLIC_URL": "https://badges.example.org"}
+        env = {
+            **os.environ,
+            "BADGESERVICE_DATABASE_URL": url,
+            "BADGESERVICE_SECRET_KEY": "ops test secret",
+            "BADGESERVICE_PUBLIC_URL": "https://badges.example.org",
+        }
         yield folder, env
 
 
 def run(workdir: Any, *args: str) -> subprocess.CompletedProcess[str]:
     folder, env = workdir
-    return subprocess.run([sys.executable, "-m", "badgeservice", *args], cwd=folder, env=env,
-                          capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "badgeservice", *args],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_db_issuers_clients_and_key_rotation(workdir: Any) -> None:
@@ -41,8 +51,18 @@ def test_db_issuers_clients_and_key_rotation(workdir: Any) -> None:
     second = run(workdir, "issuers", "load")
     assert "created" not in second.stdout and "updated" not in second.stdout
 
-    created = run(workdir, "clients", "create", "--organisation", "esimerkkiopisto",
-                  "--scopes", "events:write", "--connection", "moodle", "--json")
+    created = run(
+        workdir,
+        "clients",
+        "create",
+        "--organisation",
+        "esimerkkiopisto",
+        "--scopes",
+        "events:write",
+        "--connection",
+        "moodle",
+        "--json",
+    )
     assert created.returncode == 0, created.stderr
     client = json.loads(created.stdout)
     assert set(client) == {"id", "token", "secret"}
@@ -56,10 +76,14 @@ def test_db_issuers_clients_and_key_rotation(workdir: Any) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("clients", "create", "--organisation", "nobody", "--scopes", "admin"),
-         "no organisation 'nobody'"),
-        (("clients", "create", "--organisation", "esimerkkiopisto", "--scopes", "root"),
-         "unknown scope"),
+        (
+            ("clients", "create", "--organisation", "nobody", "--scopes", "admin"),
+            "no organisation 'nobody'",
+        ),
+        (
+            ("clients", "create", "--organisation", "esimerkkiopisto", "--scopes", "root"),
+            "unknown scope",
+        ),
         (("keys", "rotate", "--issuer", "esimerkkiopisto/none"), "no issuer"),
         (("keys", "rotate", "--issuer", "not-a-uuid"), "no issuer"),
         (("issuers", "load", "missing-folder"), "no such folder"),
@@ -75,5 +99,3 @@ def test_operator_mistakes_are_one_line_errors(
     assert "Traceback" not in result.stderr
     assert message in result.stderr
     assert result.stderr.startswith("error: ")
-
-

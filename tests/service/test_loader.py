@@ -40,7 +40,9 @@ def issuers_dir(tmp_path: Path) -> Path:
     return tmp_path / "issuers"
 
 
-def test_example_organisation_loads_completely_and_idempotently(app: Any, issuers_dir: Path) -> None:
+def test_example_organisation_loads_completely_and_idempotently(
+    app: Any, issuers_dir: Path
+) -> None:
     first = _load(app, issuers_dir)
     assert first[0].startswith("esimerkkiopisto: ")
     assert "achievements created" in first[0]
@@ -83,15 +85,22 @@ def test_changed_achievement_is_edited_until_issued_then_versioned(
 
     with app.test_request_context(), session_scope(database()) as session:
         org = organisation_by_slug(session, "esimerkkiopisto")
-        token = create_client(session, org, name="t", scopes=["awards:write"],
-                              keystore=app.extensions["badgeservice.keystore"]).token
-    response = client.post("/api/v1/awards", headers={"Authorization": f"Bearer {token}"},
-                           json={"subGoal": goal_id, "person": person_id})
+        token = create_client(
+            session,
+            org,
+            name="t",
+            scopes=["awards:write"],
+            keystore=app.extensions["badgeservice.keystore"],
+        ).token
+    response = client.post(
+        "/api/v1/awards",
+        headers={"Authorization": f"Bearer {token}"},
+        json={"subGoal": goal_id, "person": person_id},
+    )
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["achievementVersion"] == 1
 
-    toml.write_text(text.replace(f'"{name}"', f'"{name} (second revision)"', 1),
-                    encoding="utf-8")
+    toml.write_text(text.replace(f'"{name}"', f'"{name} (second revision)"', 1), encoding="utf-8")
     assert "achievements versioned" in _load(app, issuers_dir)[0]
     with app.app_context(), session_scope(database()) as session:
         achievement = session.scalar(select(Achievement).where(Achievement.slug == slug))
@@ -110,8 +119,9 @@ def test_broken_definitions_report_every_problem_and_change_nothing(
 ) -> None:
     paths = issuers_dir / "esimerkkiopisto" / "paths.toml"
     text = paths.read_text(encoding="utf-8")
-    paths.write_text(text.replace('achievement = "', 'achievement = "missing-', 2),
-                     encoding="utf-8")
+    paths.write_text(
+        text.replace('achievement = "', 'achievement = "missing-', 2), encoding="utf-8"
+    )
     with pytest.raises(BadRequest) as info:
         _load(app, issuers_dir)
     assert str(info.value).count("missing-") >= 2
