@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from typing import Any
 
+from defusedxml import DefusedXmlException
+from defusedxml import ElementTree as SafeET
 from marshmallow import (
     RAISE,
     Schema,
@@ -16,22 +19,74 @@ from marshmallow import (
     validates_schema,
 )
 
-from .services import IMAGE_TYPES, MAX_IMAGE_BYTES, check_achievement_type, image_problem
+from .services import IMAGE_TYPES
 
 __all__ = [
+    "ACHIEVEMENT_TYPES",
+    "MAX_IMAGE_BYTES",
     "AchievementCreateSchema",
     "AchievementListQuery",
     "AchievementPatchSchema",
     "AchievementSchema",
     "AchievementSummarySchema",
+    "check_achievement_type",
+    "image_problem",
 ]
 
+
+MAX_IMAGE_BYTES = 512 * 1024
+# The OB 3.0 AchievementType vocabulary; extensions are "ext:" prefixed names.
+# fmt: off
+ACHIEVEMENT_TYPES = frozenset({
+    "Achievement", "ApprenticeshipCertificate", "Assessment", "Assignment", "AssociateDegree",
+    "Award", "Badge", "BachelorDegree", "Certificate", "CertificateOfCompletion",
+    "Certification", "CommunityService", "Competency", "Course", "CoCurricular", "Degree",
+    "Diploma", "DoctoralDegree", "Fieldwork", "GeneralEducationDevelopment",
+    "JourneymanCertificate", "LearningProgram", "License", "Membership",
+    "ProfessionalDoctorate", "QualityAssuranceCredential", "MasterCertificate", "MasterDegree",
+    "MicroCredential", "ResearchDoctorate", "SecondarySchoolDiploma",
+})
+# fmt: on
+_EXTENSION_TYPE = re.compile(r"ext:[A-Za-z0-9][A-Za-z0-9._-]{0,95}")
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_SVG_ROOT = "{http://www.w3.org/2000/svg}svg"
 
 SLUG = validate.Regexp(
     r"^[a-z0-9][a-z0-9-]{0,62}\Z",
     error="must be a slug: 1-63 lower-case letters, digits or hyphens, starting with a "
     "letter or digit",
 )
+
+
+def check_achievement_type(value: str) -> str | None:
+    """Why ``value`` is not an OB 3.0 achievementType, or None if it is one."""
+    if value in ACHIEVEMENT_TYPES or _EXTENSION_TYPE.fullmatch(value):
+        return None
+    return (
+        "must be an OB 3.0 achievementType such as 'Competency', 'Badge' or "
+        "'LearningProgram', or an 'ext:' extension such as 'ext:Workshop'"
+    )
+
+
+def image_problem(data: bytes, media_type: str) -> str | None:
+    """Why ``data`` is not a usable badge image of ``media_type``, or None if it is."""
+    if len(data) > MAX_IMAGE_BYTES:
+        return f"is {len(data)} bytes; a badge image may have at most {MAX_IMAGE_BYTES} (512 KiB)"
+    if media_type == "image/png":
+        if not (data.startswith(_PNG_SIGNATURE) and data[12:16] == b"IHDR"):
+            return "is not a PNG image (no PNG signature and IHDR header)"
+        return None
+    if media_type != "image/svg+xml":
+        return f"media type {media_type!r} is neither image/png nor image/svg+xml"
+    if data.startswith(_PNG_SIGNATURE):
+        return "is a PNG image, not SVG: send it with mediaType image/png"
+    try:
+        root = SafeET.fromstring(data, forbid_dtd=True)
+    except (SafeET.ParseError, DefusedXmlException, ValueError) as exc:
+        return f"is not well-formed SVG: {exc}"
+    if root.tag != _SVG_ROOT:
+        return "is not an SVG image: the root element must be <svg> in the SVG namespace"
+    return None
 
 
 def _not_blank(value: str) -> None:

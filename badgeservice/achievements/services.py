@@ -2,21 +2,18 @@
 new version; an unissued one is edited in place; an unchanged one is left alone.
 
 Also the public OB 3.0 ``Achievement`` document of a version, built to match what issuing
-embeds in credentials, and the checks on what callers may put into an achievement."""
+embeds in credentials."""
 
 from __future__ import annotations
 
 import copy
 import hashlib
 import json
-import re
 import uuid
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
-from defusedxml import DefusedXmlException
-from defusedxml import ElementTree as SafeET
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
@@ -31,16 +28,12 @@ from ..organisations.models import Organisation
 from .models import Achievement, AchievementVersion
 
 __all__ = [
-    "ACHIEVEMENT_TYPES",
-    "MAX_IMAGE_BYTES",
     "AchievementContent",
     "achievement_document",
     "aligned_competence_ids",
-    "check_achievement_type",
     "create_achievement",
     "get_achievement",
     "get_version",
-    "image_problem",
     "is_issued",
     "issued_version_ids",
     "list_achievements",
@@ -50,23 +43,6 @@ __all__ = [
 ]
 
 IMAGE_TYPES = {"image/png", "image/svg+xml"}
-MAX_IMAGE_BYTES = 512 * 1024
-
-# The OB 3.0 AchievementType vocabulary; extensions are "ext:" prefixed names.
-# fmt: off
-ACHIEVEMENT_TYPES = frozenset({
-    "Achievement", "ApprenticeshipCertificate", "Assessment", "Assignment", "AssociateDegree",
-    "Award", "Badge", "BachelorDegree", "Certificate", "CertificateOfCompletion",
-    "Certification", "CommunityService", "Competency", "Course", "CoCurricular", "Degree",
-    "Diploma", "DoctoralDegree", "Fieldwork", "GeneralEducationDevelopment",
-    "JourneymanCertificate", "LearningProgram", "License", "Membership",
-    "ProfessionalDoctorate", "QualityAssuranceCredential", "MasterCertificate", "MasterDegree",
-    "MicroCredential", "ResearchDoctorate", "SecondarySchoolDiploma",
-})
-# fmt: on
-_EXTENSION_TYPE = re.compile(r"ext:[A-Za-z0-9][A-Za-z0-9._-]{0,95}")
-_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-_SVG_ROOT = "{http://www.w3.org/2000/svg}svg"
 
 
 @dataclass(frozen=True)
@@ -155,38 +131,7 @@ def upsert_achievement(
     return achievement, "edited"
 
 
-# -- what callers may put into an achievement -------------------------------------------
-
-
-def check_achievement_type(value: str) -> str | None:
-    """Why ``value`` is not an OB 3.0 achievementType, or None if it is one."""
-    if value in ACHIEVEMENT_TYPES or _EXTENSION_TYPE.fullmatch(value):
-        return None
-    return (
-        "must be an OB 3.0 achievementType such as 'Competency', 'Badge' or "
-        "'LearningProgram', or an 'ext:' extension such as 'ext:Workshop'"
-    )
-
-
-def image_problem(data: bytes, media_type: str) -> str | None:
-    """Why ``data`` is not a usable badge image of ``media_type``, or None if it is."""
-    if len(data) > MAX_IMAGE_BYTES:
-        return f"is {len(data)} bytes; a badge image may have at most {MAX_IMAGE_BYTES} (512 KiB)"
-    if media_type == "image/png":
-        if not (data.startswith(_PNG_SIGNATURE) and data[12:16] == b"IHDR"):
-            return "is not a PNG image (no PNG signature and IHDR header)"
-        return None
-    if media_type != "image/svg+xml":
-        return f"media type {media_type!r} is neither image/png nor image/svg+xml"
-    if data.startswith(_PNG_SIGNATURE):
-        return "is a PNG image, not SVG: send it with mediaType image/png"
-    try:
-        root = SafeET.fromstring(data, forbid_dtd=True)
-    except (SafeET.ParseError, DefusedXmlException, ValueError) as exc:
-        return f"is not well-formed SVG: {exc}"
-    if root.tag != _SVG_ROOT:
-        return "is not an SVG image: the root element must be <svg> in the SVG namespace"
-    return None
+# -- checks on references ---------------------------------------------------------------
 
 
 def _check_issuer(session: Session, organisation_id: uuid.UUID, issuer_id: uuid.UUID) -> None:
@@ -289,13 +234,17 @@ def update_achievement(
     if "alignments" in changes:
         alignments = _check_alignments(session, organisation_id, content.alignments)
         content = replace(content, alignments=alignments)
-    return upsert_achievement(
-        session,
-        organisation_id=organisation_id,
-        issuer_id=achievement.issuer_id,
-        slug=achievement.slug,
-        content=content,
-    )
+    try:
+        with session.begin_nested():
+            return upsert_achievement(
+                session,
+                organisation_id=organisation_id,
+                issuer_id=achievement.issuer_id,
+                slug=achievement.slug,
+                content=content,
+            )
+    except IntegrityError:  # a concurrent change made the same new version number
+        raise Conflict(f"achievement {achievement_id} was changed concurrently; retry") from None
 
 
 def list_achievements(

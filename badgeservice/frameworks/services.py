@@ -13,7 +13,13 @@ from sqlalchemy.orm import Session
 
 from ..errors import BadRequest, Conflict, NotFound
 from .models import Competence, Framework
-from .sources import FrameworkSource, FrameworkSourceError, load_digcomp22, parse_case_package
+from .sources import (
+    CompetenceSource,
+    FrameworkSource,
+    FrameworkSourceError,
+    load_digcomp22,
+    parse_case_package,
+)
 
 __all__ = [
     "KNOWN_SOURCES",
@@ -55,6 +61,18 @@ def _assign(row: Any, values: Mapping[str, Any]) -> bool:
     return changed
 
 
+def _competence_values(item: CompetenceSource, position: int) -> dict[str, Any]:
+    return {
+        "name": item.name,
+        "description": item.description or None,
+        "uri": item.uri,
+        "esco_uri": item.esco_uri,
+        "parent_code": item.parent_code,
+        "kind": item.kind,
+        "position": position,
+    }
+
+
 def install_framework(
     session: Session, organisation_id: uuid.UUID, source: FrameworkSource, slug: str
 ) -> tuple[Framework, str]:
@@ -66,76 +84,61 @@ def install_framework(
     kept, after the source's items, so issued badges and their alignments stay meaningful.
 
     Raises:
-        Conflict: ``slug`` already names a framework from another source or document.
+        Conflict: ``slug`` already names a framework from another source or document, or a
+            concurrent install of the same slug won.
     """
     framework = session.scalar(
         select(Framework).where(
             Framework.organisation_id == organisation_id, Framework.slug == slug
         )
     )
-    values = _framework_values(source)
-    if framework is None:
-        return _create(session, organisation_id, source, slug, values), "created"
-    if framework.source != source.source or (framework.uri or "") != (source.uri or ""):
+    if framework is not None and (
+        framework.source != source.source or (framework.uri or "") != (source.uri or "")
+    ):
         raise Conflict(
             f"the framework slug {slug!r} already holds {framework.name!r} "
             f"({framework.source}, {framework.uri}); choose another slug"
         )
-    changed = _assign(framework, values)
+    try:
+        with session.begin_nested():
+            if framework is None:
+                framework = Framework(
+                    organisation_id=organisation_id, slug=slug, **_framework_values(source)
+                )
+                framework.competences = [
+                    Competence(code=item.code, **_competence_values(item, position))
+                    for position, item in enumerate(source.items)
+                ]
+                session.add(framework)
+                change = "created"
+            else:
+                changed = _update(session, organisation_id, framework, source)
+                change = "updated" if changed else "unchanged"
+            session.flush()
+    except IntegrityError:
+        raise Conflict(f"the framework {slug!r} was changed concurrently; retry") from None
+    # The relationship is ordered by position only when loaded: reload it for the caller.
+    session.expire(framework, ["competences"])
+    return framework, change
+
+
+def _update(
+    session: Session, organisation_id: uuid.UUID, framework: Framework, source: FrameworkSource
+) -> bool:
+    changed = _assign(framework, _framework_values(source))
     existing = {competence.code: competence for competence in framework.competences}
     for position, item in enumerate(source.items):
-        item_values = {
-            "name": item.name,
-            "description": item.description or None,
-            "uri": item.uri,
-            "esco_uri": item.esco_uri,
-            "parent_code": item.parent_code,
-            "kind": item.kind,
-            "position": position,
-        }
         competence = existing.pop(item.code, None)
         if competence is None:
-            framework.competences.append(Competence(code=item.code, **item_values))
+            values = _competence_values(item, position)
+            framework.competences.append(Competence(code=item.code, **values))
             changed = True
         else:
-            changed = _assign(competence, item_values) or changed
+            changed = _assign(competence, _competence_values(item, position)) or changed
     if existing:
         retired = _retire(session, organisation_id, framework, existing, len(source.items))
         changed = retired or changed
-    session.flush()
-    # The relationship is ordered by position only when loaded: reload it for the caller.
-    session.expire(framework, ["competences"])
-    return framework, "updated" if changed else "unchanged"
-
-
-def _create(
-    session: Session,
-    organisation_id: uuid.UUID,
-    source: FrameworkSource,
-    slug: str,
-    values: dict[str, Any],
-) -> Framework:
-    framework = Framework(organisation_id=organisation_id, slug=slug, **values)
-    framework.competences = [
-        Competence(
-            code=item.code,
-            name=item.name,
-            description=item.description or None,
-            uri=item.uri,
-            esco_uri=item.esco_uri,
-            parent_code=item.parent_code,
-            kind=item.kind,
-            position=position,
-        )
-        for position, item in enumerate(source.items)
-    ]
-    try:
-        with session.begin_nested():
-            session.add(framework)
-            session.flush()
-    except IntegrityError:  # a concurrent install of the same slug won
-        raise Conflict(f"the framework {slug!r} was installed concurrently; retry") from None
-    return framework
+    return changed
 
 
 def _retire(

@@ -17,6 +17,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from ..db import utcnow
@@ -112,6 +113,16 @@ PATH_CHANGES = frozenset(
 )
 __all__ += ["PATH_CHANGES"]
 
+
+def _flush(session: Session, what: str) -> None:
+    """Flush; a uniqueness rule the checks could not see (another request stored the same
+    value in between) is a 409, not a 500."""
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        raise Conflict(f"{what} conflicts with data stored meanwhile; reload and retry") from exc
+
+
 # -- reading ---------------------------------------------------------------------------
 
 
@@ -198,7 +209,7 @@ def create_path(session: Session, organisation_id: uuid.UUID, data: PathData) ->
     path.targets = _targets(data.targets)
     _set_sub_goals(path, data.sub_goals, replace=True)
     session.add(path)
-    session.flush()
+    _flush(session, "the path")
     return path
 
 
@@ -234,7 +245,7 @@ def update_path(session: Session, path: Path, changes: Mapping[str, Any]) -> Pat
         _set_sub_goals(path, goals, replace=replace)
     if path.approved_at is not None and _plan(path) != before:
         path.approved_by_id, path.approved_at = None, None
-    session.flush()
+    _flush(session, "the path")
     return path
 
 
@@ -273,7 +284,7 @@ def delete_path(session: Session, path: Path) -> None:
     if issued is not None:
         raise Conflict(f"credentials were issued for path {path.slug!r}; it cannot be deleted")
     session.delete(path)
-    session.flush()
+    _flush(session, "deleting the path")
 
 
 def approve_individual_path(

@@ -14,7 +14,8 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
 
 from ..db import new_id
 from ..errors import BadRequest, Conflict, NotFound
@@ -89,6 +90,15 @@ def _invalid(field: str, message: str) -> BadRequest:
     return BadRequest(f"{field}: {message}", errors={field: [message]})
 
 
+def _flush(session: Session, what: str) -> None:
+    """Flush; a uniqueness rule the checks could not see (another request stored the same
+    value in between) is a 409, not a 500."""
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        raise Conflict(f"{what} conflicts with data stored meanwhile; reload and retry") from exc
+
+
 # -- people ----------------------------------------------------------------------------
 
 
@@ -148,6 +158,7 @@ def list_people(
         )
     if active is not None:
         query = query.where(Person.active == active)
+    query = query.options(selectinload(Person.lms_accounts), selectinload(Person.memberships))
     query = query.order_by(Person.created_at, Person.id).limit(limit).offset(offset)
     return list(session.scalars(query))
 
@@ -158,7 +169,7 @@ def create_person(session: Session, organisation_id: uuid.UUID, data: PersonData
     person = Person(id=new_id(), organisation_id=organisation_id)
     _apply_person(session, person, {f.name: getattr(data, f.name) for f in fields(data)})
     session.add(person)
-    session.flush()
+    _flush(session, "the person")
     return person
 
 
@@ -169,7 +180,7 @@ def update_person(session: Session, person: Person, changes: Mapping[str, Any]) 
     if unknown:
         raise BadRequest(f"cannot change {', '.join(sorted(unknown))} of a person")
     _apply_person(session, person, changes)
-    session.flush()
+    _flush(session, "the person")
     return person
 
 
@@ -268,7 +279,8 @@ def list_teams(
     session: Session, organisation_id: uuid.UUID, *, limit: int = 100, offset: int = 0
 ) -> list[Team]:
     query = select(Team).where(Team.organisation_id == organisation_id)
-    return list(session.scalars(query.order_by(Team.slug).limit(limit).offset(offset)))
+    query = query.options(selectinload(Team.members)).order_by(Team.slug)
+    return list(session.scalars(query.limit(limit).offset(offset)))
 
 
 def create_team(session: Session, organisation_id: uuid.UUID, data: TeamData) -> Team:
@@ -276,7 +288,7 @@ def create_team(session: Session, organisation_id: uuid.UUID, data: TeamData) ->
     team = Team(id=new_id(), organisation_id=organisation_id)
     _apply_team(session, team, {f.name: getattr(data, f.name) for f in fields(data)})
     session.add(team)
-    session.flush()
+    _flush(session, "the team")
     return team
 
 
@@ -286,7 +298,7 @@ def update_team(session: Session, team: Team, changes: Mapping[str, Any]) -> Tea
     if unknown:
         raise BadRequest(f"cannot change {', '.join(sorted(unknown))} of a team")
     _apply_team(session, team, changes)
-    session.flush()
+    _flush(session, "the team")
     return team
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from badgeservice.achievements.services import MAX_IMAGE_BYTES
+from badgeservice.achievements.schemas import MAX_IMAGE_BYTES
 
 from .support import SVG, achievement_body, b64, create, install_digcomp, png_bytes, problem
 

@@ -240,3 +240,17 @@ def test_bad_bodies(client: Any, make_tenant: Any) -> None:
     problem(client.get(f"{API}/people?team=nope", headers=tenant.headers), 400)
     problem(client.get(f"{API}/people?limit=0", headers=tenant.headers), 400)
     problem(client.get(f"{API}/people?colour=red", headers=tenant.headers), 400)
+
+
+def test_a_uniqueness_race_is_a_conflict(
+    client: Any, make_tenant: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another request storing the same account between check and write: the database rule
+    answers, and the client gets a 409, not a 500."""
+    tenant = make_tenant("acme")
+    created(client.post(f"{API}/people", json=ADA, headers=tenant.headers))
+    monkeypatch.setattr("badgeservice.people.services._check_accounts", lambda *_: None)
+    body = {"employeeNumber": "E-2", "lmsAccounts": [{"connection": "moodle", "account": "ada"}]}
+    answer = problem(client.post(f"{API}/people", json=body, headers=tenant.headers), 409)
+    assert "stored meanwhile" in answer["detail"]
+    assert len(client.get(f"{API}/people", headers=tenant.headers).get_json()["items"]) == 1
