@@ -119,6 +119,11 @@ def upsert_achievement(
         return achievement, "created"
     achievement.issuer_id = issuer_id
     current = achievement.current
+    # Lock the version against a concurrent award (which locks it too) so an edit in place
+    # can never slip under a credential being signed with the old content.
+    session.execute(
+        select(AchievementVersion.id).where(AchievementVersion.id == current.id).with_for_update()
+    )
     if current.content_hash == digest:
         return achievement, "unchanged"
     if is_issued(session, current):

@@ -172,12 +172,12 @@ def _retire(
 def install_known_framework(
     session: Session, organisation_id: uuid.UUID, name: str, slug: str | None = None
 ) -> tuple[Framework, str]:
-    """Install a shipped framework (``digcomp22``) under ``slug`` (default: its own)."""
+    """Install a shipped framework (``digcomp22``) under ``slug`` (default: the source name,
+    which is also what organisation definition files call it, so both meet in one row)."""
     loader = KNOWN_SOURCES.get(name)
     if loader is None:
         raise BadRequest(f"unknown framework source {name!r}; known: {', '.join(KNOWN_SOURCES)}")
-    source = loader()
-    return install_framework(session, organisation_id, source, slug or source.slug)
+    return install_framework(session, organisation_id, loader(), slug or name)
 
 
 def import_case_package(

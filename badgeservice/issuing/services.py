@@ -68,6 +68,13 @@ class IssuingService:
         existing = self._existing(person.id, version.id, occurrence)
         if existing is not None:
             return IssueResult(existing, False)
+        # Held until commit: an edit of this version waits for the credential (see
+        # achievements.services.upsert_achievement), and then sees it issued.
+        self.session.execute(
+            select(AchievementVersion.id)
+            .where(AchievementVersion.id == version.id)
+            .with_for_update()
+        )
         if not person.active:
             raise Conflict(f"person {person.id} is deactivated; nothing can be issued to them")
         achievement = self.session.get(Achievement, version.achievement_id)

@@ -95,7 +95,7 @@ def _flush(session: Session, what: str) -> None:
     value in between) is a 409, not a 500."""
     try:
         session.flush()
-    except ZeroDivisionError as exc:
+    except IntegrityError as exc:
         raise Conflict(f"{what} conflicts with data stored meanwhile; reload and retry") from exc
 
 

@@ -102,7 +102,7 @@ def test_install_digcomp_stores_framework_levels_and_competences(
     assert response.status_code == 201
     body = response.get_json()
     assert body["change"] == "created"
-    assert body["slug"] == "digcomp-2.2"
+    assert body["slug"] == "digcomp22"
     assert body["source"] == "digcomp22"
     assert body["version"] == "2.2"
     assert body["uri"] == DIGCOMP_BASE_URI
@@ -137,7 +137,7 @@ def test_install_under_own_slug_makes_a_second_framework(client: Any, make_tenan
     response = _install(client, tenant, slug="digcomp")
     assert response.status_code == 201
     listing = client.get("/api/v1/frameworks", headers=tenant.headers).get_json()["items"]
-    assert [f["slug"] for f in listing] == ["digcomp", "digcomp-2.2"]
+    assert [f["slug"] for f in listing] == ["digcomp", "digcomp22"]
     assert all(f["competenceCount"] == 26 for f in listing)
     assert "competences" not in listing[0]
 
@@ -166,7 +166,7 @@ def test_get_framework_and_competence(client: Any, make_tenant: Any) -> None:
     assert body["kind"] == "area"
     assert body["framework"] == {
         "id": created["id"],
-        "slug": "digcomp-2.2",
+        "slug": "digcomp22",
         "name": created["name"],
     }
     assert [child["code"] for child in body["children"]] == [f"2.{n}" for n in range(1, 7)]
@@ -288,8 +288,8 @@ def test_malformed_case_package_names_the_json_path(
 def test_slug_of_another_source_is_a_conflict(client: Any, make_tenant: Any) -> None:
     tenant = make_tenant("acme")
     _install(client, tenant)
-    body = _problem(_import(client, tenant, case_package(), slug="digcomp-2.2"), 409)
-    assert "digcomp-2.2" in body["detail"]
+    body = _problem(_import(client, tenant, case_package(), slug="digcomp22"), 409)
+    assert "digcomp22" in body["detail"]
 
 
 # -- isolation -----------------------------------------------------------------------------

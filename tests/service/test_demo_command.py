@@ -26,7 +26,11 @@ def test_demo_serves_the_example_organisation_and_issues(tmp_path: Path) -> None
     env = {k: v for k, v in os.environ.items() if not k.startswith("BADGESERVICE_")}
     process = subprocess.Popen(
         [sys.executable, "-m", "badgeservice", "demo", "--port", str(port)],
-        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         assert process.stdout is not None
@@ -48,14 +52,17 @@ def test_demo_serves_the_example_organisation_and_issues(tmp_path: Path) -> None
         base = f"http://127.0.0.1:{port}"
         for _ in range(100):
             try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=5)  # noqa: S310 - loopback
+                urllib.request.urlopen(f"{base}/healthz", timeout=5)
                 break
             except OSError:
                 time.sleep(0.2)
         request = urllib.request.Request(
-            f"{base}/api/v1/awards", data=json.dumps(award).encode(), method="POST",
-            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - loopback
+            f"{base}/api/v1/awards",
+            data=json.dumps(award).encode(),
+            method="POST",
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
             assert response.status == 201
             body = json.loads(response.read())
         assert body["credential"]["issuer"]["id"].startswith("did:web:127.0.0.1%3A")
