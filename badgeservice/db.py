@@ -139,6 +139,13 @@ def init_app(app: Flask) -> None:
             session.close()
 
 
+def rollback_request_session() -> None:
+    """Roll back the request's session after a failed flush (before an error response)."""
+    session: Session | None = g.get("db_session")
+    if session is not None:
+        session.rollback()
+
+
 def database() -> Database:
     """The current application's database."""
     db: Database = current_app.extensions["badgeservice.db"]
@@ -167,4 +174,4 @@ def session_scope(db: Database) -> Iterator[Session]:
         session.close()
 
 
-__all__ += ["TimestampMixin", "database"]
+__all__ += ["TimestampMixin", "database", "rollback_request_session"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, json
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from .credentials.errors import CredentialError
@@ -81,6 +82,15 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(CredentialError)
     def _credential_error(error: CredentialError) -> Response:
         return problem(422, error.code, "Unusable credential document", str(error))
+
+    @app.errorhandler(IntegrityError)
+    def _integrity_error(error: IntegrityError) -> Response:
+        # A uniqueness rule hit by a concurrent request between a service's check and its
+        # flush: the same answer the check would have given.
+        from .db import rollback_request_session
+
+        rollback_request_session()
+        return problem(409, "conflict", "Conflict", "the change conflicts with existing data")
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> Response:

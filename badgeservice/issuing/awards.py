@@ -70,9 +70,11 @@ def complete_paths(session: Session, issuing: IssuingService, person: Person) ->
     """Issue path badges for every completed path of the person (once per path)."""
     issued = []
     for path in paths_of(session, person):
-        if path.achievement_id is None or not path.sub_goals:
+        if path.achievement_id is None:
             continue
-        if not progress(session, person, path).complete:
+        state = progress(session, person, path)
+        # A path with nothing required (own or inherited) is not "completed" by any award.
+        if not state.required or not state.complete:
             continue
         badge = session.get(Achievement, path.achievement_id)
         if badge is None:

@@ -179,3 +179,20 @@ def test_progress_isolation(client: Any, org: SimpleNamespace, make_tenant: Any)
     reader = make_tenant("acme", scopes=("hr:read",))
     response = client.get(f"{API}/people/{org.aino['id']}/paths", headers=reader.headers)
     assert response.status_code == 200
+
+
+def test_an_individual_path_of_inherited_goals_only_earns_its_badge(
+    client: Any, org: SimpleNamespace
+) -> None:
+    add_path(
+        client,
+        org.tenant,
+        "bob-2027",
+        "individual",
+        person=org.bob["id"],
+        achievement=org.ids["plan-badge"],
+    )
+    safety = org.organisation["subGoals"][0]
+    result = award(client, org.tenant, safety["id"], org.bob["id"])
+    earned = {b["achievement"] for b in result["pathCredentials"]}
+    assert earned == {org.ids["all-staff-badge"], org.ids["plan-badge"]}
