@@ -84,14 +84,16 @@ def build_spec(app: Flask) -> dict[str, Any]:
                 if isinstance(response, dict) and "$ref" not in response:
                     response.setdefault("description", HTTPStatus(int(code)).phrase)
         spec.path(path=_PATH_PARAM.sub(r"{\1}", rule.rule), operations=operations)
-    return _portable_patterns(spec.to_dict())
+    document: dict[str, Any] = _portable_patterns(spec.to_dict())
+    return document
 
 
 def _portable_patterns(node: Any) -> Any:
     """OpenAPI patterns are ECMA-262: Python's end anchor ``\\Z`` becomes ``$``."""
     if isinstance(node, dict):
         return {
-            key: value.replace("\\Z", "$") if key == "pattern" and isinstance(value, str)
+            key: value.replace("\\Z", "$")
+            if key == "pattern" and isinstance(value, str)
             else _portable_patterns(value)
             for key, value in node.items()
         }
