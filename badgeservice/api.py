@@ -14,9 +14,12 @@ from marshmallow import Schema, ValidationError
 
 from .errors import BadRequest, NotFound
 
-__all__ = ["api", "dump", "load_body", "load_query", "parse_id"]
+__all__ = ["MAX_OFFSET", "api", "dump", "load_body", "load_query", "parse_id", "partial"]
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
+
+# Paging past this is refused with 400 (databases overflow on larger offsets).
+MAX_OFFSET = 1_000_000_000
 
 
 def load_body(schema: Schema) -> Any:
@@ -30,6 +33,12 @@ def load_body(schema: Schema) -> Any:
         return schema.load(data)
     except ValidationError as exc:
         raise _invalid(exc) from None
+
+
+def partial(schema_class: type[Schema]) -> Schema:
+    """``schema_class`` for a PATCH: its own fields optional, nested objects still whole
+    (marshmallow's ``partial=True`` would make nested required fields optional too)."""
+    return schema_class(partial=tuple(schema_class().fields))
 
 
 def load_query(schema: Schema) -> Any:

@@ -19,6 +19,7 @@ from marshmallow import (
     validates_schema,
 )
 
+from ..api import MAX_OFFSET
 from .services import IMAGE_TYPES
 
 __all__ = [
@@ -219,7 +220,7 @@ class AchievementListQuery(Schema):
         unknown = RAISE
 
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_OFFSET))
 
 
 class AchievementCriteriaSchema(Schema):

@@ -6,6 +6,8 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from ..api import MAX_OFFSET
+
 __all__ = [
     "AwardSchema",
     "CredentialListQuery",
@@ -75,7 +77,7 @@ class CredentialListQuery(Schema):
 
     person = fields.UUID()
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_OFFSET))
 
 
 class CredentialSchema(Schema):

@@ -14,6 +14,7 @@ from marshmallow import (
     validates_schema,
 )
 
+from ..api import MAX_OFFSET
 from .services import ROLES, LmsAccountData, MemberData
 
 __all__ = [
@@ -70,7 +71,7 @@ class Page(Schema):
         unknown = RAISE
 
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_OFFSET))
 
 
 # -- people ----------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Response
 
-from ..api import api, dump, load_body, load_query, parse_id
+from ..api import api, dump, load_body, load_query, parse_id, partial
 from ..auth import current_principal, requires
 from ..db import get_session
 from ..paths.progress import PathProgress
@@ -134,7 +134,7 @@ def update_person_view(person_id: str) -> Response:
         409: {$ref: '#/components/responses/Conflict'}
     """
     person = _own_person(person_id)
-    changes = load_body(PersonInSchema(partial=True))
+    changes = load_body(partial(PersonInSchema))
     return dump(PersonSchema(), update_person(get_session(), person, changes))
 
 
@@ -286,7 +286,7 @@ def update_team_view(team_id: str) -> Response:
         409: {$ref: '#/components/responses/Conflict'}
     """
     team = _own_team(team_id)
-    changes = load_body(TeamInSchema(partial=True))
+    changes = load_body(partial(TeamInSchema))
     return dump(TeamSchema(), update_team(get_session(), team, changes))
 
 

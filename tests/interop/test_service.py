@@ -5,13 +5,6 @@ revocation the status list reports it revoked."""
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -21,89 +14,18 @@ import pytest
 
 from badgeservice.credentials.did import default_resolver, did_web_to_url
 from badgeservice.credentials.verify import verify_credential
-from tests.conftest import ROOT, fresh_database
+from tests.conftest import fresh_database
 from tests.interop.conftest import JsStack
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _http(method: str, url: str, body: Any = None, token: str | None = None) -> tuple[int, Any]:
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, method=method)
-    request.add_header("Accept", "application/json")
-    if body is not None:
-        request.add_header("Content-Type", "application/json")
-    if token:
-        request.add_header("Authorization", f"Bearer {token}")
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read() or b"null")
+from tests.live import http as _http
+from tests.live import serve_example
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    """``badgeservice serve`` (gunicorn) on a free loopback port with a database of its own,
-    the example organisation loaded."""
+    """``badgeservice serve`` on loopback with its own database, the example organisation
+    loaded."""
     with fresh_database(tmp_path_factory) as database_url:
-        yield from _serve(tmp_path_factory, database_url)
-
-
-def _serve(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Iterator[dict[str, Any]]:
-    folder = tmp_path_factory.mktemp("service")
-    shutil.copytree(ROOT / "issuers", folder / "issuers")
-    port = _free_port()
-    env = {
-        **os.environ,
-        "BADGESERVICE_DATABASE_URL": database_url,
-        "BADGESERVICE_PUBLIC_URL": f"http://127.0.0.1:{port}",
-        "BADGESERVICE_SECRET_KEY": "interop test secret",
-    }
-
-    def cli(*args: str) -> str:
-        result = subprocess.run(
-            [sys.executable, "-m", "badgeservice", *args],
-            cwd=folder,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        assert result.returncode == 0, result.stderr
-        return result.stdout
-
-    cli("db", "upgrade")
-    cli("issuers", "load")
-    client = json.loads(
-        cli("clients", "create", "--organisation", "esimerkkiopisto", "--scopes", "admin", "--json")
-    )
-    process = subprocess.Popen(
-        [sys.executable, "-m", "badgeservice", "serve", "--port", str(port), "--workers", "2"],
-        cwd=folder,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                if _http("GET", f"{base}/healthz")[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("the server did not start")
-        yield {"base": base, "token": client["token"]}
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+        yield from serve_example(tmp_path_factory, database_url)
 
 
 def test_issued_credential_verifies_in_the_reference_stack_and_revocation_shows(
