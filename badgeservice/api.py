@@ -29,10 +29,25 @@ def load_body(schema: Schema) -> Any:
     data = request.get_json(silent=True)
     if data is None:
         raise BadRequest("the request body is not valid JSON")
+    _refuse_nul(data, "")
     try:
         return schema.load(data)
     except ValidationError as exc:
         raise _invalid(exc) from None
+
+
+def _refuse_nul(value: Any, path: str) -> None:
+    """NUL characters are valid JSON but no database text column takes them."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise BadRequest(f"{path or 'value'}: text must not contain NUL (U+0000) characters")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_nul(key, path)
+            _refuse_nul(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _refuse_nul(item, f"{path}.{index}" if path else str(index))
 
 
 def partial(schema_class: type[Schema]) -> Schema:
@@ -43,8 +58,10 @@ def partial(schema_class: type[Schema]) -> Schema:
 
 def load_query(schema: Schema) -> Any:
     """Parse query parameters with ``schema``."""
+    args = request.args.to_dict()
+    _refuse_nul(args, "")
     try:
-        return schema.load(request.args.to_dict())
+        return schema.load(args)
     except ValidationError as exc:
         raise _invalid(exc) from None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, json
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from .credentials.errors import CredentialError
@@ -91,6 +91,20 @@ def init_app(app: Flask) -> None:
 
         rollback_request_session()
         return problem(409, "conflict", "Conflict", "the change conflicts with existing data")
+
+    @app.errorhandler(DataError)
+    def _data_error(error: DataError) -> Response:
+        # A value the database cannot store or compare (a NUL character in a path segment,
+        # a number out of range): the client's input, so a 400, not a crash.
+        from .db import rollback_request_session
+
+        rollback_request_session()
+        return problem(
+            400,
+            "bad-request",
+            "Bad request",
+            "a value in the request cannot be stored or searched for",
+        )
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> Response:

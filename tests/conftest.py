@@ -174,7 +174,7 @@ def make_tenant(app: Any) -> Callable[..., Tenant]:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests that touch the database are marked ``db`` so CI can rerun them on PostgreSQL."""
     for item in items:
-        if {"database_url", "app", "client", "make_tenant", "server", "workdir"} & set(
+        if {"database_url", "app", "client", "make_tenant", "server", "workdir", "live"} & set(
             getattr(item, "fixturenames", ())
         ):
             item.add_marker(pytest.mark.db)
