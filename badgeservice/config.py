@@ -19,6 +19,9 @@ DEFAULTS: dict[str, Any] = {
     # base64url of 32 bytes, or "id1:key1,id2:key2" (first is current) for KEK rotation.
     "KEY_ENCRYPTION_KEY": None,
     "INSTANCE_PATH": "instance",
+    # Inbound events are processed in the request ("request") or by `badgeservice worker`
+    # ("worker"); either way they are stored before the answer.
+    "PROCESSING": "request",
     # Request bodies larger than this are refused with 413 before they are read.
     "MAX_CONTENT_LENGTH": 1024 * 1024,
 }

@@ -3,6 +3,7 @@
 from .achievements.models import Achievement, AchievementVersion
 from .db import Base
 from .frameworks.models import Competence, Framework
+from .ingest.models import InboundEvent
 from .issuers.models import Issuer, IssuerKey, StatusList
 from .issuing.models import Credential
 from .organisations.models import ApiClient, Connection, Organisation
@@ -18,6 +19,7 @@ __all__ = [
     "Connection",
     "Credential",
     "Framework",
+    "InboundEvent",
     "Issuer",
     "IssuerKey",
     "LmsAccount",

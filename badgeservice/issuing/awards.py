@@ -18,7 +18,12 @@ from ..people.models import Person
 from .models import Credential
 from .services import IssuingService
 
-__all__ = ["AwardOutcome", "award"]
+__all__ = ["ACHIEVED", "AwardOutcome", "award"]
+
+# The occurrence of reaching an achievement: one credential per person and achievement
+# version however it was reached (a manual award, an LMS, xAPI or Moodle completion of any
+# of its triggers), so duplicate and cross-channel completions converge on one credential.
+ACHIEVED = "achieved"
 
 
 @dataclass
@@ -37,7 +42,7 @@ def award(
     person: Person,
     sub_goal_id: uuid.UUID | None = None,
     achievement_id: uuid.UUID | None = None,
-    occurrence: str = "manual",
+    occurrence: str = ACHIEVED,
     awarded_by: str | None = None,
     evidence: Sequence[ob3.Evidence] = (),
 ) -> AwardOutcome:

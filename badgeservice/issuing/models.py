@@ -38,7 +38,8 @@ class Credential(Base):
     )
     sub_goal_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("sub_goals.id"))
     path_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("paths.id"))
-    # What caused it: "manual", "path:<path id>", an LMS event id later.
+    # Which occurrence it records: "achieved" (the achievement was reached, by any route)
+    # or "path:<path id>" (a path completed); a recertification scheme would add others.
     occurrence: Mapped[str] = mapped_column(String(300))
     status_list_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("status_lists.id"))
     status_index: Mapped[int] = mapped_column(Integer)

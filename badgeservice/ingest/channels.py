@@ -1,0 +1,144 @@
+"""What every inbound channel shares: authenticate the connection's client, store the event
+raw (committed before anything else), process it now or leave it to the worker."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app, request
+from sqlalchemy import select
+
+from ..auth import current_principal
+from ..db import get_session
+from ..errors import BadRequest, Forbidden, NotFound, Unauthorized
+from ..organisations.models import ApiClient, Connection
+from ..services import issuing_service, keystore
+from .models import InboundEvent
+from .services import IngestService, Received
+from .signatures import verify
+
+__all__ = ["Caller", "accept", "client_secret", "resolve_client", "signed_caller", "token_caller"]
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The authenticated sender: an organisation and, if the client is bound, its connection."""
+
+    organisation_id: uuid.UUID
+    connection: str | None
+    client_id: uuid.UUID
+
+
+def resolve_client(client_id: str | None) -> ApiClient:
+    """An active API client allowed to send events."""
+    try:
+        key = uuid.UUID(str(client_id))
+    except ValueError:
+        raise Unauthorized("unknown client") from None
+    client = get_session().get(ApiClient, key)
+    if client is None or client.revoked_at is not None:
+        raise Unauthorized("unknown client")
+    if not ({"events:write", "admin"} & client.scope_set):
+        raise Forbidden("this client lacks the scope events:write")
+    return client
+
+
+def client_secret(client: ApiClient) -> str:
+    if client.secret_ciphertext is None:
+        raise Unauthorized("this client has no signing secret")
+    return keystore().unwrap(client.secret_ciphertext, key_id=f"client:{client.id}").decode()
+
+
+def signed_caller(client_id: str | None) -> Caller:
+    """A Standard Webhooks-signed request from the client ``client_id``."""
+    client = resolve_client(client_id)
+    verify(
+        client_secret(client),
+        request.headers.get("webhook-id"),
+        request.headers.get("webhook-timestamp"),
+        request.headers.get("webhook-signature"),
+        request.get_data(cache=True),
+    )
+    return Caller(client.organisation_id, client.connection, client.id)
+
+
+def token_caller() -> Caller:
+    """A bearer-token request (scope events:write)."""
+    principal = current_principal()
+    if not principal.allows("events:write"):
+        raise Forbidden("this token lacks the scope events:write")
+    client = get_session().get(ApiClient, principal.client_id)
+    return Caller(
+        principal.organisation_id, client.connection if client else None, principal.client_id
+    )
+
+
+def connection_of(caller: Caller, named: str | None) -> Connection:
+    """The connection the event comes from; a client bound to one may only send for it."""
+    name = named or caller.connection
+    if not name:
+        raise BadRequest("name the source connection of the event")
+    if caller.connection and name != caller.connection:
+        raise Forbidden(f"this client sends for connection {caller.connection!r}, not {name!r}")
+    connection = get_session().scalar(
+        select(Connection).where(
+            Connection.organisation_id == caller.organisation_id, Connection.name == name
+        )
+    )
+    if connection is None:
+        raise NotFound(f"no connection {name!r} in this organisation")
+    return connection
+
+
+def accept(
+    caller: Caller,
+    connection: Connection,
+    channel: str,
+    external_id: str,
+    raw: str,
+    normalized: dict[str, Any],
+) -> tuple[Received, IngestService]:
+    """Store the event and commit it; then process it unless the worker does that."""
+    session = get_session()
+    ingest = IngestService(session, issuing_service())
+    received = ingest.receive(
+        organisation_id=caller.organisation_id,
+        connection=connection.name,
+        channel=channel,
+        external_id=external_id,
+        raw=raw,
+        normalized=normalized,
+    )
+    session.commit()  # durable before we answer or process: nothing accepted is lost
+    if not received.duplicate and current_app.config["PROCESSING"] == "request":
+        ingest.process(received.event)
+    return received, ingest
+
+
+def event_view(event: InboundEvent, duplicate: bool) -> dict[str, Any]:
+    service = issuing_service()
+    return {
+        "event": {
+            "id": event.id,
+            "connection": event.connection,
+            "channel": event.channel,
+            "external_id": event.external_id,
+            "state": event.state,
+            "reason": event.reason,
+            "attempts": event.attempts,
+            "person_id": event.person_id,
+            "credential_ids": event.credential_ids,
+            "received_at": event.received_at,
+            "processed_at": event.processed_at,
+            "duplicate": duplicate,
+        },
+        "credentials": [
+            {"id": cid, "url": service.credential_url(uuid.UUID(cid))}
+            for cid in event.credential_ids
+        ],
+    }
+
+
+__all__ += ["connection_of", "event_view"]

@@ -1,0 +1,305 @@
+"""The inbox and the processing of inbound events.
+
+``receive`` stores an event (idempotently by its external id); the caller commits it before
+anything else happens. ``process`` then matches the person and the triggers and awards the
+sub-goals, inside a savepoint: whatever goes wrong leaves the event ``failed`` with its
+reason, never lost, and ``replay`` runs it again (awards are idempotent, so a replay never
+duplicates a credential).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..credentials import ob3
+from ..db import utcnow
+from ..errors import AppError
+from ..issuing.awards import ACHIEVED, award
+from ..issuing.models import Credential
+from ..issuing.services import IssuingService
+from ..organisations.models import Connection
+from ..paths.models import SubGoal, Trigger
+from ..paths.progress import paths_of
+from ..people.models import LmsAccount, Person
+from .models import EventState, InboundEvent
+
+__all__ = ["IngestService", "Received", "content_hash"]
+
+
+def content_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Received:
+    event: InboundEvent
+    duplicate: bool
+
+
+class IngestService:
+    """Receives and processes the events of one organisation's connections."""
+
+    def __init__(self, session: Session, issuing: IssuingService) -> None:
+        self.session = session
+        self.issuing = issuing
+
+    # -- inbox ------------------------------------------------------------------------
+
+    def find(
+        self, organisation_id: uuid.UUID, channel: str, external_id: str
+    ) -> InboundEvent | None:
+        return self.session.scalar(
+            select(InboundEvent).where(
+                InboundEvent.organisation_id == organisation_id,
+                InboundEvent.channel == channel,
+                InboundEvent.external_id == external_id,
+            )
+        )
+
+    def receive(
+        self,
+        *,
+        organisation_id: uuid.UUID,
+        connection: str,
+        channel: str,
+        external_id: str,
+        raw: str,
+        normalized: dict[str, Any],
+    ) -> Received:
+        """Store the event unless one with the same external id is already stored."""
+        existing = self.find(organisation_id, channel, external_id)
+        if existing is not None:
+            return Received(existing, True)
+        event = InboundEvent(
+            organisation_id=organisation_id,
+            connection=connection,
+            channel=channel,
+            external_id=external_id,
+            content_hash=content_hash(raw),
+            raw=raw,
+            normalized=normalized,
+            state=EventState.RECEIVED,
+        )
+        try:
+            with self.session.begin_nested():
+                self.session.add(event)
+                self.session.flush()
+        except IntegrityError:
+            # A concurrent request stored the same id first: that one is the event.
+            existing = self.find(organisation_id, channel, external_id)
+            if existing is None:
+                raise
+            return Received(existing, True)
+        return Received(event, False)
+
+    # -- processing -------------------------------------------------------------------
+
+    def process(self, event: InboundEvent) -> InboundEvent:
+        """Process (or re-process) one event; its state and reason record the outcome."""
+        event.attempts += 1
+        try:
+            with self.session.begin_nested():
+                state, reason, credentials = self._process(event)
+        except AppError as exc:
+            state, reason, credentials = EventState.FAILED, exc.detail, []
+        except Exception as exc:
+            state, reason, credentials = EventState.FAILED, f"{type(exc).__name__}: {exc}", []
+        event.state, event.reason = state, reason
+        if credentials:
+            event.credential_ids = sorted({*event.credential_ids, *map(str, credentials)})
+        event.processed_at = utcnow()
+        self.session.flush()
+        return event
+
+    def _process(self, event: InboundEvent) -> tuple[EventState, str, list[uuid.UUID]]:
+        data = event.normalized
+        if data.get("void"):
+            return self._void(event, str(data["void"]))
+        if not data.get("completed"):
+            return EventState.IGNORED, str(data.get("reason") or "not a completion"), []
+        person = self._person(event)
+        if person is None:
+            return (
+                EventState.PARKED,
+                (
+                    f"no person matches {_describe(data.get('person') or {})}; the event waits "
+                    "until the person exists (then replay it, or let the worker pick it up)"
+                ),
+                [],
+            )
+        event.person_id = person.id
+        activity = str(data.get("activity") or "")
+        triggers = self.session.scalars(
+            select(Trigger).where(
+                Trigger.organisation_id == event.organisation_id,
+                Trigger.connection == event.connection,
+                Trigger.activity == activity,
+                Trigger.kind.in_(data.get("kinds") or ["lms", "xapi"]),
+            )
+        ).all()
+        if not triggers:
+            return (
+                EventState.UNMATCHED,
+                (f"no trigger of connection {event.connection!r} knows activity {activity!r}"),
+                [],
+            )
+        own_paths = {path.id for path in paths_of(self.session, person)}
+        goals: dict[uuid.UUID, SubGoal] = {}
+        for trigger in triggers:
+            goal = trigger.sub_goal
+            if goal.path_id in own_paths:
+                goals.setdefault(goal.achievement_id, goal)
+        if not goals:
+            return (
+                EventState.UNMATCHED,
+                (
+                    f"activity {activity!r} completes sub-goals only of paths "
+                    f"{_display(person)} is not on"
+                ),
+                [],
+            )
+        issued: list[uuid.UUID] = []
+        held = 0
+        evidence = _evidence(event)
+        for goal in goals.values():
+            outcome = award(
+                self.session,
+                self.issuing,
+                person=person,
+                sub_goal_id=goal.id,
+                occurrence=ACHIEVED,
+                awarded_by=f"{event.channel}:{event.connection}",
+                evidence=evidence,
+            )
+            if outcome.created:
+                issued.append(outcome.credential.id)
+            else:
+                held += 1
+            issued += [c.id for c in outcome.path_credentials]
+        return (
+            EventState.PROCESSED,
+            (f"{len(issued)} credential(s) issued, {held} already held"),
+            issued,
+        )
+
+    def _void(self, event: InboundEvent, target: str) -> tuple[EventState, str, list[uuid.UUID]]:
+        voided = self.find(event.organisation_id, event.channel, target)
+        if voided is None:
+            return EventState.IGNORED, f"voided statement {target} is not stored here", []
+        revoked = 0
+        for credential_id in voided.credential_ids:
+            credential = self.session.get(Credential, uuid.UUID(credential_id))
+            if credential is not None and credential.revoked_at is None:
+                self.issuing.revoke(
+                    credential, f"statement {target} was voided by {event.external_id}"
+                )
+                revoked += 1
+        return (
+            EventState.PROCESSED,
+            f"voided statement {target}: {revoked} credential(s) revoked",
+            [],
+        )
+
+    def _person(self, event: InboundEvent) -> Person | None:
+        ref = event.normalized.get("person") or {}
+        org = event.organisation_id
+        query = select(Person).where(Person.organisation_id == org)
+        if ref.get("employeeNumber"):
+            found = self.session.scalar(
+                query.where(Person.employee_number == ref["employeeNumber"])
+            )
+            if found is not None:
+                return found
+        if ref.get("account"):
+            found = self.session.scalar(
+                query.join(LmsAccount).where(
+                    LmsAccount.connection == event.connection, LmsAccount.account == ref["account"]
+                )
+            )
+            if found is not None:
+                return found
+        if ref.get("email"):
+            found = self.session.scalar(
+                query.where(func.lower(Person.email) == str(ref["email"]).strip().lower())
+            )
+            if found is not None:
+                return found
+        connection = self.session.scalar(
+            select(Connection).where(
+                Connection.organisation_id == org, Connection.name == event.connection
+            )
+        )
+        if connection is None or connection.unknown_person != "create":
+            return None
+        if not (ref.get("employeeNumber") or ref.get("email")):
+            return None  # nothing a person record could be found by later
+        person = Person(
+            organisation_id=org,
+            employee_number=ref.get("employeeNumber"),
+            email=ref.get("email"),
+            given_name=ref.get("givenName"),
+            family_name=ref.get("familyName"),
+        )
+        if ref.get("account"):
+            person.lms_accounts.append(
+                LmsAccount(organisation_id=org, connection=event.connection, account=ref["account"])
+            )
+        self.session.add(person)
+        self.session.flush()
+        return person
+
+    # -- replay -----------------------------------------------------------------------
+
+    def replay(self, events: Iterable[InboundEvent]) -> list[InboundEvent]:
+        """Process the events again (idempotent: held credentials are not issued twice)."""
+        return [self.process(event) for event in events]
+
+    def pending(
+        self,
+        states: Sequence[str],
+        limit: int = 100,
+        organisation_id: uuid.UUID | None = None,
+        lock: bool = False,
+    ) -> list[InboundEvent]:
+        """Events in ``states``, oldest first; ``lock`` claims them (FOR UPDATE SKIP LOCKED)
+        so several workers never take the same event."""
+        query = select(InboundEvent).where(InboundEvent.state.in_(list(states)))
+        if organisation_id is not None:
+            query = query.where(InboundEvent.organisation_id == organisation_id)
+        query = query.order_by(InboundEvent.received_at, InboundEvent.id).limit(limit)
+        if lock:
+            query = query.with_for_update(skip_locked=True)
+        return list(self.session.scalars(query))
+
+
+def _evidence(event: InboundEvent) -> tuple[ob3.Evidence, ...]:
+    data = event.normalized
+    name = data.get("activityName") or data.get("activity")
+    narrative = f"Completion of {name} reported by {event.connection} ({event.channel})"
+    if data.get("time"):
+        narrative += f" at {data['time']}"
+    score = (data.get("result") or {}).get("score")
+    if isinstance(score, dict) and score:
+        narrative += "; score " + ", ".join(f"{k} {v}" for k, v in sorted(score.items()))
+    return (ob3.Evidence(name=f"Completion: {name}"[:300], narrative=narrative + "."),)
+
+
+def _describe(ref: dict[str, Any]) -> str:
+    parts = [
+        f"{key} {value!r}"
+        for key, value in sorted(ref.items())
+        if key in ("employeeNumber", "account", "email") and value
+    ]
+    return ", ".join(parts) or "no identifier"
+
+
+def _display(person: Person) -> str:
+    return person.employee_number or person.email or str(person.id)

@@ -1,0 +1,172 @@
+"""The generic completion webhook and the inbox API (list, show, replay)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, jsonify, request
+from sqlalchemy import select
+
+from ..api import api, dump, load_body, load_query, parse_id
+from ..auth import current_principal, requires
+from ..db import get_session
+from ..errors import NotFound
+from ..services import issuing_service
+from .channels import accept, connection_of, event_view, signed_caller, token_caller
+from .models import InboundEvent
+from .schemas import CompletionEventSchema, EventListQuery, InboundEventSchema
+from .services import IngestService
+
+__all__: list[str] = []
+
+
+@api.post("/events")
+def receive_event() -> Response:
+    """Receive a completion event: 202 with the stored event and any credentials issued.
+
+    Authenticate with Standard Webhooks headers (``webhook-id``, ``webhook-timestamp``,
+    ``webhook-signature``) and the client id in ``?client=``, or with a bearer token
+    (scope ``events:write``). The event ``id`` is the idempotency key: sending it again is
+    a duplicate (202, ``duplicate: true``), never a second event.
+    ---
+    post:
+      tags: [events]
+      security: [{bearer: []}, {}]
+      parameters:
+        - {in: query, name: client, schema: {type: string, format: uuid},
+           description: the API client id, for signed requests}
+        - {in: header, name: webhook-id, schema: {type: string}}
+        - {in: header, name: webhook-timestamp, schema: {type: string}}
+        - {in: header, name: webhook-signature, schema: {type: string}}
+      requestBody: {required: true, content: {application/json: {schema: CompletionEventSchema}}}
+      responses:
+        202:
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  event: InboundEventSchema
+                  credentials: {type: array, items: {type: object}}
+        400: {$ref: '#/components/responses/BadRequest'}
+        404: {$ref: '#/components/responses/NotFound'}
+    """
+    if request.headers.get("webhook-signature") or request.args.get("client"):
+        caller = signed_caller(request.args.get("client") or request.headers.get("x-client-id"))
+    else:
+        caller = token_caller()
+    data = load_body(CompletionEventSchema())
+    connection = connection_of(caller, data["source"]["connection"])
+    result = data["result"]
+    completed = bool(result["completion"]) and result.get("success") is not False
+    person = {
+        key: value
+        for key, value in {
+            "employeeNumber": data["person"].get("employee_number"),
+            "email": data["person"].get("email"),
+            "account": data["person"].get("account"),
+            "givenName": data["person"].get("given_name"),
+            "familyName": data["person"].get("family_name"),
+        }.items()
+        if value
+    }
+    normalized = {
+        "person": person,
+        "activity": data["activity"]["id"],
+        "activityName": data["activity"].get("name"),
+        "completed": completed,
+        "reason": None if completed else "the result is not a successful completion",
+        "result": {k: v for k, v in result.items() if k != "completion"},
+        "time": data["time"].isoformat(),
+        "kinds": ["lms", "xapi"],
+    }
+    received, _ = accept(
+        caller, connection, "webhook", data["id"], request.get_data(as_text=True), normalized
+    )
+    response = jsonify(InboundResponse.dump(received.event, received.duplicate))
+    response.status_code = 202
+    return response
+
+
+class InboundResponse:
+    """The 202 body: the stored event and the credentials it led to."""
+
+    @staticmethod
+    def dump(event: InboundEvent, duplicate: bool) -> dict[str, Any]:
+        body = event_view(event, duplicate)
+        body["event"] = InboundEventSchema().dump(body["event"])
+        return body
+
+
+def _own_event(event_id: str) -> InboundEvent:
+    event = get_session().get(InboundEvent, parse_id(event_id, "event"))
+    if event is None or event.organisation_id != current_principal().organisation_id:
+        raise NotFound(f"no event {event_id}")
+    return event
+
+
+@api.get("/events")
+@requires("admin", "events:write")
+def list_events() -> Response:
+    """The inbox: events newest first; ``state`` lists e.g. the failed or parked ones.
+    ---
+    get:
+      tags: [events]
+      parameters:
+        - {in: query, name: state, schema: {type: string,
+           enum: [received, processed, unmatched, ignored, parked, failed]}}
+        - {in: query, name: connection, schema: {type: string}}
+        - {in: query, name: limit, schema: {type: integer, minimum: 1, maximum: 1000}}
+        - {in: query, name: offset, schema: {type: integer, minimum: 0, maximum: 1000000000}}
+      responses:
+        200:
+          content:
+            application/json:
+              schema: {type: object, properties: {items: {type: array, items: InboundEventSchema}}}
+    """
+    query = load_query(EventListQuery())
+    stmt = select(InboundEvent).where(
+        InboundEvent.organisation_id == current_principal().organisation_id
+    )
+    if "state" in query:
+        stmt = stmt.where(InboundEvent.state == query["state"])
+    if "connection" in query:
+        stmt = stmt.where(InboundEvent.connection == query["connection"])
+    rows = get_session().scalars(
+        stmt.order_by(InboundEvent.received_at.desc(), InboundEvent.id)
+        .limit(query["limit"])
+        .offset(query["offset"])
+    )
+    return dump(InboundEventSchema(many=True), list(rows), wrap="items")
+
+
+@api.get("/events/<event_id>")
+@requires("admin", "events:write")
+def get_event(event_id: str) -> Response:
+    """One stored event with its state and reason.
+    ---
+    get:
+      tags: [events]
+      parameters: [{in: path, name: event_id, required: true, schema: {type: string}}]
+      responses:
+        200: {content: {application/json: {schema: InboundEventSchema}}}
+        404: {$ref: '#/components/responses/NotFound'}
+    """
+    return dump(InboundEventSchema(), _own_event(event_id))
+
+
+@api.post("/events/<event_id>/replay")
+@requires("admin")
+def replay_event(event_id: str) -> Response:
+    """Process a stored event again (idempotent: credentials already issued stay single).
+    ---
+    post:
+      tags: [events]
+      parameters: [{in: path, name: event_id, required: true, schema: {type: string}}]
+      responses:
+        200: {content: {application/json: {schema: InboundEventSchema}}}
+        404: {$ref: '#/components/responses/NotFound'}
+    """
+    event = _own_event(event_id)
+    IngestService(get_session(), issuing_service()).process(event)
+    return dump(InboundEventSchema(), event)
