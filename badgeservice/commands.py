@@ -99,12 +99,15 @@ def issuers_load(path: Path | None) -> None:
 def keys_rotate(issuer_ref: str) -> None:
     """Add a new signing key to an issuer; old keys stay published in its DID document."""
     from .issuers.models import Issuer
-    from .services import issuer_service
+    from .issuers.services import IssuerService
 
     app = _app()
     with _session(app) as session:
-        service = issuer_service()
-        service.session = session
+        service = IssuerService(
+            session,
+            public_url=app.config["PUBLIC_URL"],
+            keystore=app.extensions["badgeservice.keystore"],
+        )
         issuer: Issuer | None = None
         if "/" in issuer_ref:
             organisation, slug = issuer_ref.split("/", 1)
@@ -157,6 +160,83 @@ def clients_create(
         click.echo(f"client  {result['id']}")
         click.echo(f"token   {result['token']}")
         click.echo(f"secret  {result['secret']}")
+
+
+@click.command("worker")
+@click.option("--until-idle", is_flag=True, help="Exit when no event is waiting.")
+@click.option("--batch-size", default=50, show_default=True, type=int)
+@click.option(
+    "--interval", default=1.0, show_default=True, type=float, help="Seconds to wait when idle."
+)
+@handles_errors
+def worker(until_idle: bool, batch_size: int, interval: float) -> None:
+    """Process stored inbound events (and retry parked ones) until stopped."""
+    from .ingest.worker import run_worker
+
+    stats = run_worker(
+        _app(),
+        until_idle=until_idle,
+        batch_size=batch_size,
+        interval=interval,
+        parked_every=0 if until_idle else 30,
+        echo=click.echo,
+    )
+    click.echo(f"worker idle: {stats.processed} event(s) processed")
+
+
+@click.group("events")
+def events_group() -> None:
+    """Inbound events (the inbox)."""
+
+
+@events_group.command("replay")
+@click.option(
+    "--state",
+    "states",
+    multiple=True,
+    type=click.Choice(["failed", "parked", "unmatched", "received", "ignored"]),
+    help="Replay events in this state (repeatable; default failed and parked).",
+)
+@click.option("--id", "event_ids", multiple=True, help="Replay this event (repeatable).")
+@click.option("--organisation", help="Only this organisation's events (slug).")
+@handles_errors
+def events_replay(
+    states: tuple[str, ...], event_ids: tuple[str, ...], organisation: str | None
+) -> None:
+    """Process stored events again; idempotent (no credential is issued twice)."""
+    from collections import Counter
+
+    from .ingest.models import InboundEvent
+    from .ingest.services import IngestService
+    from .issuing.services import IssuingService
+    from .organisations.services import organisation_by_slug
+
+    app = _app()
+    with _session(app) as session:
+        service = IssuingService(
+            session,
+            public_url=app.config["PUBLIC_URL"],
+            keystore=app.extensions["badgeservice.keystore"],
+        )
+        ingest = IngestService(session, service)
+        org_id = organisation_by_slug(session, organisation).id if organisation else None
+        if event_ids:
+            events = []
+            for raw in event_ids:
+                try:
+                    event = session.get(InboundEvent, uuid.UUID(raw))
+                except ValueError:
+                    event = None
+                if event is None or (org_id and event.organisation_id != org_id):
+                    raise InputError(f"no event {raw!r}")
+                events.append(event)
+        else:
+            events = ingest.pending(
+                list(states or ("failed", "parked")), limit=100_000, organisation_id=org_id
+            )
+        outcome = Counter(event.state for event in ingest.replay(events))
+    summary = ", ".join(f"{n} {state}" for state, n in sorted(outcome.items()))
+    click.echo(f"replayed {sum(outcome.values())} event(s): {summary or 'none'}")
 
 
 @click.command("serve")
@@ -251,7 +331,7 @@ def _example_award(session: Session, organisation_id: uuid.UUID) -> str | None:
 
 def register(group: click.Group) -> None:
     """Add the service commands to the ``badgeservice`` group."""
-    for command in (db_group, issuers_group, clients_group, serve, demo):
+    for command in (db_group, issuers_group, clients_group, events_group, worker, serve, demo):
         group.add_command(command)
     keys = group.commands["keys"]
     assert isinstance(keys, click.Group)

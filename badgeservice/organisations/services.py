@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from ..auth import SCOPES, hash_token, new_secret, new_token
 from ..errors import BadRequest, Conflict, NotFound
 from ..keystore import KeyStore
-from .models import ApiClient, Organisation
+from .models import ApiClient, Connection, Organisation
 
 __all__ = [
     "IssuedClient",
@@ -84,6 +84,16 @@ def create_client(
             if unknown
             else f"give at least one scope of {', '.join(SCOPES)}"
         )
+    if (
+        connection is not None
+        and session.scalar(
+            select(Connection).where(
+                Connection.organisation_id == organisation.id, Connection.name == connection
+            )
+        )
+        is None
+    ):
+        raise BadRequest(f"organisation {organisation.slug!r} has no connection {connection!r}")
     exists = session.scalar(
         select(ApiClient).where(
             ApiClient.organisation_id == organisation.id, ApiClient.name == name
