@@ -32,7 +32,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from .achievements import views as _achievements  # noqa: F401
     from .api import api, public
     from .frameworks import views as _frameworks  # noqa: F401
+    from .ingest import moodle as _moodle  # noqa: F401
     from .ingest import views as _ingest  # noqa: F401
+    from .ingest import xapi as _xapi  # noqa: F401
     from .issuers import views as _issuers  # noqa: F401
     from .issuing import views as _issuing  # noqa: F401
     from .openapi import views as _openapi  # noqa: F401

@@ -1,0 +1,389 @@
+"""xAPI 1.0.3 statements in, LRS-style: a learning record store's statement resource.
+
+These routes live on the ``public`` blueprint (outside ``/api/v1``, so they are not in the
+OpenAPI document) and authenticate themselves:
+
+``GET /xapi/about``
+    ``{"version": ["1.0.3", "1.0.0"]}``; no authentication.
+
+``POST /xapi/statements``
+    One statement or an array of statements → ``200`` with the JSON array of their ids, in
+    order (an id is generated for a statement without one). A batch naming the same id
+    twice → ``400``.
+
+``PUT /xapi/statements?statementId=<uuid>``
+    One statement; its ``id``, if present, must equal ``statementId`` → ``204``.
+
+Authentication is HTTP Basic: the API client's id as the user name and its signing secret
+(the ``whsec_…`` string of ``clients create --json``) as the password. The client needs the
+scope ``events:write`` and must be bound to a connection: the connection of every event.
+Missing or wrong credentials → ``401`` with ``WWW-Authenticate: Basic realm="xAPI"``.
+
+Every request must send ``X-Experience-API-Version`` (``1.0.x`` or ``2.0.x``); every
+response carries ``X-Experience-API-Version: 1.0.3``. Errors are xAPI-style: the status and
+a JSON body ``{"error": "<message>"}`` (``application/json``, not problem+json).
+
+Idempotency: the statement id is the event's external id (channel ``xapi``). The stored
+``raw`` is the statement's canonical JSON (sorted keys, no whitespace, without the
+LRS-owned ``stored``, ``authority`` and ``version``), so its content hash identifies the
+content: the same id with the same content changes nothing; with other content → ``409``.
+
+Normalization: the actor's ``account.name`` is the person's LMS account on the connection;
+``mbox`` gives the e-mail address. ``mbox_sha1sum`` cannot be matched by the service, so
+this module hashes ``mailto:<lower-cased e-mail>`` of the organisation's people and, on a
+match, adds that e-mail to the person reference (the hash stays in it as ``mboxSha1sum``).
+``openid`` actors cannot be matched (their events park). The verbs ``completed``,
+``passed`` and ``mastered`` complete a trigger unless ``result.success`` is false; a
+``voided`` statement with a ``StatementRef`` object voids the referenced statement, which
+revokes the credentials it issued.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from functools import wraps
+from typing import Any
+
+from flask import Response, jsonify, request
+from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
+
+from ..api import public
+from ..db import get_session
+from ..errors import AppError, BadRequest, Conflict, Forbidden, Unauthorized
+from ..people.models import Person
+from ..services import issuing_service
+from .channels import Caller, accept, client_secret, connection_of, resolve_client
+from .services import IngestService, content_hash
+
+__all__: list[str] = []
+
+CHANNEL = "xapi"
+VERSION = "1.0.3"
+VERSION_HEADER = "X-Experience-API-Version"
+ADL_VERBS = "http://adlnet.gov/expapi/verbs/"
+COMPLETING_VERBS = frozenset(ADL_VERBS + verb for verb in ("completed", "passed", "mastered"))
+VOIDED = ADL_VERBS + "voided"
+IFIS = ("mbox", "mbox_sha1sum", "openid", "account")
+LRS_OWNED = frozenset({"stored", "authority", "version"})
+
+_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:\S+$")
+_SHA1 = re.compile(r"^[0-9a-fA-F]{40}$")
+
+
+def _error(status: int, message: str) -> Response:
+    response = jsonify({"error": message})
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Basic realm="xAPI"'
+    return response
+
+
+def _xapi_view(view: Callable[[], Response]) -> Callable[[], Response]:
+    """Answer errors in the xAPI form and stamp the version header on every response."""
+
+    @wraps(view)
+    def wrapper() -> Response:
+        try:
+            response = view()
+        except AppError as exc:
+            response = _error(exc.status, exc.detail)
+        except HTTPException as exc:
+            response = _error(exc.code or 500, exc.description or exc.name or "error")
+        response.headers[VERSION_HEADER] = VERSION
+        return response
+
+    return wrapper
+
+
+@public.after_request
+def _stamp_version(response: Response) -> Response:
+    # Also for the errors the application's handlers answer (a 500, a database conflict).
+    if request.path.startswith("/xapi/"):
+        response.headers[VERSION_HEADER] = VERSION
+    return response
+
+
+# -- routes -------------------------------------------------------------------------------
+
+
+@public.get("/xapi/about")
+@_xapi_view
+def xapi_about() -> Response:
+    """The xAPI versions this LRS speaks."""
+    return jsonify({"version": [VERSION, "1.0.0"]})
+
+
+@public.post("/xapi/statements")
+@_xapi_view
+def xapi_post_statements() -> Response:
+    """Store one statement or a batch; 200 with the ids in order."""
+    caller = _caller()
+    body = _body()
+    statements = body if isinstance(body, list) else [body]
+    if not statements:
+        raise BadRequest("send at least one statement")
+    prepared = [
+        _prepare(statement, f"statement {i}" if isinstance(body, list) else "statement")
+        for i, statement in enumerate(statements)
+    ]
+    seen: set[str] = set()
+    for statement_id, _ in prepared:
+        if statement_id in seen:
+            raise BadRequest(f"the batch contains statement id {statement_id} more than once")
+        seen.add(statement_id)
+    _store(caller, prepared)
+    return jsonify([statement_id for statement_id, _ in prepared])
+
+
+@public.put("/xapi/statements")
+@_xapi_view
+def xapi_put_statement() -> Response:
+    """Store one statement under ``statementId``; 204."""
+    caller = _caller()
+    given = request.args.get("statementId")
+    if not given:
+        raise BadRequest("statementId is required in the query string")
+    statement_id = _uuid(given, "statementId")
+    body = _body()
+    if not isinstance(body, dict):
+        raise BadRequest("PUT takes one statement (a JSON object)")
+    if "id" in body and _uuid(body["id"], "id") != statement_id:
+        raise BadRequest(f"id {body['id']!r} does not match statementId {given!r}")
+    prepared = _prepare({**body, "id": statement_id}, "statement")
+    _store(caller, [prepared])
+    return Response(status=204)
+
+
+# -- authentication -----------------------------------------------------------------------
+
+
+def _caller() -> Caller:
+    auth = request.authorization
+    if auth is None or auth.type != "basic" or not auth.username:
+        raise Unauthorized("send HTTP Basic credentials: the client id and its secret")
+    client = resolve_client(auth.username)
+    secret = client_secret(client)
+    if not hmac.compare_digest((auth.password or "").encode("utf-8"), secret.encode("utf-8")):
+        raise Unauthorized("the client id and secret do not match")
+    version = request.headers.get(VERSION_HEADER, "")
+    if not (version.startswith("1.0.") or version.startswith("2.0")):
+        raise BadRequest(
+            f"the header {VERSION_HEADER} is required and must be 1.0.x or 2.0.x"
+            + (f", not {version!r}" if version else "")
+        )
+    if not client.connection:
+        raise BadRequest("bind the client to a connection: its statements come from it")
+    return Caller(client.organisation_id, client.connection, client.id)
+
+
+def _body() -> Any:
+    data = request.get_json(silent=True, force=True)
+    if data is None:
+        raise BadRequest("the body must be a JSON statement or an array of statements")
+    return data
+
+
+# -- validation ---------------------------------------------------------------------------
+
+
+def _uuid(value: Any, field: str) -> str:
+    """``value`` as a canonical (lower-case, hyphenated) UUID string."""
+    try:
+        if isinstance(value, str):
+            return str(uuid.UUID(value))
+    except ValueError:
+        pass
+    raise BadRequest(f"{field} must be a UUID")
+
+
+def _iri(value: Any, field: str) -> str:
+    if not isinstance(value, str) or not _IRI.match(value):
+        raise BadRequest(f"{field} must be an IRI")
+    return value
+
+
+def _object(value: Any, field: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise BadRequest(f"{field} must be a JSON object")
+    return value
+
+
+def _prepare(statement: Any, where: str) -> tuple[str, dict[str, Any]]:
+    """Validate one statement; its (canonical) id and the statement carrying that id."""
+    statement = _object(statement, where)
+    try:
+        statement_id = _uuid(statement["id"], "id") if "id" in statement else str(uuid.uuid4())
+        _validate(statement)
+    except BadRequest as exc:
+        raise BadRequest(f"{where}: {exc.detail}") from None
+    return statement_id, {**statement, "id": statement_id}
+
+
+def _validate(statement: dict[str, Any]) -> None:
+    if "actor" not in statement:
+        raise BadRequest("actor is required")
+    actor = _object(statement["actor"], "actor")
+    if actor.get("objectType", "Agent") != "Agent":
+        raise BadRequest("actor must be an Agent (send one statement per learner)")
+    present = [key for key in IFIS if key in actor]
+    if len(present) != 1:
+        raise BadRequest(
+            "actor must have exactly one inverse functional identifier of "
+            f"{', '.join(IFIS)}; it has {len(present)}"
+            + (f" ({', '.join(present)})" if present else "")
+        )
+    if "mbox" in actor:
+        mbox = actor["mbox"]
+        if not isinstance(mbox, str) or not mbox.startswith("mailto:") or "@" not in mbox:
+            raise BadRequest("actor.mbox must be a mailto: IRI")
+    if "mbox_sha1sum" in actor and not (
+        isinstance(actor["mbox_sha1sum"], str) and _SHA1.match(actor["mbox_sha1sum"])
+    ):
+        raise BadRequest("actor.mbox_sha1sum must be 40 hexadecimal digits")
+    if "openid" in actor:
+        _iri(actor["openid"], "actor.openid")
+    if "account" in actor:
+        account = _object(actor["account"], "actor.account")
+        _iri(account.get("homePage"), "actor.account.homePage")
+        if not isinstance(account.get("name"), str) or not account["name"].strip():
+            raise BadRequest("actor.account.name must be a non-empty string")
+    if "verb" not in statement:
+        raise BadRequest("verb is required")
+    verb_id = _iri(_object(statement["verb"], "verb").get("id"), "verb.id")
+    if "object" not in statement:
+        raise BadRequest("object is required")
+    target = _object(statement["object"], "object")
+    if target.get("objectType") == "StatementRef":
+        _uuid(target.get("id"), "object.id of a StatementRef")
+    elif target.get("objectType", "Activity") == "Activity":
+        _iri(target.get("id"), "object.id")
+    if verb_id == VOIDED and target.get("objectType") != "StatementRef":
+        raise BadRequest("the object of a voided statement must be a StatementRef")
+    if "result" in statement:
+        result = _object(statement["result"], "result")
+        for key in ("success", "completion"):
+            if key in result and not isinstance(result[key], bool):
+                raise BadRequest(f"result.{key} must be true or false")
+    if "timestamp" in statement:
+        stamp = statement["timestamp"]
+        try:
+            if not isinstance(stamp, str):
+                raise ValueError(stamp)
+            datetime.fromisoformat(stamp)
+        except ValueError:
+            raise BadRequest("timestamp must be an ISO 8601 date and time") from None
+
+
+# -- storing ------------------------------------------------------------------------------
+
+
+def _canonical(statement: dict[str, Any]) -> str:
+    return json.dumps(
+        {key: value for key, value in statement.items() if key not in LRS_OWNED},
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+
+
+def _store(caller: Caller, prepared: list[tuple[str, dict[str, Any]]]) -> None:
+    """Check every statement against the stored ones first, then accept the new ones."""
+    connection = connection_of(caller, None)
+    ingest = IngestService(get_session(), issuing_service())
+    new: list[tuple[str, str, dict[str, Any]]] = []
+    for statement_id, statement in prepared:
+        raw = _canonical(statement)
+        stored = ingest.find(caller.organisation_id, CHANNEL, statement_id)
+        if stored is not None:
+            if stored.content_hash != content_hash(raw):
+                raise Conflict(f"statement {statement_id} is already stored with other content")
+            continue
+        normalized = _normalize(statement, caller.organisation_id)
+        if normalized.get("void"):
+            voided = ingest.find(caller.organisation_id, CHANNEL, normalized["void"])
+            if voided is not None and voided.connection != connection.name:
+                raise Forbidden(
+                    f"statement {normalized['void']} came from another connection; "
+                    "only its own connection may void it"
+                )
+        new.append((statement_id, raw, normalized))
+    for statement_id, raw, normalized in new:
+        accept(caller, connection, CHANNEL, statement_id, raw, normalized)
+
+
+def _normalize(statement: dict[str, Any], organisation_id: uuid.UUID) -> dict[str, Any]:
+    verb_id = str(statement["verb"]["id"])
+    target: dict[str, Any] = statement["object"]
+    result: dict[str, Any] = statement.get("result") or {}
+    person = _person(statement["actor"], organisation_id)
+    definition = target.get("definition") if isinstance(target.get("definition"), dict) else {}
+    names = (definition or {}).get("name")
+    name = next(iter(names.values()), None) if isinstance(names, dict) and names else None
+    normalized: dict[str, Any] = {
+        "person": person,
+        "activity": str(target.get("id") or ""),
+        "activityName": name if isinstance(name, str) else None,
+        "result": {
+            key: result[key]
+            for key in ("success", "completion", "score", "duration")
+            if key in result
+        },
+        "time": statement.get("timestamp") or datetime.now().astimezone().isoformat(),
+        "kinds": [CHANNEL],
+        "verb": verb_id,
+    }
+    if verb_id == VOIDED:
+        normalized.update(completed=False, reason=None, void=_uuid(target["id"], "object.id"))
+    elif target.get("objectType", "Activity") != "Activity":
+        normalized.update(completed=False, reason="the object is not an Activity")
+    elif verb_id not in COMPLETING_VERBS:
+        normalized.update(completed=False, reason=f"verb {verb_id} does not complete a trigger")
+    elif result.get("success") is False:
+        normalized.update(completed=False, reason="result.success is false")
+    else:
+        normalized.update(completed=True, reason=None)
+    return normalized
+
+
+def _person(actor: dict[str, Any], organisation_id: uuid.UUID) -> dict[str, Any]:
+    person: dict[str, Any] = {}
+    if "account" in actor:
+        person["account"] = actor["account"]["name"]
+    elif "mbox" in actor:
+        person["email"] = str(actor["mbox"]).removeprefix("mailto:")
+    elif "mbox_sha1sum" in actor:
+        digest = str(actor["mbox_sha1sum"]).lower()
+        person["mboxSha1sum"] = digest
+        email = _email_by_sha1(organisation_id, digest)
+        if email:
+            person["email"] = email
+    elif "openid" in actor:
+        person["openid"] = actor["openid"]
+    return person
+
+
+def _email_by_sha1(organisation_id: uuid.UUID, digest: str) -> str | None:
+    """The e-mail of the organisation's person whose ``mailto:`` IRI hashes to ``digest``
+    (a scan of the organisation's addresses: fine for thousands of people)."""
+    emails = get_session().scalars(
+        select(Person.email).where(
+            Person.organisation_id == organisation_id, Person.email.isnot(None)
+        )
+    )
+    for email in emails:
+        if email and _mbox_sha1(email) == digest:
+            return email
+    return None
+
+
+def _mbox_sha1(email: str) -> str:
+    return hashlib.sha1(
+        f"mailto:{email.strip().lower()}".encode(), usedforsecurity=False
+    ).hexdigest()

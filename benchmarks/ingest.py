@@ -1,0 +1,406 @@
+"""Completion events per second end to end, against the HTTP stack's own ceiling.
+
+Run: ``python -m benchmarks.ingest [--seconds S] [--database sqlite|postgres|both]
+[--threads N] [--people P] [--json FILE]``
+
+For each database a fresh one is created (a SQLite file; on PostgreSQL a new database,
+dropped afterwards), the example organisation is loaded, and ``badgeservice serve``
+(gunicorn, 2 workers) is started on loopback. ``--people`` extra people are created through
+the API, so that every event (a signed completion of one of the organisation path's lms
+activities, for a distinct person and activity) issues a new credential: HTTP → inbox →
+credential signed → stored, all inside the request. The baseline, in the same run, through
+the same server and load generator, is ``GET /healthz``: the ceiling of the HTTP stack.
+Absolute numbers depend on the machine; compare the ratios. Only loopback is used; every
+phase is bounded by ``--seconds`` and by the number of (person, activity) pairs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import itertools
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from badgeservice.ingest.signatures import sign
+
+ROOT = Path(__file__).resolve().parent.parent
+CONNECTION = "moodle"
+ACTIVITIES = ("course:100", "cm:2010")  # lms triggers of the organisation path
+SERVE = (sys.executable, "-m", "badgeservice", "serve")
+DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+# One request of the load generator: (connection) -> (status, ok)
+Request = Callable[[http.client.HTTPConnection], tuple[int, bool]]
+
+
+@dataclass
+class Result:
+    database: str
+    workload: str
+    requests: int
+    seconds: float
+    per_second: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    errors: int
+    ratio: float | None = None
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def fresh_database(kind: str, folder: Path, postgres_url: str) -> Iterator[str]:
+    """A new, migrated database URL; a PostgreSQL one is dropped afterwards."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from badgeservice.migrate import upgrade
+
+    admin = None
+    name = f"badgeservice_bench_{uuid.uuid4().hex[:12]}"
+    if kind == "postgres":
+        server = make_url(postgres_url)
+        admin = create_engine(server, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        url = server.set(database=name).render_as_string(hide_password=False)
+    else:
+        url = f"sqlite:///{folder / 'bench.sqlite3'}"
+    engine = create_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    try:
+        yield url
+    finally:
+        if admin is not None:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+            admin.dispose()
+
+
+class Server:
+    """``badgeservice serve`` over the database, the example organisation loaded."""
+
+    def __init__(self, folder: Path, database_url: str, workers: int) -> None:
+        shutil.copytree(ROOT / "issuers", folder / "issuers")
+        self.folder = folder
+        self.port = _free_port()
+        self.env = {
+            **os.environ,
+            "BADGESERVICE_DATABASE_URL": database_url,
+            "BADGESERVICE_PUBLIC_URL": f"http://127.0.0.1:{self.port}",
+            "BADGESERVICE_SECRET_KEY": "benchmark secret, not for production",
+            "BADGESERVICE_PROCESSING": "request",
+        }
+        self.cli("issuers", "load")
+        self.admin = self._client("--scopes", "admin")["token"]
+        events = self._client("--scopes", "events:write", "--connection", CONNECTION)
+        self.client_id, self.secret = events["id"], events["secret"]
+        self.process = subprocess.Popen(
+            [*SERVE, "--port", str(self.port), "--workers", str(workers)],
+            cwd=folder,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if self.request("GET", "/healthz")[0] == 200:
+                    return
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("the server did not start")
+
+    def cli(self, *args: str) -> str:
+        result = subprocess.run(
+            [sys.executable, "-m", "badgeservice", *args],
+            cwd=self.folder,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        if result.returncode:
+            raise RuntimeError(f"badgeservice {' '.join(args)}: {result.stderr}")
+        return result.stdout
+
+    def _client(self, *args: str) -> dict[str, str]:
+        out = self.cli("clients", "create", "--organisation", "esimerkkiopisto", *args, "--json")
+        return dict(json.loads(out))
+
+    def connection(self) -> http.client.HTTPConnection:
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+
+    def request(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        connection = self.connection()
+        try:
+            headers = {"Authorization": f"Bearer {self.admin}", "Accept": "application/json"}
+            data = None
+            if body is not None:
+                data = json.dumps(body).encode()
+                headers["Content-Type"] = "application/json"
+            connection.request(method, path, body=data, headers=headers)
+            response = connection.getresponse()
+            return response.status, json.loads(response.read() or b"null")
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=30)
+
+
+def _percentile(sorted_values: list[float], share: float) -> float:
+    if not sorted_values:
+        return float("nan")
+    index = min(len(sorted_values) - 1, int(share * len(sorted_values)))
+    return sorted_values[index]
+
+
+def load(
+    server: Server,
+    make: Callable[[], Request | None],
+    threads: int,
+    seconds: float,
+    database: str,
+    workload: str,
+) -> Result:
+    """``threads`` clients, each on its own keep-alive connection, send what ``make`` gives
+    until it gives nothing or ``seconds`` have passed."""
+    latencies: list[float] = []
+    errors = 0
+    guard = threading.Lock()
+    start = time.perf_counter()
+    deadline = start + seconds
+
+    def client() -> None:
+        nonlocal errors
+        connection = server.connection()
+        mine: list[float] = []
+        failed = 0
+        try:
+            while time.perf_counter() < deadline:
+                with guard:
+                    request = make()
+                if request is None:
+                    break
+                began = time.perf_counter()
+                try:
+                    _, ok = request(connection)
+                except (OSError, http.client.HTTPException):
+                    connection.close()
+                    connection = server.connection()
+                    ok = False
+                mine.append(time.perf_counter() - began)
+                failed += not ok
+        finally:
+            connection.close()
+            with guard:
+                latencies.extend(mine)
+                errors += failed
+
+    workers = [threading.Thread(target=client) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    elapsed = time.perf_counter() - start
+    ordered = sorted(latencies)
+    return Result(
+        database=database,
+        workload=workload,
+        requests=len(ordered),
+        seconds=round(elapsed, 2),
+        per_second=round(len(ordered) / elapsed, 1),
+        p50_ms=round(_percentile(ordered, 0.50) * 1000, 1),
+        p95_ms=round(_percentile(ordered, 0.95) * 1000, 1),
+        p99_ms=round(_percentile(ordered, 0.99) * 1000, 1),
+        errors=errors,
+    )
+
+
+def healthz(connection: http.client.HTTPConnection) -> tuple[int, bool]:
+    connection.request("GET", "/healthz")
+    response = connection.getresponse()
+    response.read()
+    return response.status, response.status == 200
+
+
+def completion_request(server: Server, employee_number: str, activity: str) -> Request:
+    event_id = f"bench-{employee_number}-{activity}"
+    body = json.dumps(
+        {
+            "id": event_id,
+            "time": "2026-11-28T10:00:00+00:00",
+            "source": {"connection": CONNECTION},
+            "person": {"employeeNumber": employee_number},
+            "activity": {"id": activity, "name": activity},
+            "result": {"completion": True, "success": True, "score": {"scaled": 0.9}},
+        }
+    ).encode()
+
+    def send(connection: http.client.HTTPConnection) -> tuple[int, bool]:
+        stamp = int(time.time())
+        message_id = f"msg-{event_id}"
+        connection.request(
+            "POST",
+            f"/api/v1/events?client={server.client_id}",
+            body=body,
+            headers={
+                "Content-Type": "application/json",
+                "Accept": "application/json",
+                "webhook-id": message_id,
+                "webhook-timestamp": str(stamp),
+                "webhook-signature": sign(server.secret, message_id, stamp, body),
+            },
+        )
+        response = connection.getresponse()
+        answer = response.read()
+        if response.status != 202:
+            return response.status, False
+        event = json.loads(answer)["event"]
+        # a new credential, signed and stored, in the request
+        return response.status, event["state"] == "processed" and len(event["credentials"]) == 1
+
+    return send
+
+
+def add_people(server: Server, count: int, threads: int) -> list[str]:
+    numbers = [f"B{n:05d}" for n in range(count)]
+    pending = iter(numbers)
+
+    def make() -> Request | None:
+        number = next(pending, None)
+        if number is None:
+            return None
+
+        def post(connection: http.client.HTTPConnection) -> tuple[int, bool]:
+            connection.request(
+                "POST",
+                "/api/v1/people",
+                body=json.dumps({"employeeNumber": number, "givenName": number}).encode(),
+                headers={
+                    "Authorization": f"Bearer {server.admin}",
+                    "Content-Type": "application/json",
+                },
+            )
+            response = connection.getresponse()
+            response.read()
+            return response.status, response.status == 201
+
+        return post
+
+    created = load(server, make, threads, 600, "", "people")
+    if created.errors:
+        raise RuntimeError(f"{created.errors} people could not be created")
+    return numbers
+
+
+def bench(kind: str, args: argparse.Namespace) -> list[Result]:
+    with tempfile.TemporaryDirectory(prefix="badgeservice-bench-") as tmp:
+        folder = Path(tmp)
+        with fresh_database(kind, folder, args.postgres_url) as url:
+            server = Server(folder, url, args.workers)
+            try:
+                people = add_people(server, args.people, args.threads)
+                base = load(
+                    server, lambda: healthz, args.threads, args.seconds, kind, "GET /healthz"
+                )
+                pairs = iter(itertools.product(people, ACTIVITIES))
+
+                def make() -> Request | None:
+                    pair = next(pairs, None)
+                    return None if pair is None else completion_request(server, *pair)
+
+                events = load(server, make, args.threads, args.seconds, kind, "completion event")
+            finally:
+                server.stop()
+    events.ratio = round(events.per_second / base.per_second, 4) if base.per_second else None
+    base.ratio = 1.0
+    return [base, events]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=10.0, help="per phase (default 10)")
+    parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--threads", type=int, default=8, help="concurrent clients (8)")
+    parser.add_argument("--people", type=int, default=500, help="extra people (500)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (2)")
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get("BADGESERVICE_TEST_DATABASE_URL") or DEFAULT_POSTGRES,
+        help="server to create the benchmark database on",
+    )
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    args = parser.parse_args(argv)
+    kinds = ["sqlite", "postgres"] if args.database == "both" else [args.database]
+    results = [result for kind in kinds for result in bench(kind, args)]
+
+    print(
+        f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs; "
+        f"{args.threads} client threads, {args.workers} gunicorn workers, "
+        f"{args.seconds:g} s per phase"
+    )
+    header = (
+        f"{'database':9} {'workload':17} {'requests':>8} {'per s':>8} {'p50 ms':>8} "
+        f"{'p95 ms':>8} {'p99 ms':>8} {'errors':>6} {'ratio':>7}"
+    )
+    print(header)
+    print("-" * len(header))
+    for r in results:
+        ratio = "" if r.ratio is None else f"{r.ratio:.3f}"
+        print(
+            f"{r.database:9} {r.workload:17} {r.requests:8d} {r.per_second:8.1f} "
+            f"{r.p50_ms:8.1f} {r.p95_ms:8.1f} {r.p99_ms:8.1f} {r.errors:6d} {ratio:>7}"
+        )
+    if args.json:
+        args.json.write_text(
+            json.dumps(
+                {
+                    "python": platform.python_version(),
+                    "cpus": os.cpu_count(),
+                    "threads": args.threads,
+                    "workers": args.workers,
+                    "seconds": args.seconds,
+                    "results": [asdict(r) for r in results],
+                },
+                indent=2,
+            )
+            + "\n"
+        )
+    return 1 if any(r.errors for r in results) else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
