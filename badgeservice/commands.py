@@ -178,7 +178,6 @@ def worker(until_idle: bool, batch_size: int, interval: float) -> None:
         until_idle=until_idle,
         batch_size=batch_size,
         interval=interval,
-        parked_every=0 if until_idle else 30,
         echo=click.echo,
     )
     click.echo(f"worker idle: {stats.processed} event(s) processed")

@@ -262,6 +262,16 @@ class IngestService:
         """Process the events again (idempotent: held credentials are not issued twice)."""
         return [self.process(event) for event in events]
 
+    def claim(self, ids: Sequence[uuid.UUID], state: str) -> list[InboundEvent]:
+        """Lock the events ``ids`` still in ``state``, skipping any another worker holds."""
+        query = (
+            select(InboundEvent)
+            .where(InboundEvent.id.in_(list(ids)), InboundEvent.state == state)
+            .order_by(InboundEvent.received_at, InboundEvent.id)
+            .with_for_update(skip_locked=True)
+        )
+        return list(self.session.scalars(query))
+
     def pending(
         self,
         states: Sequence[str],

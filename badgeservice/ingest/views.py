@@ -34,7 +34,7 @@ def receive_event() -> Response:
       security: [{bearer: []}, {}]
       parameters:
         - {in: query, name: client, schema: {type: string, format: uuid},
-           description: the API client id, for signed requests}
+           description: "the API client id, for signed requests"}
         - {in: header, name: webhook-id, schema: {type: string}}
         - {in: header, name: webhook-timestamp, schema: {type: string}}
         - {in: header, name: webhook-signature, schema: {type: string}}

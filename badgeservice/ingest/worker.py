@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Flask
+from sqlalchemy.orm import Session
 
 from ..db import database, session_scope
 from ..issuing.services import IssuingService
@@ -23,19 +24,41 @@ class WorkerStats:
     batches: int = 0
 
 
-def _batch(app: Flask, states: list[str], size: int) -> int:
+def _service(app: Flask, session: Session) -> IngestService:
+    issuing = IssuingService(
+        session,
+        public_url=app.config["PUBLIC_URL"],
+        keystore=app.extensions["badgeservice.keystore"],
+    )
+    return IngestService(session, issuing)
+
+
+def _received_batch(app: Flask, size: int) -> int:
     with app.test_request_context(), session_scope(database()) as session:
-        issuing = IssuingService(
-            session,
-            public_url=app.config["PUBLIC_URL"],
-            keystore=app.extensions["badgeservice.keystore"],
-        )
-        ingest = IngestService(session, issuing)
+        ingest = _service(app, session)
         # FOR UPDATE SKIP LOCKED: several workers on PostgreSQL never take the same event.
-        events = ingest.pending(states, limit=size, lock=True)
+        events = ingest.pending([EventState.RECEIVED.value], limit=size, lock=True)
         for event in events:
             ingest.process(event)
         return len(events)
+
+
+def _retry_parked(app: Flask, size: int) -> int:
+    """One pass over the events parked now (each tried once, so a still-unknown person
+    does not keep the worker busy); returns how many left the parked state."""
+    with app.test_request_context(), session_scope(database()) as session:
+        ids = [
+            event.id
+            for event in _service(app, session).pending([EventState.PARKED.value], limit=100_000)
+        ]
+    released = 0
+    for start in range(0, len(ids), size):
+        chunk = ids[start : start + size]
+        with app.test_request_context(), session_scope(database()) as session:
+            ingest = _service(app, session)
+            for event in ingest.claim(chunk, EventState.PARKED.value):
+                released += ingest.process(event).state != EventState.PARKED
+    return released
 
 
 def run_worker(
@@ -47,16 +70,18 @@ def run_worker(
     parked_every: float = 30.0,
     echo: Callable[[str], object] = print,
 ) -> WorkerStats:
-    """Process received events in batches; every ``parked_every`` seconds also retry parked
-    ones. With ``until_idle``, return when nothing is left."""
+    """Process received events in batches; every ``parked_every`` seconds (and once at the
+    start) retry the parked ones. With ``until_idle``, return when no received event is left."""
     stats = WorkerStats()
-    last_parked = 0.0
+    last_parked: float | None = None
     while True:
-        states = [EventState.RECEIVED.value]
-        if time.monotonic() - last_parked >= parked_every:
-            states.append(EventState.PARKED.value)
+        if last_parked is None or time.monotonic() - last_parked >= parked_every:
+            released = _retry_parked(app, batch_size)
             last_parked = time.monotonic()
-        count = _batch(app, states, batch_size)
+            if released:
+                echo(f"{released} parked event(s) processed")
+                stats.processed += released
+        count = _received_batch(app, batch_size)
         stats.processed += count
         stats.batches += 1
         if count:

@@ -290,3 +290,17 @@ def test_token_is_never_stored(app: Any, client: Any, example: Example) -> None:
         stored = json.loads(raw)
         assert "token" not in stored
         assert stored["relateduserid"] == MOODLE_USER  # the rest of the event is kept
+
+
+def test_a_known_moodle_user_id_finds_the_person_without_idnumber(
+    client: Any, example: Example
+) -> None:
+    # people.toml records Mikko's Moodle user id (2101) as his LMS account on "moodle".
+    body = moodle_event(example, relateduserid=2101, userid=2101, objectid=9100)
+    del body["idnumber"]
+    response = post(client, body)
+    assert response.status_code == 202
+    event = response.get_json()["event"]
+    assert event["state"] == "processed", event
+    person = client.get(f"/api/v1/people/{event['person']}", headers=example.admin_headers)
+    assert person.get_json()["employeeNumber"] == EMPLOYEE

@@ -93,13 +93,6 @@ class _Looping(Exception):
     pass
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=_Looping,
-    reason="worker.py: with until_idle and parked_every=0 (what `worker --until-idle` "
-    "passes) an event that stays parked is claimed again on every batch, so the worker "
-    "never becomes idle",
-)
 def test_until_idle_ends_while_an_event_stays_parked(
     app: Any, client: Any, example: Example
 ) -> None:
