@@ -105,6 +105,8 @@ def test_until_idle_ends_while_an_event_stays_parked(
         if len(batches) > 5:
             raise _Looping(f"still busy after {len(batches)} batches: {batches[-1]}")
 
+    # parked_every=0 is what `badgeservice worker --until-idle` passes: each pass tries the
+    # parked event once, and the worker still becomes idle
     run_worker(app, until_idle=True, parked_every=0, echo=echo)
     (parked,) = _events(client, example)
     assert parked["state"] == "parked"
