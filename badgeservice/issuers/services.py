@@ -24,6 +24,10 @@ from .models import Issuer, IssuerKey, StatusList
 
 __all__ = ["IssuerService", "SigningKey"]
 
+# Random probes for a free status-list index before reading the used ones (a list stays
+# under 1 % full for its first thousand credentials, so one probe nearly always suffices).
+PROBES = 8
+
 
 @dataclass(frozen=True)
 class SigningKey:
@@ -113,31 +117,52 @@ class IssuerService:
 
     # -- status lists -----------------------------------------------------------------
 
-    def allocate_status(self, issuer: Issuer, taken: set[int]) -> tuple[StatusList, int]:
+    def allocate_status(self, issuer: Issuer) -> tuple[StatusList, int]:
         """A random free index in the issuer's newest list (a new list when it is full).
 
-        ``taken`` are the indexes already used in the newest list; the database's
+        A few random probes of the database find a free index while the list has room
+        (each an indexed lookup, so the cost does not grow with the list); only when they
+        all miss are the used indexes read, to choose among the rest or open a new list. The
         uniqueness rule on (list, index) settles races between concurrent issuers.
         """
+        from ..issuing.models import Credential
+
+        rng = secrets.SystemRandom()
         current = self.session.scalar(
             select(StatusList)
             .where(StatusList.issuer_id == issuer.id)
             .order_by(StatusList.number.desc())
             .limit(1)
         )
-        if current is None or len(taken) >= current.length:
-            number = 1 if current is None else current.number + 1
-            current = StatusList(
-                issuer_id=issuer.id,
-                number=number,
-                length=MIN_ENTRIES,
-                bits=Bits(MIN_ENTRIES).to_bytes(),
-                purpose="revocation",
+        if current is not None:
+            for _ in range(PROBES):
+                candidate = rng.randrange(current.length)
+                used = self.session.scalar(
+                    select(Credential.id).where(
+                        Credential.status_list_id == current.id,
+                        Credential.status_index == candidate,
+                    )
+                )
+                if used is None:
+                    return current, candidate
+            taken = set(
+                self.session.scalars(
+                    select(Credential.status_index).where(Credential.status_list_id == current.id)
+                )
             )
-            self.session.add(current)
-            self.session.flush()
-            taken = set()
-        return current, allocate_index(taken, current.length, rng=secrets.SystemRandom())
+            if len(taken) < current.length:
+                return current, allocate_index(taken, current.length, rng=rng)
+        number = 1 if current is None else current.number + 1
+        current = StatusList(
+            issuer_id=issuer.id,
+            number=number,
+            length=MIN_ENTRIES,
+            bits=Bits(MIN_ENTRIES).to_bytes(),
+            purpose="revocation",
+        )
+        self.session.add(current)
+        self.session.flush()
+        return current, rng.randrange(current.length)
 
     def set_status(self, status_list: StatusList, index: int, value: int) -> None:
         bits = Bits.from_bytes(status_list.bits)

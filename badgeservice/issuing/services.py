@@ -131,22 +131,7 @@ class IssuingService:
     ) -> Credential:
         now = utcnow().replace(microsecond=0)
         credential_id = uuid.uuid4()
-        newest = self.session.scalar(
-            select(StatusList)
-            .where(StatusList.issuer_id == issuer.id)
-            .order_by(StatusList.number.desc())
-            .limit(1)
-        )
-        taken = (
-            set()
-            if newest is None
-            else set(
-                self.session.scalars(
-                    select(Credential.status_index).where(Credential.status_list_id == newest.id)
-                )
-            )
-        )
-        status_list, index = self.issuers.allocate_status(issuer, taken)
+        status_list, index = self.issuers.allocate_status(issuer)
         document = ob3.build_credential(
             credential_id=self.credential_url(credential_id),
             issuer=_profile(self.issuers.profile(issuer)),
