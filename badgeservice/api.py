@@ -14,7 +14,16 @@ from marshmallow import Schema, ValidationError
 
 from .errors import BadRequest, NotFound
 
-__all__ = ["MAX_OFFSET", "api", "dump", "load_body", "load_query", "parse_id", "partial"]
+__all__ = [
+    "MAX_OFFSET",
+    "api",
+    "dump",
+    "load_body",
+    "load_query",
+    "parse_id",
+    "partial",
+    "refuse_nul",
+]
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -29,25 +38,25 @@ def load_body(schema: Schema) -> Any:
     data = request.get_json(silent=True)
     if data is None:
         raise BadRequest("the request body is not valid JSON")
-    _refuse_nul(data, "")
+    refuse_nul(data, "")
     try:
         return schema.load(data)
     except ValidationError as exc:
         raise _invalid(exc) from None
 
 
-def _refuse_nul(value: Any, path: str) -> None:
+def refuse_nul(value: Any, path: str) -> None:
     """NUL characters are valid JSON but no database text column takes them."""
     if isinstance(value, str):
         if "\x00" in value:
             raise BadRequest(f"{path or 'value'}: text must not contain NUL (U+0000) characters")
     elif isinstance(value, dict):
         for key, item in value.items():
-            _refuse_nul(key, path)
-            _refuse_nul(item, f"{path}.{key}" if path else str(key))
+            refuse_nul(key, path)
+            refuse_nul(item, f"{path}.{key}" if path else str(key))
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            _refuse_nul(item, f"{path}.{index}" if path else str(index))
+            refuse_nul(item, f"{path}.{index}" if path else str(index))
 
 
 def partial(schema_class: type[Schema]) -> Schema:
@@ -59,7 +68,7 @@ def partial(schema_class: type[Schema]) -> Schema:
 def load_query(schema: Schema) -> Any:
     """Parse query parameters with ``schema``."""
     args = request.args.to_dict()
-    _refuse_nul(args, "")
+    refuse_nul(args, "")
     try:
         return schema.load(args)
     except ValidationError as exc:

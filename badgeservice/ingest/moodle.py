@@ -43,7 +43,7 @@ from typing import Any
 from flask import Response, jsonify, request
 from sqlalchemy import select
 
-from ..api import public
+from ..api import public, refuse_nul
 from ..auth import hash_token
 from ..db import get_session
 from ..errors import BadRequest, Unauthorized
@@ -134,22 +134,8 @@ def _body() -> dict[str, Any]:
         raise BadRequest("the request body is not valid JSON") from None
     if not isinstance(data, dict):
         raise BadRequest("the request body must be a JSON object (a Moodle event)")
-    _refuse_nul(data, "")
+    refuse_nul(data, "")
     return data
-
-
-def _refuse_nul(value: Any, path: str) -> None:
-    """NUL characters are valid JSON but no database text column takes them."""
-    if isinstance(value, str):
-        if "\x00" in value:
-            raise BadRequest(f"{path or 'value'}: text must not contain NUL (U+0000) characters")
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            _refuse_nul(key, path)
-            _refuse_nul(item, f"{path}.{key}" if path else str(key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            _refuse_nul(item, f"{path}.{index}" if path else str(index))
 
 
 def _event_name(body: dict[str, Any]) -> str:
