@@ -90,7 +90,7 @@ def serve_example(
                 time.sleep(0.2)
         else:
             pytest.fail("the server did not start")
-        yield {"base": base, "token": client["token"]}
+        yield {"base": base, "token": client["token"], "cli": cli}
     finally:
         process.terminate()
         process.wait(timeout=30)
