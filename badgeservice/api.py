@@ -7,7 +7,7 @@ service call does the work, :func:`dump` writes the answer. Unknown fields are r
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Blueprint, Response, jsonify, request
 from marshmallow import Schema, ValidationError
@@ -26,6 +26,8 @@ __all__ = [
 ]
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
+
+M = TypeVar("M")
 
 # Paging past this is refused with 400 (databases overflow on larger offsets).
 MAX_OFFSET = 1_000_000_000
@@ -102,6 +104,18 @@ def dump(schema: Schema, obj: Any, status: int = 200, *, wrap: str | None = None
     response = jsonify({wrap: data} if wrap else data)
     response.status_code = status
     return response
+
+
+def own(model: type[M], value: str, what: str) -> M:
+    """The row of ``model`` with id ``value`` in the caller's organisation. Another
+    organisation's row is "not found", exactly like a missing one: nothing leaks."""
+    from .auth import current_principal
+    from .db import get_session
+
+    row = get_session().get(model, parse_id(value, what))
+    if row is None or getattr(row, "organisation_id", None) != current_principal().organisation_id:
+        raise NotFound(f"no {what} {value}")
+    return row
 
 
 def parse_id(value: str, what: str) -> uuid.UUID:

@@ -7,10 +7,9 @@ from typing import Any
 from flask import Response, jsonify, request
 from sqlalchemy import select
 
-from ..api import api, dump, load_body, load_query, parse_id
+from ..api import api, dump, load_body, load_query, own
 from ..auth import current_principal, requires
 from ..db import get_session
-from ..errors import NotFound
 from ..services import issuing_service
 from .channels import accept, connection_of, event_view, signed_caller, token_caller
 from .models import InboundEvent
@@ -98,13 +97,6 @@ class InboundResponse:
         return body
 
 
-def _own_event(event_id: str) -> InboundEvent:
-    event = get_session().get(InboundEvent, parse_id(event_id, "event"))
-    if event is None or event.organisation_id != current_principal().organisation_id:
-        raise NotFound(f"no event {event_id}")
-    return event
-
-
 @api.get("/events")
 @requires("admin", "events:write")
 def list_events() -> Response:
@@ -152,7 +144,7 @@ def get_event(event_id: str) -> Response:
         200: {content: {application/json: {schema: InboundEventSchema}}}
         404: {$ref: '#/components/responses/NotFound'}
     """
-    return dump(InboundEventSchema(), _own_event(event_id))
+    return dump(InboundEventSchema(), own(InboundEvent, event_id, "event"))
 
 
 @api.post("/events/<event_id>/replay")
@@ -167,6 +159,6 @@ def replay_event(event_id: str) -> Response:
         200: {content: {application/json: {schema: InboundEventSchema}}}
         404: {$ref: '#/components/responses/NotFound'}
     """
-    event = _own_event(event_id)
+    event = own(InboundEvent, event_id, "event")
     IngestService(get_session(), issuing_service()).process(event)
     return dump(InboundEventSchema(), event)

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Response, jsonify
 from sqlalchemy import select
 
-from ..api import api, dump, parse_id, public
+from ..api import api, dump, own, public
 from ..auth import current_principal, requires
 from ..db import get_session
 from ..errors import NotFound
@@ -101,13 +101,6 @@ def list_issuers() -> Response:
     return dump(IssuerSchema(many=True), [_issuer_dump(r) for r in rows], wrap="items")
 
 
-def _own_issuer(issuer_id: str) -> Issuer:
-    issuer = get_session().get(Issuer, parse_id(issuer_id, "issuer"))
-    if issuer is None or issuer.organisation_id != current_principal().organisation_id:
-        raise NotFound(f"no issuer {issuer_id}")
-    return issuer
-
-
 @api.get("/issuers/<issuer_id>")
 @requires("admin", "awards:write")
 def get_issuer(issuer_id: str) -> Response:
@@ -120,7 +113,7 @@ def get_issuer(issuer_id: str) -> Response:
         200: {content: {application/json: {schema: IssuerSchema}}}
         404: {$ref: '#/components/responses/NotFound'}
     """
-    return dump(IssuerSchema(), _issuer_dump(_own_issuer(issuer_id)))
+    return dump(IssuerSchema(), _issuer_dump(own(Issuer, issuer_id, "issuer")))
 
 
 @api.post("/issuers/<issuer_id>/keys/rotate")
@@ -134,6 +127,6 @@ def rotate_issuer_key(issuer_id: str) -> Response:
       responses:
         200: {content: {application/json: {schema: IssuerSchema}}}
     """
-    issuer = _own_issuer(issuer_id)
+    issuer = own(Issuer, issuer_id, "issuer")
     issuer_service().rotate_key(issuer)
     return dump(IssuerSchema(), _issuer_dump(issuer))

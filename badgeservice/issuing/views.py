@@ -9,7 +9,7 @@ from flask import Response, jsonify, request
 from sqlalchemy import select
 
 from ..achievements.models import AchievementVersion
-from ..api import api, dump, load_body, load_query, parse_id, public
+from ..api import api, dump, load_body, load_query, own, parse_id, public
 from ..auth import current_principal, requires
 from ..credentials import ob3
 from ..db import get_session
@@ -85,13 +85,6 @@ def create_award() -> Response:
     return dump(CredentialSchema(), body, 201 if outcome.created else 200)
 
 
-def _own_credential(credential_id: str) -> Credential:
-    credential = get_session().get(Credential, parse_id(credential_id, "credential"))
-    if credential is None or credential.organisation_id != current_principal().organisation_id:
-        raise NotFound(f"no credential {credential_id}")
-    return credential
-
-
 @api.get("/credentials")
 @requires("admin", "awards:write", "hr:read")
 def list_credentials() -> Response:
@@ -135,7 +128,7 @@ def get_credential(credential_id: str) -> Response:
         200: {content: {application/json: {schema: CredentialSchema}}}
         404: {$ref: '#/components/responses/NotFound'}
     """
-    return dump(CredentialSchema(), _view(_own_credential(credential_id)))
+    return dump(CredentialSchema(), _view(own(Credential, credential_id, "credential")))
 
 
 @api.post("/credentials/<credential_id>/revoke")
@@ -152,7 +145,9 @@ def revoke_credential(credential_id: str) -> Response:
         409: {$ref: '#/components/responses/Conflict'}
     """
     data = load_body(RevokeSchema())
-    credential = issuing_service().revoke(_own_credential(credential_id), data["reason"])
+    credential = issuing_service().revoke(
+        own(Credential, credential_id, "credential"), data["reason"]
+    )
     return dump(CredentialSchema(), _view(credential))
 
 
