@@ -10,7 +10,7 @@ import uuid
 from typing import Any, TypeVar
 
 from flask import Blueprint, Response, jsonify, request
-from marshmallow import Schema, ValidationError
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from .errors import BadRequest, NotFound
 
@@ -31,6 +31,16 @@ M = TypeVar("M")
 
 # Paging past this is refused with 400 (databases overflow on larger offsets).
 MAX_OFFSET = 1_000_000_000
+
+
+class Page(Schema):
+    """``limit`` and ``offset`` query parameters; list queries extend it."""
+
+    class Meta:
+        unknown = RAISE
+
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_OFFSET))
 
 
 def load_body(schema: Schema) -> Any:

@@ -19,7 +19,7 @@ from marshmallow import (
     validates_schema,
 )
 
-from ..api import MAX_OFFSET
+from ..api import Page
 from .services import IMAGE_TYPES
 
 __all__ = [
@@ -215,12 +215,9 @@ class AchievementPatchSchema(_AchievementContentSchema):
             raise ValidationError("give at least one field to change", "_schema")
 
 
-class AchievementListQuery(Schema):
+class AchievementListQuery(Page):
     class Meta:
         unknown = RAISE
-
-    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_OFFSET))
 
 
 class AchievementCriteriaSchema(Schema):

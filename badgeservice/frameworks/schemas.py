@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
 
-from ..api import MAX_OFFSET
+from ..api import Page
 from .services import KNOWN_SOURCES
 
 __all__ = [
@@ -48,12 +48,9 @@ class FrameworkImportSchema(Schema):
     )
 
 
-class FrameworkListQuery(Schema):
+class FrameworkListQuery(Page):
     class Meta:
         unknown = RAISE
-
-    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_OFFSET))
 
 
 class FrameworkLevelSchema(Schema):

@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from ..api import MAX_OFFSET
+from ..api import Page
 from .models import EventState
 
 __all__ = ["CompletionEventSchema", "EventListQuery", "InboundEventSchema"]
@@ -72,14 +72,12 @@ class CompletionEventSchema(Schema):
     result = fields.Nested(EventResultSchema, required=True)
 
 
-class EventListQuery(Schema):
+class EventListQuery(Page):
     class Meta:
         unknown = RAISE
 
     state = fields.String(validate=validate.OneOf([s.value for s in EventState]))
     connection = fields.String(validate=validate.Length(min=1, max=63))
-    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_OFFSET))
 
 
 class InboundEventSchema(Schema):

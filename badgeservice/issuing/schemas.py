@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from ..api import MAX_OFFSET
+from ..api import Page
 
 __all__ = [
     "AwardSchema",
@@ -71,13 +71,11 @@ class RevokeSchema(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 
 
-class CredentialListQuery(Schema):
+class CredentialListQuery(Page):
     class Meta:
         unknown = RAISE
 
     person = fields.UUID()
-    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_OFFSET))
 
 
 class CredentialSchema(Schema):

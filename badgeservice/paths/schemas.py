@@ -14,7 +14,7 @@ from marshmallow import (
     validates_schema,
 )
 
-from ..api import MAX_OFFSET
+from ..api import Page
 from ..people.schemas import SLUG, StrictBoolean, text_field
 from .models import PATH_KINDS, TRIGGER_KINDS
 from .services import MAX_SUB_GOALS, PathData, SubGoalData, TargetData, TriggerData
@@ -170,15 +170,13 @@ class ApproveSchema(Schema):
     )
 
 
-class PathListQuery(Schema):
+class PathListQuery(Page):
     class Meta:
         unknown = RAISE
 
     kind = fields.String(validate=validate.OneOf(PATH_KINDS))
     team = fields.UUID()
     person = fields.UUID()
-    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_OFFSET))
 
 
 # -- output ----------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from marshmallow import (
     validates_schema,
 )
 
-from ..api import MAX_OFFSET
+from ..api import Page
 from .services import ROLES, LmsAccountData, MemberData
 
 __all__ = [
@@ -64,14 +64,6 @@ class StrictBoolean(fields.Boolean):
         if not isinstance(value, bool):
             raise ValidationError("must be true or false")
         return value
-
-
-class Page(Schema):
-    class Meta:
-        unknown = RAISE
-
-    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_OFFSET))
 
 
 # -- people ----------------------------------------------------------------------------
