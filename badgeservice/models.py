@@ -3,6 +3,14 @@
 from .achievements.models import Achievement, AchievementVersion
 from .db import Base
 from .frameworks.models import Competence, Framework
+from .hr.models import (
+    CompetenceEvent,
+    CompetenceHolding,
+    Delivery,
+    DeliveryAttempt,
+    HrEndpoint,
+    Recognition,
+)
 from .ingest.models import InboundEvent
 from .issuers.models import Issuer, IssuerKey, StatusList
 from .issuing.models import Credential
@@ -16,9 +24,14 @@ __all__ = [
     "ApiClient",
     "Base",
     "Competence",
+    "CompetenceEvent",
+    "CompetenceHolding",
     "Connection",
     "Credential",
+    "Delivery",
+    "DeliveryAttempt",
     "Framework",
+    "HrEndpoint",
     "InboundEvent",
     "Issuer",
     "IssuerKey",
@@ -27,6 +40,7 @@ __all__ = [
     "Path",
     "PathTarget",
     "Person",
+    "Recognition",
     "StatusList",
     "SubGoal",
     "Team",

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db import Base, TimestampMixin, new_id
+from ..db import Base, TimestampMixin, new_id, utcnow
 
 __all__ = ["LmsAccount", "Person", "Team", "TeamMember"]
 
@@ -19,6 +20,8 @@ class Person(TimestampMixin, Base):
     __table_args__ = (
         UniqueConstraint("organisation_id", "employee_number"),
         UniqueConstraint("organisation_id", "email"),
+        UniqueConstraint("organisation_id", "external_id"),
+        UniqueConstraint("organisation_id", "user_name"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
@@ -31,6 +34,15 @@ class Person(TimestampMixin, Base):
     family_name: Mapped[str | None] = mapped_column(String(200))
     did: Mapped[str | None] = mapped_column(String(500))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # From HR/IdP provisioning (SCIM): the IdP's id, the login name, the reporting line.
+    external_id: Mapped[str | None] = mapped_column(String(300))
+    user_name: Mapped[str | None] = mapped_column(String(300))
+    manager_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), index=True
+    )
+    department: Mapped[str | None] = mapped_column(String(200))
+    title: Mapped[str | None] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     lms_accounts: Mapped[list[LmsAccount]] = relationship(
         back_populates="person", cascade="all, delete-orphan"
@@ -68,7 +80,10 @@ class Team(TimestampMixin, Base):
     """An organisational unit; supervisors are members with the supervisor role."""
 
     __tablename__ = "teams"
-    __table_args__ = (UniqueConstraint("organisation_id", "slug"),)
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "slug"),
+        UniqueConstraint("organisation_id", "external_id"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     organisation_id: Mapped[uuid.UUID] = mapped_column(
@@ -77,6 +92,9 @@ class Team(TimestampMixin, Base):
     slug: Mapped[str] = mapped_column(String(63))
     name: Mapped[str] = mapped_column(String(200))
     parent_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("teams.id"))
+    # The IdP's group id when the team is provisioned over SCIM.
+    external_id: Mapped[str | None] = mapped_column(String(300))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     members: Mapped[list[TeamMember]] = relationship(
         back_populates="team", cascade="all, delete-orphan"

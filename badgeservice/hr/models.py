@@ -1,0 +1,190 @@
+"""Recognition, competence-event (feed), holding, HR endpoint and delivery (outbox) tables."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..db import Base, TimestampMixin, new_id, utcnow
+
+__all__ = [
+    "EVENT_TYPES",
+    "CompetenceEvent",
+    "CompetenceHolding",
+    "Delivery",
+    "DeliveryAttempt",
+    "HrEndpoint",
+    "Recognition",
+]
+
+EVENT_TYPES = (
+    "competence.recognised",
+    "competence.updated",
+    "competence.revoked",
+    "competence.expired",
+)
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a bigint identity.
+Sequence64 = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Recognition(Base):
+    """A competence recorded for a person from a credential: one per (credential,
+    competence). Its status follows the credential: active, revoked or expired."""
+
+    __tablename__ = "recognitions"
+    __table_args__ = (
+        UniqueConstraint("credential_id", "competence_id"),
+        Index("ix_recognitions_reserve", "organisation_id", "competence_id", "status", "level"),
+        Index("ix_recognitions_expiry", "status", "valid_until"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    organisation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE")
+    )
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id"), index=True)
+    credential_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("credentials.id"), index=True)
+    competence_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("competences.id"))
+    level: Mapped[int | None] = mapped_column(Integer)
+    # "active", "revoked", "expired"
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    # "system" (an LMS completion), "supervisor", "assessor", "self", "prior_learning"
+    method: Mapped[str] = mapped_column(String(20), default="system")
+    path_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("paths.id", ondelete="SET NULL"))
+    sub_goal_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("sub_goals.id", ondelete="SET NULL")
+    )
+    valid_from: Mapped[datetime]
+    valid_until: Mapped[datetime | None]
+    # When it stopped counting (revoked or expired); None while active.
+    ended_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CompetenceHolding(Base):
+    """The best active level a person holds of a competence, kept in step with the
+    recognitions (the reserve reads this instead of scanning every recognition)."""
+
+    __tablename__ = "competence_holdings"
+    __table_args__ = (
+        UniqueConstraint("person_id", "competence_id"),
+        Index("ix_competence_holdings_reserve", "organisation_id", "competence_id", "level"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    organisation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE")
+    )
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id"))
+    competence_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("competences.id"))
+    level: Mapped[int] = mapped_column(Integer)
+    since: Mapped[datetime]
+    valid_until: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CompetenceEvent(Base):
+    """One change of a recognition, in the vendor-neutral HR contract. ``seq`` orders the
+    pull feed (its cursor); ``id`` is the message id receivers deduplicate on."""
+
+    __tablename__ = "competence_events"
+    __table_args__ = (Index("ix_competence_events_feed", "organisation_id", "seq"),)
+
+    seq: Mapped[int] = mapped_column(Sequence64, primary_key=True, autoincrement=True)
+    id: Mapped[uuid.UUID] = mapped_column(unique=True, default=new_id)
+    organisation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE")
+    )
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id"), index=True)
+    recognition_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("recognitions.id"), index=True)
+    type: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # PostgreSQL transaction id of the writer: the feed only shows rows whose transaction
+    # is older than every one still running, so a cursor never skips a late commit.
+    txid: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class HrEndpoint(TimestampMixin, Base):
+    """An HR competence register (or integration middleware) that receives the push."""
+
+    __tablename__ = "hr_endpoints"
+    __table_args__ = (UniqueConstraint("organisation_id", "name"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    organisation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(63))
+    url: Mapped[str] = mapped_column(String(2000))
+    # "webhook": the generic Standard Webhooks-signed POST; vendor adapters add kinds.
+    adapter: Mapped[str] = mapped_column(String(30), default="webhook")
+    # The Standard Webhooks secret, encrypted with the key-encryption key.
+    secret_ciphertext: Mapped[bytes]
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    description: Mapped[str | None] = mapped_column(Text)
+
+
+class Delivery(Base):
+    """One competence event for one endpoint (the outbox row): written in the same
+    transaction as the credential, delivered at least once by the worker."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("endpoint_id", "event_id"),
+        Index("ix_deliveries_due", "state", "next_attempt_at"),
+        Index("ix_deliveries_order", "endpoint_id", "person_id", "event_seq"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    organisation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    endpoint_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("hr_endpoints.id", ondelete="CASCADE")
+    )
+    event_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("competence_events.id", ondelete="CASCADE")
+    )
+    event_seq: Mapped[int] = mapped_column(Sequence64)
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id"))
+    # "pending", "delivered", "dead"
+    state: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    delivered_at: Mapped[datetime | None]
+
+
+class DeliveryAttempt(Base):
+    """One try of a delivery: when, the HTTP status (or the error) and the latency."""
+
+    __tablename__ = "delivery_attempts"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    delivery_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("deliveries.id", ondelete="CASCADE"), index=True
+    )
+    attempted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    latency_ms: Mapped[float] = mapped_column(Float)
+    error: Mapped[str | None] = mapped_column(Text)
