@@ -20,7 +20,7 @@ def publish(
     organisation_id: uuid.UUID,
     person_id: uuid.UUID,
     recognition_id: uuid.UUID,
-    type: str,  # noqa: A002 (the event's own word)
+    type: str,
     payload: dict[str, Any],
 ) -> CompetenceEvent:
     """Record the event for the feed and queue it for every active endpoint; nothing is
