@@ -56,6 +56,8 @@ class AchievementVersion(TimestampMixin, Base):
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     # [{"competence": <competence id>, "level": <int or null>}]
     alignments: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # How long a credential of this version is valid (validUntil = issue + days); None: no end.
+    valid_for_days: Mapped[int | None] = mapped_column(Integer)
     image_media_type: Mapped[str | None] = mapped_column(String(50))
     image: Mapped[bytes | None]
     content_hash: Mapped[str] = mapped_column(String(64))
