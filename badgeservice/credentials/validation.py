@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from functools import cache
 from typing import Any
 
+import fastjsonschema
 from jsonschema import Draft201909Validator, FormatChecker  # type: ignore[import-untyped]
 from jsonschema.exceptions import ValidationError, best_match  # type: ignore[import-untyped]
 
@@ -56,6 +57,53 @@ def _validator(filename: str) -> Draft201909Validator:
     return Draft201909Validator(schema, format_checker=_format_checker())
 
 
+# Keywords draft 2019-09 added over draft-07. The pinned 1EdTech schemas use none of them, so
+# they mean the same under draft-07, which fastjsonschema compiles to plain Python.
+_NEWER_KEYWORDS = frozenset(
+    {
+        "$anchor",
+        "$recursiveRef",
+        "$recursiveAnchor",
+        "unevaluatedProperties",
+        "unevaluatedItems",
+        "dependentRequired",
+        "dependentSchemas",
+        "minContains",
+        "maxContains",
+    }
+)
+
+
+def _keywords(node: object) -> set[str]:
+    found: set[str] = set()
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("properties", "$defs", "definitions", "patternProperties"):
+                for child in value.values():
+                    found |= _keywords(child)
+            else:
+                found.add(key)
+                found |= _keywords(value)
+    elif isinstance(node, list):
+        for child in node:
+            found |= _keywords(child)
+    return found
+
+
+@cache
+def _fast_validator(filename: str) -> Callable[[object], object] | None:
+    """A compiled validator answering only "valid or not" (about 5x faster); None when the
+    schema uses a keyword draft-07 does not know."""
+    schema = json.loads((schemas_dir() / filename).read_text(encoding="utf-8"))
+    if _keywords(schema) & _NEWER_KEYWORDS:
+        return None
+    schema["$schema"] = "http://json-schema.org/draft-07/schema#"
+    compiled: Callable[[object], object] = fastjsonschema.compile(
+        schema, formats={"date-time": _is_date_time}
+    )
+    return compiled
+
+
 def _message(error: ValidationError) -> str:
     # oneOf/anyOf failures quote the whole instance; the deepest relevant sub-error says
     # what is actually wrong.
@@ -65,7 +113,16 @@ def _message(error: ValidationError) -> str:
 
 
 def _check(filename: str, document: object, extra: Sequence[str] = ()) -> None:
-    errors = {_message(e) for e in _validator(filename).iter_errors(plain_json(document))}
+    instance = plain_json(document)
+    fast = _fast_validator(filename)
+    if fast is not None and not extra:
+        try:
+            fast(instance)
+        except (fastjsonschema.JsonSchemaException, ValueError):
+            pass  # the full validator below says everything that is wrong
+        else:
+            return
+    errors = {_message(e) for e in _validator(filename).iter_errors(instance)}
     errors.update(extra)
     if errors:
         raise SchemaValidationError(sorted(errors))

@@ -13,7 +13,7 @@ from ..achievements.models import Achievement
 from ..credentials import ob3
 from ..errors import NotFound
 from ..paths.models import SubGoal
-from ..paths.progress import paths_of, progress
+from ..paths.progress import achieved_achievements, paths_of, progress
 from ..people.models import Person
 from .models import Credential
 from .services import IssuingService
@@ -73,11 +73,14 @@ def award(
 
 def complete_paths(session: Session, issuing: IssuingService, person: Person) -> list[Credential]:
     """Issue path badges for every completed path of the person (once per path)."""
-    issued = []
-    for path in paths_of(session, person):
-        if path.achievement_id is None:
-            continue
-        state = progress(session, person, path)
+    issued: list[Credential] = []
+    paths = paths_of(session, person)
+    with_badges = [path for path in paths if path.achievement_id is not None]
+    if not with_badges:
+        return issued
+    held = achieved_achievements(session, person)
+    for path in with_badges:
+        state = progress(session, person, path, paths=paths, held=held)
         # A path with nothing required (own or inherited) is not "completed" by any award.
         if not state.required or not state.complete:
             continue
@@ -91,6 +94,7 @@ def complete_paths(session: Session, issuing: IssuingService, person: Person) ->
             path_id=path.id,
             awarded_by="path completion",
         )
+        held.add(badge.id)  # a path badge may itself be a sub-goal of a later path
         if result.created:
             issued.append(result.credential)
     return issued

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from ..achievements.models import Achievement, AchievementVersion
@@ -35,19 +35,20 @@ class PathProgress:
 
 
 def paths_of(session: Session, person: Person) -> list[Path]:
-    """The person's paths: the organisation paths, their teams' paths and their own."""
-    team_ids = list(
-        session.scalars(select(TeamMember.team_id).where(TeamMember.person_id == person.id))
+    """The person's paths: the organisation paths, their teams' paths and their own.
+
+    Filtered in the database: an organisation of 100,000 people has as many individual
+    paths, and only the person's own ones are wanted."""
+    teams = select(TeamMember.team_id).where(TeamMember.person_id == person.id)
+    query = select(Path).where(
+        Path.organisation_id == person.organisation_id,
+        or_(
+            Path.kind == "organisation",
+            and_(Path.kind == "team", Path.team_id.in_(teams)),
+            and_(Path.kind == "individual", Path.person_id == person.id),
+        ),
     )
-    query = select(Path).where(Path.organisation_id == person.organisation_id)
-    rows = session.scalars(query.order_by(Path.slug)).all()
-    return [
-        path
-        for path in rows
-        if path.kind == "organisation"
-        or (path.kind == "team" and path.team_id in team_ids)
-        or (path.kind == "individual" and path.person_id == person.id)
-    ]
+    return list(session.scalars(query.order_by(Path.slug)))
 
 
 def achieved_achievements(session: Session, person: Person) -> set[uuid.UUID]:
@@ -62,15 +63,24 @@ def achieved_achievements(session: Session, person: Person) -> set[uuid.UUID]:
     )
 
 
-def progress(session: Session, person: Person, path: Path) -> PathProgress:
+def progress(
+    session: Session,
+    person: Person,
+    path: Path,
+    *,
+    paths: list[Path] | None = None,
+    held: set[uuid.UUID] | None = None,
+) -> PathProgress:
     """Progress on ``path``; an individual path includes the required sub-goals of the
-    organisation and team paths the person is on."""
+    organisation and team paths the person is on. ``paths`` (the person's paths) and
+    ``held`` (their achievements) may be given when computing several paths at once."""
     goals = list(path.sub_goals)
     if path.kind == "individual":
-        for other in paths_of(session, person):
+        for other in paths if paths is not None else paths_of(session, person):
             if other.kind != "individual":
                 goals += [g for g in other.sub_goals if g.required]
-    held = achieved_achievements(session, person)
+    if held is None:
+        held = achieved_achievements(session, person)
     achieved = {goal.id for goal in goals if goal.achievement_id in held}
     return PathProgress(
         path=path,

@@ -34,7 +34,7 @@ from .checks import (
     check_targets,
 )
 from .models import Path, PathTarget, SubGoal, Trigger
-from .progress import PathProgress, paths_of, progress
+from .progress import PathProgress, achieved_achievements, paths_of, progress
 
 __all__ = [
     "MAX_SUB_GOALS",
@@ -178,7 +178,9 @@ def inherited_sub_goals(session: Session, path: Path) -> list[SubGoal]:
 
 def person_progress(session: Session, person: Person) -> list[PathProgress]:
     """Every path of the person with their progress on it."""
-    return [progress(session, person, path) for path in paths_of(session, person)]
+    paths = paths_of(session, person)
+    held = achieved_achievements(session, person)
+    return [progress(session, person, path, paths=paths, held=held) for path in paths]
 
 
 # -- writing ---------------------------------------------------------------------------

@@ -863,3 +863,42 @@ def test_lists_are_accepted_where_tuples_are_declared() -> None:
     assert doc["credentialSubject"]["achievement"]["alignment"][0]["targetName"] == "A"
     assert doc["credentialSubject"]["achievement"]["tag"] == ["x"]
     assert doc["evidence"] == [{"type": ["Evidence"], "name": "E"}]
+
+
+def test_compiled_validator_agrees_with_the_full_one() -> None:
+    """The compiled draft-07 fast path answers exactly as the draft 2019-09 validator does
+    (valid or not) over the interop corpus, its invalid members and tampered documents."""
+    from badgeservice.credentials import validation
+    from tests.interop.corpus import unsigned_credentials
+
+    filename = "ob_v3p0_achievementcredential_schema.json"
+    fast = validation._fast_validator(filename)
+    assert fast is not None, "the pinned schema should compile for the fast path"
+    full = validation._validator(filename)
+    documents = list(
+        unsigned_credentials("did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK").values()
+    )
+    mutations: list[Any] = [
+        lambda d: d.pop("validFrom"),
+        lambda d: d.__setitem__("validFrom", "2026-11-28T09:00:00"),
+        lambda d: d.__setitem__("validUntil", "2026-13-28T09:00:00Z"),
+        lambda d: d.__setitem__("type", ["VerifiableCredential"]),
+        lambda d: d["@context"].reverse(),
+        lambda d: d["credentialSubject"]["achievement"].pop("criteria"),
+        lambda d: d["credentialSubject"].__setitem__("type", 7),
+        lambda d: d.__setitem__("credentialStatus", [STATUS_ENTRY]),
+    ]
+    for mutate in mutations:
+        documents.append(_tampered(mutate))
+    verdicts = {"valid": 0, "invalid": 0}
+    for document in documents:
+        instance = validation.plain_json(document)
+        expected = full.is_valid(instance)
+        try:
+            fast(instance)
+            answered = True
+        except (validation.fastjsonschema.JsonSchemaException, ValueError):
+            answered = False
+        assert answered == expected, document
+        verdicts["valid" if expected else "invalid"] += 1
+    assert verdicts["valid"] >= 8 and verdicts["invalid"] >= 10, verdicts
