@@ -1,4 +1,4 @@
-"""Operator commands of the service: serve, db, issuers, keys, clients, demo."""
+"""Operator commands of the service: serve, db, issuers, keys, clients, worker, hr, demo."""
 
 from __future__ import annotations
 
@@ -163,24 +163,39 @@ def clients_create(
 
 
 @click.command("worker")
-@click.option("--until-idle", is_flag=True, help="Exit when no event is waiting.")
+@click.option(
+    "--until-idle",
+    is_flag=True,
+    help="Exit when nothing is due (events, HR deliveries, expiries); a delivery waiting "
+    "for a later retry is not due.",
+)
 @click.option("--batch-size", default=50, show_default=True, type=int)
 @click.option(
     "--interval", default=1.0, show_default=True, type=float, help="Seconds to wait when idle."
 )
 @handles_errors
 def worker(until_idle: bool, batch_size: int, interval: float) -> None:
-    """Process stored inbound events (and retry parked ones) until stopped."""
-    from .ingest.worker import run_worker
+    """Process stored inbound events (and retry parked ones), deliver competence events to
+    HR endpoints and expire recognitions, until stopped. ``--until-idle`` exits when nothing
+    is due (a delivery waiting for a later retry is not due)."""
+    from .hr.worker import run_worker
 
-    stats = run_worker(
-        _app(),
-        until_idle=until_idle,
-        batch_size=batch_size,
-        interval=interval,
-        echo=click.echo,
+    app = _app()
+    try:
+        stats, hr = run_worker(
+            app,
+            until_idle=until_idle,
+            batch_size=batch_size,
+            interval=interval,
+            echo=click.echo,
+        )
+    except ValueError as exc:  # an unusable HR delivery setting
+        raise InputError(str(exc)) from None
+    click.echo(
+        f"worker idle: {stats.processed} event(s) processed, "
+        f"{hr.totals.delivered} HR delivery(ies) delivered, {hr.totals.failed} to retry, "
+        f"{hr.totals.dead} dead, {hr.expired} recognition(s) expired"
     )
-    click.echo(f"worker idle: {stats.processed} event(s) processed")
 
 
 @click.group("events")
@@ -238,6 +253,77 @@ def events_replay(
     click.echo(f"replayed {sum(outcome.values())} event(s): {summary or 'none'}")
 
 
+@click.group("hr")
+def hr_group() -> None:
+    """HR push: endpoints and deliveries."""
+
+
+@hr_group.group("endpoints")
+def hr_endpoints_group() -> None:
+    """HR endpoints of an organisation."""
+
+
+@hr_endpoints_group.command("list")
+@click.argument("organisation")
+@handles_errors
+def hr_endpoints_list(organisation: str) -> None:
+    """List ORGANISATION's HR endpoints (never their secrets)."""
+    from .hr.endpoints import list_endpoints
+    from .organisations.services import organisation_by_slug
+
+    with _session(_app()) as session:
+        org = organisation_by_slug(session, organisation)
+        for endpoint in list_endpoints(session, org.id, limit=1000):
+            state = "active" if endpoint.active else "inactive"
+            click.echo(f"{endpoint.id}  {endpoint.name}  {state}  {endpoint.url}")
+
+
+@hr_endpoints_group.command("secret")
+@click.argument("organisation")
+@click.argument("name")
+@click.option("--rotate", is_flag=True, help="Replace the secret with a new one first.")
+@handles_errors
+def hr_endpoints_secret(organisation: str, name: str, rotate: bool) -> None:
+    """Print the signing secret of ORGANISATION's endpoint NAME (e.g. one declared in its
+    files) for the receiver to verify webhook-signature with."""
+    from .hr.endpoints import endpoint_by_name, endpoint_secret, rotate_secret
+    from .organisations.services import organisation_by_slug
+    from .services import keystore
+
+    with _session(_app()) as session:
+        org = organisation_by_slug(session, organisation)
+        endpoint = endpoint_by_name(session, org.id, name)
+        if rotate:
+            secret = rotate_secret(session, endpoint, keystore()).secret
+        else:
+            secret = endpoint_secret(endpoint, keystore())
+    click.echo(secret)
+
+
+@hr_group.command("redeliver")
+@click.option("--organisation", required=True, help="Organisation slug.")
+@click.option("--dead", is_flag=True, help="Redeliver every dead delivery, oldest first.")
+@click.argument("ids", nargs=-1)
+@handles_errors
+def hr_redeliver(organisation: str, dead: bool, ids: tuple[str, ...]) -> None:
+    """Queue deliveries (IDs, or all dead ones) again, due now; attempts stay logged."""
+    from .hr.endpoints import dead_deliveries, redeliver
+    from .organisations.services import organisation_by_slug
+
+    if dead == bool(ids):
+        raise InputError("give delivery ids or --dead (not both)")
+    wanted = []
+    for raw in ids:
+        try:
+            wanted.append(uuid.UUID(raw))
+        except ValueError:
+            raise InputError(f"no delivery {raw!r}") from None
+    with _session(_app()) as session:
+        org = organisation_by_slug(session, organisation)
+        rows = redeliver(session, org.id, dead_deliveries(session, org.id) if dead else wanted)
+    click.echo(f"{len(rows)} delivery(ies) queued again")
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -248,7 +334,7 @@ def serve(host: str, port: int, workers: int) -> None:
     _run_gunicorn(host, port, workers)
 
 
-def _run_gunicorn(host: str, port: int, workers: int) -> None:
+def _run_gunicorn(host: str, port: int, workers: int, *, demo: bool = False) -> None:
     from gunicorn.app.base import BaseApplication
 
     class Server(BaseApplication):  # type: ignore[misc]
@@ -256,11 +342,36 @@ def _run_gunicorn(host: str, port: int, workers: int) -> None:
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", workers)
             self.cfg.set("accesslog", "-")
+            if demo:
+                # One process with request threads, and the HR delivery thread started
+                # after the fork (never fork a process that runs threads).
+                self.cfg.set("worker_class", "gthread")
+                self.cfg.set("threads", 4)
+                self.cfg.set("post_worker_init", _start_demo_delivery)
 
         def load(self) -> Any:
-            return _app()
+            app = _app()
+            if demo:
+                from .hr.views import demo_receiver
+
+                app.register_blueprint(demo_receiver)
+            return app
 
     Server().run()
+
+
+def _start_demo_delivery(worker: Any) -> None:
+    """gunicorn hook (in the demo's one worker): deliver HR pushes in a thread."""
+    import logging
+
+    from .hr.worker import start_background_delivery
+
+    logger = logging.getLogger("badgeservice.hr")
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    start_background_delivery(worker.wsgi, echo=logger.info)
 
 
 @click.command("demo")
@@ -273,6 +384,8 @@ def demo(host: str, port: int) -> None:
 
     from .db import database
     from .definitions.loader import load_definitions
+    from .hr.endpoints import declare_endpoint
+    from .hr.views import DEMO_RECEIVER_PATH
     from .migrate import upgrade
     from .organisations.services import create_client, organisation_by_slug
     from .services import keystore
@@ -289,6 +402,15 @@ def demo(host: str, port: int) -> None:
             session, org, name=f"demo-{uuid.uuid4().hex[:8]}", scopes=["admin"], keystore=keystore()
         )
         example = _example_award(session, org.id)
+        receiver = app.config["PUBLIC_URL"] + DEMO_RECEIVER_PATH
+        declare_endpoint(
+            session,
+            org.id,
+            name="demo-receiver",
+            url=receiver,
+            description="badgeservice demo: the service's own stand-in HR receiver",
+            keystore=keystore(),
+        )
     url = app.config["PUBLIC_URL"]
     auth = f"-H 'Authorization: Bearer {issued.token}'"
     click.echo("")
@@ -300,8 +422,10 @@ def demo(host: str, port: int) -> None:
             f"award a badge:    curl {auth} -H 'Content-Type: application/json' "
             f"-d '{example}' {url}/api/v1/awards"
         )
+    click.echo(f"HR deliveries:    curl {auth} {url}/api/v1/hr/deliveries")
+    click.echo(f"  (pushed to the demo's own HR receiver {receiver}, which logs each one)")
     click.echo(f"API description:  {url}/api/v1/openapi.json")
-    _run_gunicorn(host, port, 2)
+    _run_gunicorn(host, port, 1, demo=True)
 
 
 def _example_award(session: Session, organisation_id: uuid.UUID) -> str | None:
@@ -330,7 +454,8 @@ def _example_award(session: Session, organisation_id: uuid.UUID) -> str | None:
 
 def register(group: click.Group) -> None:
     """Add the service commands to the ``badgeservice`` group."""
-    for command in (db_group, issuers_group, clients_group, events_group, worker, serve, demo):
+    commands = (db_group, issuers_group, clients_group, events_group, hr_group, worker, serve)
+    for command in (*commands, demo):
         group.add_command(command)
     keys = group.commands["keys"]
     assert isinstance(keys, click.Group)

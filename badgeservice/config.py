@@ -24,6 +24,12 @@ DEFAULTS: dict[str, Any] = {
     "PROCESSING": "request",
     # Request bodies larger than this are refused with 413 before they are read.
     "MAX_CONTENT_LENGTH": 1024 * 1024,
+    # HR delivery: seconds to wait after the 1st, 2nd, ... failure (the last step repeats;
+    # each wait is drawn uniformly from 0 to the step), the age after which a failing
+    # delivery is dead-lettered (3 days), and the timeout of one request.
+    "HR_RETRY_SCHEDULE": "5,30,120,600,3600,21600",
+    "HR_DELIVERY_MAX_AGE": 3 * 24 * 3600,
+    "HR_DELIVERY_TIMEOUT": 15,
 }
 
 _INTEGERS = frozenset({"MAX_CONTENT_LENGTH"})

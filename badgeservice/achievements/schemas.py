@@ -170,6 +170,13 @@ class _AchievementContentSchema(Schema):
         fields.Nested(AchievementAlignmentInSchema), validate=validate.Length(max=50)
     )
     image = fields.Nested(AchievementImageInSchema, allow_none=True)
+    valid_for_days = fields.Integer(
+        strict=True,
+        allow_none=True,
+        data_key="validForDays",
+        validate=validate.Range(min=1, max=36_500),
+        metadata={"description": "credentials are valid this many days (validUntil); null: no end"},
+    )
 
     @validates_schema
     def _unique_tags(self, data: dict[str, Any], **_: Any) -> None:
@@ -253,6 +260,7 @@ class AchievementVersionSchema(AchievementVersionSummarySchema):
     tags = fields.List(fields.String(), required=True)
     alignments = fields.List(fields.Nested(AchievementAlignmentSchema), required=True)
     image = fields.Nested(AchievementImageSchema, allow_none=True)
+    valid_for_days = fields.Integer(allow_none=True, data_key="validForDays")
     content_hash = fields.String(required=True, data_key="contentHash")
 
 

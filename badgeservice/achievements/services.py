@@ -59,10 +59,15 @@ class AchievementContent:
     alignments: list[dict[str, Any]] = field(default_factory=list)
     image: bytes | None = None
     image_media_type: str | None = None
+    # Credentials are valid this many days from issue (validUntil); None: no end.
+    valid_for_days: int | None = None
 
     def content_hash(self) -> str:
         data = asdict(self)
         image = data.pop("image")
+        # Hashed only when set, so versions without a validity keep their hashes.
+        if data["valid_for_days"] is None:
+            del data["valid_for_days"]
         data["image_sha256"] = hashlib.sha256(image).hexdigest() if image else None
         canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

@@ -101,6 +101,7 @@ def _view(
         "tags": current.tags,
         "alignments": _alignments(current),
         "image": image,
+        "valid_for_days": current.valid_for_days,
         "content_hash": current.content_hash,
     }
     body["versions"] = [_summary(version, url, issued) for version in achievement.versions]

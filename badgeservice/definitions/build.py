@@ -21,6 +21,7 @@ from .model import (
     AlignmentDefinition,
     ConnectionDefinition,
     FrameworkRef,
+    HrEndpointDefinition,
     IssuerDefinition,
     LmsAccountDefinition,
     PathDefinition,
@@ -35,6 +36,7 @@ __all__ = [
     "achievement",
     "connection",
     "frameworks",
+    "hr_endpoint",
     "issuer",
     "path",
     "person",
@@ -132,11 +134,17 @@ def achievement(report: Report, index: int, item: Data) -> AchievementDefinition
         "achievement_type": item.get("achievement_type", "Competency"),
         "tags": tuple(item.get("tags", ())),
         "alignments": alignments,
+        "valid_for_days": _days(item.get("valid_for_days")),
     }
     content_hash = achievement_content_hash(
         **fields, image_format=image.suffix.lower().lstrip("."), image_bytes=content
     )
     return AchievementDefinition(**fields, image=image, content_hash=content_hash)
+
+
+def _days(value: Any) -> int | None:
+    # Like levels: TOML allows 365.0 where 365 is meant.
+    return None if value is None else int(value)
 
 
 def _level(item: Data) -> int | None:
@@ -236,6 +244,13 @@ def person(item: Data) -> PersonDefinition:
             LmsAccountDefinition(connection=account["connection"], account=account["account"])
             for account in item.get("lms_accounts", ())
         ),
+    )
+
+
+def hr_endpoint(item: Data) -> HrEndpointDefinition:
+    """An ``[[hr_endpoints]]`` entry of connections.toml."""
+    return HrEndpointDefinition(
+        name=item["name"], url=item["url"], description=item.get("description")
     )
 
 

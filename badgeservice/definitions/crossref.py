@@ -15,6 +15,7 @@ from .model import (
     AchievementDefinition,
     ConnectionDefinition,
     FrameworkRef,
+    HrEndpointDefinition,
     IssuerDefinition,
     PathDefinition,
     PersonDefinition,
@@ -26,6 +27,7 @@ __all__ = [
     "References",
     "check_achievements",
     "check_connections",
+    "check_hr_endpoints",
     "check_issuers",
     "check_organisation",
     "check_paths",
@@ -186,6 +188,20 @@ def check_connections(
         lambda c: c.name,
         "connections[{}].name",
         "connection",
+    )
+
+
+def check_hr_endpoints(
+    report: Report, endpoints: Sequence[tuple[int, HrEndpointDefinition]]
+) -> None:
+    """HR endpoint names are unique."""
+    unique(
+        report,
+        "connections.toml",
+        endpoints,
+        lambda e: e.name,
+        "hr_endpoints[{}].name",
+        "HR endpoint",
     )
 
 

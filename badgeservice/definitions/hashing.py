@@ -32,6 +32,7 @@ def achievement_content_hash(
     alignments: Sequence[AlignmentDefinition],
     image_format: str,
     image_bytes: bytes,
+    valid_for_days: int | None = None,
 ) -> str:
     """sha256 (hex) of a canonical JSON of the badge-visible fields and the image bytes."""
     document = {
@@ -50,5 +51,8 @@ def achievement_content_hash(
         ],
         "image": {"format": image_format, "sha256": hashlib.sha256(image_bytes).hexdigest()},
     }
+    # Only when set, so achievements without a validity keep their hashes.
+    if valid_for_days is not None:
+        document["valid_for_days"] = valid_for_days
     canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

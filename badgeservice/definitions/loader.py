@@ -23,6 +23,7 @@ from ..errors import BadRequest
 from ..frameworks.models import Competence, Framework
 from ..frameworks.services import install_framework
 from ..frameworks.sources import FrameworkSourceError, load_digcomp22, parse_case_package
+from ..hr.endpoints import declare_endpoint
 from ..issuers.models import Issuer
 from ..issuers.services import IssuerService
 from ..organisations.models import Connection
@@ -117,6 +118,16 @@ def apply_organisation(
             session.add(row)
         row.kind, row.description = conn.kind, conn.description
         row.base_url, row.unknown_person = conn.base_url, conn.unknown_person
+    for hr in definition.hr_endpoints:
+        outcome = declare_endpoint(
+            session,
+            org_id,
+            name=hr.name,
+            url=hr.url,
+            description=hr.description,
+            keystore=issuers.keystore,
+        )
+        counts[f"HR endpoints {outcome}"] += outcome != "unchanged"
 
     teams, created, updated = sync_teams(
         session, org_id, [TeamSpec(t.slug, t.name, t.parent) for t in definition.teams]
@@ -162,6 +173,7 @@ def apply_organisation(
             ],
             image=badge.image.read_bytes(),
             image_media_type=MEDIA_TYPES[badge.image.suffix.lower()],
+            valid_for_days=badge.valid_for_days,
         )
         achievement, outcome = upsert_achievement(
             session,

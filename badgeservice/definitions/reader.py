@@ -83,6 +83,7 @@ def read_organisation(folder: Path) -> OrganisationDefinition:
     teams = [(n, build.team(row)) for n, row in rows("people", "teams")]
     people = [(n, build.person(row)) for n, row in rows("people", "people")]
     connections = [(n, build.connection(row)) for n, row in rows("connections", "connections")]
+    hr_endpoints = [(n, build.hr_endpoint(row)) for n, row in rows("connections", "hr_endpoints")]
     by_slug = {achievement.slug: achievement for _, achievement in achievements}
     paths = [(n, build.path(row, by_slug)) for n, row in rows("paths", "paths")]
 
@@ -93,6 +94,7 @@ def read_organisation(folder: Path) -> OrganisationDefinition:
     crossref.check_achievements(report, achievements, refs)
     crossref.check_people(report, teams, people, refs)
     crossref.check_connections(report, connections)
+    crossref.check_hr_endpoints(report, hr_endpoints)
     crossref.check_paths(report, paths, by_slug, refs)
 
     if report.errors or profile is None:
@@ -107,6 +109,7 @@ def read_organisation(folder: Path) -> OrganisationDefinition:
         teams=_bare(teams),
         people=_bare(people),
         connections=_bare(connections),
+        hr_endpoints=_bare(hr_endpoints),
     )
 
 

@@ -4,7 +4,7 @@ between), and re-checks parked events whose person may exist by now."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from flask import Flask
@@ -69,9 +69,11 @@ def run_worker(
     interval: float = 1.0,
     parked_every: float = 30.0,
     echo: Callable[[str], object] = print,
+    steps: Sequence[Callable[[], int]] = (),
 ) -> WorkerStats:
     """Process received events in batches; every ``parked_every`` seconds (and once at the
-    start) retry the parked ones. With ``until_idle``, return when no received event is left."""
+    start) retry the parked ones. ``steps`` run once per round too (HR delivery, expiry),
+    each returning how much it did. With ``until_idle``, return when a round did nothing."""
     stats = WorkerStats()
     last_parked: float | None = None
     while True:
@@ -84,8 +86,10 @@ def run_worker(
         count = _received_batch(app, batch_size)
         stats.processed += count
         stats.batches += 1
+        other = sum([step() for step in steps])
         if count:
             echo(f"processed {count} event(s)")
+        if count or other:
             continue
         if until_idle:
             return stats

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -20,6 +20,7 @@ from ..credentials.statuslist import status_entry
 from ..db import utcnow
 from ..errors import BadRequest, Conflict, NotFound
 from ..frameworks.models import Competence, Framework
+from ..hr.recognitions import record_issued, record_revoked
 from ..issuers.models import Issuer, StatusList
 from ..issuers.services import IssuerService
 from ..keystore import KeyStore
@@ -68,12 +69,13 @@ class IssuingService:
         existing = self._existing(person.id, version.id, occurrence)
         if existing is not None:
             return IssueResult(existing, False)
-        # Held until commit: an edit of this version waits for the credential (see
-        # achievements.services.upsert_achievement), and then sees it issued.
+        # Held until commit: an edit of this version (an exclusive lock, see
+        # achievements.services.upsert_achievement) waits for the credential and then sees
+        # it issued. A shared lock, so concurrent issues of one version do not queue.
         self.session.execute(
             select(AchievementVersion.id)
             .where(AchievementVersion.id == version.id)
-            .with_for_update()
+            .with_for_update(read=True)
         )
         if not person.active:
             raise Conflict(f"person {person.id} is deactivated; nothing can be issued to them")
@@ -97,6 +99,7 @@ class IssuingService:
                         awarded_by,
                         evidence,
                     )
+                    record_issued(self.session, credential)
                 return IssueResult(credential, True)
             except IntegrityError:
                 # Either a concurrent issue of the same occurrence won (return its result)
@@ -130,6 +133,8 @@ class IssuingService:
         evidence: Sequence[ob3.Evidence],
     ) -> Credential:
         now = utcnow().replace(microsecond=0)
+        days = version.valid_for_days
+        valid_until = now + timedelta(days=days) if days else None
         credential_id = uuid.uuid4()
         status_list, index = self.issuers.allocate_status(issuer)
         document = ob3.build_credential(
@@ -138,6 +143,7 @@ class IssuingService:
             achievement=self._achievement(issuer, achievement, version),
             recipient=_recipient(person),
             valid_from=now,
+            valid_until=valid_until,
             evidence=tuple(evidence),
             results=_level_results(self._achievement_id(achievement, version), version),
             credential_status=status_entry(
@@ -161,6 +167,7 @@ class IssuingService:
             status_index=index,
             document=signed,
             issued_at=now,
+            valid_until=valid_until,
             awarded_by=awarded_by,
         )
         self.session.add(credential)
@@ -221,6 +228,7 @@ class IssuingService:
         credential.revoked_at = datetime.now(UTC)
         credential.revocation_reason = reason.strip()
         self.session.flush()
+        record_revoked(self.session, credential)
         return credential
 
 

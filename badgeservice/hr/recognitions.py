@@ -1,0 +1,322 @@
+"""Recognitions: the competences a credential recognises, kept in step with the credential
+(issued, revoked, expired), the per-person holdings the reserve reads, and the competence
+events the outbox pushes to HR and the pull feed serves.
+
+Every function runs in the caller's transaction (the one that issued or revoked the
+credential), so credential, recognition, holding, event and deliveries commit together.
+
+Concurrency: each change first locks the person's row (``FOR NO KEY UPDATE``, compatible
+with the foreign-key locks credential inserts take). Changes for one person are therefore
+serial: "recognised" vs "updated" is decided on committed data, the holding's uniqueness rule
+is never raced, and the person's events are numbered in commit order (what per-person
+delivery order relies on).
+
+Assessment methods, from the credential's ``awarded_by``:
+
+- ``"<channel>:<connection>"`` of an LMS, xAPI, Moodle or webhook completion → ``system``
+- ``"path completion"`` (a path badge) → ``system``
+- ``"client:<name>"`` (a manual award through the API) → ``assessor`` when the award
+  carries evidence (someone judged submitted evidence), else ``supervisor``; the
+  ``assessor_id`` is the ``awarded_by`` text (the API client that made the award)
+- anything else → ``system``
+
+Levels: a recognition keeps the level the achievement (or its sub-goal) states, or None.
+A holding's level is NOT NULL: an unleveled recognition counts as level 0 ("holds the
+competence, no level stated"), so "level ≥ N" queries (N ≥ 1) leave it out while "who holds
+X at all" finds it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..achievements.models import AchievementVersion
+from ..db import utcnow
+from ..frameworks.models import Competence, Framework
+from ..issuing.models import Credential
+from ..paths.models import SubGoal
+from ..people.models import Person
+from .models import CompetenceEvent, CompetenceHolding, Recognition
+from .outbox import publish
+from .payload import competence_event
+
+__all__ = [
+    "EXPIRED",
+    "RECOGNISED",
+    "REVOKED",
+    "UPDATED",
+    "assessment_of",
+    "competence_levels",
+    "expire_due",
+    "record_issued",
+    "record_revoked",
+]
+
+RECOGNISED = "competence.recognised"
+UPDATED = "competence.updated"
+REVOKED = "competence.revoked"
+EXPIRED = "competence.expired"
+
+_CHANNELS = ("webhook", "xapi", "moodle")
+# An unleveled recognition's level in the holdings table (see the module docstring).
+UNLEVELED = 0
+
+
+def assessment_of(credential: Credential) -> tuple[str, str | None]:
+    """``(method, assessor_id)`` of the credential's award (mapping in the module doc)."""
+    awarded_by = credential.awarded_by or ""
+    if awarded_by.startswith("client:"):
+        evidence = credential.document.get("evidence") or []
+        return ("assessor" if evidence else "supervisor"), awarded_by
+    return "system", None
+
+
+def competence_levels(session: Session, credential: Credential) -> dict[uuid.UUID, int | None]:
+    """The competences ``credential`` recognises with their levels: the achievement
+    version's alignments and its sub-goal's competence, the highest level per competence.
+    Competences outside the credential's organisation are ignored."""
+    version = session.get(AchievementVersion, credential.achievement_version_id)
+    assert version is not None
+    found: list[tuple[uuid.UUID, int | None]] = [
+        (uuid.UUID(str(entry["competence"])), entry.get("level")) for entry in version.alignments
+    ]
+    if credential.sub_goal_id is not None:
+        sub_goal = session.get(SubGoal, credential.sub_goal_id)
+        if sub_goal is not None and sub_goal.competence_id is not None:
+            found.append((sub_goal.competence_id, sub_goal.level))
+    levels: dict[uuid.UUID, int | None] = {}
+    for competence_id, level in found:
+        if competence_id in levels and (level is None or (levels[competence_id] or 0) >= level):
+            continue
+        levels[competence_id] = None if level is None else int(level)
+    if not levels:
+        return {}
+    own = set(
+        session.scalars(
+            select(Competence.id)
+            .join(Framework, Framework.id == Competence.framework_id)
+            .where(
+                Competence.id.in_(list(levels)),
+                Framework.organisation_id == credential.organisation_id,
+            )
+        )
+    )
+    return {key: value for key, value in levels.items() if key in own}
+
+
+def record_issued(session: Session, credential: Credential) -> list[Recognition]:
+    """Record one recognition per competence the new ``credential`` recognises, update the
+    person's holdings and publish ``competence.recognised`` (the person did not hold the
+    competence) or ``competence.updated`` (they did: level raised or renewed)."""
+    levels = competence_levels(session, credential)
+    if not levels:
+        return []
+    _lock_person(session, credential.person_id)
+    method, assessor_id = assessment_of(credential)
+    now = utcnow()
+    recognitions = []
+    for competence_id, level in levels.items():
+        held = _holding(session, credential.person_id, competence_id) is not None
+        recognition = Recognition(
+            organisation_id=credential.organisation_id,
+            person_id=credential.person_id,
+            credential_id=credential.id,
+            competence_id=competence_id,
+            level=level,
+            status="active",
+            method=method,
+            path_id=credential.path_id,
+            sub_goal_id=credential.sub_goal_id,
+            valid_from=credential.issued_at,
+            valid_until=credential.valid_until,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(recognition)
+        session.flush()
+        _refresh_holding(session, recognition)
+        _publish(session, recognition, UPDATED if held else RECOGNISED, now, method, assessor_id)
+        recognitions.append(recognition)
+    return recognitions
+
+
+def record_revoked(session: Session, credential: Credential) -> list[Recognition]:
+    """The credential was revoked: each of its recognitions not revoked yet (active or
+    expired) becomes revoked, holdings are recomputed, ``competence.revoked`` published."""
+    _lock_person(session, credential.person_id)
+    rows = session.scalars(
+        select(Recognition)
+        .where(Recognition.credential_id == credential.id, Recognition.status != "revoked")
+        .order_by(Recognition.created_at, Recognition.id)
+        .with_for_update()
+    ).all()
+    now = utcnow()
+    method, assessor_id = assessment_of(credential)
+    for recognition in rows:
+        recognition.status = "revoked"
+        # An expired recognition stopped counting at its expiry; keep that moment.
+        recognition.ended_at = recognition.ended_at or now
+        recognition.updated_at = now
+        session.flush()
+        _refresh_holding(session, recognition)
+        _publish(session, recognition, REVOKED, now, method, assessor_id)
+    return list(rows)
+
+
+def expire_due(session: Session, now: datetime | None = None, limit: int = 100) -> int:
+    """Mark up to ``limit`` active recognitions whose ``valid_until`` is at or before ``now``
+    expired, recompute holdings and publish ``competence.expired``; the number expired.
+
+    Idempotent (only active recognitions change) and safe with several workers on
+    PostgreSQL: each takes a person with ``FOR NO KEY UPDATE SKIP LOCKED``, so a person
+    another worker (or an issuing request) holds is left for the next round.
+    """
+    now = now or utcnow()
+    due = (
+        select(Recognition.person_id, func.min(Recognition.valid_until).label("first"))
+        .where(Recognition.status == "active", Recognition.valid_until <= now)
+        .group_by(Recognition.person_id)
+        .order_by("first")
+        .limit(limit)
+    )
+    expired = 0
+    for person_id, _first in session.execute(due).all():
+        if expired >= limit:
+            break
+        if not _lock_person(session, person_id, skip_locked=True):
+            continue
+        rows = session.scalars(
+            select(Recognition)
+            .where(
+                Recognition.person_id == person_id,
+                Recognition.status == "active",
+                Recognition.valid_until <= now,
+            )
+            .order_by(Recognition.valid_until, Recognition.id)
+            .limit(limit - expired)
+        ).all()
+        for recognition in rows:
+            recognition.status = "expired"
+            recognition.ended_at = recognition.valid_until
+            recognition.updated_at = now
+            session.flush()
+            _refresh_holding(session, recognition)
+            credential = session.get(Credential, recognition.credential_id)
+            assert credential is not None
+            method, assessor_id = assessment_of(credential)
+            _publish(session, recognition, EXPIRED, now, method, assessor_id)
+            expired += 1
+    return expired
+
+
+# -- internals --------------------------------------------------------------------------
+
+
+def _lock_person(session: Session, person_id: uuid.UUID, *, skip_locked: bool = False) -> bool:
+    """Serialise recognition changes of one person (a no-op on SQLite, whose writers are
+    serial anyway); False when ``skip_locked`` and another transaction holds the person."""
+    locked = session.scalar(
+        select(Person.id)
+        .where(Person.id == person_id)
+        .with_for_update(key_share=True, skip_locked=skip_locked)
+    )
+    return locked is not None
+
+
+def _holding(
+    session: Session, person_id: uuid.UUID, competence_id: uuid.UUID
+) -> CompetenceHolding | None:
+    return session.scalar(
+        select(CompetenceHolding).where(
+            CompetenceHolding.person_id == person_id,
+            CompetenceHolding.competence_id == competence_id,
+        )
+    )
+
+
+def _refresh_holding(session: Session, recognition: Recognition) -> None:
+    """Recompute the person's holding of the recognition's competence from their active
+    recognitions: the best level, since its earliest recognition, valid while any of those
+    is; no active recognition, no holding."""
+    person_id, competence_id = recognition.person_id, recognition.competence_id
+    active: Sequence[Recognition] = session.scalars(
+        select(Recognition).where(
+            Recognition.person_id == person_id,
+            Recognition.competence_id == competence_id,
+            Recognition.status == "active",
+        )
+    ).all()
+    holding = _holding(session, person_id, competence_id)
+    if not active:
+        if holding is not None:
+            session.delete(holding)
+            session.flush()
+        return
+    best = max(UNLEVELED if r.level is None else r.level for r in active)
+    at_best = [r for r in active if (UNLEVELED if r.level is None else r.level) == best]
+    ends = [r.valid_until for r in at_best]
+    valid_until = None if any(end is None for end in ends) else max(e for e in ends if e)
+    since = min(r.valid_from for r in at_best)
+    if holding is None:
+        holding = CompetenceHolding(
+            organisation_id=recognition.organisation_id,
+            person_id=person_id,
+            competence_id=competence_id,
+        )
+        session.add(holding)
+    holding.level = best
+    holding.since = since
+    holding.valid_until = valid_until
+    holding.updated_at = utcnow()
+    session.flush()
+
+
+def _publish(
+    session: Session,
+    recognition: Recognition,
+    type: str,
+    now: datetime,
+    method: str,
+    assessor_id: str | None,
+) -> CompetenceEvent:
+    """Publish through the outbox, then give the stored payload its message id and keep the
+    person's events in order in the feed (see :mod:`badgeservice.hr.feed`)."""
+    payload = competence_event(
+        session,
+        recognition,
+        event_id=uuid.UUID(int=0),
+        type=type,
+        timestamp=now,
+        method=method,
+        assessor_id=assessor_id,
+    )
+    event = publish(
+        session,
+        organisation_id=recognition.organisation_id,
+        person_id=recognition.person_id,
+        recognition_id=recognition.id,
+        type=type,
+        payload=payload,
+    )
+    # The outbox chooses the message id; the stored object carries it as "id" too.
+    event.payload = {**payload, "id": str(event.id)}
+    if event.txid is not None:
+        # The feed orders by (txid, seq). A transaction that took its id before an earlier
+        # change of this person committed must still sort after that change: raise the key
+        # to the person's latest (it stays >= the writer's own id, which is all the feed's
+        # visibility rule needs). The person lock makes "latest" exact.
+        latest = session.scalar(
+            select(func.max(CompetenceEvent.txid)).where(
+                CompetenceEvent.person_id == recognition.person_id,
+                CompetenceEvent.seq < event.seq,
+            )
+        )
+        if latest is not None and latest > event.txid:
+            event.txid = latest
+    session.flush()
+    return event
