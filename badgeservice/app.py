@@ -32,6 +32,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from .achievements import views as _achievements  # noqa: F401
     from .api import api, public
     from .frameworks import views as _frameworks  # noqa: F401
+    from .hr import feed_views as _hr_feed  # noqa: F401
+    from .hr import reserve_views as _hr_reserve  # noqa: F401
+    from .hr import views as _hr  # noqa: F401
     from .ingest import moodle as _moodle  # noqa: F401
     from .ingest import views as _ingest  # noqa: F401
     from .ingest import xapi as _xapi  # noqa: F401
@@ -41,6 +44,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from .organisations import views as _organisations  # noqa: F401
     from .paths import views as _paths  # noqa: F401
     from .people import views as _people  # noqa: F401
+    from .scim import views as _scim  # noqa: F401
 
     app.register_blueprint(api)
     app.register_blueprint(public)
