@@ -18,7 +18,7 @@ dead-lettered too ("an earlier delivery … is dead"), and ``redeliver`` (oldest
 brings the chain back in order.
 
 Timing. ``next_attempt_at`` is when a pending delivery is due; a worker's ``--until-idle``
-ends when nothing is due, even when deliveries wait for a later retry. ``created_at`` is when
+ends when nothing is due, even when deliveries wait for a later retry. ``queued_at`` is when
 the delivery was queued (again: a manual redelivery re-queues it), and its maximum age counts
 from then.
 """
@@ -310,11 +310,11 @@ def deliver_one(
         endpoint.active = False
         session.flush()
         dead_letter_pending(session, endpoint.id, "the endpoint answered 410 Gone")
-    elif (now - delivery.created_at).total_seconds() >= policy.max_age:
+    elif (now - delivery.queued_at).total_seconds() >= policy.max_age:
         delivery.state = "dead"
         delivery.last_error = (
             f"gave up after {delivery.attempts} attempt(s) in "
-            f"{(now - delivery.created_at).total_seconds():.0f} s (maximum age "
+            f"{(now - delivery.queued_at).total_seconds():.0f} s (maximum age "
             f"{policy.max_age:g} s); last: {error}"
         )
         _dead_letter_later(session, delivery)

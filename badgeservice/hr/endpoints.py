@@ -350,7 +350,7 @@ def redeliver(
             )
         delivery.state = "pending"
         delivery.next_attempt_at = now
-        delivery.created_at = now
+        delivery.queued_at = now
         delivery.delivered_at = None
     session.flush()
     return list(rows)

@@ -50,7 +50,14 @@ class Recognition(Base):
     __tablename__ = "recognitions"
     __table_args__ = (
         UniqueConstraint("credential_id", "competence_id"),
-        Index("ix_recognitions_reserve", "organisation_id", "competence_id", "status", "level"),
+        # Covering on PostgreSQL: the reserve's trend reads only the index.
+        Index(
+            "ix_recognitions_trend",
+            "organisation_id",
+            "competence_id",
+            "level",
+            postgresql_include=["person_id", "status", "valid_from", "valid_until", "ended_at"],
+        ),
         Index("ix_recognitions_expiry", "status", "valid_until"),
     )
 
@@ -85,7 +92,14 @@ class CompetenceHolding(Base):
     __tablename__ = "competence_holdings"
     __table_args__ = (
         UniqueConstraint("person_id", "competence_id"),
-        Index("ix_competence_holdings_reserve", "organisation_id", "competence_id", "level"),
+        # Covering on PostgreSQL: holder counts read only the index.
+        Index(
+            "ix_competence_holdings_counts",
+            "organisation_id",
+            "competence_id",
+            "level",
+            postgresql_include=["person_id", "valid_until"],
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
@@ -105,7 +119,11 @@ class CompetenceEvent(Base):
     pull feed (its cursor); ``id`` is the message id receivers deduplicate on."""
 
     __tablename__ = "competence_events"
-    __table_args__ = (Index("ix_competence_events_feed", "organisation_id", "seq"),)
+    __table_args__ = (
+        Index("ix_competence_events_feed", "organisation_id", "seq"),
+        # The PostgreSQL feed order.
+        Index("ix_competence_events_feed_txid", "organisation_id", "txid", "seq"),
+    )
 
     seq: Mapped[int] = mapped_column(Sequence64, primary_key=True, autoincrement=True)
     id: Mapped[uuid.UUID] = mapped_column(unique=True, default=new_id)
@@ -172,6 +190,9 @@ class Delivery(Base):
     last_status: Mapped[int | None] = mapped_column(Integer)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When it was queued, or queued again by a manual redelivery: the maximum age counts
+    # from here.
+    queued_at: Mapped[datetime] = mapped_column(default=utcnow)
     delivered_at: Mapped[datetime | None]
 
 

@@ -138,7 +138,7 @@ class DeliverySchema(Schema):
         allow_none=True, attribute="delivery.last_error", data_key="lastError"
     )
     queued_at = fields.DateTime(
-        attribute="delivery.created_at",
+        attribute="delivery.queued_at",
         data_key="queuedAt",
         metadata={"description": "queued (again, after a redelivery); the maximum age counts"},
     )
