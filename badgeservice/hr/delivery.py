@@ -26,7 +26,6 @@ from then.
 from __future__ import annotations
 
 import http.client
-import json
 import random
 import time
 from collections.abc import Mapping
@@ -38,10 +37,9 @@ from urllib.parse import urlsplit
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, aliased
 
-from .. import __version__
 from ..db import Database, session_scope, utcnow
-from ..ingest.signatures import sign
 from ..keystore import KeyStore, KeyStoreError
+from .adapters import adapter_for
 from .endpoints import dead_letter_pending, endpoint_secret
 from .models import CompetenceEvent, Delivery, DeliveryAttempt, HrEndpoint
 
@@ -56,12 +54,9 @@ __all__ = [
     "dead_letter_blocked",
     "deliver_due",
     "deliver_one",
-    "message_body",
-    "signed_headers",
 ]
 
 DEFAULT_SCHEDULE = "5,30,120,600,3600,21600"
-USER_AGENT = f"badgeservice/{__version__} (competence events; +https://www.standardwebhooks.com)"
 # Response bodies are read up to this size (the connection is closed after it).
 MAX_REPLY = 64 * 1024
 EXCERPT = 200
@@ -172,23 +167,6 @@ class DeliveryStats:
         return self
 
 
-def message_body(event: CompetenceEvent) -> bytes:
-    """The exact bytes sent (and signed): the event's payload as compact UTF-8 JSON."""
-    return json.dumps(event.payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
-def signed_headers(secret: str, message_id: str, body: bytes, timestamp: int) -> dict[str, str]:
-    """The Standard Webhooks headers (``v1``, HMAC-SHA256 with the decoded ``whsec_`` key,
-    the same signer the inbound webhook verifies with)."""
-    return {
-        "webhook-id": message_id,
-        "webhook-timestamp": str(timestamp),
-        "webhook-signature": sign(secret, message_id, timestamp, body),
-        "Content-Type": "application/json",
-        "User-Agent": USER_AGENT,
-    }
-
-
 def _claim(session: Session, now: datetime) -> Delivery | None:
     earlier = aliased(Delivery)
     blocked = (
@@ -273,21 +251,28 @@ def deliver_one(
         delivery.state, delivery.last_error = "dead", "the endpoint was deactivated"
         _dead_letter_later(session, delivery)
         return delivery.state
-    body = message_body(event)
     status: int | None = None
     retry_after: float | None = None
     started = time.perf_counter()
     try:
-        headers = signed_headers(
-            endpoint_secret(endpoint, keystore), str(event.id), body, int(time.time())
+        adapter = adapter_for(endpoint.adapter)
+        request = adapter.render(
+            url=endpoint.url,
+            secret=endpoint_secret(endpoint, keystore),
+            message_id=str(event.id),
+            payload=event.payload,
+            timestamp=int(time.time()),
         )
-        reply = transport.post(endpoint.url, body, headers, policy.timeout)
+        reply = transport.post(request.url, request.body, request.headers, policy.timeout)
         status, retry_after = reply.status, reply.retry_after
-        error = None if 200 <= status < 300 else f"HTTP {status}: {reply.excerpt}".strip(": ")
+        accepted = adapter.accepted(status)
+        error = None if accepted else f"HTTP {status}: {reply.excerpt}".strip(": ")
     except TransportError as exc:
         error = str(exc)
     except KeyStoreError as exc:  # names key ids only, never key material
         error = f"the endpoint's secret cannot be unwrapped: {exc}"
+    except ValueError as exc:  # an adapter this version does not have
+        error = str(exc)
     latency = round((time.perf_counter() - started) * 1000, 1)
     now = utcnow()
     session.add(
