@@ -134,9 +134,27 @@ def test_scim_client_flow_end_to_end(live: dict[str, Any]) -> None:
         boss["id"],
     ]
 
-    # An award to the report shows in the supervisor's overview of the team.
-    achievement = rest("GET", "/achievements?limit=1")["items"][0]["id"]
+    # The team's competence reserve counts its provisioned people, nobody holding anything.
+    reserve = rest("GET", f"/hr/reserve?team={group['id']}")
+    assert reserve["population"] == 2  # aino and her manager, who supervises the team
+    target = reserve["targets"][0]
+    assert (target["population"], target["reached"]) == (2, 0)
+
+    # An award to the report, of an achievement recognising that target's competence at
+    # its level, shows in the team's reserve and in the supervisor's overview of the team.
+    achievement = next(
+        detail["id"]
+        for item in rest("GET", "/achievements?limit=100")["items"]
+        for detail in [rest("GET", f"/achievements/{item['id']}")]
+        if any(
+            a["competence"] == target["competence"]["id"] and (a["level"] or 0) >= target["level"]
+            for a in detail["current"]["alignments"]
+        )
+    )
     credential = rest("POST", "/awards", {"achievement": achievement, "person": aino["id"]}, 201)
+    reserve = rest("GET", f"/hr/reserve?team={group['id']}")
+    same = next(t for t in reserve["targets"] if t["id"] == target["id"])
+    assert (same["population"], same["reached"], same["share"]) == (2, 1, 0.5)
     overview = rest("GET", f"/teams/{group['id']}/overview")
     members = {m["id"]: m for m in overview["members"]}
     assert set(overview["memberIds"]) >= {aino["id"]}
@@ -156,6 +174,9 @@ def test_scim_client_flow_end_to_end(live: dict[str, Any]) -> None:
     ]
     team = rest("GET", f"/teams/{group['id']}")
     assert team["members"] == []  # no members, so no supervisors either
+    emptied = rest("GET", f"/hr/reserve?team={group['id']}")
+    assert emptied["population"] == 0
+    assert next(t for t in emptied["targets"] if t["id"] == target["id"])["reached"] == 0
 
     # Errors from the real server are SCIM documents too (auth, size).
     code, media, error = _call("GET", f"{base}/scim/v2/Users", "bst_wrong")
