@@ -30,6 +30,10 @@ __all__ = [
     "DeliveryAttempt",
     "HrEndpoint",
     "Recognition",
+    "ReserveHolderCount",
+    "ReserveTrendExcluded",
+    "ReserveTrendPoint",
+    "ReserveTrendState",
 ]
 
 EVENT_TYPES = (
@@ -59,6 +63,14 @@ class Recognition(Base):
             postgresql_include=["person_id", "status", "valid_from", "valid_until", "ended_at"],
         ),
         Index("ix_recognitions_expiry", "status", "valid_until"),
+        # Covering on PostgreSQL: a team's trend (and the reserve's corrections for people
+        # deactivated since its points were stored) reads only the index.
+        Index(
+            "ix_recognitions_person_competence",
+            "person_id",
+            "competence_id",
+            postgresql_include=["level", "status", "valid_from", "valid_until", "ended_at"],
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
@@ -209,3 +221,89 @@ class DeliveryAttempt(Base):
     status_code: Mapped[int | None] = mapped_column(Integer)
     latency_ms: Mapped[float] = mapped_column(Float)
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class ReserveTrendPoint(Base):
+    """A completed month's trend point of the competence reserve, kept so the reserve never
+    recomputes history: how many people of the organisation, leaving out those in
+    :class:`ReserveTrendExcluded` (the inactive ones when the points were computed), held
+    the competence at ``level`` or above at ``month_end``. Written and invalidated only by
+    :mod:`badgeservice.hr.trends`."""
+
+    __tablename__ = "reserve_trend_points"
+
+    # The key is what a point is looked up by (a cache row: no surrogate id).
+    organisation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True
+    )
+    competence_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("competences.id", ondelete="CASCADE"), primary_key=True
+    )
+    level: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # The first instant of the next month, UTC.
+    month_end: Mapped[datetime] = mapped_column(primary_key=True)
+    reached: Mapped[int] = mapped_column(Integer)
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ReserveHolderCount(Base):
+    """Current holders of a competence among one slice of the organisation's people (the
+    people whose id starts with the byte ``bucket``), leaving out the people in
+    :class:`ReserveTrendExcluded`: ``level_n`` hold it at level n (0 = no level stated).
+    Valid until ``lapse``, the first ``valid_until`` among the holdings counted; a change
+    of one of the slice's holdings makes the reserve count the slice again. Written only by
+    :mod:`badgeservice.hr.holder_counts`."""
+
+    __tablename__ = "reserve_holder_counts"
+
+    organisation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True
+    )
+    competence_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("competences.id", ondelete="CASCADE"), primary_key=True
+    )
+    bucket: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Columns, not a list: a read sums them in the database.
+    level_0: Mapped[int] = mapped_column(Integer)
+    level_1: Mapped[int] = mapped_column(Integer)
+    level_2: Mapped[int] = mapped_column(Integer)
+    level_3: Mapped[int] = mapped_column(Integer)
+    level_4: Mapped[int] = mapped_column(Integer)
+    level_5: Mapped[int] = mapped_column(Integer)
+    level_6: Mapped[int] = mapped_column(Integer)
+    level_7: Mapped[int] = mapped_column(Integer)
+    level_8: Mapped[int] = mapped_column(Integer)
+    lapse: Mapped[datetime | None]
+
+
+class ReserveTrendState(Base):
+    """Up to where an organisation's stored trend points have been checked against the
+    competence events: every event at or past the horizon may still change history."""
+
+    __tablename__ = "reserve_trend_states"
+
+    organisation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True
+    )
+    # PostgreSQL: events with txid >= horizon_txid are unchecked; SQLite (one writer at a
+    # time, so seq is commit order): events with seq > horizon_seq.
+    horizon_txid: Mapped[int | None] = mapped_column(BigInteger)
+    horizon_seq: Mapped[int | None] = mapped_column(BigInteger)
+    # The same for the stored holder counts (checked on their own schedule).
+    counts_txid: Mapped[int | None] = mapped_column(BigInteger)
+    counts_seq: Mapped[int | None] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ReserveTrendExcluded(Base):
+    """The people an organisation's stored trend points leave out: those inactive when the
+    points were computed. A reader corrects for people deactivated or reactivated since."""
+
+    __tablename__ = "reserve_trend_excluded"
+
+    organisation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True
+    )
+    person_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
+    )

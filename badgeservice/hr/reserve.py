@@ -19,21 +19,24 @@ Definitions (the API documentation repeats them):
   is not kept, so past points use today's population: the line shows how today's staff
   built the competence up.
 
-Every function is scoped to one organisation and only reads; each runs a fixed number of
-queries whatever the size of the organisation.
+Every function is scoped to one organisation and runs a bounded number of queries whatever
+the size of the organisation. Nothing is cached in the process: a change shows at once. The
+organisation view reads its completed trend points and its holder counts from tables it
+keeps up to date itself from the competence events (:mod:`.trends`,
+:mod:`.holder_counts`), so a read costs what changed since the last one; a team view is
+computed from the team members' rows.
 """
 
 from __future__ import annotations
 
-import functools
 import math
 import uuid
-from collections.abc import Iterator, MutableMapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, case, func, or_, select
+from sqlalchemy import ColumnElement, Row, Select, and_, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from ..db import utcnow
@@ -41,7 +44,9 @@ from ..errors import NotFound
 from ..frameworks.models import Competence, Framework
 from ..paths.models import Path, PathTarget
 from ..people.models import Person, Team, TeamMember
-from .models import CompetenceEvent, CompetenceHolding, Recognition
+from .holder_counts import organisation_counts
+from .models import CompetenceHolding, Recognition
+from .trends import Pair, activity, ensure_state, live_trends, organisation_trends
 
 __all__ = [
     "MAX_LEVEL",
@@ -49,7 +54,6 @@ __all__ = [
     "Holder",
     "HolderTeam",
     "Reserve",
-    "ReserveCache",
     "TargetReserve",
     "TrendPoint",
     "day_end",
@@ -63,10 +67,6 @@ __all__ = [
 
 MAX_LEVEL = 8  # DigComp 2.2 proficiency levels 1..8
 MAX_MONTHS = 36
-MAX_CACHED = 4096  # trends kept per process; the cache is emptied when full
-
-# Computed reserve parts, keyed by what they depend on (see :func:`reserve`).
-ReserveCache = MutableMapping[tuple[Any, ...], Any]
 
 
 @dataclass(frozen=True)
@@ -170,8 +170,6 @@ class _Population:
     organisation_id: uuid.UUID
     size: int
     members: list[uuid.UUID] | None
-    # Changes whenever the population may have: cached trends are keyed by it.
-    fingerprint: tuple[Any, ...] = ()
 
     def has(self, person_id: Any) -> ColumnElement[bool]:
         """``person_id`` is in the population. A team's member ids are given as a list, so
@@ -189,13 +187,10 @@ def _population(
     session: Session, organisation_id: uuid.UUID, team_id: uuid.UUID | None
 ) -> _Population:
     if team_id is None:
-        # one pass: the size, and the newest change to anyone (a deactivation included)
-        size, changed = session.execute(
-            select(func.count().filter(Person.active), func.max(Person.updated_at)).where(
-                Person.organisation_id == organisation_id
-            )
-        ).one()
-        return _Population(organisation_id, int(size or 0), None, (size, changed))
+        size = session.scalar(
+            select(func.count()).where(Person.organisation_id == organisation_id, Person.active)
+        )
+        return _Population(organisation_id, int(size or 0), None)
     members = sorted(
         session.scalars(
             select(TeamMember.person_id)
@@ -205,7 +200,7 @@ def _population(
         ),
         key=str,
     )
-    return _Population(organisation_id, len(members), members, (team_id, hash(tuple(members))))
+    return _Population(organisation_id, len(members), members)
 
 
 def _valid_holding(at: datetime) -> ColumnElement[bool]:
@@ -242,7 +237,6 @@ def reserve(
     team_id: uuid.UUID | None = None,
     months: int = 12,
     now: datetime | None = None,
-    cache: ReserveCache | None = None,
 ) -> Reserve:
     """The reserve of the organisation's targets, or with ``team_id`` of one team's.
 
@@ -251,11 +245,10 @@ def reserve(
     for everyone or for this team and the targets of the team's own paths, all measured on
     the team's members.
 
-    ``cache`` keeps holder counts and trends between calls. They change only when a
-    recognition changes (every change publishes a competence event: the newest event
-    number is part of the key) or the population does (so is its fingerprint); counts also
-    when a counted holding's validity passes (an entry is used only until the earliest
-    ``valid_until`` among the holdings it counted).
+    Per population, one grouped query counts the holders by level for all its targets and
+    the trends of all its targets come together: the organisation's from the stored
+    points (:func:`~.trends.organisation_trends`), a team's from its members'
+    recognitions (:func:`~.trends.live_trends`).
     """
     now = now or utcnow()
     team = resolve_team(session, organisation_id, team_id) if team_id is not None else None
@@ -267,35 +260,63 @@ def reserve(
         .order_by(Path.kind, Path.slug, PathTarget.position)
     ).all()
     points = month_ends(now, months)
-    version = None if cache is None else _latest_event(session, organisation_id)
+    ends = [at for _, at in points]
+    scopes: dict[uuid.UUID | None, list[Pair]] = {}
+    for target, _, competence in rows:
+        scope = team_id if team_id is not None else target.team_id
+        scopes.setdefault(scope, []).append((competence.id, target.level))
+    if team_id not in scopes:
+        scopes[team_id] = []
     populations: dict[uuid.UUID | None, _Population] = {}
     counts: dict[uuid.UUID | None, dict[tuple[uuid.UUID, int], int]] = {}
+    trends: dict[uuid.UUID | None, dict[Pair, list[int]]] = {}
+    for scope, pairs in scopes.items():
+        if scope is None:
+            # one pass over the people: how many are active, who changed since the
+            # stored counts and points were made
+            ensure_state(session, organisation_id)
+            people = activity(session, organisation_id)
+            population = _Population(organisation_id, people.active, None)
+        else:
+            population = _population(session, organisation_id, scope)
+        populations[scope] = population
+        if not pairs:
+            continue
+        wanted = sorted({competence_id for competence_id, _ in pairs}, key=str)
+        if population.members is None:
+            counts[scope] = organisation_counts(session, organisation_id, wanted, now, people)
+            trends[scope] = organisation_trends(session, organisation_id, pairs, ends, people)
+            continue
+        counts[scope] = _holders_by_level(session, population, wanted, now)
+        if population.members:
+            members = Recognition.person_id.in_(population.members)
+            trends[scope] = live_trends(session, organisation_id, pairs, ends, members)
+        else:
+            trends[scope] = {pair: [0] * len(ends) for pair in pairs}
     targets: list[TargetReserve] = []
     for target, path, competence in rows:
         scope = team_id if team_id is not None else target.team_id
-        if scope not in populations:
-            populations[scope] = _population(session, organisation_id, scope)
-            wanted = {t.competence_id for t, *_ in rows if (team_id or t.team_id) == scope}
-            counts[scope] = _cached_counts(session, populations[scope], wanted, now, cache, version)
-        population = populations[scope].size
+        size = populations[scope].size
         by_level = [counts[scope].get((competence.id, level), 0) for level in _levels()]
         reached = sum(by_level[max(target.level, 1) - 1 :])
-        needed = math.ceil(target.share * population - 1e-9)
-        item = TargetReserve(
-            target=target,
-            path=path,
-            competence=competence,
-            population=population,
-            by_level=by_level,
-            reached=reached,
-            share=reached / population if population else 0.0,
-            gap=max(0, needed - reached),
+        needed = math.ceil(target.share * size - 1e-9)
+        trend = trends[scope].get((competence.id, target.level), [])
+        targets.append(
+            TargetReserve(
+                target=target,
+                path=path,
+                competence=competence,
+                population=size,
+                by_level=by_level,
+                reached=reached,
+                share=reached / size if size else 0.0,
+                gap=max(0, needed - reached),
+                trend=[
+                    TrendPoint(month, at, count, count / size if size else 0.0)
+                    for (month, at), count in zip(points, trend, strict=True)
+                ],
+            )
         )
-        if points:
-            item.trend = _cached_trend(session, populations[scope], item, points, cache, version)
-        targets.append(item)
-    if team_id not in populations:
-        populations[team_id] = _population(session, organisation_id, team_id)
     return Reserve(team=team, population=populations[team_id].size, at=now, targets=targets)
 
 
@@ -315,53 +336,14 @@ def _target_filter(team_id: uuid.UUID | None) -> list[ColumnElement[bool]]:
     ]
 
 
-def _latest_event(session: Session, organisation_id: uuid.UUID) -> int | None:
-    return session.scalar(
-        select(func.max(CompetenceEvent.seq)).where(
-            CompetenceEvent.organisation_id == organisation_id
-        )
-    )
-
-
-def _cached_counts(
-    session: Session,
-    population: _Population,
-    competence_ids: set[uuid.UUID],
-    now: datetime,
-    cache: ReserveCache | None,
-    version: int | None,
-) -> dict[tuple[uuid.UUID, int], int]:
-    if cache is None:
-        return _holders_by_level(session, population, competence_ids, now)[0]
-    key: tuple[Any, ...] = ("counts", population.organisation_id, population.fingerprint)
-    key += (version, frozenset(competence_ids))
-    hit = cache.get(key)
-    if hit is not None and (hit[1] is None or now < hit[1]):
-        return dict(hit[0])
-    counts, lapses = _holders_by_level(session, population, competence_ids, now)
-    _store(cache, key, (counts, lapses))
-    return counts
-
-
-def _store(cache: ReserveCache, key: tuple[Any, ...], value: Any) -> None:
-    if len(cache) >= MAX_CACHED:
-        cache.clear()
-    cache[key] = value
-
-
 def _holders_by_level(
-    session: Session, population: _Population, competence_ids: set[uuid.UUID], now: datetime
-) -> tuple[dict[tuple[uuid.UUID, int], int], datetime | None]:
-    """(competence, level) → number of holders in the population, from the holdings; and
-    the first moment one of the counted holdings lapses."""
+    session: Session, population: _Population, competence_ids: list[uuid.UUID], now: datetime
+) -> dict[tuple[uuid.UUID, int], int]:
+    """(competence, level) → number of holders in the population, from the holdings, in
+    one grouped query over the covering index."""
     holding = CompetenceHolding
     query = (
-        select(
-            holding.competence_id,
-            holding.level,
-            func.count(),
-            func.min(holding.valid_until),
-        )
+        select(holding.competence_id, holding.level, func.count())
         .where(
             holding.organisation_id == population.organisation_id,
             holding.competence_id.in_(competence_ids),
@@ -370,122 +352,7 @@ def _holders_by_level(
         )
         .group_by(holding.competence_id, holding.level)
     )
-    counts: dict[tuple[uuid.UUID, int], int] = {}
-    lapses: list[datetime] = []
-    for competence_id, level, count, lapse in session.execute(query):
-        counts[(competence_id, level)] = int(count)
-        if lapse is not None:
-            lapses.append(lapse)
-    return counts, min(lapses, default=None)
-
-
-def _cached_trend(
-    session: Session,
-    population: _Population,
-    item: TargetReserve,
-    points: Sequence[tuple[str, datetime]],
-    cache: ReserveCache | None,
-    version: int | None,
-) -> list[TrendPoint]:
-    if cache is None:
-        return _trend(session, population, item, points)
-    key = (
-        "trend",
-        population.organisation_id,
-        population.fingerprint,
-        version,
-        item.competence.id,
-        item.target.level,
-        tuple(at for _, at in points),
-    )
-    reached = cache.get(key)
-    if reached is None:
-        reached = [point.reached for point in _trend(session, population, item, points)]
-        _store(cache, key, reached)
-    return [
-        TrendPoint(month, at, count, count / population.size if population.size else 0.0)
-        for (month, at), count in zip(points, reached, strict=True)
-    ]
-
-
-@functools.lru_cache(maxsize=2 * (MAX_MONTHS + 1))
-def _trend_statement(points: int, team: bool) -> Select[*tuple[Any, ...]]:
-    """The trend query for ``points`` month ends, built once (building its expressions
-    cost more than running it for a team): values are bound at execution."""
-    rec = Recognition
-    at = [bindparam(f"at{index}", type_=rec.valid_from.type) for index in range(points)]
-    flags = [
-        func.max(
-            case(
-                (
-                    and_(
-                        rec.valid_from <= moment,
-                        or_(rec.ended_at.is_(None), rec.ended_at > moment),
-                        or_(rec.valid_until.is_(None), rec.valid_until > moment),
-                    ),
-                    1,
-                ),
-                else_=0,
-            )
-        ).label(f"p{index}")
-        for index, moment in enumerate(at)
-    ]
-    organisation = bindparam("organisation", type_=rec.organisation_id.type)
-    if team:
-        population = rec.person_id.in_(bindparam("members", expanding=True))
-    else:
-        population = rec.person_id.not_in(
-            select(Person.id).where(
-                Person.organisation_id == organisation, Person.active.is_(False)
-            )
-        )
-    per_person = (
-        select(*flags)
-        .where(
-            rec.organisation_id == organisation,
-            rec.competence_id == bindparam("competence", type_=rec.competence_id.type),
-            rec.level >= bindparam("level", type_=rec.level.type),
-            rec.valid_from <= at[-1],
-            # a recognition that stopped counting without a recorded end never counts
-            or_(rec.status == "active", rec.ended_at.is_not(None)),
-            or_(rec.ended_at.is_(None), rec.ended_at > at[0]),
-            population,
-        )
-        .group_by(rec.person_id)
-        .subquery()
-    )
-    return select(*[func.coalesce(func.sum(column), 0) for column in per_person.c])
-
-
-def _trend(
-    session: Session,
-    population: _Population,
-    item: TargetReserve,
-    points: Sequence[tuple[str, datetime]],
-) -> list[TrendPoint]:
-    """Holders at or above the target level at each month end, from the recognitions.
-
-    One pass: per person, whether any of their recognitions covered each point (a
-    ``max`` per point), then the sum over people."""
-    params: dict[str, Any] = {
-        "organisation": population.organisation_id,
-        "competence": item.competence.id,
-        "level": item.target.level,
-    }
-    params.update({f"at{index}": at for index, (_, at) in enumerate(points)})
-    if population.members is not None:
-        params["members"] = population.members
-    statement = _trend_statement(len(points), population.members is not None)
-    sums = session.execute(statement, params).one()
-    return [
-        TrendPoint(
-            month=month,
-            at=at,
-            reached=int(reached),
-            share=int(reached) / item.population if item.population else 0.0,
-        )
-        for (month, at), reached in zip(points, sums, strict=True)
-    ]
+    return {(c, level): int(count) for c, level, count in session.execute(query)}
 
 
 # -- who holds a competence -------------------------------------------------------------

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from flask import Response, current_app, jsonify, request
+from flask import Response, jsonify, request
 
 from ..api import api, dump, load_query, parse_id
 from ..auth import current_principal, requires
@@ -83,7 +83,6 @@ def reserve_view() -> Response:
         current_principal().organisation_id,
         team_id=query.get("team"),
         months=query["months"],
-        cache=current_app.extensions.setdefault("badgeservice.reserve.trends", {}),
     )
     return dump(ReserveSchema(), result)
 

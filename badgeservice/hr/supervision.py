@@ -199,14 +199,22 @@ def progress_of_people(
         .options(selectinload(Path.sub_goals))
         .order_by(Path.slug)
     ).all()
+    # Only the achievements some sub-goal of these paths names matter for progress: a
+    # person's other credentials (most of them) are not read.
+    goals = {goal.achievement_id for path in paths for goal in path.sub_goals}
     held: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
-    for person_id, achievement_id in session.execute(
-        select(Credential.person_id, AchievementVersion.achievement_id)
-        .join(AchievementVersion, AchievementVersion.id == Credential.achievement_version_id)
-        .where(Credential.person_id.in_(ids), Credential.revoked_at.is_(None))
-        .distinct()
-    ):
-        held[person_id].add(achievement_id)
+    if goals:
+        for person_id, achievement_id in session.execute(
+            select(Credential.person_id, AchievementVersion.achievement_id)
+            .join(AchievementVersion, AchievementVersion.id == Credential.achievement_version_id)
+            .where(
+                Credential.person_id.in_(ids),
+                Credential.revoked_at.is_(None),
+                AchievementVersion.achievement_id.in_(goals),
+            )
+            .distinct()
+        ):
+            held[person_id].add(achievement_id)
     result: dict[uuid.UUID, list[PathProgress]] = {}
     for person in people:
         mine = [
@@ -237,22 +245,31 @@ def _latest(
         )
         .label("rank")
     )
+    # Ranked on the credentials alone; only the kept ones are joined to their achievement.
     ranked = (
         select(
             Credential.id,
             Credential.person_id,
             Credential.issued_at,
             Credential.revoked_at,
-            AchievementVersion.achievement_id,
-            AchievementVersion.name,
+            Credential.achievement_version_id,
             rank,
         )
-        .join(AchievementVersion, AchievementVersion.id == Credential.achievement_version_id)
         .where(Credential.organisation_id == organisation_id, Credential.person_id.in_(ids))
         .subquery()
     )
     rows = session.execute(
-        select(ranked).where(ranked.c.rank <= count).order_by(ranked.c.person_id, ranked.c.rank)
+        select(
+            ranked.c.id,
+            ranked.c.person_id,
+            ranked.c.issued_at,
+            ranked.c.revoked_at,
+            AchievementVersion.achievement_id,
+            AchievementVersion.name,
+        )
+        .join(AchievementVersion, AchievementVersion.id == ranked.c.achievement_version_id)
+        .where(ranked.c.rank <= count)
+        .order_by(ranked.c.person_id, ranked.c.rank)
     )
     for row in rows:
         latest[row.person_id].append(

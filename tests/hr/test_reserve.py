@@ -11,9 +11,17 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import select, update
 
 from badgeservice.db import database, session_scope, utcnow
+from badgeservice.hr.models import (
+    Recognition,
+    ReserveTrendExcluded,
+    ReserveTrendPoint,
+    ReserveTrendState,
+)
 from badgeservice.hr.reserve import month_ends, reserve
+from badgeservice.people.models import Person
 from tests.conftest import TEST_DATABASE_URL
 from tests.hr.conftest import ResWorld
 
@@ -139,9 +147,9 @@ def test_trend_months_and_definition(res_world: ResWorld) -> None:
 
 
 def test_reserve_follows_changes(res_world: ResWorld) -> None:
-    """Cached trends are recomputed when a recognition or the population changes."""
+    """Counts and trends follow a revocation and a deactivation made after a read."""
     org = res_world.org
-    for team in (None, res_world.teams["a"]):  # fill the trend cache
+    for team in (None, res_world.teams["a"]):  # the organisation's stores are filled
         params = {"team": team} if team else {}
         assert res_world.get("/api/v1/hr/reserve", **params).status_code == 200
     org.revoke(res_world.credentials["p6:a31_4"])
@@ -165,20 +173,18 @@ def test_reserve_follows_changes(res_world: ResWorld) -> None:
     assert [p["reached"] for p in team["targets"][0]["trend"]] == without_p2
 
 
-def test_cached_counts_respect_validity(res_world: ResWorld) -> None:
-    """A cached count is not used past the first lapse of a holding it counted."""
+def test_counts_respect_validity(res_world: ResWorld) -> None:
+    """A holding stops counting once its validity has passed."""
     org_id = res_world.org.tenant.organisation_id
-    cache: dict[Any, Any] = {}
 
     def reached(now: Any) -> int:
         with res_world.org.app.app_context(), session_scope(database()) as session:
-            result = reserve(session, org_id, months=0, cache=cache, now=now)
+            result = reserve(session, org_id, months=0, now=now)
         return next(
             t.reached for t in result.targets if str(t.target.id) == res_world.targets["t31"]
         )
 
     assert reached(utcnow()) == 3
-    assert any(key[0] == "counts" for key in cache)
     assert reached(utcnow() + timedelta(days=101)) == 2  # p2's holding lapsed
 
 
@@ -480,3 +486,207 @@ def test_benchmark_smoke(tmp_path: Any) -> None:
     assert code == 0
     assert report.read_text().count('"p95_ms"') >= 6
     assert os.path.exists(report)
+
+
+# -- stored trend points and holder counts ------------------------------------------------
+
+
+def _t31(res_world: ResWorld, **params: Any) -> dict[str, Any]:
+    body = res_world.get("/api/v1/hr/reserve", **params).get_json()
+    target: dict[str, Any] = _by_id(body)[res_world.targets["t31"]]
+    target["population"] = body["population"]
+    return target
+
+
+def _stored_points(res_world: ResWorld, column: str = "reached") -> dict[Any, Any]:
+    with res_world.org.db() as session:
+        rows = session.execute(
+            select(ReserveTrendPoint.month_end, getattr(ReserveTrendPoint, column)).where(
+                ReserveTrendPoint.organisation_id == res_world.org.tenant.organisation_id,
+                ReserveTrendPoint.competence_id == uuid.UUID(res_world.org.codes["3.1"]),
+                ReserveTrendPoint.level == 4,
+            )
+        ).all()
+    return dict(rows)
+
+
+def _backdate(res_world: ResWorld, credential: str, **values: Any) -> None:
+    """What a backdated import would have recorded: the recognition's dates in the past."""
+    with res_world.org.db() as session:
+        session.execute(
+            update(Recognition)
+            .where(Recognition.credential_id == uuid.UUID(credential))
+            .values(**values)
+        )
+
+
+def test_stored_trend_points_follow_backdated_history(res_world: ResWorld) -> None:
+    org, day = res_world.org, timedelta(days=1)
+    assert [p["reached"] for p in _t31(res_world)["trend"]] == T31
+    stored = _stored_points(res_world)
+    assert sorted(stored) == res_world.ends  # every completed month of the trend is kept
+    assert [stored[end] for end in res_world.ends] == T31
+    computed = _stored_points(res_world, "computed_at")
+
+    # an award today changes today's counts, not history
+    org.award(res_world.achievements["a31_5"], "p3")
+    t31 = _t31(res_world)
+    assert _levels(t31) == [0, 0, 0, 2, 2, 0, 0, 0]
+    assert t31["reached"] == 4
+    assert [p["reached"] for p in t31["trend"]] == T31
+    assert _stored_points(res_world) == stored
+    if org.app.config["DATABASE_URL"].startswith("sqlite"):
+        # nothing was recomputed (on PostgreSQL the horizon is the server's oldest running
+        # transaction: while another one runs, the fixture's own backdating is seen again)
+        assert _stored_points(res_world, "computed_at") == computed
+
+    # a recognition dated before e3: the points from e3 on change, the older ones are kept
+    credential = org.award(res_world.achievements["a31_4"], "p7")["id"]
+    _backdate(res_world, credential, valid_from=res_world.ends[3] - day)
+    t31 = _t31(res_world)
+    assert t31["reached"] == 5
+    assert [p["reached"] for p in t31["trend"]] == [n + (i >= 3) for i, n in enumerate(T31)]
+    again = _stored_points(res_world)
+    assert [again[end] - stored[end] for end in res_world.ends] == [0] * 3 + [1] * 9
+
+
+def test_stored_trend_points_follow_a_backdated_end(res_world: ResWorld) -> None:
+    """A revocation recorded as ended in a completed month rewrites that month on."""
+    org, day = res_world.org, timedelta(days=1)
+    assert [p["reached"] for p in _t31(res_world)["trend"]] == T31
+    org.revoke(res_world.credentials["p2:a31_4"])
+    _backdate(res_world, res_world.credentials["p2:a31_4"], ended_at=res_world.ends[7] - day)
+    t31 = _t31(res_world)
+    assert t31["reached"] == 2  # p1 and p6
+    # p2 counted from e5 and now stops before e7
+    assert [p["reached"] for p in t31["trend"]] == [n - (i >= 7) for i, n in enumerate(T31)]
+
+
+def test_stored_points_and_counts_follow_activity(res_world: ResWorld) -> None:
+    """People deactivated or reactivated after the points and counts were stored."""
+    org = res_world.org
+    assert _t31(res_world)["population"] == 11
+    response = org.client.delete(f"/api/v1/people/{res_world.person('p1')}", headers=org.headers)
+    assert response.status_code == 200
+    t31 = _t31(res_world)
+    assert t31["population"] == 10
+    assert _levels(t31) == [0, 0, 1, 2, 0, 0, 0, 0]  # p1 held 3.1 at level 5
+    assert [p["reached"] for p in t31["trend"]] == [n - 1 for n in T31]
+    # p11 (inactive since before the first read, holding 3.1 at level 6) comes back
+    with org.db() as session:
+        session.execute(
+            update(Person)
+            .where(Person.id == uuid.UUID(res_world.person("p11")))
+            .values(active=True)
+        )
+    t31 = _t31(res_world)
+    assert t31["population"] == 11
+    assert _levels(t31) == [0, 0, 1, 2, 0, 1, 0, 0]
+    assert [p["reached"] for p in t31["trend"]] == [n - 1 + 1 for n in T31]  # from before e0
+
+
+def test_rebuild_after_many_activity_changes(
+    res_world: ResWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from badgeservice.hr import trends
+
+    org = res_world.org
+    assert [p["reached"] for p in _t31(res_world)["trend"]] == T31
+    monkeypatch.setattr(trends, "REBUILD_AFTER", 0)
+    response = org.client.delete(f"/api/v1/people/{res_world.person('p1')}", headers=org.headers)
+    assert response.status_code == 200
+    t31 = _t31(res_world)  # rebuilt: p1 is now one of the people left out
+    assert (t31["population"], t31["reached"]) == (10, 2)
+    assert [p["reached"] for p in t31["trend"]] == [n - 1 for n in T31]
+    with org.db() as session:
+        left_out = set(
+            session.scalars(
+                select(ReserveTrendExcluded.person_id).where(
+                    ReserveTrendExcluded.organisation_id == org.tenant.organisation_id
+                )
+            )
+        )
+    assert left_out == {uuid.UUID(res_world.person(key)) for key in ("p1", "p11")}
+    monkeypatch.setattr(trends, "REBUILD_AFTER", 100)
+    assert _levels(_t31(res_world)) == [0, 0, 1, 2, 0, 0, 0, 0]  # the stored counts too
+
+
+def test_python_and_database_trends_agree(res_world: ResWorld) -> None:
+    """The live count (in Python, for teams and corrections) and the stored one (in the
+    database) implement one definition."""
+    from badgeservice.hr.trends import _compute, live_trends
+
+    org_id = res_world.org.tenant.organisation_id
+    pairs = [
+        (uuid.UUID(res_world.org.codes[code]), level)
+        for code in ("3.1", "4.1", "5.3")
+        for level in range(1, 7)
+    ]
+    inactive = select(Person.id).where(Person.organisation_id == org_id, Person.active.is_(False))
+    with res_world.org.db() as session:
+        for ends in ([res_world.now], res_world.ends[4:7], res_world.ends):
+            live = live_trends(session, org_id, pairs, ends, Recognition.person_id.not_in(inactive))
+            assert live == _compute(session, org_id, pairs, ends)
+    assert live[(uuid.UUID(res_world.org.codes["3.1"]), 4)] == T31
+
+
+@pytest.mark.parametrize("slices", [32, 0])
+def test_stored_counts_match_a_direct_count(
+    res_world: ResWorld, monkeypatch: pytest.MonkeyPatch, slices: int
+) -> None:
+    """After changes, the sliced counts (slices counted again, or whole competences when
+    too many changed) equal a count of every holding."""
+    from badgeservice.hr import holder_counts
+
+    monkeypatch.setattr(holder_counts, "SLICES_AT_ONCE", slices)
+    org, org_id = res_world.org, res_world.org.tenant.organisation_id
+    competences = [uuid.UUID(org.codes[code]) for code in ("3.1", "4.1", "5.3")]
+
+    def both() -> tuple[dict[Any, int], dict[Any, int]]:
+        with org.db() as session:
+            now = utcnow()
+            stored = holder_counts.organisation_counts(session, org_id, competences, now)
+            direct = holder_counts._direct(session, org_id, competences, now)
+        return stored, {key: n for key, n in direct.items() if n}
+
+    stored, direct = both()
+    assert stored == direct
+    assert sum(stored.values()) == 10  # 3.1: p1-p3, p6; 4.1: p1, p6-p8; 5.3: p1, p2
+    org.award(res_world.achievements["a41_5"], "p9")
+    org.award(res_world.achievements["a53_2"], "p10")
+    org.revoke(res_world.credentials["p1:a31_5"])  # p1 keeps 3.1 at level 4
+    stored, direct = both()
+    assert stored == direct
+    assert (stored[(competences[0], 4)], stored.get((competences[0], 5))) == (3, None)
+    with org.db() as session:
+        state = session.get(ReserveTrendState, org_id)
+        assert state is not None
+        assert (state.counts_txid, state.counts_seq) != (None, None)
+
+
+def test_horizon_moves_on(res_world: ResWorld, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once enough events were looked at, the horizon moves past them."""
+    from badgeservice.hr import holder_counts, trends
+
+    org, org_id = res_world.org, res_world.org.tenant.organisation_id
+
+    def horizon() -> tuple[Any, ...]:
+        with org.db() as session:
+            state = session.get(ReserveTrendState, org_id)
+            assert state is not None
+            return (state.horizon_txid, state.horizon_seq)
+
+    assert [p["reached"] for p in _t31(res_world)["trend"]] == T31
+    first = horizon()
+    org.award(res_world.achievements["a31_3"], "p8")
+    _t31(res_world)
+    assert horizon() == first  # one event: checked on every read, no write
+    monkeypatch.setattr(trends, "ADVANCE_AFTER", 1)
+    monkeypatch.setattr(holder_counts, "ADVANCE_AFTER", 1)
+    t31 = _t31(res_world)
+    if org.app.config["DATABASE_URL"].startswith("sqlite"):
+        assert horizon() > first
+    else:  # the oldest transaction running on the server: may be older than the award
+        assert horizon()[0] >= first[0]
+    assert [p["reached"] for p in t31["trend"]] == T31
+    assert _levels(t31)[2] == 2  # p3 and p8 at level 3
