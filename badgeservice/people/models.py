@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, TimestampMixin, new_id, utcnow
@@ -22,6 +22,13 @@ class Person(TimestampMixin, Base):
         UniqueConstraint("organisation_id", "email"),
         UniqueConstraint("organisation_id", "external_id"),
         UniqueConstraint("organisation_id", "user_name"),
+        # The few deactivated people: the reserve counts "everyone but these".
+        Index(
+            "ix_people_inactive",
+            "organisation_id",
+            postgresql_where=text("active IS false"),
+            sqlite_where=text("active = 0"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
