@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+
+from cachetools import LRUCache
 
 from .did import Resolver, default_resolver
 from .errors import CredentialError, KeyFormatError, MalformedDocumentError, ProofError
@@ -69,9 +73,50 @@ def hash_data(
     unsecured = {key: value for key, value in document.items() if key != "proof"}
     config = {key: value for key, value in proof_options.items() if key != "proofValue"}
     config["@context"] = document["@context"]
-    proof_hash = hashlib.sha256(processor.canonicalize(config).encode("utf-8")).digest()
     doc_hash = hashlib.sha256(processor.canonicalize(unsecured).encode("utf-8")).digest()
-    return proof_hash + doc_hash
+    return _config_hash(config, processor) + doc_hash
+
+
+# SHA-256 of canonical proof configurations, per processor. A configuration is a handful of
+# strings (``created`` has whole seconds), so a busy issuer signs many documents with the
+# very same one; its canonical form is a pure function of it and the pinned contexts.
+_CONFIG_HASHES: weakref.WeakKeyDictionary[JsonLdProcessor, LRUCache[tuple[Any, ...], bytes]] = (
+    weakref.WeakKeyDictionary()
+)
+_CONFIG_LOCK = threading.Lock()
+
+
+def _config_key(config: Mapping[str, Any]) -> tuple[Any, ...] | None:
+    """The configuration as an exact, hashable key; None unless it is strings only (the
+    ``@context`` a string or a list of strings), the form :func:`sign` makes."""
+    key: list[tuple[str, Any]] = []
+    for name, value in config.items():
+        if isinstance(value, list) and name == "@context":
+            if not all(type(item) is str for item in value):
+                return None
+            key.append((name, tuple(value)))
+        elif type(value) is str:
+            key.append((name, value))
+        else:
+            return None
+    return tuple(key)
+
+
+def _config_hash(config: Mapping[str, Any], processor: JsonLdProcessor) -> bytes:
+    key = _config_key(config)
+    if key is None:
+        return hashlib.sha256(processor.canonicalize(config).encode("utf-8")).digest()
+    with _CONFIG_LOCK:
+        cache = _CONFIG_HASHES.get(processor)
+        if cache is None:
+            cache = _CONFIG_HASHES[processor] = LRUCache(maxsize=64)
+        digest = cache.get(key)
+    if digest is None:
+        # Errors (an unsafe value, an unknown context) raise here and are never cached.
+        digest = hashlib.sha256(processor.canonicalize(config).encode("utf-8")).digest()
+        with _CONFIG_LOCK:
+            cache[key] = digest
+    return digest
 
 
 def sign(

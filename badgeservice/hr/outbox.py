@@ -6,9 +6,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import BigInteger, ColumnElement, func, insert, literal_column, select
 from sqlalchemy.orm import Session
 
+from ..db import utcnow
 from .models import CompetenceEvent, Delivery, HrEndpoint
 
 __all__ = ["publish"]
@@ -22,20 +23,28 @@ def publish(
     recognition_id: uuid.UUID,
     type: str,
     payload: dict[str, Any],
+    event_id: uuid.UUID | None = None,
 ) -> CompetenceEvent:
     """Record the event for the feed and queue it for every active endpoint; nothing is
-    sent here, the worker delivers after commit."""
-    event = CompetenceEvent(
-        id=uuid.uuid4(),
-        organisation_id=organisation_id,
-        person_id=person_id,
-        recognition_id=recognition_id,
-        type=type,
-        payload=payload,
-        txid=_transaction_id(session),
-    )
-    session.add(event)
-    session.flush()
+    sent here, the worker delivers after commit.
+
+    ``event_id`` is the message id (new when not given); a payload that carries the id
+    itself is built with it first, so the row is written once. The caller holds the
+    person's lock (see :mod:`badgeservice.hr.recognitions`), which keeps the person's
+    events in order in the feed (see :func:`_feed_txid`)."""
+    values: dict[str, Any] = {
+        "id": event_id or uuid.uuid4(),
+        "organisation_id": organisation_id,
+        "person_id": person_id,
+        "recognition_id": recognition_id,
+        "type": type,
+        "payload": payload,
+        "created_at": utcnow(),
+        "txid": _feed_txid(session, person_id),
+    }
+    # One INSERT … RETURNING: the row (its seq, and on PostgreSQL its txid) comes back as a
+    # persistent object of the session.
+    event = session.scalars(insert(CompetenceEvent).values(values).returning(CompetenceEvent)).one()
     endpoints = session.scalars(
         select(HrEndpoint.id).where(
             HrEndpoint.organisation_id == organisation_id, HrEndpoint.active.is_(True)
@@ -51,13 +60,30 @@ def publish(
                 person_id=person_id,
             )
         )
-    session.flush()
+    if endpoints:
+        session.flush()
     return event
 
 
-def _transaction_id(session: Session) -> int | None:
-    """PostgreSQL: the writing transaction's id, so the feed can hold back rows of
-    transactions that may still commit below a reader's cursor. SQLite serialises writers."""
+def _feed_txid(session: Session, person_id: uuid.UUID) -> ColumnElement[int] | None:
+    """PostgreSQL: the feed key of a new event, evaluated in its INSERT. SQLite serialises
+    writers, so there it is None (the feed orders by seq).
+
+    The writing transaction's id, so the feed can hold back rows of transactions that may
+    still commit below a reader's cursor; raised to the person's latest key, so that a
+    transaction that took its id before an earlier change of this person committed still
+    sorts after that change (it stays >= the writer's own id, which is all the feed's
+    visibility rule needs). The person lock makes "latest" exact: every earlier event of
+    the person is committed (or this transaction's own) when the INSERT reads it.
+    """
     if session.get_bind().dialect.name != "postgresql":
         return None
-    return int(session.scalar(text("SELECT pg_current_xact_id()::text::bigint")) or 0)
+    own: ColumnElement[int] = literal_column("pg_current_xact_id()::text::bigint", BigInteger())
+    latest = (
+        select(func.max(CompetenceEvent.txid))
+        .where(CompetenceEvent.person_id == person_id)
+        .scalar_subquery()
+    )
+    # GREATEST ignores NULL: a person's first event keeps the transaction's own id.
+    result: ColumnElement[int] = func.greatest(own, latest)
+    return result

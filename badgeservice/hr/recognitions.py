@@ -33,7 +33,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from ..achievements.models import AchievementVersion
 from ..db import utcnow
@@ -80,6 +80,13 @@ def competence_levels(session: Session, credential: Credential) -> dict[uuid.UUI
     """The competences ``credential`` recognises with their levels: the achievement
     version's alignments and its sub-goal's competence, the highest level per competence.
     Competences outside the credential's organisation are ignored."""
+    return {key: level for key, (level, _row) in _recognised(session, credential).items()}
+
+
+def _recognised(
+    session: Session, credential: Credential
+) -> dict[uuid.UUID, tuple[int | None, Competence]]:
+    """:func:`competence_levels` with each competence row (its framework loaded too)."""
     version = session.get(AchievementVersion, credential.achievement_version_id)
     assert version is not None
     found: list[tuple[uuid.UUID, int | None]] = [
@@ -96,32 +103,36 @@ def competence_levels(session: Session, credential: Credential) -> dict[uuid.UUI
         levels[competence_id] = None if level is None else int(level)
     if not levels:
         return {}
-    own = set(
-        session.scalars(
-            select(Competence.id)
+    # The rows themselves (with their frameworks), so the events built from them need no
+    # further query while the caller holds them.
+    own = {
+        competence.id: competence
+        for competence in session.scalars(
+            select(Competence)
             .join(Framework, Framework.id == Competence.framework_id)
+            .options(contains_eager(Competence.framework))
             .where(
                 Competence.id.in_(list(levels)),
                 Framework.organisation_id == credential.organisation_id,
             )
         )
-    )
-    return {key: value for key, value in levels.items() if key in own}
+    }
+    return {key: (value, own[key]) for key, value in levels.items() if key in own}
 
 
 def record_issued(session: Session, credential: Credential) -> list[Recognition]:
     """Record one recognition per competence the new ``credential`` recognises, update the
     person's holdings and publish ``competence.recognised`` (the person did not hold the
     competence) or ``competence.updated`` (they did: level raised or renewed)."""
-    levels = competence_levels(session, credential)
+    levels = _recognised(session, credential)
     if not levels:
         return []
     _lock_person(session, credential.person_id)
     method, assessor_id = assessment_of(credential)
     now = utcnow()
     recognitions = []
-    for competence_id, level in levels.items():
-        held = _holding(session, credential.person_id, competence_id) is not None
+    for competence_id, (level, _competence) in levels.items():
+        holding = _holding(session, credential.person_id, competence_id)
         recognition = Recognition(
             organisation_id=credential.organisation_id,
             person_id=credential.person_id,
@@ -139,8 +150,9 @@ def record_issued(session: Session, credential: Credential) -> list[Recognition]
         )
         session.add(recognition)
         session.flush()
-        _refresh_holding(session, recognition)
-        _publish(session, recognition, UPDATED if held else RECOGNISED, now, method, assessor_id)
+        _apply_holding(session, recognition, holding)
+        kind = UPDATED if holding is not None else RECOGNISED
+        _publish(session, recognition, kind, now, method, assessor_id)
         recognitions.append(recognition)
     return recognitions
 
@@ -220,6 +232,8 @@ def expire_due(session: Session, now: datetime | None = None, limit: int = 100) 
 def _lock_person(session: Session, person_id: uuid.UUID, *, skip_locked: bool = False) -> bool:
     """Serialise recognition changes of one person (a no-op on SQLite, whose writers are
     serial anyway); False when ``skip_locked`` and another transaction holds the person."""
+    if not skip_locked and session.get_bind().dialect.name == "sqlite":
+        return True  # SQLite has no row locks; the statement would only cost time
     locked = session.scalar(
         select(Person.id)
         .where(Person.id == person_id)
@@ -243,6 +257,15 @@ def _refresh_holding(session: Session, recognition: Recognition) -> None:
     """Recompute the person's holding of the recognition's competence from their active
     recognitions: the best level, since its earliest recognition, valid while any of those
     is; no active recognition, no holding."""
+    holding = _holding(session, recognition.person_id, recognition.competence_id)
+    _apply_holding(session, recognition, holding)
+
+
+def _apply_holding(
+    session: Session, recognition: Recognition, holding: CompetenceHolding | None
+) -> None:
+    """:func:`_refresh_holding` with the holding as read under the person lock (so still
+    current: every change of a person's holdings takes that lock)."""
     person_id, competence_id = recognition.person_id, recognition.competence_id
     active: Sequence[Recognition] = session.scalars(
         select(Recognition).where(
@@ -251,7 +274,6 @@ def _refresh_holding(session: Session, recognition: Recognition) -> None:
             Recognition.status == "active",
         )
     ).all()
-    holding = _holding(session, person_id, competence_id)
     if not active:
         if holding is not None:
             session.delete(holding)
@@ -284,39 +306,25 @@ def _publish(
     method: str,
     assessor_id: str | None,
 ) -> CompetenceEvent:
-    """Publish through the outbox, then give the stored payload its message id and keep the
-    person's events in order in the feed (see :mod:`badgeservice.hr.feed`)."""
+    """Publish through the outbox; the payload carries the message id as its "id", and
+    the outbox keeps the person's events in order in the feed (see
+    :mod:`badgeservice.hr.feed`)."""
+    event_id = uuid.uuid4()
     payload = competence_event(
         session,
         recognition,
-        event_id=uuid.UUID(int=0),
+        event_id=event_id,
         type=type,
         timestamp=now,
         method=method,
         assessor_id=assessor_id,
     )
-    event = publish(
+    return publish(
         session,
         organisation_id=recognition.organisation_id,
         person_id=recognition.person_id,
         recognition_id=recognition.id,
         type=type,
         payload=payload,
+        event_id=event_id,
     )
-    # The outbox chooses the message id; the stored object carries it as "id" too.
-    event.payload = {**payload, "id": str(event.id)}
-    if event.txid is not None:
-        # The feed orders by (txid, seq). A transaction that took its id before an earlier
-        # change of this person committed must still sort after that change: raise the key
-        # to the person's latest (it stays >= the writer's own id, which is all the feed's
-        # visibility rule needs). The person lock makes "latest" exact.
-        latest = session.scalar(
-            select(func.max(CompetenceEvent.txid)).where(
-                CompetenceEvent.person_id == recognition.person_id,
-                CompetenceEvent.seq < event.seq,
-            )
-        )
-        if latest is not None and latest > event.txid:
-            event.txid = latest
-    session.flush()
-    return event

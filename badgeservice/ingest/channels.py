@@ -4,11 +4,11 @@ raw (committed before anything else), process it now or leave it to the worker."
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app, request
-from sqlalchemy import select
+from sqlalchemy import and_, select
 
 from ..auth import current_principal
 from ..db import get_session
@@ -29,20 +29,44 @@ class Caller:
     organisation_id: uuid.UUID
     connection: str | None
     client_id: uuid.UUID
+    # The client's bound connection when it was read together with the client (it saves
+    # :func:`connection_of` a query); None when not read or not there.
+    bound: Connection | None = field(default=None, compare=False, repr=False)
 
 
 def resolve_client(client_id: str | None) -> ApiClient:
     """An active API client allowed to send events."""
+    return _resolve(client_id)[0]
+
+
+def _resolve(client_id: str | None) -> tuple[ApiClient, Connection | None]:
+    """:func:`resolve_client` and, in the same query, the connection the client is bound
+    to (None when it is bound to none, or to one its organisation does not have)."""
     try:
         key = uuid.UUID(str(client_id))
     except ValueError:
         raise Unauthorized("unknown client") from None
-    client = get_session().get(ApiClient, key)
+    row = (
+        get_session()
+        .execute(
+            select(ApiClient, Connection)
+            .outerjoin(
+                Connection,
+                and_(
+                    Connection.organisation_id == ApiClient.organisation_id,
+                    Connection.name == ApiClient.connection,
+                ),
+            )
+            .where(ApiClient.id == key)
+        )
+        .first()
+    )
+    client, connection = row if row is not None else (None, None)
     if client is None or client.revoked_at is not None:
         raise Unauthorized("unknown client")
     if not ({"events:write", "admin"} & client.scope_set):
         raise Forbidden("this client lacks the scope events:write")
-    return client
+    return client, connection
 
 
 def client_secret(client: ApiClient) -> str:
@@ -53,7 +77,7 @@ def client_secret(client: ApiClient) -> str:
 
 def signed_caller(client_id: str | None) -> Caller:
     """A Standard Webhooks-signed request from the client ``client_id``."""
-    client = resolve_client(client_id)
+    client, bound = _resolve(client_id)
     verify(
         client_secret(client),
         request.headers.get("webhook-id"),
@@ -61,7 +85,7 @@ def signed_caller(client_id: str | None) -> Caller:
         request.headers.get("webhook-signature"),
         request.get_data(cache=True),
     )
-    return Caller(client.organisation_id, client.connection, client.id)
+    return Caller(client.organisation_id, client.connection, client.id, bound)
 
 
 def token_caller() -> Caller:
@@ -82,6 +106,9 @@ def connection_of(caller: Caller, named: str | None) -> Connection:
         raise BadRequest("name the source connection of the event")
     if caller.connection and name != caller.connection:
         raise Forbidden(f"this client sends for connection {caller.connection!r}, not {name!r}")
+    bound = caller.bound
+    if bound is not None and bound.name == name and bound.organisation_id == caller.organisation_id:
+        return bound
     connection = get_session().scalar(
         select(Connection).where(
             Connection.organisation_id == caller.organisation_id, Connection.name == name

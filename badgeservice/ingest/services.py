@@ -15,9 +15,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Executable, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from ..credentials import ob3
 from ..db import utcnow
@@ -32,6 +33,28 @@ from ..people.models import LmsAccount, Person
 from .models import EventState, InboundEvent
 
 __all__ = ["IngestService", "Received", "content_hash"]
+
+
+# The inbox's uniqueness rule (see InboundEvent).
+_EVENT_KEY = ("organisation_id", "channel", "external_id")
+
+
+def _store_new(dialect: str) -> Executable | None:
+    """``INSERT … ON CONFLICT (the inbox key) DO NOTHING RETURNING`` the event, for one row
+    of parameters; None for a database without it (SQLite and PostgreSQL both have it).
+    Built once per dialect (building the statement costs more than running it)."""
+    statement = _STORE_NEW.get(dialect)
+    if statement is None and dialect in ("postgresql", "sqlite"):
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = _STORE_NEW[dialect] = (
+            insert(InboundEvent)
+            .on_conflict_do_nothing(index_elements=_EVENT_KEY)
+            .returning(InboundEvent)
+        )
+    return statement
+
+
+_STORE_NEW: dict[str, Executable] = {}
 
 
 def content_hash(raw: str) -> str:
@@ -75,19 +98,38 @@ class IngestService:
         normalized: dict[str, Any],
     ) -> Received:
         """Store the event unless one with the same external id is already stored."""
+        values: dict[str, Any] = {
+            "id": uuid.uuid4(),
+            "organisation_id": organisation_id,
+            "connection": connection,
+            "channel": channel,
+            "external_id": external_id,
+            "content_hash": content_hash(raw),
+            "raw": raw,
+            "normalized": normalized,
+            "state": EventState.RECEIVED,
+            "reason": None,
+            "attempts": 0,
+            "person_id": None,
+            "credential_ids": [],
+            "received_at": utcnow(),
+            "processed_at": None,
+        }
+        statement = _store_new(self.session.get_bind().dialect.name)
+        if statement is not None:
+            # One statement: the uniqueness rule decides, and a concurrent request that
+            # stored the same id first makes this a no-op (the stored one is the event).
+            stored = self.session.scalars(statement, [values]).first()
+            if stored is not None:
+                return Received(stored, False)
+            existing = self.find(organisation_id, channel, external_id)
+            if existing is None:
+                raise RuntimeError("inbound event conflicts but cannot be found")
+            return Received(existing, True)
         existing = self.find(organisation_id, channel, external_id)
         if existing is not None:
             return Received(existing, True)
-        event = InboundEvent(
-            organisation_id=organisation_id,
-            connection=connection,
-            channel=channel,
-            external_id=external_id,
-            content_hash=content_hash(raw),
-            raw=raw,
-            normalized=normalized,
-            state=EventState.RECEIVED,
-        )
+        event = InboundEvent(**values)
         try:
             with self.session.begin_nested():
                 self.session.add(event)
@@ -104,14 +146,23 @@ class IngestService:
 
     def process(self, event: InboundEvent) -> InboundEvent:
         """Process (or re-process) one event; its state and reason record the outcome."""
+        # Written (flushed by begin_nested) before anything else: the row lock claims the
+        # event on PostgreSQL (a worker's SKIP LOCKED passes it by) and SQLite's write lock
+        # is taken up front. The person and the outcome follow in one more UPDATE (the
+        # person only when processing did not fail, as a rolled-back savepoint would have it).
         event.attempts += 1
+        person_id = event.person_id
         try:
             with self.session.begin_nested():
-                state, reason, credentials = self._process(event)
+                state, reason, credentials, person_id = self._process(event)
         except AppError as exc:
             state, reason, credentials = EventState.FAILED, exc.detail, []
+            person_id = event.person_id
         except Exception as exc:
             state, reason, credentials = EventState.FAILED, f"{type(exc).__name__}: {exc}", []
+            person_id = event.person_id
+        if person_id != event.person_id:
+            event.person_id = person_id
         event.state, event.reason = state, reason
         if credentials:
             event.credential_ids = sorted({*event.credential_ids, *map(str, credentials)})
@@ -119,12 +170,17 @@ class IngestService:
         self.session.flush()
         return event
 
-    def _process(self, event: InboundEvent) -> tuple[EventState, str, list[uuid.UUID]]:
+    def _process(
+        self, event: InboundEvent
+    ) -> tuple[EventState, str, list[uuid.UUID], uuid.UUID | None]:
+        """The outcome, the credentials issued and the person matched (set on the event by
+        :meth:`process`, so the event row is updated once)."""
         data = event.normalized
         if data.get("void"):
-            return self._void(event, str(data["void"]))
+            return (*self._void(event, str(data["void"])), event.person_id)
         if not data.get("completed"):
-            return EventState.IGNORED, str(data.get("reason") or "not a completion"), []
+            reason = str(data.get("reason") or "not a completion")
+            return EventState.IGNORED, reason, [], event.person_id
         person = self._person(event)
         if person is None:
             return (
@@ -134,11 +190,14 @@ class IngestService:
                     "until the person exists (then replay it, or let the worker pick it up)"
                 ),
                 [],
+                event.person_id,
             )
-        event.person_id = person.id
         activity = str(data.get("activity") or "")
+        # Each trigger with its sub-goal in one query.
         triggers = self.session.scalars(
-            select(Trigger).where(
+            select(Trigger)
+            .options(joinedload(Trigger.sub_goal))
+            .where(
                 Trigger.organisation_id == event.organisation_id,
                 Trigger.connection == event.connection,
                 Trigger.activity == activity,
@@ -150,8 +209,12 @@ class IngestService:
                 EventState.UNMATCHED,
                 (f"no trigger of connection {event.connection!r} knows activity {activity!r}"),
                 [],
+                person.id,
             )
-        own_paths = {path.id for path in paths_of(self.session, person)}
+        # Kept for the awards below: they need the same paths, and holding them keeps the
+        # rows in the session's identity map (a later lookup by id costs no query).
+        paths = paths_of(self.session, person)
+        own_paths = {path.id for path in paths}
         goals: dict[uuid.UUID, SubGoal] = {}
         for trigger in triggers:
             goal = trigger.sub_goal
@@ -165,6 +228,7 @@ class IngestService:
                     f"{_display(person)} is not on"
                 ),
                 [],
+                person.id,
             )
         issued: list[uuid.UUID] = []
         held = 0
@@ -178,6 +242,7 @@ class IngestService:
                 occurrence=ACHIEVED,
                 awarded_by=f"{event.channel}:{event.connection}",
                 evidence=evidence,
+                paths=paths,
             )
             if outcome.created:
                 issued.append(outcome.credential.id)
@@ -188,6 +253,7 @@ class IngestService:
             EventState.PROCESSED,
             (f"{len(issued)} credential(s) issued, {held} already held"),
             issued,
+            person.id,
         )
 
     def _void(self, event: InboundEvent, target: str) -> tuple[EventState, str, list[uuid.UUID]]:

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import BigInteger, Integer, cast, func, literal, select
+from sqlalchemy.orm import Session, defer
 
 from ..credentials.contexts import OB_V3P0, VC_V2
 from ..credentials.did import did_web_document, did_web_from_url
@@ -128,14 +128,33 @@ class IssuerService:
         from ..issuing.models import Credential
 
         rng = secrets.SystemRandom()
-        current = self.session.scalar(
-            select(StatusList)
+        # The newest list and the first probe in one query: the probe is a random 62-bit
+        # number taken modulo the list's length (by the database, for the list it finds;
+        # the bias of the modulo is below length / 2**62, nil for a power-of-two length).
+        draw = rng.getrandbits(62)
+        first_used = (
+            select(Credential.id)
+            .where(
+                Credential.status_list_id == StatusList.id,
+                Credential.status_index
+                == cast(literal(draw, BigInteger) % StatusList.length, Integer),
+            )
+            .exists()
+        )
+        found = self.session.execute(
+            select(StatusList, first_used)
+            # The bits (16 KiB and more) are read only when a revocation needs them.
+            .options(defer(StatusList.bits))
             .where(StatusList.issuer_id == issuer.id)
             .order_by(StatusList.number.desc())
             .limit(1)
-        )
-        if current is not None:
-            for _ in range(PROBES):
+        ).first()
+        current: StatusList | None = None
+        if found is not None:
+            current, used_first = found
+            if not used_first:
+                return current, draw % current.length
+            for _ in range(PROBES - 1):
                 candidate = rng.randrange(current.length)
                 used = self.session.scalar(
                     select(Credential.id).where(

@@ -7,12 +7,12 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from ..achievements.models import Achievement
 from ..credentials import ob3
 from ..errors import NotFound
-from ..paths.models import SubGoal
+from ..paths.models import Path, SubGoal
 from ..paths.progress import achieved_achievements, paths_of, progress
 from ..people.models import Person
 from .models import Credential
@@ -45,16 +45,18 @@ def award(
     occurrence: str = ACHIEVED,
     awarded_by: str | None = None,
     evidence: Sequence[ob3.Evidence] = (),
+    paths: list[Path] | None = None,
 ) -> AwardOutcome:
     """Issue the current version of the sub-goal's (or the given) achievement, then award
-    the badge of every path the person has now completed."""
+    the badge of every path the person has now completed. ``paths`` (the person's paths,
+    :func:`paths_of`) may be given when the caller has them already."""
     sub_goal = None
     if sub_goal_id is not None:
         sub_goal = session.get(SubGoal, sub_goal_id)
         if sub_goal is None or sub_goal.organisation_id != person.organisation_id:
             raise NotFound(f"no sub-goal {sub_goal_id}")
         achievement_id = sub_goal.achievement_id
-    achievement = session.get(Achievement, achievement_id) if achievement_id else None
+    achievement = _with_versions(session, achievement_id) if achievement_id else None
     if achievement is None or achievement.organisation_id != person.organisation_id:
         raise NotFound(f"no achievement {achievement_id}")
     result = issuing.issue(
@@ -67,14 +69,18 @@ def award(
         evidence=evidence,
     )
     outcome = AwardOutcome(result.credential, result.created)
-    outcome.path_credentials = complete_paths(session, issuing, person)
+    outcome.path_credentials = complete_paths(session, issuing, person, paths=paths)
     return outcome
 
 
-def complete_paths(session: Session, issuing: IssuingService, person: Person) -> list[Credential]:
-    """Issue path badges for every completed path of the person (once per path)."""
+def complete_paths(
+    session: Session, issuing: IssuingService, person: Person, *, paths: list[Path] | None = None
+) -> list[Credential]:
+    """Issue path badges for every completed path of the person (once per path); ``paths``
+    as for :func:`award` (issuing credentials does not change which paths a person is on)."""
     issued: list[Credential] = []
-    paths = paths_of(session, person)
+    if paths is None:
+        paths = paths_of(session, person)
     with_badges = [path for path in paths if path.achievement_id is not None]
     if not with_badges:
         return issued
@@ -84,7 +90,7 @@ def complete_paths(session: Session, issuing: IssuingService, person: Person) ->
         # A path with nothing required (own or inherited) is not "completed" by any award.
         if not state.required or not state.complete:
             continue
-        badge = session.get(Achievement, path.achievement_id)
+        badge = _with_versions(session, path.achievement_id) if path.achievement_id else None
         if badge is None:
             continue
         result = issuing.issue(
@@ -98,6 +104,11 @@ def complete_paths(session: Session, issuing: IssuingService, person: Person) ->
         if result.created:
             issued.append(result.credential)
     return issued
+
+
+def _with_versions(session: Session, achievement_id: uuid.UUID) -> Achievement | None:
+    """The achievement with its versions (``current`` is the newest), in one query."""
+    return session.get(Achievement, achievement_id, options=[joinedload(Achievement.versions)])
 
 
 __all__ += ["complete_paths"]

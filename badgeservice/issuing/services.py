@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from ..achievements.models import Achievement, AchievementVersion
 from ..credentials import ob3
@@ -72,18 +72,25 @@ class IssuingService:
         # Held until commit: an edit of this version (an exclusive lock, see
         # achievements.services.upsert_achievement) waits for the credential and then sees
         # it issued. A shared lock, so concurrent issues of one version do not queue.
-        self.session.execute(
-            select(AchievementVersion.id)
-            .where(AchievementVersion.id == version.id)
-            .with_for_update(read=True)
-        )
+        # (SQLite has no row locks and serialises writers: nothing to take there.)
+        if self.session.get_bind().dialect.name != "sqlite":
+            self.session.execute(
+                select(AchievementVersion.id)
+                .where(AchievementVersion.id == version.id)
+                .with_for_update(read=True)
+            )
         if not person.active:
             raise Conflict(f"person {person.id} is deactivated; nothing can be issued to them")
         achievement = self.session.get(Achievement, version.achievement_id)
         assert achievement is not None
         if achievement.organisation_id != person.organisation_id:
             raise NotFound("no such achievement in this organisation")
-        issuer = self.session.get(Issuer, achievement.issuer_id)
+        # The issuer with its organisation (the URLs) and keys (the signing key): one query.
+        issuer = self.session.get(
+            Issuer,
+            achievement.issuer_id,
+            options=[joinedload(Issuer.organisation), joinedload(Issuer.keys)],
+        )
         assert issuer is not None
         for _attempt in range(5):
             try:
@@ -145,7 +152,7 @@ class IssuingService:
             valid_from=now,
             valid_until=valid_until,
             evidence=tuple(evidence),
-            results=_level_results(self._achievement_id(achievement, version), version),
+            results=_level_results(self._achievement_id(issuer, achievement), version),
             credential_status=status_entry(
                 self.issuers.status_list_url(issuer, status_list.number), index
             ),
@@ -174,22 +181,20 @@ class IssuingService:
         self.session.flush()
         return credential
 
-    def _achievement_id(self, achievement: Achievement, version: AchievementVersion) -> str:
-        issuer = self.session.get(Issuer, achievement.issuer_id)
-        assert issuer is not None
+    def _achievement_id(self, issuer: Issuer, achievement: Achievement) -> str:
         return self.achievement_url(issuer.organisation.slug, achievement.slug)
 
     def _achievement(
         self, issuer: Issuer, achievement: Achievement, version: AchievementVersion
     ) -> ob3.Achievement:
         url = self.achievement_url(issuer.organisation.slug, achievement.slug)
+        aligned = self._aligned(version)
         alignments = []
         for entry in version.alignments:
-            competence = self.session.get(Competence, uuid.UUID(str(entry["competence"])))
-            if competence is None:
+            found = aligned.get(uuid.UUID(str(entry["competence"])))
+            if found is None:
                 continue
-            framework = self.session.get(Framework, competence.framework_id)
-            assert framework is not None
+            competence, framework = found
             level = entry.get("level")
             alignments.append(
                 ob3.Alignment(
@@ -213,6 +218,20 @@ class IssuingService:
             tags=tuple(version.tags),
             version=str(version.version),
         )
+
+    def _aligned(
+        self, version: AchievementVersion
+    ) -> dict[uuid.UUID, tuple[Competence, Framework]]:
+        """The version's aligned competences with their frameworks, in one query."""
+        ids = {uuid.UUID(str(entry["competence"])) for entry in version.alignments}
+        if not ids:
+            return {}
+        rows = self.session.execute(
+            select(Competence, Framework)
+            .join(Framework, Framework.id == Competence.framework_id)
+            .where(Competence.id.in_(sorted(ids)))
+        )
+        return {competence.id: (competence, framework) for competence, framework in rows}
 
     # -- revocation -------------------------------------------------------------------
 
