@@ -342,6 +342,7 @@ def _run_gunicorn(host: str, port: int, workers: int, *, demo: bool = False) -> 
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", workers)
             self.cfg.set("accesslog", "-")
+            self.cfg.set("post_worker_init", _tune_worker)
             if demo:
                 # One process with request threads, and the HR delivery thread started
                 # after the fork (never fork a process that runs threads).
@@ -360,9 +361,18 @@ def _run_gunicorn(host: str, port: int, workers: int, *, demo: bool = False) -> 
     Server().run()
 
 
+def _tune_worker(_worker: Any) -> None:
+    """gunicorn hook: the app is loaded in this worker; settle its garbage collector."""
+    from .runtime import tune_gc
+
+    tune_gc()
+
+
 def _start_demo_delivery(worker: Any) -> None:
     """gunicorn hook (in the demo's one worker): deliver HR pushes in a thread."""
     import logging
+
+    _tune_worker(worker)
 
     from .hr.worker import start_background_delivery
 

@@ -58,6 +58,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
+from badgeservice.runtime import tune_gc
+
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 DEFAULT_NAME = "badgeservice_bench_reserve"
 SLUG = "bench"
@@ -454,6 +456,9 @@ def run_queries(app: Any, token: str, repetitions: int, exports: int) -> list[Re
                 text("SELECT competence_id, level FROM path_targets ORDER BY position, id")
             )
         ]
+
+    # As a server worker does once the app is loaded (badgeservice.runtime).
+    tune_gc()
 
     def get(url: str, expect: str = "application/json", **params: Any) -> Any:
         response = client.get(url, query_string=params, headers=headers)

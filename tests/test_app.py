@@ -41,3 +41,19 @@ def test_wrong_method_is_problem_json(app: Flask) -> None:
     response = app.test_client().post("/healthz")
     assert response.status_code == 405
     assert response.get_json()["type"].endswith("/method-not-allowed")
+
+
+def test_tune_gc_freezes_what_is_loaded_and_makes_collections_rarer() -> None:
+    import gc
+
+    from badgeservice.runtime import GC_THRESHOLDS, tune_gc
+
+    before = gc.get_threshold()
+    try:
+        tune_gc()
+        assert gc.get_freeze_count() > 1000  # the loaded modules and their objects
+        assert gc.get_threshold() == GC_THRESHOLDS
+        assert GC_THRESHOLDS[0] > before[0]
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
