@@ -225,34 +225,35 @@ class Activity:
 
 
 def activity(session: Session, organisation_id: uuid.UUID) -> Activity:
-    """One pass over the organisation's people (the inactive and the left-out ones are
-    returned, the rest only counted)."""
-    excluded = ReserveTrendExcluded
-    everyone = (
-        select(func.count()).where(Person.organisation_id == organisation_id).scalar_subquery()
+    """The organisation's people counted, and the few inactive and left-out ones listed:
+    three indexed reads (the inactive ones through a partial index), no pass over
+    everyone."""
+    total = int(
+        session.scalar(
+            select(func.count())
+            .select_from(Person)
+            .where(Person.organisation_id == organisation_id)
+        )
+        or 0
     )
-    rows = session.execute(
-        select(Person.id, Person.active, excluded.person_id.is_not(None), everyone)
-        .outerjoin(
-            excluded,
-            and_(excluded.organisation_id == organisation_id, excluded.person_id == Person.id),
+    inactive = set(
+        session.scalars(
+            select(Person.id).where(
+                Person.organisation_id == organisation_id, Person.active.is_(False)
+            )
         )
-        .where(
-            Person.organisation_id == organisation_id,
-            or_(Person.active.is_(False), excluded.person_id.is_not(None)),
+    )
+    left_out = set(
+        session.scalars(
+            select(ReserveTrendExcluded.person_id).where(
+                ReserveTrendExcluded.organisation_id == organisation_id
+            )
         )
-    ).all()
-    if rows:
-        total = int(rows[0][3])
-    else:  # nobody inactive nor left out: everyone is active
-        total = int(
-            session.scalar(select(func.count()).where(Person.organisation_id == organisation_id))
-            or 0
-        )
+    )
     return Activity(
-        active=total - sum(1 for _, active, *_ in rows if not active),
-        left=[person for person, active, out, _ in rows if not active and not out],
-        back=[person for person, active, out, _ in rows if active and out],
+        active=total - len(inactive),
+        left=sorted((person for person in inactive if person not in left_out), key=str),
+        back=sorted(left_out - inactive, key=str),  # people are never deleted, only deactivated
     )
 
 

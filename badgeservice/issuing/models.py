@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base, new_id, utcnow
@@ -25,6 +25,14 @@ class Credential(Base):
     __table_args__ = (
         UniqueConstraint("person_id", "achievement_version_id", "occurrence"),
         UniqueConstraint("status_list_id", "status_index"),
+        # A person's credentials newest first, read from the index alone on PostgreSQL
+        # (the supervisor's overview and path progress for a whole team at once).
+        Index(
+            "ix_credentials_person_latest",
+            "person_id",
+            "issued_at",
+            postgresql_include=["id", "revoked_at", "achievement_version_id", "organisation_id"],
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
