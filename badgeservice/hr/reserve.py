@@ -44,6 +44,7 @@ from ..errors import NotFound
 from ..frameworks.models import Competence, Framework
 from ..paths.models import Path, PathTarget
 from ..people.models import Person, Team, TeamMember
+from ..people.services import get_team
 from .holder_counts import organisation_counts
 from .models import CompetenceHolding, Recognition
 from .trends import Pair, activity, ensure_state, live_trends, organisation_trends
@@ -62,7 +63,6 @@ __all__ = [
     "month_ends",
     "reserve",
     "resolve_competence",
-    "resolve_team",
 ]
 
 MAX_LEVEL = 8  # DigComp 2.2 proficiency levels 1..8
@@ -138,14 +138,6 @@ class Holder:
 
 
 # -- lookups ---------------------------------------------------------------------------
-
-
-def resolve_team(session: Session, organisation_id: uuid.UUID, team_id: uuid.UUID) -> Team:
-    """The organisation's team ``team_id``; another organisation's is not found."""
-    team = session.get(Team, team_id)
-    if team is None or team.organisation_id != organisation_id:
-        raise NotFound(f"no team {team_id}")
-    return team
 
 
 def resolve_competence(
@@ -251,7 +243,7 @@ def reserve(
     recognitions (:func:`~.trends.live_trends`).
     """
     now = now or utcnow()
-    team = resolve_team(session, organisation_id, team_id) if team_id is not None else None
+    team = get_team(session, organisation_id, team_id) if team_id is not None else None
     rows = session.execute(
         select(PathTarget, Path, Competence)
         .join(Path, Path.id == PathTarget.path_id)

@@ -18,8 +18,8 @@ from ..api import api, dump, load_query, parse_id
 from ..auth import current_principal, requires
 from ..db import Database, database, get_session
 from ..paths.progress import PathProgress
+from ..people.services import get_team
 from .reserve import Holder, day_end, holders, iter_holders, reserve, resolve_competence
-from .reserve import resolve_team as _resolve_team
 from .reserve_schemas import (
     HolderSchema,
     HoldersQuery,
@@ -126,7 +126,7 @@ def holders_view() -> Response:
     organisation_id = current_principal().organisation_id
     competence = resolve_competence(session, organisation_id, query["competence"])
     if query.get("team") is not None:
-        _resolve_team(session, organisation_id, query["team"])
+        get_team(session, organisation_id, query["team"])
     options: dict[str, Any] = {
         "min_level": query["min_level"],
         "team_id": query.get("team"),

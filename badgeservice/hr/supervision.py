@@ -33,8 +33,8 @@ from ..issuing.models import Credential
 from ..paths.models import Path
 from ..paths.progress import PathProgress, progress
 from ..people.models import Person, Team, TeamMember
+from ..people.services import get_team
 from .models import Recognition
-from .reserve import resolve_team
 
 __all__ = [
     "LIVE_MARGIN",
@@ -94,7 +94,7 @@ def team_overview(
     """The team's members (any role, sorted by name) with their paths' progress and their
     ``latest`` newest credentials; with ``since`` only the members changed after it."""
     now = now or utcnow()
-    team = resolve_team(session, organisation_id, team_id)
+    team = get_team(session, organisation_id, team_id)
     roles: dict[uuid.UUID, list[str]] = defaultdict(list)
     for person_id, role in session.execute(
         select(TeamMember.person_id, TeamMember.role)

@@ -22,7 +22,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from ..db import new_id, utcnow
@@ -30,7 +30,7 @@ from ..paths.models import Path, PathTarget
 from ..people.models import Person, Team, TeamMember
 from .errors import ScimError, invalid_filter, invalid_value, uniqueness
 from .filters import AttrPath, Filter
-from .query import Column, Paging, to_sql
+from .query import Column, Paging, read_page, to_sql
 from .schema import CORE_GROUP
 from .services import flush, sync_supervisors, version
 
@@ -195,13 +195,7 @@ def list_groups(
     query = select(Team).where(Team.organisation_id == organisation_id)
     if where is not None:
         query = query.where(to_sql(where, _column))
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    if page.count == 0:
-        return total, []
-    rows = session.scalars(
-        query.order_by(Team.created_at, Team.id).offset(page.offset).limit(page.count)
-    )
-    return total, list(rows)
+    return read_page(session, query, Team.created_at, Team.id, page=page)
 
 
 # -- writes ------------------------------------------------------------------------------------

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, func, not_, or_, true
+from sqlalchemy import ColumnElement, Select, and_, false, func, not_, or_, select, true
+from sqlalchemy.orm import Session
 
 from ..api import MAX_OFFSET
 from .errors import invalid_filter, invalid_value
@@ -139,6 +140,18 @@ class Paging:
     @property
     def offset(self) -> int:
         return self.start_index - 1
+
+
+def read_page(
+    session: Session, query: Select[Any], *order: Any, page: Paging
+) -> tuple[int, list[Any]]:
+    """The total of ``query``'s rows and the page of them in ``order``."""
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    if page.count == 0:
+        return total, []
+    return total, list(
+        session.scalars(query.order_by(*order).offset(page.offset).limit(page.count))
+    )
 
 
 def paging(start_index: str | None, count: str | None) -> Paging:

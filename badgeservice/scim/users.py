@@ -33,7 +33,7 @@ from ..people.models import Person, TeamMember
 from ..people.services import deactivate_person
 from .errors import ScimError, invalid_filter, invalid_value, uniqueness
 from .filters import AttrPath, Filter
-from .query import Column, Paging, to_sql
+from .query import Column, Paging, read_page, to_sql
 from .schema import CORE_USER, ENTERPRISE_USER
 from .services import flush, sync_supervisors, version
 from .user_values import UserValues, user_values
@@ -167,13 +167,7 @@ def list_users(
     query = select(Person).where(_visible(organisation_id))
     if where is not None:
         query = query.where(to_sql(where, _column))
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    if page.count == 0:
-        return total, []
-    rows = session.scalars(
-        query.order_by(Person.created_at, Person.id).offset(page.offset).limit(page.count)
-    )
-    return total, list(rows)
+    return read_page(session, query, Person.created_at, Person.id, page=page)
 
 
 # -- writes ------------------------------------------------------------------------------------
