@@ -29,6 +29,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["badgeservice.keystore"] = keystore_from_config(config)
 
     # Every domain's views, registered on the two blueprints in one visible list.
+    from .access import views as _access  # noqa: F401
     from .achievements import views as _achievements  # noqa: F401
     from .api import api, public
     from .frameworks import views as _frameworks  # noqa: F401
@@ -48,6 +49,10 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(api)
     app.register_blueprint(public)
+    # The pages for people (web/): their blueprint, languages, sessions, form tokens.
+    from .web import init_app as init_pages
+
+    init_pages(app)
 
     @app.get("/healthz")
     def healthz() -> Any:

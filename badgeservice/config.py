@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-__all__ = ["DEFAULTS", "load_config"]
+__all__ = ["DEFAULTS", "ConfigurationError", "load_config"]
 
 PREFIX = "BADGESERVICE_"
 
@@ -30,9 +30,26 @@ DEFAULTS: dict[str, Any] = {
     "HR_RETRY_SCHEDULE": "5,30,120,600,3600,21600",
     "HR_DELIVERY_MAX_AGE": 3 * 24 * 3600,
     "HR_DELIVERY_TIMEOUT": 15,
+    # Pages: a signed-in session ends after this many seconds without a request, and in any
+    # case this many seconds after signing in.
+    "SESSION_IDLE_TIMEOUT": 30 * 60,
+    "SESSION_MAX_AGE": 12 * 3600,
+    # The language of pages when neither the person nor the browser names fi, sv or en, and
+    # the time zone dates and times are shown in.
+    "DEFAULT_LANGUAGE": "en",
+    "TIMEZONE": "Europe/Helsinki",
+    # "Continue as" an example person without an identity provider: only the embedded demo
+    # (`badgeservice demo`) may turn it on; any other configuration refuses to start with it.
+    "DEV_SIGN_IN": False,
 }
 
-_INTEGERS = frozenset({"MAX_CONTENT_LENGTH"})
+_INTEGERS = frozenset({"MAX_CONTENT_LENGTH", "SESSION_IDLE_TIMEOUT", "SESSION_MAX_AGE"})
+_BOOLEANS = frozenset({"DEV_SIGN_IN"})
+_TRUE, _FALSE = frozenset({"1", "true", "yes", "on"}), frozenset({"0", "false", "no", "off"})
+
+
+class ConfigurationError(ValueError):
+    """A setting the service cannot start with; the message names the setting."""
 
 
 def load_config(
@@ -44,7 +61,20 @@ def load_config(
     for key in DEFAULTS:
         value = environ.get(PREFIX + key)
         if value is not None and value != "":
-            config[key] = int(value) if key in _INTEGERS else value
+            config[key] = _parse(key, value)
     config.update(overrides or {})
     config["PUBLIC_URL"] = str(config["PUBLIC_URL"]).rstrip("/")
     return config
+
+
+def _parse(key: str, value: str) -> Any:
+    if key in _INTEGERS:
+        try:
+            return int(value)
+        except ValueError:
+            raise ConfigurationError(f"{PREFIX}{key}: not a whole number: {value!r}") from None
+    if key in _BOOLEANS:
+        if value.lower() in _TRUE | _FALSE:
+            return value.lower() in _TRUE
+        raise ConfigurationError(f"{PREFIX}{key}: give 1 or 0 (true or false), not {value!r}")
+    return value

@@ -73,10 +73,18 @@ def problem(status: int, type_: str, title: str, detail: str, **extensions: Any)
 
 
 def init_app(app: Flask) -> None:
-    """Register the handlers: every error leaves as problem+json."""
+    """Register the handlers: every error leaves as problem+json, or as a page when the
+    pages (``web``) registered a renderer and the request is a browser's."""
+
+    def _page(status: int, error: Exception) -> Response | None:
+        render = app.extensions.get("badgeservice.error_page")
+        response: Response | None = render(status, error) if render is not None else None
+        return response
 
     @app.errorhandler(AppError)
     def _app_error(error: AppError) -> Response:
+        if (page := _page(error.status, error)) is not None:
+            return page
         return problem(error.status, error.type_, error.title, error.detail, **error.extensions)
 
     @app.errorhandler(CredentialError)
@@ -109,10 +117,14 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> Response:
         status = error.code or 500
+        if (page := _page(status, error)) is not None:
+            return page
         name = (error.name or "error").lower().replace(" ", "-")
         return problem(status, name, error.name or "Error", error.description or "")
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:
         app.logger.exception("unhandled error")
+        if (page := _page(500, error)) is not None:
+            return page
         return problem(500, "internal-error", "Internal error", "the error was logged")

@@ -16,12 +16,13 @@ from typing import Any
 
 from .keystore import KeyStore, LocalKeyStore
 
-__all__ = ["keystore_from_config"]
+__all__ = ["instance_secret", "keystore_from_config"]
 
 log = logging.getLogger(__name__)
 
 
-def _instance_secret(folder: Path) -> str:
+def instance_secret(folder: Path) -> str:
+    """The instance's random secret (created once, mode 600)."""
     path = folder / "secret-key"
     if path.is_file():
         return path.read_text(encoding="ascii").strip()
@@ -39,5 +40,5 @@ def keystore_from_config(config: Mapping[str, Any]) -> KeyStore:
     secret = config.get("SECRET_KEY")
     kek = config.get("KEY_ENCRYPTION_KEY")
     if not secret and not kek:
-        secret = _instance_secret(Path(config.get("INSTANCE_PATH") or "instance"))
+        secret = instance_secret(Path(config.get("INSTANCE_PATH") or "instance"))
     return LocalKeyStore.from_config(secret, kek=kek)

@@ -1,5 +1,6 @@
 """Every table, imported in one place for metadata-wide tools (Alembic, tests)."""
 
+from .access.models import RoleGrant, SignInIdentity, SignInSettings, WebSession
 from .achievements.models import Achievement, AchievementVersion
 from .db import Base
 from .frameworks.models import Competence, Framework
@@ -41,9 +42,13 @@ __all__ = [
     "PathTarget",
     "Person",
     "Recognition",
+    "RoleGrant",
+    "SignInIdentity",
+    "SignInSettings",
     "StatusList",
     "SubGoal",
     "Team",
     "TeamMember",
     "Trigger",
+    "WebSession",
 ]

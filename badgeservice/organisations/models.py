@@ -24,6 +24,8 @@ class Organisation(TimestampMixin, Base):
     url: Mapped[str | None] = mapped_column(String(2000))
     email: Mapped[str | None] = mapped_column(String(320))
     description: Mapped[str | None] = mapped_column(Text)
+    # The one accent colour of its pages ("#1d4e89"); None: the service's own.
+    accent_color: Mapped[str | None] = mapped_column(String(7))
 
 
 class ApiClient(TimestampMixin, Base):

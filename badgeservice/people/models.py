@@ -49,6 +49,8 @@ class Person(TimestampMixin, Base):
     )
     department: Mapped[str | None] = mapped_column(String(200))
     title: Mapped[str | None] = mapped_column(String(200))
+    # The language the person chose for pages (fi, sv, en); None: the browser's.
+    locale: Mapped[str | None] = mapped_column(String(10))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     lms_accounts: Mapped[list[LmsAccount]] = relationship(

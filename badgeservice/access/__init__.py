@@ -1,0 +1,2 @@
+"""Who may use the pages: sign-in settings per organisation, matched identities, role
+grants and page sessions."""

@@ -1,0 +1,103 @@
+"""Server-rendered pages for people: Flask + Jinja, in Finnish, Swedish and English.
+
+Pages work without JavaScript and carry no inline script or style (a strict CSP holds);
+every form is CSRF-protected; sign-in is OpenID Connect against each organisation's
+identity provider. :func:`init_app` wires it all into the application.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Flask, request
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy.engine import make_url
+
+from ..config import ConfigurationError
+
+__all__ = ["csrf", "init_app"]
+
+csrf = CSRFProtect()
+
+
+def check_development_sign_in(config: dict[str, Any] | Any) -> None:
+    """Refuse to start with the development sign-in outside the embedded demo: it lets
+    anyone continue as anyone."""
+    if not config.get("DEV_SIGN_IN"):
+        return
+    host = urlsplit(str(config["PUBLIC_URL"])).hostname or ""
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    embedded = make_url(str(config["DATABASE_URL"])).get_backend_name() == "sqlite"
+    if not (config.get("DEMO") and loopback and embedded):
+        raise ConfigurationError(
+            "BADGESERVICE_DEV_SIGN_IN: the development sign-in exists only in the embedded "
+            "demo (`badgeservice demo` on a loopback address with its SQLite database); "
+            "turn it off"
+        )
+
+
+def init_app(app: Flask) -> None:
+    check_development_sign_in(app.config)
+    from . import errors, i18n, session
+    from . import pages as _pages  # noqa: F401
+    from . import signin_views as _signin  # noqa: F401
+    from .base import init_headers, web
+
+    session.init_app(app)
+    i18n.init_app(app)
+    csrf.init_app(app)
+    errors.init_app(app)
+    init_headers(app)
+
+    @web.before_request
+    def _check_form_token() -> None:
+        if request.method == "POST":
+            csrf.protect()
+
+    app.register_blueprint(web)
+    _template_globals(app)
+
+
+def _template_globals(app: Flask) -> None:
+    import hashlib
+    from pathlib import Path
+
+    from flask import g, url_for
+
+    from .. import __version__
+    from ..access.roles import Role
+    from . import texts
+    from .session import visitor_for
+
+    static = Path(__file__).resolve().parent / "static"
+    versions = {
+        path.name: hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+        for path in static.iterdir()
+        if path.is_file()
+    }
+
+    def asset_url(name: str) -> str:
+        # The content's hash in the URL: a new release never meets a stale cached copy.
+        return url_for("web.static", filename=name, v=versions.get(name))
+
+    app.jinja_env.globals.update(
+        asset_url=asset_url,
+        version=__version__,
+        ROLE=Role,
+        ROLE_NAMES=texts.ROLE_NAMES,
+        ROLE_TEXTS=texts.ROLE_TEXTS,
+        STATUS_NAMES=texts.STATUS_NAMES,
+        ERROR_TITLES=texts.ERROR_TITLES,
+        ERROR_TEXTS=texts.ERROR_TEXTS,
+        idle_minutes=max(1, int(app.config["SESSION_IDLE_TIMEOUT"]) // 60),
+    )
+
+    @app.context_processor
+    def _visitor() -> dict[str, object]:
+        organisation = g.get("organisation")
+        return {"visitor": visitor_for(organisation) if organisation is not None else None}

@@ -1,0 +1,51 @@
+"""Words the pages show for the service's own codes (roles, statuses, errors), translated
+when a page is drawn."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from ..access.roles import Role
+
+__all__ = ["ERROR_TEXTS", "ERROR_TITLES", "ROLE_NAMES", "ROLE_TEXTS", "STATUS_NAMES"]
+
+ROLE_NAMES = {
+    Role.LEARNER: _l("Learner"),
+    Role.SUPERVISOR: _l("Supervisor"),
+    Role.ASSESSOR: _l("Assessor"),
+    Role.HR: _l("HR"),
+    Role.ADMIN: _l("Administrator"),
+}
+ROLE_TEXTS = {
+    Role.LEARNER: _l("You follow your own learning path and collect your badges."),
+    Role.SUPERVISOR: _l("You guide your team's learning and approve their paths."),
+    Role.ASSESSOR: _l("You assess evidence of competence people have submitted."),
+    Role.HR: _l("You follow the organisation's competence reserve."),
+    Role.ADMIN: _l("You look after the service: badges, paths, connections and people."),
+}
+STATUS_NAMES = {
+    "valid": _l("valid"),
+    "revoked": _l("revoked"),
+    "expired": _l("expired"),
+}
+ERROR_TITLES = {
+    "400": _l("The request could not be used"),
+    "403": _l("This page is not for you"),
+    "404": _l("Page not found"),
+    "405": _l("That does not work here"),
+    "413": _l("Too much data"),
+    "500": _l("Something went wrong"),
+    "form-expired": _l("The form has expired"),
+}
+ERROR_TEXTS = {
+    "400": _l("Something in the request was not right. Go back and try again."),
+    "403": _l("Your roles do not give access to this page."),
+    "404": _l("There is no page at this address. Check the address, or start from the front page."),
+    "405": _l("This address does not accept that kind of request."),
+    "413": _l("The data sent was larger than this service accepts."),
+    "500": _l("The service ran into an error. It has been logged; please try again later."),
+    "form-expired": _l(
+        "The page was open too long or the session changed. Go back, reload the page and "
+        "send the form again."
+    ),
+}
