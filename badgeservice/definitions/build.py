@@ -26,6 +26,7 @@ from .model import (
     LmsAccountDefinition,
     PathDefinition,
     PersonDefinition,
+    SignInDefinition,
     SubGoalDefinition,
     TargetDefinition,
     TeamDefinition,
@@ -41,6 +42,7 @@ __all__ = [
     "path",
     "person",
     "profile",
+    "sign_in",
     "team",
 ]
 
@@ -49,12 +51,28 @@ _IMAGES = frozenset({"png", "svg"})
 _CASE = frozenset({"json"})
 
 
-def profile(data: Data | None) -> dict[str, str] | None:
+def profile(data: Data | None) -> dict[str, Any] | None:
     """The organisation's own fields, as OrganisationDefinition keywords."""
     if data is None:
         return None
     keys = ("slug", "name", "url", "email")
-    return {key: data[key] for key in keys} | {"description": data.get("description", "")}
+    return {key: data[key] for key in keys} | {
+        "description": data.get("description", ""),
+        "accent_color": data["accent_color"].lower() if "accent_color" in data else None,
+    }
+
+
+def sign_in(data: Data | None) -> SignInDefinition | None:
+    """The ``[sign_in]`` table of organisation.toml."""
+    if data is None:
+        return None
+    return SignInDefinition(
+        issuer=data["issuer"],
+        client_id=data["client_id"],
+        client_secret_env=data.get("client_secret_env"),
+        match=data["match"],
+        claim=data.get("claim"),
+    )
 
 
 def issuer(report: Report, index: int, item: Data) -> IssuerDefinition:
@@ -244,6 +262,7 @@ def person(item: Data) -> PersonDefinition:
             LmsAccountDefinition(connection=account["connection"], account=account["account"])
             for account in item.get("lms_accounts", ())
         ),
+        roles=tuple(item.get("roles", ())),
     )
 
 

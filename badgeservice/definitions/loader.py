@@ -9,6 +9,8 @@ it was issued becomes a new version.
 from __future__ import annotations
 
 import json
+import os
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +19,14 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..access.roles import sync_file_grants
+from ..access.signin import (
+    SignInSpec,
+    check_issuer_url,
+    delete_settings,
+    get_settings,
+    put_settings,
+)
 from ..achievements.services import AchievementContent, upsert_achievement
 from ..db import utcnow
 from ..errors import BadRequest
@@ -26,6 +36,7 @@ from ..frameworks.sources import FrameworkSourceError, load_digcomp22, parse_cas
 from ..hr.endpoints import declare_endpoint
 from ..issuers.models import Issuer
 from ..issuers.services import IssuerService
+from ..keystore import KeyStore
 from ..organisations.models import Connection
 from ..organisations.services import upsert_organisation
 from ..paths.sync import PathSpec, SubGoalSpec, TargetSpec, sync_path
@@ -69,8 +80,10 @@ def apply_organisation(
         url=definition.url,
         email=definition.email,
         description=definition.description,
+        accent_color=definition.accent_color,
     )
     org_id = organisation.id
+    counts[f"sign-in {_apply_sign_in(session, org_id, definition, issuers.keystore)}"] += 1
 
     issuer_rows = {
         i.slug: i for i in session.scalars(select(Issuer).where(Issuer.organisation_id == org_id))
@@ -157,6 +170,9 @@ def apply_organisation(
     )
     counts["people created"] += created
     counts["people updated"] += updated
+    counts["role grants changed"] += sync_file_grants(
+        session, org_id, {people[p.employee_number].id: p.roles for p in definition.people}
+    )
 
     achievements = {}
     for badge in definition.achievements:
@@ -224,5 +240,46 @@ def apply_organisation(
         _, outcome = sync_path(session, org_id, spec, now)
         counts[f"paths {outcome}"] += 1
     session.flush()
+    counts.pop("sign-in unchanged", None)
+    counts.pop("sign-in none", None)
     summary = ", ".join(f"{n} {what}" for what, n in sorted(counts.items()) if n)
     return f"{definition.slug}: {summary or 'unchanged'}"
+
+
+def _apply_sign_in(
+    session: Session, org_id: uuid.UUID, definition: OrganisationDefinition, keystore: KeyStore
+) -> str:
+    """Make the stored sign-in settings match ``[sign_in]``: ``created``, ``updated``,
+    ``unchanged``, ``removed`` (no longer declared) or ``none``. Settings made through the
+    API are replaced by a declaration, and left alone when the file declares none."""
+    declared = definition.sign_in
+    existing = get_settings(session, org_id)
+    if declared is None:
+        if existing is not None and existing.source == "file":
+            delete_settings(session, org_id)
+            return "removed"
+        return "none"
+    where = f"{definition.folder / 'organisation.toml'}: sign_in"
+    secret, keep = None, False
+    if declared.client_secret_env is not None:
+        secret = os.environ.get(declared.client_secret_env) or None
+        same_client = (
+            existing is not None
+            and existing.client_secret_ciphertext is not None
+            and existing.client_id == declared.client_id
+            and existing.issuer == check_issuer_url(declared.issuer)
+        )
+        if secret is None and not same_client:
+            raise BadRequest(
+                f"{where}.client_secret_env: the environment variable "
+                f"{declared.client_secret_env} is not set (it holds the client secret)"
+            )
+        keep = secret is None
+    spec = SignInSpec(declared.issuer, declared.client_id, secret, declared.match, declared.claim)
+    try:
+        _, outcome = put_settings(
+            session, org_id, spec, keystore=keystore, source="file", keep_secret=keep
+        )
+    except BadRequest as exc:
+        raise BadRequest(f"{where}: {exc.detail}") from None
+    return outcome

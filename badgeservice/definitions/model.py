@@ -28,6 +28,7 @@ __all__ = [
     "PathDefinition",
     "PathKind",
     "PersonDefinition",
+    "SignInDefinition",
     "SubGoalDefinition",
     "TargetDefinition",
     "TeamDefinition",
@@ -196,6 +197,8 @@ class PersonDefinition:
     family_name: str
     teams: tuple[str, ...]
     lms_accounts: tuple[LmsAccountDefinition, ...]
+    # Granted page roles besides learner and supervisor: "assessor", "hr", "admin".
+    roles: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,6 +228,19 @@ class HrEndpointDefinition:
 
 
 @dataclass(frozen=True, slots=True)
+class SignInDefinition:
+    """The organisation's OpenID Connect identity provider. The client secret is read from
+    the environment variable ``client_secret_env`` when the files are applied (``None``: a
+    public client); ``match`` is ``employee_number``, ``email`` or ``sub``."""
+
+    issuer: str
+    client_id: str
+    client_secret_env: str | None
+    match: str
+    claim: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class OrganisationDefinition:
     """One organisation folder, read and checked."""
 
@@ -242,6 +258,8 @@ class OrganisationDefinition:
     people: tuple[PersonDefinition, ...]
     connections: tuple[ConnectionDefinition, ...]
     hr_endpoints: tuple[HrEndpointDefinition, ...] = ()
+    accent_color: str | None = None
+    sign_in: SignInDefinition | None = None
 
     def achievement(self, slug: str) -> AchievementDefinition:
         """The achievement with this slug; ``KeyError`` if there is none."""

@@ -31,7 +31,7 @@ __all__ = ["FILES", "read_all", "read_organisation"]
 FILES = {kind: f"{kind}.toml" for kind in FILE_KINDS}
 _REQUIRED = frozenset({"organisation", "achievements"})
 # The tables in the order the files (and the README) present them.
-_TABLES = ("organisation", "issuers", "frameworks", "teams", "people")
+_TABLES = ("organisation", "sign_in", "issuers", "frameworks", "teams", "people")
 _DIGCOMP_HINT = " (DigComp 2.2 has areas '1' to '5' and competences '1.1' to '5.4')"
 
 Data = dict[str, Any]
@@ -74,6 +74,7 @@ def read_organisation(folder: Path) -> OrganisationDefinition:
     entries = _Entries(report, raw)
 
     profile = build.profile(entries.table("organisation", "organisation"))
+    sign_in = build.sign_in(entries.table("organisation", "sign_in"))
     rows = entries.items
     issuers = [(n, build.issuer(report, n, row)) for n, row in rows("organisation", "issuers")]
     frameworks, codes = build.frameworks(report, rows("organisation", "frameworks"))
@@ -101,6 +102,7 @@ def read_organisation(folder: Path) -> OrganisationDefinition:
         raise DefinitionErrors(sorted(report.errors, key=_error_order))
     return OrganisationDefinition(
         **profile,
+        sign_in=sign_in,
         folder=folder,
         issuers=_bare(issuers),
         frameworks=_bare(frameworks),
