@@ -22,10 +22,14 @@ __all__ = ["register"]
 DEFAULT_ISSUERS = Path("issuers")
 
 
-def _app() -> Flask:
+def _app(overrides: dict[str, Any] | None = None) -> Flask:
     from .app import create_app
+    from .config import ConfigurationError
 
-    return create_app()
+    try:
+        return create_app(overrides)
+    except ConfigurationError as exc:
+        raise InputError(str(exc)) from None
 
 
 @contextmanager
@@ -331,10 +335,18 @@ def hr_redeliver(organisation: str, dead: bool, ids: tuple[str, ...]) -> None:
 @handles_errors
 def serve(host: str, port: int, workers: int) -> None:
     """Run the web service with gunicorn."""
+    _app()  # a configuration it cannot start with fails here, in one line
     _run_gunicorn(host, port, workers)
 
 
-def _run_gunicorn(host: str, port: int, workers: int, *, demo: bool = False) -> None:
+def _run_gunicorn(
+    host: str,
+    port: int,
+    workers: int,
+    *,
+    demo: bool = False,
+    overrides: dict[str, Any] | None = None,
+) -> None:
     from gunicorn.app.base import BaseApplication
 
     class Server(BaseApplication):  # type: ignore[misc]
@@ -351,7 +363,7 @@ def _run_gunicorn(host: str, port: int, workers: int, *, demo: bool = False) -> 
                 self.cfg.set("post_worker_init", _start_demo_delivery)
 
         def load(self) -> Any:
-            app = _app()
+            app = _app(overrides)
             if demo:
                 from .hr.views import demo_receiver
 
@@ -401,7 +413,14 @@ def demo(host: str, port: int) -> None:
     from .services import keystore
 
     os.environ.setdefault("BADGESERVICE_PUBLIC_URL", f"http://{host}:{port}")
-    app = _app()
+    # "Continue as" an example person on the pages: only here, and only on loopback with
+    # the embedded database.
+    from .config import load_config
+    from .web import demo_configuration, is_loopback
+
+    overrides: dict[str, Any] = {"DEMO": True}
+    overrides["DEV_SIGN_IN"] = is_loopback(host) and demo_configuration(load_config(overrides))
+    app = _app(overrides)
     with app.app_context():
         upgrade(database().engine)
     with _session(app) as session:
@@ -435,7 +454,11 @@ def demo(host: str, port: int) -> None:
     click.echo(f"HR deliveries:    curl {auth} {url}/api/v1/hr/deliveries")
     click.echo(f"  (pushed to the demo's own HR receiver {receiver}, which logs each one)")
     click.echo(f"API description:  {url}/api/v1/openapi.json")
-    _run_gunicorn(host, port, 1, demo=True)
+    if overrides["DEV_SIGN_IN"]:
+        click.echo(f"pages:            {url}/ (sign in as any example person: demo only)")
+    else:
+        click.echo(f"pages:            {url}/ (no demo sign-in: not on loopback with SQLite)")
+    _run_gunicorn(host, port, 1, demo=True, overrides=overrides)
 
 
 def _example_award(session: Session, organisation_id: uuid.UUID) -> str | None:

@@ -8,32 +8,40 @@ identity provider. :func:`init_app` wires it all into the application.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, request
+from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.engine import make_url
 
 from ..config import ConfigurationError
 
-__all__ = ["csrf", "init_app"]
+__all__ = ["check_development_sign_in", "csrf", "demo_configuration", "init_app"]
 
 csrf = CSRFProtect()
 
 
-def check_development_sign_in(config: dict[str, Any] | Any) -> None:
+def is_loopback(host: str) -> bool:
+    try:
+        return host == "localhost" or ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def demo_configuration(config: Mapping[str, Any]) -> bool:
+    """The embedded demo: started by ``badgeservice demo`` (``DEMO``, never from the
+    environment), on a loopback public URL, with the SQLite database."""
+    host = urlsplit(str(config["PUBLIC_URL"])).hostname or ""
+    embedded = make_url(str(config["DATABASE_URL"])).get_backend_name() == "sqlite"
+    return bool(config.get("DEMO")) and is_loopback(host) and embedded
+
+
+def check_development_sign_in(config: Mapping[str, Any]) -> None:
     """Refuse to start with the development sign-in outside the embedded demo: it lets
     anyone continue as anyone."""
-    if not config.get("DEV_SIGN_IN"):
-        return
-    host = urlsplit(str(config["PUBLIC_URL"])).hostname or ""
-    try:
-        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        loopback = False
-    embedded = make_url(str(config["DATABASE_URL"])).get_backend_name() == "sqlite"
-    if not (config.get("DEMO") and loopback and embedded):
+    if config.get("DEV_SIGN_IN") and not demo_configuration(config):
         raise ConfigurationError(
             "BADGESERVICE_DEV_SIGN_IN: the development sign-in exists only in the embedded "
             "demo (`badgeservice demo` on a loopback address with its SQLite database); "
@@ -53,11 +61,6 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     errors.init_app(app)
     init_headers(app)
-
-    @web.before_request
-    def _check_form_token() -> None:
-        if request.method == "POST":
-            csrf.protect()
 
     app.register_blueprint(web)
     _template_globals(app)

@@ -37,6 +37,16 @@ HEADERS = {
 _MACHINE_PREFIXES = ("/api/", "/scim/", "/xapi/", "/hooks/", "/.well-known/", "/healthz")
 
 
+@web.before_request
+def _check_form_token() -> None:
+    # Every form of the pages carries a token (Flask-WTF); the API's bearer tokens and
+    # signed webhooks are not forms and are not checked here.
+    if request.method == "POST":
+        from . import csrf
+
+        csrf.protect()
+
+
 @web.url_value_preprocessor
 def _pull_organisation(_endpoint: str | None, values: dict[str, Any] | None) -> None:
     if values and "slug" in values:
