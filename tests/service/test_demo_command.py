@@ -35,9 +35,9 @@ def test_demo_serves_the_example_organisation_and_issues(tmp_path: Path) -> None
     try:
         assert process.stdout is not None
         lines: list[str] = []
-        token = award = None
+        token = award = pages = None
         deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and not (token and award):
+        while time.monotonic() < deadline and not (token and award and pages):
             line = process.stdout.readline()
             if not line:
                 break
@@ -46,6 +46,8 @@ def test_demo_serves_the_example_organisation_and_issues(tmp_path: Path) -> None
                 token = match.group(1)
             if match := re.search(r"-d '(\{.*\})'", line):
                 award = json.loads(match.group(1))
+            if "pages:" in line:
+                pages = line
         assert token and award, "".join(lines)
         assert (tmp_path / "instance" / "badgeservice.sqlite3").is_file()
         assert (tmp_path / "instance" / "secret-key").stat().st_mode & 0o077 == 0
@@ -66,6 +68,17 @@ def test_demo_serves_the_example_organisation_and_issues(tmp_path: Path) -> None
             assert response.status == 201
             body = json.loads(response.read())
         assert body["credential"]["issuer"]["id"].startswith("did:web:127.0.0.1%3A")
+        # The pages: the example organisation is the front door, and the demo (only the
+        # demo) offers "continue as" an example person.
+        assert any("pages:" in line and "demo only" in line for line in lines), lines
+        page = urllib.request.Request(
+            f"{base}/o/esimerkkiopisto/sign-in",
+            headers={"Accept": "text/html", "Accept-Language": "fi"},
+        )
+        with urllib.request.urlopen(page, timeout=30) as response:
+            text = response.read().decode()
+        assert '<html lang="fi">' in text
+        assert "Esittely: jatka esimerkkihenkilönä" in text and "Helena Korhonen" in text
     finally:
         process.terminate()
         process.wait(timeout=30)
