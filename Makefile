@@ -3,8 +3,14 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN = $(VENV)/bin
 INTEROP = tests/interop
+OIDC = tests/oidc
+BROWSER = tests/browser
+NODE_TESTS = $(INTEROP)/node_modules/.installed $(OIDC)/node_modules/.installed $(BROWSER)/node_modules/.installed
+# The JavaScript stacks, the OpenID Provider and the browser tests are required here,
+# never skipped (Chromium is Debian's, installed by .ci/run; Playwright never downloads one).
+REQUIRE = BADGESERVICE_REQUIRE_INTEROP=1 BADGESERVICE_REQUIRE_OP=1 BADGESERVICE_REQUIRE_BROWSER=1
 
-.PHONY: install demo test test-sqlite lint bench clean
+.PHONY: install demo test test-sqlite lint bench translations clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,6 +20,14 @@ $(BIN)/.installed: pyproject.toml
 
 $(INTEROP)/node_modules/.installed: $(INTEROP)/package.json $(INTEROP)/package-lock.json
 	npm ci --prefix $(INTEROP) --no-audit --no-fund
+	touch $@
+
+$(OIDC)/node_modules/.installed: $(OIDC)/package.json $(OIDC)/package-lock.json
+	npm ci --prefix $(OIDC) --no-audit --no-fund
+	touch $@
+
+$(BROWSER)/node_modules/.installed: $(BROWSER)/package.json $(BROWSER)/package-lock.json
+	npm ci --prefix $(BROWSER) --no-audit --no-fund
 	touch $@
 
 install: $(BIN)/.installed
@@ -29,14 +43,23 @@ lint: $(BIN)/.installed
 # PostgreSQL for the second pass of the database tests (trust auth on this machine).
 TEST_POSTGRES ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-# Interop tests against the reference JavaScript stack are required here, never skipped.
 # The whole suite runs on SQLite, then every database test again on PostgreSQL.
-test: lint $(INTEROP)/node_modules/.installed
-	BADGESERVICE_REQUIRE_INTEROP=1 $(BIN)/pytest
-	BADGESERVICE_REQUIRE_INTEROP=1 BADGESERVICE_TEST_DATABASE_URL=$(TEST_POSTGRES) $(BIN)/pytest -m db
+test: lint $(NODE_TESTS)
+	$(REQUIRE) $(BIN)/pytest
+	$(REQUIRE) BADGESERVICE_TEST_DATABASE_URL=$(TEST_POSTGRES) $(BIN)/pytest -m db
 
-test-sqlite: lint $(INTEROP)/node_modules/.installed
-	BADGESERVICE_REQUIRE_INTEROP=1 $(BIN)/pytest
+test-sqlite: lint $(NODE_TESTS)
+	$(REQUIRE) $(BIN)/pytest
+
+# The pages' messages: extract from the sources, merge into fi, sv and en, compile. Then
+# translate what is new in each .po file (tests/web/test_translations.py fails until then)
+# and run it again to compile.
+translations: $(BIN)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+		--omit-header -o badgeservice/web/translations/messages.pot .
+	$(BIN)/pybabel update -i badgeservice/web/translations/messages.pot \
+		-d badgeservice/web/translations --no-fuzzy-matching --ignore-obsolete --width 100
+	$(BIN)/pybabel compile -d badgeservice/web/translations --statistics
 
 bench: $(BIN)/.installed
 	$(BIN)/python -m benchmarks.credentials
@@ -44,4 +67,5 @@ bench: $(BIN)/.installed
 	BADGESERVICE_TEST_DATABASE_URL=$(TEST_POSTGRES) $(BIN)/python -m benchmarks.reserve
 
 clean:
-	rm -rf $(VENV) $(INTEROP)/node_modules .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(INTEROP)/node_modules $(OIDC)/node_modules $(BROWSER)/node_modules \
+		$(BROWSER)/screenshots .pytest_cache .mypy_cache .ruff_cache .hypothesis

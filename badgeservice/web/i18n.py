@@ -10,15 +10,19 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 
+from babel import dates, numbers
 from flask import Flask, current_app, g, session
 from flask import request as flask_request
-from flask_babel import Babel, format_date, format_decimal, format_time, get_locale
+from flask_babel import Babel, get_locale, get_timezone
 
 __all__ = ["LANGUAGES", "current_language", "init_app", "select_language"]
 
 #: Each language in its own name, in the order the switcher shows them.
 LANGUAGES = {"fi": "Suomi", "sv": "Svenska", "en": "English"}
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+# English pages write dates and times the European way (4 Dec 2026, 14:05), as the
+# organisations using them do; the other languages use their own conventions.
+_FORMATS = {"fi": "fi_FI", "sv": "sv_SE", "en": "en_GB"}
 
 
 def select_language() -> str:
@@ -46,19 +50,29 @@ def current_language() -> str:
     return str(get_locale() or "en")
 
 
+def _formats() -> str:
+    return _FORMATS.get(current_language(), "en_GB")
+
+
 def _date(value: date | datetime | None) -> str:
-    """A date in the page's language: 4.12.2026, 4 dec. 2026, Dec 4, 2026."""
+    """A date in the page's language: 4.12.2026, 4 dec. 2026, 4 Dec 2026 (a moment is
+    first put in the configured time zone)."""
     if value is None:
         return ""
-    return str(format_date(value, "medium"))
+    if isinstance(value, datetime):
+        value = value.astimezone(get_timezone())
+    return str(dates.format_date(value, "medium", locale=_formats()))
 
 
 def _time(value: datetime | None) -> str:
-    return "" if value is None else str(format_time(value, "short"))
+    """A time of day in the configured time zone: 14.05 (fi), 14:05."""
+    if value is None:
+        return ""
+    return str(dates.format_time(value, "short", tzinfo=get_timezone(), locale=_formats()))
 
 
 def _number(value: float | int) -> str:
-    return str(format_decimal(value))
+    return str(numbers.format_decimal(value, locale=_formats()))
 
 
 def init_app(app: Flask) -> None:
@@ -69,6 +83,16 @@ def init_app(app: Flask) -> None:
         raise ConfigurationError(
             f"BADGESERVICE_DEFAULT_LANGUAGE: choose from {', '.join(LANGUAGES)}, not {language!r}"
         )
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(str(app.config["TIMEZONE"]))
+    except (ZoneInfoNotFoundError, ValueError):
+        from ..config import ConfigurationError
+
+        raise ConfigurationError(
+            f"BADGESERVICE_TIMEZONE: {app.config['TIMEZONE']!r} is not a time zone name"
+        ) from None
     Babel(
         app,
         locale_selector=select_language,

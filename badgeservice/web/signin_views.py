@@ -92,13 +92,23 @@ def sign_in_callback() -> ResponseReturnValue:
     except oidc.IdentityProviderError as exc:
         log.warning("sign-in to %s: %s", org.slug, exc)
         status = 502 if exc.kind == "unreachable" else 400
-        return render_page("sign_in_failed.html", status=status, kind=exc.kind)
+        return render_page(
+            "sign_in_failed.html",
+            status=status,
+            kind=exc.kind,
+            language_next=url_for("web.sign_in"),
+        )
     try:
         person = match_person(db, settings, claims)
     except SignInRefused as exc:
         log.info("sign-in to %s refused: %s", org.slug, exc.reason)
         # What was matched so far is not kept: nobody is signed in.
-        return render_page("sign_in_refused.html", status=403, reason=exc.reason)
+        return render_page(
+            "sign_in_refused.html",
+            status=403,
+            reason=exc.reason,
+            language_next=url_for("web.landing"),
+        )
     target = session.pop(_NEXT, None)
     sign_in_person(person, "oidc")
     return redirect(safe_next(target) or url_for("web.home"), code=303)

@@ -161,8 +161,13 @@ def test_dates_and_numbers_follow_the_language(
         )
         assert text == "4.12.2026 12.05 1\xa0234\xa0567"  # Helsinki time, Finnish forms
     with app.test_request_context(headers={"Accept-Language": "en"}):
-        text = render_template_string("{{ d|date }} {{ n|number }}", d=moment, n=1234567)
-        assert text == "Dec 4, 2026 1,234,567"
+        text = render_template_string(
+            "{{ d|date }} {{ d|time }} {{ n|number }}", d=moment, n=1234567
+        )
+        assert text == "4 Dec 2026 12:05 1,234,567"
+    with app.test_request_context(headers={"Accept-Language": "sv"}):
+        text = render_template_string("{{ d|date }} {{ n|number }}", d=moment, n=1234.5)
+        assert text == "4 dec. 2026 1\xa0234,5"
 
 
 def test_browsers_get_error_pages_and_machines_problem_json(browser: Any, make_org: Any) -> None:
