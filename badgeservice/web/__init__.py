@@ -18,7 +18,13 @@ from sqlalchemy.engine import make_url
 
 from ..config import ConfigurationError
 
-__all__ = ["check_development_sign_in", "csrf", "demo_configuration", "init_app"]
+__all__ = [
+    "check_development_sign_in",
+    "csrf",
+    "demo_configuration",
+    "init_app",
+    "is_loopback",
+]
 
 csrf = CSRFProtect()
 

@@ -86,8 +86,7 @@ def wants_html() -> bool:
     if request.path.startswith(_MACHINE_PREFIXES):
         return False
     accept = request.accept_mimetypes
-    best = accept.best_match(["application/json", "application/problem+json", "text/html"])
-    return best == "text/html" and accept["text/html"] > accept["application/json"]
+    return accept["text/html"] > accept["application/json"]
 
 
 def init_headers(app: Flask) -> None:

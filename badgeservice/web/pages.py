@@ -11,7 +11,6 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import __version__
-from ..access.signin import get_settings
 from ..db import get_session
 from ..errors import BadRequest
 from ..organisations.models import Organisation
@@ -117,7 +116,3 @@ def switch_language() -> ResponseReturnValue:
         visitor.person.locale = language
     target = safe_next(request.form.get("next")) or url_for("web.index")
     return redirect(target, code=303)
-
-
-def sign_in_configured(org: Organisation) -> bool:
-    return get_settings(get_session(), org.id) is not None

@@ -6,8 +6,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from ..achievements.models import Achievement
@@ -34,8 +35,8 @@ class BadgeLine:
 
 
 def organisation_figures(session: Session, organisation_id: uuid.UUID) -> OrganisationFigures:
-    def count(query: object) -> int:
-        return int(session.scalar(query) or 0)  # type: ignore[call-overload]
+    def count(query: Select[Any]) -> int:
+        return int(session.scalar(query) or 0)
 
     return OrganisationFigures(
         badges=count(
