@@ -4,6 +4,7 @@ Provider on loopback."""
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from collections.abc import Callable, Iterator
@@ -97,54 +98,57 @@ class Org:
 def make_org(web_app: Any) -> Callable[..., Org]:
     """An organisation with people (key → (given name, e-mail, employee number, active)),
     an admin token, and optionally teams and grants."""
+    return functools.partial(create_org, web_app)
+
+
+def create_org(
+    app: Any,
+    slug: str,
+    people: dict[str, tuple[str, str, str, bool]],
+    *,
+    supervises: dict[str, str] | None = None,
+    grants: dict[str, list[str]] | None = None,
+    accent: str | None = None,
+) -> Org:
+    """An organisation in ``app``'s database (see :func:`make_org`)."""
     from badgeservice.access.models import RoleGrant
     from badgeservice.db import database, session_scope
     from badgeservice.organisations.services import create_client, upsert_organisation
     from badgeservice.people.models import Person, Team, TeamMember
 
-    def make(
-        slug: str,
-        people: dict[str, tuple[str, str, str, bool]],
-        *,
-        supervises: dict[str, str] | None = None,
-        grants: dict[str, list[str]] | None = None,
-        accent: str | None = None,
-    ) -> Org:
-        with web_app.test_request_context(), session_scope(database()) as session:
-            org = upsert_organisation(
-                session, slug=slug, name=f"{slug.title()} Oy", accent_color=accent
+    with app.test_request_context(), session_scope(database()) as session:
+        org = upsert_organisation(
+            session, slug=slug, name=f"{slug.title()} Oy", accent_color=accent
+        )
+        ids = {}
+        for key, (given, email, number, active) in people.items():
+            person = Person(
+                organisation_id=org.id,
+                given_name=given,
+                family_name="Testinen",
+                email=email,
+                employee_number=number,
+                active=active,
             )
-            ids = {}
-            for key, (given, email, number, active) in people.items():
-                person = Person(
-                    organisation_id=org.id,
-                    given_name=given,
-                    family_name="Testinen",
-                    email=email,
-                    employee_number=number,
-                    active=active,
-                )
-                session.add(person)
-                session.flush()
-                ids[key] = person.id
-            for key, team_name in (supervises or {}).items():
-                team = Team(organisation_id=org.id, slug=team_name.lower(), name=team_name)
-                session.add(team)
-                session.flush()
-                session.add(TeamMember(team_id=team.id, person_id=ids[key], role="supervisor"))
-            for key, roles in (grants or {}).items():
-                for role in roles:
-                    session.add(RoleGrant(organisation_id=org.id, person_id=ids[key], role=role))
-            issued = create_client(
-                session,
-                org,
-                name="admin",
-                scopes=["admin"],
-                keystore=web_app.extensions["badgeservice.keystore"],
-            )
-            return Org(org.id, slug, ids, issued.token)
-
-    return make
+            session.add(person)
+            session.flush()
+            ids[key] = person.id
+        for key, team_name in (supervises or {}).items():
+            team = Team(organisation_id=org.id, slug=team_name.lower(), name=team_name)
+            session.add(team)
+            session.flush()
+            session.add(TeamMember(team_id=team.id, person_id=ids[key], role="supervisor"))
+        for key, roles in (grants or {}).items():
+            for role in roles:
+                session.add(RoleGrant(organisation_id=org.id, person_id=ids[key], role=role))
+        issued = create_client(
+            session,
+            org,
+            name="admin",
+            scopes=["admin"],
+            keystore=app.extensions["badgeservice.keystore"],
+        )
+        return Org(org.id, slug, ids, issued.token)
 
 
 def configure_sign_in(

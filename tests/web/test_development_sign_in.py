@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from badgeservice.config import ConfigurationError
-from tests.web.conftest import Org, form_token, make_app
+from tests.web.conftest import Org, create_org, form_token, make_app
 
 PEOPLE = {
     "aino": ("Aino", "aino@acme.example", "A-1", True),
@@ -67,10 +67,19 @@ def test_serve_refuses_it_in_one_line(tmp_path: Path) -> None:
         assert words in result.stderr and "Traceback" not in result.stderr
 
 
-def test_continue_as_in_the_demo(database_url: str, tmp_path: Path, make_org: Any) -> None:
-    app = make_app(database_url, tmp_path, DEMO=True, DEV_SIGN_IN=True)
-    acme: Org = make_org("acme", PEOPLE, grants={"aino": ["admin"]})
-    globex: Org = make_org("globex", {"ville": ("Ville", "v@globex.example", "G-1", True)})
+def test_continue_as_in_the_demo(tmp_path: Path) -> None:
+    from sqlalchemy import create_engine
+
+    from badgeservice.migrate import upgrade
+
+    # The demo's own kind of database: a SQLite file (whatever the suite runs on).
+    url = f"sqlite:///{tmp_path / 'demo.sqlite3'}"
+    engine = create_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    app = make_app(url, tmp_path, DEMO=True, DEV_SIGN_IN=True)
+    acme: Org = create_org(app, "acme", PEOPLE, grants={"aino": ["admin"]})
+    globex: Org = create_org(app, "globex", {"ville": ("Ville", "v@globex.example", "G-1", True)})
     client = app.test_client()
     client.environ_base["HTTP_ACCEPT"] = "text/html"
     page = client.get("/o/acme/sign-in", headers={"Accept-Language": "en"}).data.decode()

@@ -10,9 +10,15 @@ from typing import Any
 import pytest
 
 from badgeservice.web.theme import contrast, theme_for
-from tests.web.conftest import Org, form_token, make_app
+from tests.web.conftest import (
+    Org,
+    configure_sign_in,
+    form_token,
+    make_app,
+    sign_in_through_provider,
+)
 
-PEOPLE = {"aino": ("Aino", "aino@acme.example", "A-1", True)}
+PEOPLE = {"aino": ("Aino", "aino.virtanen@acme.example", "A-1", True)}
 LANGS = {"fi": "Kirjaudu sisään", "sv": "Logga in", "en": "Sign in"}
 
 
@@ -22,16 +28,10 @@ def _html_lang(page: str) -> str:
     return match.group(1)
 
 
-def _dev_app(database_url: str, tmp_path: Any) -> Any:
-    return make_app(database_url, tmp_path, DEMO=True, DEV_SIGN_IN=True)
-
-
-def _sign_in_as(client: Any, slug: str, person_id: Any) -> Any:
-    page = client.get(f"/o/{slug}/sign-in").data.decode()
-    return client.post(
-        f"/o/{slug}/sign-in/development",
-        data={"csrf_token": form_token(page), "person": str(person_id)},
-    )
+def _client(app: Any) -> Any:
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT"] = "text/html"
+    return client
 
 
 def test_one_organisation_is_the_front_door(browser: Any, make_org: Any) -> None:
@@ -115,16 +115,16 @@ def test_a_form_without_its_token_is_refused_with_a_page(browser: Any, make_org:
 
 
 def test_the_persons_own_setting_chooses_the_language_after_sign_in(
-    database_url: str, tmp_path: Any, make_org: Any
+    web_app: Any, make_org: Any, provider: Any
 ) -> None:
     from badgeservice.db import database
     from badgeservice.people.models import Person
 
-    app = _dev_app(database_url, tmp_path)
+    app = web_app
     acme: Org = make_org("acme", PEOPLE)
-    client = app.test_client()
-    client.environ_base["HTTP_ACCEPT"] = "text/html"
-    _sign_in_as(client, "acme", acme.people["aino"])
+    client = _client(app)
+    configure_sign_in(client, acme, provider)
+    sign_in_through_provider(client, "acme", "aino")
     home = client.get("/o/acme/home", headers={"Accept-Language": "en"}).data.decode()
     assert _html_lang(home) == "en"
     client.post(
@@ -135,22 +135,18 @@ def test_the_persons_own_setting_chooses_the_language_after_sign_in(
         assert db.get(Person, acme.people["aino"]).locale == "fi"
         db.close()
     # A new browser (no session choice, English browser): the person's setting wins.
-    other = app.test_client()
-    other.environ_base["HTTP_ACCEPT"] = "text/html"
-    _sign_in_as(other, "acme", acme.people["aino"])
+    other = _client(app)
+    sign_in_through_provider(other, "acme", "aino")
     page = other.get("/o/acme/home", headers={"Accept-Language": "en"}).data.decode()
     assert _html_lang(page) == "fi" and "Tervetuloa, Aino" in page
 
 
-def test_dates_and_numbers_follow_the_language(
-    database_url: str, tmp_path: Any, make_org: Any
-) -> None:
+def test_dates_and_numbers_follow_the_language(web_app: Any) -> None:
     from datetime import UTC, datetime
 
     from badgeservice.web.summaries import BadgeLine
 
-    app = _dev_app(database_url, tmp_path)
-    make_org("acme", PEOPLE)
+    app = web_app
     moment = datetime(2026, 12, 4, 10, 5, tzinfo=UTC)
     with app.test_request_context(headers={"Accept-Language": "fi"}):
         from flask import render_template_string
@@ -252,15 +248,14 @@ class _Tags(HTMLParser):
 
 
 def test_pages_work_under_a_strict_content_security_policy(
-    database_url: str, tmp_path: Any, make_org: Any
+    web_app: Any, make_org: Any, provider: Any
 ) -> None:
-    app = _dev_app(database_url, tmp_path)
     acme: Org = make_org("acme", PEOPLE)
-    client = app.test_client()
-    client.environ_base["HTTP_ACCEPT"] = "text/html"
+    client = _client(web_app)
+    configure_sign_in(client, acme, provider)
     paths = ["/", "/o/acme/", "/o/acme/sign-in", "/o/nowhere/"]
     pages = [client.get(path) for path in paths]
-    _sign_in_as(client, "acme", acme.people["aino"])
+    sign_in_through_provider(client, "acme", "aino")
     pages.append(client.get("/o/acme/home"))
     for path, answer in zip([*paths, "/o/acme/home"], pages, strict=True):
         csp = answer.headers["Content-Security-Policy"]
