@@ -43,7 +43,7 @@ from typing import Any
 from flask import Response, jsonify, request
 from sqlalchemy import select
 
-from ..api import public, refuse_nul
+from ..api import parse_json, public
 from ..auth import hash_token
 from ..db import get_session
 from ..errors import BadRequest, Unauthorized
@@ -128,13 +128,9 @@ def _raw_text() -> str:
 
 def _body() -> dict[str, Any]:
     """The JSON object of the request, whatever Content-Type the plugin was set to send."""
-    try:
-        data = json.loads(_raw_text())
-    except (UnicodeDecodeError, ValueError):
-        raise BadRequest("the request body is not valid JSON") from None
+    data = parse_json(request.get_data(cache=True))
     if not isinstance(data, dict):
         raise BadRequest("the request body must be a JSON object (a Moodle event)")
-    refuse_nul(data, "")
     return data
 
 

@@ -54,7 +54,7 @@ from flask import Response, jsonify, request
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
-from ..api import public
+from ..api import parse_json, public
 from ..db import get_session
 from ..errors import AppError, BadRequest, Conflict, Forbidden, Unauthorized
 from ..people.models import Person
@@ -184,8 +184,8 @@ def _caller() -> Caller:
 
 
 def _body() -> Any:
-    data = request.get_json(silent=True, force=True)
-    if data is None:
+    data = parse_json(request.get_data(cache=True))
+    if not isinstance(data, dict | list):
         raise BadRequest("the body must be a JSON statement or an array of statements")
     return data
 

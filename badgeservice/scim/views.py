@@ -16,7 +16,7 @@ from typing import Any
 
 from flask import Response, current_app, request
 
-from ..api import public, refuse_nul
+from ..api import MalformedJson, parse_json, public
 from ..auth import current_principal, requires
 from ..db import get_session
 from ..errors import BadRequest
@@ -70,13 +70,13 @@ def _body() -> Any:
         raise ScimError(415, "send the body as application/scim+json (or application/json)")
     raw = request.get_data(cache=False)
     try:
-        data = json.loads(raw)
-        refuse_nul(data, "")
+        return parse_json(raw)
+    except MalformedJson as exc:
+        raise invalid_syntax(exc.detail) from None
     except BadRequest as exc:
+        # Well-formed JSON with a value no attribute can hold (NUL, a lone surrogate, an
+        # infinite number).
         raise invalid_value(exc.detail) from None
-    except (ValueError, RecursionError):
-        raise invalid_syntax("the body is not valid JSON (or nests too deeply)") from None
-    return data
 
 
 def _filter() -> Filter | None:
