@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask, jsonify
 
-from . import __version__, db, errors
+from . import __version__, db, errors, security_headers
 
 __all__ = ["create_app"]
 
@@ -25,6 +25,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(config)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     errors.init_app(app)
+    security_headers.init_app(app)
     db.init_app(app)
     app.extensions["badgeservice.keystore"] = keystore_from_config(config)
 

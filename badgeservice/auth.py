@@ -62,6 +62,8 @@ class Principal:
     organisation_id: uuid.UUID
     scopes: frozenset[str]
     name: str
+    # The LMS connection a client is bound to: it sees only that connection's events.
+    connection: str | None = None
 
     def allows(self, scope: str) -> bool:
         return "admin" in self.scopes or scope in self.scopes
@@ -84,7 +86,9 @@ def _authenticate() -> Principal:
         or not hmac.compare_digest(client.token_hash, digest)
     ):
         raise Unauthorized("the bearer token is not valid")
-    return Principal(client.id, client.organisation_id, client.scope_set, client.name)
+    return Principal(
+        client.id, client.organisation_id, client.scope_set, client.name, client.connection
+    )
 
 
 def current_principal() -> Principal:

@@ -110,7 +110,12 @@ def init_app(app: Flask) -> None:
     def _http_error(error: HTTPException) -> Response:
         status = error.code or 500
         name = (error.name or "error").lower().replace(" ", "-")
-        return problem(status, name, error.name or "Error", error.description or "")
+        response = problem(status, name, error.name or "Error", error.description or "")
+        # The headers the error defines (Allow on a 405, Retry-After, WWW-Authenticate).
+        for header, value in error.get_headers():
+            if header.lower() != "content-type":
+                response.headers[header] = value
+        return response
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:

@@ -19,7 +19,15 @@ from .models import InboundEvent
 from .services import IngestService, Received
 from .signatures import verify
 
-__all__ = ["Caller", "accept", "client_secret", "resolve_client", "signed_caller", "token_caller"]
+__all__ = [
+    "Caller",
+    "accept",
+    "client_secret",
+    "may_send_events",
+    "resolve_client",
+    "signed_caller",
+    "token_caller",
+]
 
 
 @dataclass(frozen=True)
@@ -35,8 +43,16 @@ class Caller:
 
 
 def resolve_client(client_id: str | None) -> ApiClient:
-    """An active API client allowed to send events."""
+    """An active (not revoked) API client. Its scopes are checked only once the caller has
+    proved to be it (:func:`may_send_events`): an id alone learns nothing about it."""
     return _resolve(client_id)[0]
+
+
+def may_send_events(client: ApiClient) -> ApiClient:
+    """``client``, authenticated, if it holds ``events:write`` (or ``admin``); else 403."""
+    if not ({"events:write", "admin"} & client.scope_set):
+        raise Forbidden("this client lacks the scope events:write")
+    return client
 
 
 def _resolve(client_id: str | None) -> tuple[ApiClient, Connection | None]:
@@ -64,8 +80,6 @@ def _resolve(client_id: str | None) -> tuple[ApiClient, Connection | None]:
     client, connection = row if row is not None else (None, None)
     if client is None or client.revoked_at is not None:
         raise Unauthorized("unknown client")
-    if not ({"events:write", "admin"} & client.scope_set):
-        raise Forbidden("this client lacks the scope events:write")
     return client, connection
 
 
@@ -85,6 +99,7 @@ def signed_caller(client_id: str | None) -> Caller:
         request.headers.get("webhook-signature"),
         request.get_data(cache=True),
     )
+    may_send_events(client)
     return Caller(client.organisation_id, client.connection, client.id, bound)
 
 

@@ -48,7 +48,15 @@ from ..auth import hash_token
 from ..db import get_session
 from ..errors import BadRequest, Unauthorized
 from ..organisations.models import ApiClient
-from .channels import Caller, accept, connection_of, event_view, resolve_client, signed_caller
+from .channels import (
+    Caller,
+    accept,
+    connection_of,
+    event_view,
+    may_send_events,
+    resolve_client,
+    signed_caller,
+)
 from .schemas import InboundEventSchema
 
 __all__ = ["CHANNEL", "NAMESPACE", "external_id", "interpret"]
@@ -115,7 +123,7 @@ def _token_caller(token: Any) -> Caller:
     client = get_session().scalar(select(ApiClient).where(ApiClient.token_hash == digest))
     if client is None or not hmac.compare_digest(client.token_hash, digest):
         raise Unauthorized("the token is not valid")
-    client = resolve_client(str(client.id))  # revoked → 401, lacking events:write → 403
+    client = may_send_events(resolve_client(str(client.id)))  # revoked → 401, no scope → 403
     return Caller(client.organisation_id, client.connection, client.id)
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from ..api import api, dump, load_body, load_query, own
 from ..auth import current_principal, requires
 from ..db import get_session
+from ..errors import NotFound
 from ..services import issuing_service
 from .channels import accept, connection_of, event_view, signed_caller, token_caller
 from .models import InboundEvent
@@ -122,9 +123,11 @@ def list_events() -> Response:
               schema: {type: object, properties: {items: {type: array, items: InboundEventSchema}}}
     """
     query = load_query(EventListQuery())
-    stmt = select(InboundEvent).where(
-        InboundEvent.organisation_id == current_principal().organisation_id
-    )
+    principal = current_principal()
+    stmt = select(InboundEvent).where(InboundEvent.organisation_id == principal.organisation_id)
+    if principal.connection is not None:
+        # A client bound to a connection (an LMS's) sees that connection's events only.
+        stmt = stmt.where(InboundEvent.connection == principal.connection)
     if "state" in query:
         stmt = stmt.where(InboundEvent.state == query["state"])
     if "connection" in query:
@@ -149,7 +152,16 @@ def get_event(event_id: str) -> Response:
         200: {content: {application/json: {schema: InboundEventSchema}}}
         404: {$ref: '#/components/responses/NotFound'}
     """
-    return dump(InboundEventSchema(), own(InboundEvent, event_id, "event"))
+    return dump(InboundEventSchema(), _own_event(event_id))
+
+
+def _own_event(event_id: str) -> InboundEvent:
+    """The organisation's event; for a client bound to a connection, only that one's."""
+    event = own(InboundEvent, event_id, "event")
+    bound = current_principal().connection
+    if bound is not None and event.connection != bound:
+        raise NotFound(f"no event {event_id}")
+    return event
 
 
 @api.post("/events/<event_id>/replay")
@@ -164,6 +176,6 @@ def replay_event(event_id: str) -> Response:
         200: {content: {application/json: {schema: InboundEventSchema}}}
         404: {$ref: '#/components/responses/NotFound'}
     """
-    event = own(InboundEvent, event_id, "event")
+    event = _own_event(event_id)
     IngestService(get_session(), issuing_service()).process(event)
     return dump(InboundEventSchema(), event)

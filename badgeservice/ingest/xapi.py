@@ -59,7 +59,14 @@ from ..db import get_session
 from ..errors import AppError, BadRequest, Conflict, Forbidden, Unauthorized
 from ..people.models import Person
 from ..services import issuing_service
-from .channels import Caller, accept, client_secret, connection_of, resolve_client
+from .channels import (
+    Caller,
+    accept,
+    client_secret,
+    connection_of,
+    may_send_events,
+    resolve_client,
+)
 from .services import IngestService, content_hash
 
 __all__: list[str] = []
@@ -172,6 +179,7 @@ def _caller() -> Caller:
     secret = client_secret(client)
     if not hmac.compare_digest((auth.password or "").encode("utf-8"), secret.encode("utf-8")):
         raise Unauthorized("the client id and secret do not match")
+    may_send_events(client)
     version = request.headers.get(VERSION_HEADER, "")
     if not (version.startswith("1.0.") or version.startswith("2.0")):
         raise BadRequest(

@@ -46,6 +46,8 @@ def status_list(org: str, slug: str, number: int) -> Response:
     """The signed BitstringStatusListCredential; short cache so revocations show quickly."""
     service = issuer_service()
     issuer = service.by_slugs(org, slug)
+    if number >= 2**31:  # no list has such a number; SQLite cannot even compare it
+        raise NotFound(f"issuer {org}/{slug} has no status list {number}")
     row = get_session().scalar(
         select(StatusList).where(StatusList.issuer_id == issuer.id, StatusList.number == number)
     )

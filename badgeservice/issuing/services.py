@@ -8,9 +8,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..achievements.models import Achievement, AchievementVersion
 from ..credentials import ob3
@@ -241,11 +242,29 @@ class IssuingService:
             raise BadRequest("give a reason for the revocation")
         if credential.revoked_at is not None:
             raise Conflict(f"credential {credential.id} was already revoked")
-        status_list = self.session.get(StatusList, credential.status_list_id)
+        # Decided by the database, not by what this session read: of two concurrent
+        # revocations exactly one changes the row (the other waits for its lock, then finds
+        # it revoked), and the status list is read again under a lock, so revocations of
+        # other credentials in the same list never overwrite each other's bits.
+        now = datetime.now(UTC)
+        changed = self.session.execute(
+            update(Credential)
+            .where(Credential.id == credential.id, Credential.revoked_at.is_(None))
+            .values(revoked_at=now, revocation_reason=reason.strip())
+            .execution_options(synchronize_session=False)
+        )
+        if not getattr(changed, "rowcount", 0):
+            raise Conflict(f"credential {credential.id} was already revoked")
+        set_committed_value(credential, "revoked_at", now)
+        set_committed_value(credential, "revocation_reason", reason.strip())
+        status_list = self.session.scalar(
+            select(StatusList)
+            .where(StatusList.id == credential.status_list_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
         assert status_list is not None
         self.issuers.set_status(status_list, credential.status_index, 1)
-        credential.revoked_at = datetime.now(UTC)
-        credential.revocation_reason = reason.strip()
         self.session.flush()
         record_revoked(self.session, credential)
         return credential
