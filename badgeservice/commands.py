@@ -401,6 +401,10 @@ def demo(host: str, port: int) -> None:
     from .services import keystore
 
     os.environ.setdefault("BADGESERVICE_PUBLIC_URL", f"http://{host}:{port}")
+    # The demo pushes to its own stand-in HR receiver on this host: allowed as an operator
+    # would allow an internal HR system (outbound requests go to public addresses only).
+    allowed = os.environ.get("BADGESERVICE_OUTBOUND_ALLOW", "")
+    os.environ["BADGESERVICE_OUTBOUND_ALLOW"] = ",".join(filter(None, (allowed, host)))
     app = _app()
     with app.app_context():
         upgrade(database().engine)

@@ -49,6 +49,7 @@ def vectors() -> Path:
 
 TEST_DATABASE_URL = os.environ.get("BADGESERVICE_TEST_DATABASE_URL", "")
 PUBLIC_URL = "https://badges.example.org"
+LOOPBACK = "127.0.0.0/8,::1"
 
 
 @contextmanager
@@ -111,6 +112,8 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Any]:
             "PUBLIC_URL": PUBLIC_URL,
             "SECRET_KEY": "test secret key, not for production",
             "INSTANCE_PATH": str(tmp_path / "instance"),
+            # The fake HR receivers listen on loopback: allowed here as an operator would.
+            "OUTBOUND_ALLOW": LOOPBACK,
         }
     )
     yield application

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..db import Base, TimestampMixin, new_id
+from ..db import Base, TimestampMixin, new_id, utcnow
 
-__all__ = ["ApiClient", "Connection", "Organisation"]
+__all__ = ["ApiClient", "AuditEvent", "Connection", "Organisation"]
 
 
 class Organisation(TimestampMixin, Base):
@@ -68,3 +69,22 @@ class Connection(TimestampMixin, Base):
     base_url: Mapped[str | None] = mapped_column(String(2000))
     # What an event for an unknown person does: "create" the person or "park" the event.
     unknown_person: Mapped[str] = mapped_column(String(10), default="park")
+
+
+class AuditEvent(Base):
+    """Who did what to an organisation's access: API clients created, revoked, rotated.
+    Rows are only ever added."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_organisation_at", "organisation_id", "at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    organisation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE")
+    )
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    # "client <id> (<name>)" for an API caller, "operator" for the command line.
+    actor: Mapped[str] = mapped_column(String(300))
+    action: Mapped[str] = mapped_column(String(50))
+    target: Mapped[str] = mapped_column(String(300))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
