@@ -468,9 +468,13 @@ def _example_award(session: Session, organisation_id: uuid.UUID) -> str | None:
 
 def register(group: click.Group) -> None:
     """Add the service commands to the ``badgeservice`` group."""
+    from .access_commands import add_access_commands, audit_group
+
+    add_access_commands(clients_group)
     commands = (db_group, issuers_group, clients_group, events_group, hr_group, worker, serve)
     for command in (*commands, demo):
         group.add_command(command)
+    group.add_command(audit_group)
     keys = group.commands["keys"]
     assert isinstance(keys, click.Group)
     keys.add_command(keys_rotate)
