@@ -361,11 +361,16 @@ def _run_gunicorn(host: str, port: int, workers: int, *, demo: bool = False) -> 
     Server().run()
 
 
-def _tune_worker(_worker: Any) -> None:
-    """gunicorn hook: the app is loaded in this worker; settle its garbage collector."""
+def _tune_worker(worker: Any) -> None:
+    """gunicorn hook: the app is loaded in this worker; settle its garbage collector, and in
+    request mode process in the background what requests left (ingest/recovery.py)."""
     from .runtime import tune_gc
 
     tune_gc()
+    if worker.wsgi.config["PROCESSING"] == "request":
+        from .ingest.recovery import start_recovery
+
+        start_recovery(worker.wsgi, echo=worker.log.info)
 
 
 def _start_demo_delivery(worker: Any) -> None:

@@ -16,6 +16,7 @@ __all__ = [
     "Conflict",
     "Forbidden",
     "NotFound",
+    "PayloadTooLarge",
     "Unauthorized",
     "UnprocessableContent",
     "init_app",
@@ -56,6 +57,10 @@ class NotFound(AppError):
 
 class Conflict(AppError):
     status, type_, title = 409, "conflict", "Conflict"
+
+
+class PayloadTooLarge(AppError):
+    status, type_, title = 413, "payload-too-large", "Payload too large"
 
 
 class UnprocessableContent(AppError):

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Executable, func, select
+from sqlalchemy import Executable, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
@@ -327,6 +327,21 @@ class IngestService:
     def replay(self, events: Iterable[InboundEvent]) -> list[InboundEvent]:
         """Process the events again (idempotent: held credentials are not issued twice)."""
         return [self.process(event) for event in events]
+
+    def take(self, event_id: uuid.UUID) -> InboundEvent | None:
+        """The event, read afresh, if it is still ``received``; None once processed.
+
+        Decided by the database: the UPDATE locks the row (PostgreSQL) or takes the write
+        lock (SQLite) until this transaction ends, so of a request, a retry of it and the
+        server's recovery sweep exactly one processes an event, and none works from a copy
+        read before another finished it."""
+        return self.session.scalar(
+            update(InboundEvent)
+            .where(InboundEvent.id == event_id, InboundEvent.state == EventState.RECEIVED)
+            .values(attempts=InboundEvent.attempts)
+            .returning(InboundEvent)
+            .execution_options(populate_existing=True)
+        )
 
     def claim(self, ids: Sequence[uuid.UUID], state: str) -> list[InboundEvent]:
         """Lock the events ``ids`` still in ``state``, skipping any another worker holds."""

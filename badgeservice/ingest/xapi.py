@@ -9,7 +9,10 @@ OpenAPI document) and authenticate themselves:
 ``POST /xapi/statements``
     One statement or an array of statements → ``200`` with the JSON array of their ids, in
     order (an id is generated for a statement without one). A batch naming the same id
-    twice → ``400``.
+    twice → ``400``; more than :data:`MAX_BATCH` (1,000) statements → ``413``. A batch is
+    stored whole in one transaction before the answer (all of it or, on an error, none);
+    in request mode the first :data:`INLINE` new statements are processed before the answer
+    and the rest right after it, in the server's background (or by the worker).
 
 ``PUT /xapi/statements?statementId=<uuid>``
     One statement; its ``id``, if present, must equal ``statementId`` → ``204``.
@@ -56,12 +59,12 @@ from werkzeug.exceptions import HTTPException
 
 from ..api import parse_json, public
 from ..db import get_session
-from ..errors import AppError, BadRequest, Conflict, Forbidden, Unauthorized
+from ..errors import AppError, BadRequest, Conflict, Forbidden, PayloadTooLarge, Unauthorized
 from ..people.models import Person
 from ..services import issuing_service
 from .channels import (
     Caller,
-    accept,
+    accept_many,
     client_secret,
     connection_of,
     may_send_events,
@@ -78,6 +81,10 @@ ADL_VERBS = "http://adlnet.gov/expapi/verbs/"
 COMPLETING_VERBS = frozenset(ADL_VERBS + verb for verb in ("completed", "passed", "mastered"))
 VOIDED = ADL_VERBS + "voided"
 IFIS = ("mbox", "mbox_sha1sum", "openid", "account")
+# The most statements one POST may carry, and how many of a batch the request processes
+# itself (the rest after the answer: a large batch never runs into the request timeout).
+MAX_BATCH = 1000
+INLINE = 20
 LRS_OWNED = frozenset({"stored", "authority", "version"})
 
 _IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:\S+$")
@@ -136,6 +143,11 @@ def xapi_post_statements() -> Response:
     statements = body if isinstance(body, list) else [body]
     if not statements:
         raise BadRequest("send at least one statement")
+    if len(statements) > MAX_BATCH:
+        raise PayloadTooLarge(
+            f"a batch holds at most {MAX_BATCH} statements, this one {len(statements)}: "
+            "send it in smaller batches (nothing of it was stored)",
+        )
     prepared = [
         _prepare(statement, f"statement {i}" if isinstance(body, list) else "statement")
         for i, statement in enumerate(statements)
@@ -322,8 +334,7 @@ def _store(caller: Caller, prepared: list[tuple[str, dict[str, Any]]]) -> None:
                     "only its own connection may void it"
                 )
         new.append((statement_id, raw, normalized))
-    for statement_id, raw, normalized in new:
-        accept(caller, connection, CHANNEL, statement_id, raw, normalized)
+    accept_many(caller, connection, CHANNEL, new, inline=INLINE)
 
 
 def _normalize(statement: dict[str, Any], organisation_id: uuid.UUID) -> dict[str, Any]:
