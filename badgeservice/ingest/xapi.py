@@ -70,6 +70,7 @@ from .channels import (
     may_send_events,
     resolve_client,
 )
+from .checks import instant_problem, score_problem
 from .services import IngestService, content_hash
 
 __all__: list[str] = []
@@ -291,14 +292,21 @@ def _validate(statement: dict[str, Any]) -> None:
         for key in ("success", "completion"):
             if key in result and not isinstance(result[key], bool):
                 raise BadRequest(f"result.{key} must be true or false")
+        if "score" in result:
+            problem = score_problem(result["score"])
+            if problem:
+                raise BadRequest(f"result.score: {problem}")
     if "timestamp" in statement:
         stamp = statement["timestamp"]
         try:
             if not isinstance(stamp, str):
                 raise ValueError(stamp)
-            datetime.fromisoformat(stamp)
+            moment = datetime.fromisoformat(stamp)
         except ValueError:
             raise BadRequest("timestamp must be an ISO 8601 date and time") from None
+        problem = instant_problem(moment)
+        if problem:
+            raise BadRequest(f"timestamp {problem}")
 
 
 # -- storing ------------------------------------------------------------------------------
