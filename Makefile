@@ -4,12 +4,13 @@ PYTHON ?= python3
 BIN = $(VENV)/bin
 INTEROP = tests/interop
 
-.PHONY: install demo test test-sqlite lint bench clean
+.PHONY: install lock audit demo test test-sqlite lint bench clean
 
-$(BIN)/.installed: pyproject.toml
+# Exactly the locked dependencies (requirements.lock, with hashes), then the project itself.
+$(BIN)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
 $(INTEROP)/node_modules/.installed: $(INTEROP)/package.json $(INTEROP)/package-lock.json
@@ -17,6 +18,16 @@ $(INTEROP)/node_modules/.installed: $(INTEROP)/package.json $(INTEROP)/package-l
 	touch $@
 
 install: $(BIN)/.installed
+
+# Refresh requirements.lock from pyproject.toml (newest releases that fit); commit it.
+lock:
+	.ci/lock
+
+# Known vulnerabilities in the locked dependencies: fails unless each is accepted in
+# .ci/audit-exceptions.toml with a reason and a date (exit 3: no vulnerability service
+# could be reached, so nothing was audited).
+audit: $(BIN)/.installed
+	$(BIN)/python .ci/audit.py
 
 demo: $(BIN)/.installed
 	$(BIN)/badgeservice demo
@@ -44,4 +55,4 @@ bench: $(BIN)/.installed
 	BADGESERVICE_TEST_DATABASE_URL=$(TEST_POSTGRES) $(BIN)/python -m benchmarks.reserve
 
 clean:
-	rm -rf $(VENV) $(INTEROP)/node_modules .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .venv-tools $(INTEROP)/node_modules .pytest_cache .mypy_cache .ruff_cache .hypothesis
