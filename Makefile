@@ -51,6 +51,7 @@ test-sqlite: lint $(INTEROP)/node_modules/.installed
 
 bench: $(BIN)/.installed
 	$(BIN)/python -m benchmarks.credentials
+	$(BIN)/python -m benchmarks.json_reader
 	BADGESERVICE_TEST_DATABASE_URL=$(TEST_POSTGRES) $(BIN)/python -m benchmarks.ingest --warmup 32
 	BADGESERVICE_TEST_DATABASE_URL=$(TEST_POSTGRES) $(BIN)/python -m benchmarks.reserve
 
