@@ -30,6 +30,8 @@ DEFAULTS: dict[str, Any] = {
     "HR_RETRY_SCHEDULE": "5,30,120,600,3600,21600",
     "HR_DELIVERY_MAX_AGE": 3 * 24 * 3600,
     "HR_DELIVERY_TIMEOUT": 15,
+    # POST /api/v1/verify (public, no token): requests per client address and process.
+    "VERIFY_RATE_LIMIT": "60/minute",
 }
 
 _INTEGERS = frozenset({"MAX_CONTENT_LENGTH"})
