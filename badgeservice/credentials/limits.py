@@ -84,6 +84,43 @@ def _refuse_text(text: str, parts: tuple[str | int, ...], what: str) -> None:
 
 def check_document(document: Any, limits: Limits = DEFAULT_LIMITS) -> None:
     """Refuse ``document`` if it breaks ``limits`` or holds a string that is not text."""
+    if not _within(document, limits):
+        _locate(document, limits)
+        raise MalformedDocumentError("$: document refused by the limits")  # not reached
+
+
+def _within(document: Any, limits: Limits) -> bool:
+    """The common case, fast: no paths kept, only whether anything is wrong."""
+    text = nodes = values = 0
+    stack: list[tuple[Any, int]] = [(document, 1)]
+    while stack:
+        value, depth = stack.pop()
+        values += 1
+        if isinstance(value, str):
+            text += len(value)
+            if not value.isascii() and _SURROGATE.search(value):
+                return False
+        elif isinstance(value, Mapping):
+            nodes += 1
+            if depth > limits.max_depth:
+                return False
+            for key, item in value.items():
+                key_text = str(key)
+                text += len(key_text)
+                if not key_text.isascii() and _SURROGATE.search(key_text):
+                    return False
+                stack.append((item, depth + 1))
+        elif isinstance(value, list):
+            if depth > limits.max_depth or len(value) > limits.max_array:
+                return False
+            stack.extend((item, depth + 1) for item in value)
+        if values > limits.max_values or nodes > limits.max_nodes or text > limits.max_text:
+            return False
+    return True
+
+
+def _locate(document: Any, limits: Limits) -> None:
+    """The same walk with JSON paths, to say what is wrong and where (raises)."""
     text = nodes = values = 0
     # (value, path parts, depth); the path is spelled out only for an error.
     stack: list[tuple[Any, tuple[str | int, ...], int]] = [(document, (), 1)]
