@@ -41,6 +41,8 @@ DEFAULTS: dict[str, Any] = {
     # Outbound requests (HR endpoints) go to public addresses only; an operator can allow
     # hosts or networks here, comma-separated ("127.0.0.1/32,::1", "hr.intranet.example").
     "OUTBOUND_ALLOW": "",
+    # POST /api/v1/verify (public, no token): requests per client address and process.
+    "VERIFY_RATE_LIMIT": "60/minute",
 }
 
 _INTEGERS = frozenset({"MAX_CONTENT_LENGTH"})

@@ -82,11 +82,18 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(AppError)
     def _app_error(error: AppError) -> Response:
-        return problem(error.status, error.type_, error.title, error.detail, **error.extensions)
+        extensions = dict(error.extensions)
+        retry_after = extensions.pop("retry_after", None)
+        response = problem(error.status, error.type_, error.title, error.detail, **extensions)
+        if retry_after is not None:
+            response.headers["Retry-After"] = str(retry_after)
+        return response
 
     @app.errorhandler(CredentialError)
     def _credential_error(error: CredentialError) -> Response:
-        return problem(422, error.code, "Unusable credential document", str(error))
+        fields = getattr(error, "fields", None)
+        extra = {"fields": fields} if isinstance(fields, list) else {}
+        return problem(422, error.code, "Unusable credential document", str(error), **extra)
 
     @app.errorhandler(IntegrityError)
     def _integrity_error(error: IntegrityError) -> Response:

@@ -54,7 +54,10 @@ def profile(data: Data | None) -> dict[str, str] | None:
     if data is None:
         return None
     keys = ("slug", "name", "url", "email")
-    return {key: data[key] for key in keys} | {"description": data.get("description", "")}
+    return {key: data[key] for key in keys} | {
+        "description": data.get("description", ""),
+        "nquads_ordering": data.get("nquads_ordering", "refuse"),
+    }
 
 
 def issuer(report: Report, index: int, item: Data) -> IssuerDefinition:

@@ -69,6 +69,7 @@ def apply_organisation(
         url=definition.url,
         email=definition.email,
         description=definition.description,
+        nquads_ordering=definition.nquads_ordering,
     )
     org_id = organisation.id
 

@@ -242,6 +242,8 @@ class OrganisationDefinition:
     people: tuple[PersonDefinition, ...]
     connections: tuple[ConnectionDefinition, ...]
     hr_endpoints: tuple[HrEndpointDefinition, ...] = ()
+    # "refuse", "code-point" or "utf-16": see README "Canonical ordering".
+    nquads_ordering: str = "refuse"
 
     def achievement(self, slug: str) -> AchievementDefinition:
         """The achievement with this slug; ``KeyError`` if there is none."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, jsonify
+from flask import Response, jsonify, request
 from sqlalchemy import select
 
 from ..api import api, dump, own, public
@@ -43,7 +43,8 @@ def did_document(org: str, slug: str) -> Response:
 
 @public.get("/issuers/<org>/<slug>/status/<int:number>")
 def status_list(org: str, slug: str, number: int) -> Response:
-    """The signed BitstringStatusListCredential; short cache so revocations show quickly."""
+    """The signed BitstringStatusListCredential, stored when it changed (never signed per
+    request); an ETag and a short cache so revocations show quickly, 304 on a match."""
     service = issuer_service()
     issuer = service.by_slugs(org, slug)
     if number >= 2**31:  # no list has such a number; SQLite cannot even compare it
@@ -53,7 +54,10 @@ def status_list(org: str, slug: str, number: int) -> Response:
     )
     if row is None:
         raise NotFound(f"issuer {org}/{slug} has no status list {number}")
-    return _json(service.status_list_document(issuer, row), "application/vc+ld+json", 60)
+    response = _json(service.status_list_document(issuer, row), "application/vc+ld+json", 60)
+    response.add_etag()
+    response.make_conditional(request)
+    return response
 
 
 def _issuer_dump(issuer: Issuer) -> dict[str, Any]:

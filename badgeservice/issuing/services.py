@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -16,7 +17,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from ..achievements.models import Achievement, AchievementVersion
 from ..credentials import ob3
 from ..credentials.identity import IdentityObject
-from ..credentials.proofs import sign
+from ..credentials.proofs import SigningOrdering, sign
 from ..credentials.statuslist import status_entry
 from ..db import utcnow
 from ..errors import BadRequest, Conflict, NotFound
@@ -159,8 +160,15 @@ class IssuingService:
             ),
         )
         signing = self.issuers.signing_key(issuer)
+        # Where code-point and UTF-16 order disagree the organisation's choice decides;
+        # by default such a credential is refused (OrderingConflictError, a 422).
+        ordering = cast(SigningOrdering, issuer.organisation.nquads_ordering)
         signed = sign(
-            document, signing.key, verification_method=signing.verification_method, created=now
+            document,
+            signing.key,
+            verification_method=signing.verification_method,
+            created=now,
+            ordering=ordering,
         )
         credential = Credential(
             id=credential_id,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Response, jsonify, request
+from flask import Response, current_app, jsonify, request
 from sqlalchemy import select
 
 from ..achievements.models import AchievementVersion
@@ -151,9 +151,18 @@ def revoke_credential(credential_id: str) -> Response:
     return dump(CredentialSchema(), _view(credential))
 
 
+# The VC vocabulary's own IRI for "the status of this credential", as a link relation.
+STATUS_REL = "https://www.w3.org/2018/credentials#credentialStatus"
+
+
 @public.get("/credentials/<credential_id>")
 def public_credential(credential_id: str) -> Response:
-    """The signed credential, for anyone to verify."""
+    """The signed credential, for anyone to verify.
+
+    The signed document cannot change when the credential is revoked; the answer tells
+    instead: ``Link`` headers to its status list(s) and to the verification endpoint, and
+    ``Credential-Status: active | revoked``.
+    """
     try:
         key = uuid.UUID(credential_id)
     except ValueError:
@@ -167,5 +176,13 @@ def public_credential(credential_id: str) -> Response:
     )
     response.mimetype = best or "application/ld+json"
     response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Expose-Headers"] = "Link, Credential-Status"
     response.headers["Vary"] = "Accept"
+    response.headers["Credential-Status"] = "revoked" if credential.revoked_at else "active"
+    entries = credential.document.get("credentialStatus")
+    for entry in entries if isinstance(entries, list) else [entries]:
+        if isinstance(entry, dict) and isinstance(entry.get("statusListCredential"), str):
+            response.headers.add("Link", f'<{entry["statusListCredential"]}>; rel="{STATUS_REL}"')
+    verify_url = current_app.config["PUBLIC_URL"] + "/api/v1/verify"
+    response.headers.add("Link", f'<{verify_url}>; rel="https://badgeservice.dev/rel/verify"')
     return response

@@ -79,7 +79,8 @@ def build_spec(app: Flask) -> dict[str, Any]:
             operation.setdefault("security", [{"bearer": []}])
             responses = operation.setdefault("responses", {})
             for code, ref in (("401", "Unauthorized"), ("403", "Forbidden")):
-                responses.setdefault(code, {"$ref": f"#/components/responses/{ref}"})
+                if operation["security"]:  # public operations (security: []) answer neither
+                    responses.setdefault(code, {"$ref": f"#/components/responses/{ref}"})
             for code, response in responses.items():
                 if isinstance(response, dict) and "$ref" not in response:
                     response.setdefault("description", HTTPStatus(int(code)).phrase)

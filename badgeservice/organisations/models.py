@@ -25,6 +25,12 @@ class Organisation(TimestampMixin, Base):
     url: Mapped[str | None] = mapped_column(String(2000))
     email: Mapped[str | None] = mapped_column(String(320))
     description: Mapped[str | None] = mapped_column(Text)
+    # How to sign a credential whose canonical statements sort differently by Unicode code
+    # point (RDFC-1.0) and by UTF-16 code unit (JavaScript verifiers): "refuse" (422),
+    # "code-point" or "utf-16". Set in organisation.toml; README "Canonical ordering".
+    nquads_ordering: Mapped[str] = mapped_column(
+        String(16), default="refuse", server_default="refuse"
+    )
 
 
 class ApiClient(TimestampMixin, Base):

@@ -25,6 +25,14 @@ class OrganisationSchema(Schema):
     url = fields.String(allow_none=True)
     email = fields.String(allow_none=True)
     description = fields.String(allow_none=True)
+    nquads_ordering = fields.String(
+        data_key="nquadsOrdering",
+        metadata={
+            "enum": ["refuse", "code-point", "utf-16"],
+            "description": "How credentials are signed when code-point and UTF-16 order of "
+            "their canonical statements differ (organisation.toml).",
+        },
+    )
     created_at = fields.DateTime(data_key="createdAt")
 
 

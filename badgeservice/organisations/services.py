@@ -66,6 +66,7 @@ def upsert_organisation(
     url: str | None = None,
     email: str | None = None,
     description: str | None = None,
+    nquads_ordering: str = "refuse",
 ) -> Organisation:
     """Create the organisation ``slug`` or update its profile fields."""
     organisation = session.scalar(select(Organisation).where(Organisation.slug == slug))
@@ -74,6 +75,7 @@ def upsert_organisation(
         session.add(organisation)
     organisation.name, organisation.url = name, url
     organisation.email, organisation.description = email, description
+    organisation.nquads_ordering = nquads_ordering
     session.flush()
     return organisation
 
