@@ -106,7 +106,7 @@ def test_a_trickling_endpoint_is_cut_at_the_delivery_deadline(
     dlv_org.person("T001")
     dlv_org.add_endpoint(trickler.url)
     dlv_org.publish("T001")
-    dlv_org.app.config["HR_DELIVERY_TIMEOUT"] = 1.5
+    dlv_org.app.config.update(HR_DELIVERY_TIMEOUT=1.5, HR_RETRY_SCHEDULE="600")
     pool = DeliveryPool(dlv_org.app, threads=1, echo=lambda _: None)
     stats = pool.drain()
     assert stats.attempted == 1 and stats.failed == 1
