@@ -337,11 +337,21 @@ def serve(host: str, port: int, workers: int) -> None:
 def _run_gunicorn(host: str, port: int, workers: int, *, demo: bool = False) -> None:
     from gunicorn.app.base import BaseApplication
 
+    from .config import load_config
+
+    instance = Path(load_config()["INSTANCE_PATH"]).resolve()
+
     class Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", workers)
             self.cfg.set("accesslog", "-")
+            if "control_socket" in self.cfg.settings:
+                # gunicorn >= 25.1 opens a control socket, by default in ~/.gunicorn/ (one
+                # for every service of the user): this service's runtime files stay in its
+                # instance folder.
+                instance.mkdir(parents=True, exist_ok=True)
+                self.cfg.set("control_socket", str(instance / "gunicorn.ctl"))
             self.cfg.set("post_worker_init", _tune_worker)
             if demo:
                 # One process with request threads, and the HR delivery thread started

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, json
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from .credentials.errors import CredentialError
@@ -18,9 +18,18 @@ __all__ = [
     "NotFound",
     "Unauthorized",
     "UnprocessableContent",
+    "busy_problem",
     "init_app",
+    "is_busy",
     "problem",
 ]
+
+# Seconds a client is asked to wait when the database is busy.
+RETRY_AFTER = 1
+
+# PostgreSQL: serialization failure, deadlock, lock not available, query cancelled by a
+# lock timeout; each clears by trying again.
+_PG_TRANSIENT = frozenset({"40001", "40P01", "55P03", "57014"})
 
 PROBLEM_BASE = "https://badgeservice.dev/problems/"
 
@@ -72,6 +81,34 @@ def problem(status: int, type_: str, title: str, detail: str, **extensions: Any)
     return response
 
 
+def is_busy(error: OperationalError) -> bool:
+    """True when the database refused for now (SQLite's lock still held after the busy
+    timeout, a PostgreSQL lock or serialization conflict), not because the request is
+    wrong or the database is broken."""
+    original = error.orig
+    sqlstate = getattr(original, "sqlstate", None)
+    if sqlstate is not None:
+        return sqlstate in _PG_TRANSIENT
+    text = str(original).lower()
+    return (
+        "database is locked" in text
+        or "database is busy" in text
+        or "database table is locked" in text
+    )
+
+
+def busy_problem() -> Response:
+    """503 with ``Retry-After``: the database is busy; the same request later will do."""
+    response = problem(
+        503,
+        "busy",
+        "Busy",
+        "the database is busy; nothing was changed, send the request again",
+    )
+    response.headers["Retry-After"] = str(RETRY_AFTER)
+    return response
+
+
 def init_app(app: Flask) -> None:
     """Register the handlers: every error leaves as problem+json."""
 
@@ -105,6 +142,17 @@ def init_app(app: Flask) -> None:
             "Bad request",
             "a value in the request cannot be stored or searched for",
         )
+
+    @app.errorhandler(OperationalError)
+    def _operational_error(error: OperationalError) -> Response:
+        from .db import rollback_request_session
+
+        rollback_request_session()
+        if is_busy(error):
+            app.logger.warning("database busy: %s", error.orig)
+            return busy_problem()
+        app.logger.exception("database error")
+        return problem(500, "internal-error", "Internal error", "the error was logged")
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> Response:

@@ -193,7 +193,8 @@ def _csv_stream(
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
-    session = db.sessions()
+    # Read-only: on SQLite a long export must not hold the write lock.
+    session = db.read_sessions()
     try:
         for number, holder in enumerate(
             iter_holders(session, organisation_id, competence_id, limit=limit, **options), 1
