@@ -42,9 +42,9 @@ def test_two_services_keep_their_control_sockets_in_their_instance_folders(
             socket_file = folder / "instance" / "gunicorn.ctl"
             for _ in range(150):
                 try:
-                    if http("GET", f"http://127.0.0.1:{port}/healthz")[0] == 200:
-                        if socket_file.exists():
-                            break
+                    up = http("GET", f"http://127.0.0.1:{port}/healthz")[0] == 200
+                    if up and socket_file.exists():
+                        break
                 except OSError:
                     pass
                 time.sleep(0.2)
