@@ -20,6 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
+from ..achievements.models import AchievementVersion
 from ..credentials import ob3
 from ..db import utcnow
 from ..errors import AppError
@@ -233,7 +234,13 @@ class IngestService:
         issued: list[uuid.UUID] = []
         held = 0
         evidence = _evidence(event)
+        # The same event always means the same credential: one it led to before (a replay)
+        # stands even when it was revoked since, e.g. by voiding the statement.
+        before = self._achievements_of(event.credential_ids)
         for goal in goals.values():
+            if goal.achievement_id in before:
+                held += 1
+                continue
             outcome = award(
                 self.session,
                 self.issuing,
@@ -254,6 +261,17 @@ class IngestService:
             (f"{len(issued)} credential(s) issued, {held} already held"),
             issued,
             person.id,
+        )
+
+    def _achievements_of(self, credential_ids: Sequence[str]) -> set[uuid.UUID]:
+        if not credential_ids:
+            return set()
+        return set(
+            self.session.scalars(
+                select(AchievementVersion.achievement_id)
+                .join(Credential, Credential.achievement_version_id == AchievementVersion.id)
+                .where(Credential.id.in_([uuid.UUID(value) for value in credential_ids]))
+            )
         )
 
     def _void(self, event: InboundEvent, target: str) -> tuple[EventState, str, list[uuid.UUID]]:

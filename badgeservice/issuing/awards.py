@@ -20,9 +20,11 @@ from .services import IssuingService
 
 __all__ = ["ACHIEVED", "AwardOutcome", "award"]
 
-# The occurrence of reaching an achievement: one credential per person and achievement
-# version however it was reached (a manual award, an LMS, xAPI or Moodle completion of any
-# of its triggers), so duplicate and cross-channel completions converge on one credential.
+# The occurrence of reaching an achievement: one valid credential per person and
+# achievement version however it was reached (a manual award, an LMS, xAPI or Moodle
+# completion of any of its triggers), so duplicate and cross-channel completions converge on
+# one credential. Once it is revoked or has expired, reaching it again is a new repetition
+# of the occurrence with a new credential (see IssuingService.issue).
 ACHIEVED = "achieved"
 
 
@@ -47,8 +49,9 @@ def award(
     evidence: Sequence[ob3.Evidence] = (),
     paths: list[Path] | None = None,
 ) -> AwardOutcome:
-    """Issue the current version of the sub-goal's (or the given) achievement, then award
-    the badge of every path the person has now completed. ``paths`` (the person's paths,
+    """Issue the current version of the sub-goal's (or the given) achievement (again, when
+    the person's credential for it was revoked or has expired), then award the badge of
+    every path the person has now completed. ``paths`` (the person's paths,
     :func:`paths_of`) may be given when the caller has them already."""
     sub_goal = None
     if sub_goal_id is not None:
@@ -69,15 +72,30 @@ def award(
         evidence=evidence,
     )
     outcome = AwardOutcome(result.credential, result.created)
-    outcome.path_credentials = complete_paths(session, issuing, person, paths=paths)
+    outcome.path_credentials = complete_paths(
+        session,
+        issuing,
+        person,
+        paths=paths,
+        renewed=achievement.id if result.created else None,
+    )
     return outcome
 
 
 def complete_paths(
-    session: Session, issuing: IssuingService, person: Person, *, paths: list[Path] | None = None
+    session: Session,
+    issuing: IssuingService,
+    person: Person,
+    *,
+    paths: list[Path] | None = None,
+    renewed: uuid.UUID | None = None,
 ) -> list[Credential]:
     """Issue path badges for every completed path of the person (once per path); ``paths``
-    as for :func:`award` (issuing credentials does not change which paths a person is on)."""
+    as for :func:`award` (issuing credentials does not change which paths a person is on).
+
+    A path badge that was revoked or has expired is issued again only when the path is
+    completed again: ``renewed`` (the achievement just issued) is one it requires. Any
+    other award leaves a revoked path badge revoked."""
     issued: list[Credential] = []
     if paths is None:
         paths = paths_of(session, person)
@@ -99,6 +117,7 @@ def complete_paths(
             occurrence=f"path:{path.id}",
             path_id=path.id,
             awarded_by="path completion",
+            renew=renewed is not None and renewed in {g.achievement_id for g in state.required},
         )
         held.add(badge.id)  # a path badge may itself be a sub-goal of a later path
         if result.created:

@@ -48,8 +48,9 @@ def _view(
 @api.post("/awards")
 @requires("awards:write")
 def create_award() -> Response:
-    """Award a sub-goal (or an achievement) to a person: 201 with the new credential, or 200
-    with the one already issued for this manual award.
+    """Award a sub-goal (or an achievement) to a person: 201 with a new credential, or 200
+    with the valid one the person already holds for it. A person whose credential was
+    revoked or has expired is issued a new one.
     ---
     post:
       tags: [awards]
