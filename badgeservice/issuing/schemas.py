@@ -89,6 +89,10 @@ class CredentialSchema(Schema):
     issued_at = fields.DateTime(required=True, data_key="issuedAt")
     revoked_at = fields.DateTime(allow_none=True, data_key="revokedAt")
     revocation_reason = fields.String(allow_none=True, data_key="revocationReason")
-    status = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(["active", "revoked"]))
     credential = fields.Dict(required=True, metadata={"description": "the signed credential"})
-    path_credentials = fields.List(fields.Dict(), data_key="pathCredentials")
+    path_credentials = fields.List(
+        fields.Nested(lambda: CredentialSchema(exclude=("path_credentials",))),
+        data_key="pathCredentials",
+        metadata={"description": "path badges this award completed (awards only)"},
+    )

@@ -154,7 +154,19 @@ def revoke_credential(credential_id: str) -> Response:
 
 @public.get("/credentials/<credential_id>")
 def public_credential(credential_id: str) -> Response:
-    """The signed credential, for anyone to verify."""
+    """The signed credential, for anyone to verify.
+    ---
+    get:
+      tags: [public]
+      parameters: [{in: path, name: credential_id, required: true, schema: {type: string}}]
+      responses:
+        200:
+          description: the signed OpenBadgeCredential, in the media type the Accept header prefers
+          content:
+            application/ld+json: {schema: JsonLdDocument}
+            application/vc+ld+json: {schema: JsonLdDocument}
+            application/json: {schema: JsonLdDocument}
+    """
     try:
         key = uuid.UUID(credential_id)
     except ValueError:
