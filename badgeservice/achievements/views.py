@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Response, jsonify
 
-from ..api import api, dump, load_body, load_query, parse_id, public
+from ..api import api, dump, load_body, load_query, parse_ref, public
 from ..auth import current_principal, requires
 from ..db import get_session
 from ..errors import NotFound
@@ -177,7 +177,7 @@ def get_achievement_view(achievement_id: str) -> Response:
     achievement = get_achievement(
         get_session(),
         current_principal().organisation_id,
-        parse_id(achievement_id, "achievement"),
+        parse_ref(achievement_id),
     )
     return dump(AchievementSchema(), _view(achievement))
 
@@ -198,7 +198,7 @@ def update_achievement_view(achievement_id: str) -> Response:
         404: {$ref: '#/components/responses/NotFound'}
         413: {$ref: '#/components/responses/PayloadTooLarge'}
     """
-    key = parse_id(achievement_id, "achievement")
+    key = parse_ref(achievement_id)
     changes = load_body(AchievementPatchSchema())
     achievement, change = update_achievement(
         get_session(), current_principal().organisation_id, key, changes

@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import Response, jsonify, request
 
-from ..api import api, dump, load_query, parse_id
+from ..api import api, dump, load_query, parse_ref
 from ..auth import current_principal, requires
 from ..db import Database, database, get_session
 from ..paths.progress import PathProgress
@@ -70,7 +70,7 @@ def reserve_view() -> Response:
     get:
       tags: [hr]
       parameters:
-        - {in: query, name: team, schema: {type: string, format: uuid}}
+        - {in: query, name: team, schema: {type: string}, description: "a team id or slug"}
         - {in: query, name: months, schema: {type: integer, minimum: 0, maximum: 36}}
       responses:
         200: {content: {application/json: {schema: ReserveSchema}}}
@@ -78,10 +78,12 @@ def reserve_view() -> Response:
         404: {$ref: '#/components/responses/NotFound'}
     """
     query = load_query(ReserveQuery())
+    session, organisation_id = get_session(), current_principal().organisation_id
+    team = get_team(session, organisation_id, query["team"]) if "team" in query else None
     result = reserve(
-        get_session(),
-        current_principal().organisation_id,
-        team_id=query.get("team"),
+        session,
+        organisation_id,
+        team_id=team.id if team is not None else None,
         months=query["months"],
     )
     return dump(ReserveSchema(), result)
@@ -104,9 +106,13 @@ def holders_view() -> Response:
     get:
       tags: [hr]
       parameters:
-        - {in: query, name: competence, required: true, schema: {type: string, format: uuid}}
+        - in: query
+          name: competence
+          required: true
+          schema: {type: string}
+          description: a competence id, or framework-slug:code (e.g. digcomp22:4.2)
         - {in: query, name: minLevel, schema: {type: integer, minimum: 0, maximum: 8}}
-        - {in: query, name: team, schema: {type: string, format: uuid}}
+        - {in: query, name: team, schema: {type: string}, description: "a team id or slug"}
         - {in: query, name: validAt, schema: {type: string, format: date}}
         - {in: query, name: format, schema: {type: string, enum: [json, csv]}}
         - {in: query, name: limit, schema: {type: integer, minimum: 1, maximum: 1000}}
@@ -125,11 +131,10 @@ def holders_view() -> Response:
     session = get_session()
     organisation_id = current_principal().organisation_id
     competence = resolve_competence(session, organisation_id, query["competence"])
-    if query.get("team") is not None:
-        get_team(session, organisation_id, query["team"])
+    team = get_team(session, organisation_id, query["team"]) if "team" in query else None
     options: dict[str, Any] = {
         "min_level": query["min_level"],
-        "team_id": query.get("team"),
+        "team_id": team.id if team is not None else None,
         "valid_at": day_end(query["valid_at"]) if "valid_at" in query else None,
         "offset": query["offset"],
     }
@@ -236,11 +241,12 @@ def team_overview_view(team_id: str) -> Response:
         400: {$ref: '#/components/responses/BadRequest'}
         404: {$ref: '#/components/responses/NotFound'}
     """
-    team = parse_id(team_id, "team")
     query = load_query(OverviewQuery())
+    session, organisation_id = get_session(), current_principal().organisation_id
+    team = get_team(session, organisation_id, parse_ref(team_id)).id
     overview = team_overview(
-        get_session(),
-        current_principal().organisation_id,
+        session,
+        organisation_id,
         team,
         since=query.get("since"),
         latest=query["latest"],

@@ -9,12 +9,14 @@ from flask import Response, jsonify, request
 from sqlalchemy import select
 
 from ..achievements.models import AchievementVersion
-from ..api import api, dump, load_body, load_query, own, parse_id, public
+from ..achievements.services import get_achievement
+from ..api import api, dump, load_body, load_query, own, parse_ref, public
 from ..auth import current_principal, requires
 from ..credentials import ob3
 from ..db import get_session
 from ..errors import NotFound
-from ..people.services import find_person
+from ..paths.services import get_sub_goal
+from ..people.services import find_person, get_person
 from ..services import issuing_service
 from .awards import award
 from .models import Credential
@@ -65,20 +67,29 @@ def create_award() -> Response:
     principal = current_principal()
     session = get_session()
     ref = data["person"]
-    person = find_person(
-        session,
-        principal.organisation_id,
-        person_id=parse_id(ref["id"], "person") if "id" in ref else None,
-        employee_number=ref.get("employee_number"),
-        email=ref.get("email"),
+    organisation_id = principal.organisation_id
+    if "id" in ref:
+        person = get_person(session, organisation_id, parse_ref(ref["id"]))
+    else:
+        person = find_person(
+            session,
+            organisation_id,
+            employee_number=ref.get("employee_number"),
+            email=ref.get("email"),
+        )
+    goal = get_sub_goal(session, organisation_id, data["sub_goal"]) if "sub_goal" in data else None
+    achievement = (
+        get_achievement(session, organisation_id, data["achievement"])
+        if "achievement" in data
+        else None
     )
     evidence = tuple(ob3.Evidence(**item) for item in data.get("evidence", []))
     outcome = award(
         session,
         issuing_service(),
         person=person,
-        sub_goal_id=data.get("sub_goal"),
-        achievement_id=data.get("achievement"),
+        sub_goal_id=goal.id if goal is not None else None,
+        achievement_id=achievement.id if achievement is not None else None,
         awarded_by=f"client:{principal.name}",
         evidence=evidence,
     )
@@ -94,7 +105,10 @@ def list_credentials() -> Response:
     get:
       tags: [credentials]
       parameters:
-        - {in: query, name: person, schema: {type: string, format: uuid}}
+        - in: query
+          name: person
+          schema: {type: string}
+          description: a person id, employee number or e-mail
         - {in: query, name: limit, schema: {type: integer, minimum: 1, maximum: 1000}}
         - {in: query, name: offset, schema: {type: integer, minimum: 0}}
       responses:
@@ -102,13 +116,14 @@ def list_credentials() -> Response:
           content:
             application/json:
               schema: {type: object, properties: {items: {type: array, items: CredentialSchema}}}
+        404: {$ref: '#/components/responses/NotFound'}
     """
     query = load_query(CredentialListQuery())
-    stmt = select(Credential).where(
-        Credential.organisation_id == current_principal().organisation_id
-    )
+    organisation_id = current_principal().organisation_id
+    stmt = select(Credential).where(Credential.organisation_id == organisation_id)
     if "person" in query:
-        stmt = stmt.where(Credential.person_id == query["person"])
+        person = get_person(get_session(), organisation_id, query["person"])
+        stmt = stmt.where(Credential.person_id == person.id)
     rows = get_session().scalars(
         stmt.order_by(Credential.issued_at.desc(), Credential.id)
         .limit(query["limit"])

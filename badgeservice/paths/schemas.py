@@ -14,7 +14,7 @@ from marshmallow import (
     validates_schema,
 )
 
-from ..api import Page
+from ..api import Page, Ref
 from ..people.schemas import SLUG, StrictBoolean, text_field
 from .models import PATH_KINDS, TRIGGER_KINDS
 from .services import MAX_SUB_GOALS, PathData, SubGoalData, TargetData, TriggerData
@@ -175,8 +175,8 @@ class PathListQuery(Page):
         unknown = RAISE
 
     kind = fields.String(validate=validate.OneOf(PATH_KINDS))
-    team = fields.UUID()
-    person = fields.UUID()
+    team = Ref("a team slug")
+    person = Ref("an employee number or e-mail")
 
 
 # -- output ----------------------------------------------------------------------------

@@ -6,9 +6,10 @@ from typing import Any
 
 from flask import Response
 
-from ..api import api, dump, load_body, load_query, parse_id
+from ..api import api, dump, load_body, load_query, parse_ref
 from ..auth import current_principal, requires
 from ..db import get_session
+from ..people.services import get_person, get_team
 from .models import Path, SubGoal
 from .schemas import ApproveSchema, PathInSchema, PathListQuery, PathPatchSchema, PathSchema
 from .services import (
@@ -79,7 +80,7 @@ def _detail(path: Path) -> dict[str, Any]:
 
 
 def _own_path(path_id: str) -> Path:
-    return get_path(get_session(), current_principal().organisation_id, parse_id(path_id, "path"))
+    return get_path(get_session(), current_principal().organisation_id, parse_ref(path_id))
 
 
 @api.get("/paths")
@@ -93,8 +94,11 @@ def list_paths_view() -> Response:
       tags: [paths]
       parameters:
         - {in: query, name: kind, schema: {type: string, enum: [organisation, team, individual]}}
-        - {in: query, name: team, schema: {type: string, format: uuid}}
-        - {in: query, name: person, schema: {type: string, format: uuid}}
+        - {in: query, name: team, schema: {type: string}, description: "a team id or slug"}
+        - in: query
+          name: person
+          schema: {type: string}
+          description: a person id, employee number or e-mail
         - {in: query, name: limit, schema: {type: integer, minimum: 1, maximum: 1000}}
         - {in: query, name: offset, schema: {type: integer, minimum: 0}}
       responses:
@@ -103,14 +107,18 @@ def list_paths_view() -> Response:
             application/json:
               schema: {type: object, properties: {items: {type: array, items: PathSchema}}}
         400: {$ref: '#/components/responses/BadRequest'}
+        404: {$ref: '#/components/responses/NotFound'}
     """
     query = load_query(PathListQuery())
+    session, organisation_id = get_session(), current_principal().organisation_id
+    team = get_team(session, organisation_id, query["team"]) if "team" in query else None
+    person = get_person(session, organisation_id, query["person"]) if "person" in query else None
     rows = list_paths(
-        get_session(),
-        current_principal().organisation_id,
+        session,
+        organisation_id,
         kind=query.get("kind"),
-        team_id=query.get("team"),
-        person_id=query.get("person"),
+        team_id=team.id if team is not None else None,
+        person_id=person.id if person is not None else None,
         limit=query["limit"],
         offset=query["offset"],
     )

@@ -14,7 +14,7 @@ from marshmallow import (
     validates_schema,
 )
 
-from ..api import Page
+from ..api import Page, Ref
 from .services import ROLES, LmsAccountData, MemberData
 
 __all__ = [
@@ -108,7 +108,7 @@ class PersonInSchema(Schema):
 class PeopleQuery(Page):
     employee_number = fields.String(data_key="employeeNumber", validate=validate.Length(max=100))
     email = fields.String(validate=validate.Length(max=320))
-    team = fields.UUID()
+    team = Ref("a team slug")
     active = fields.Boolean()
 
 
@@ -167,7 +167,7 @@ class MemberInSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    person_id = fields.UUID(required=True, data_key="person")
+    person_id = Ref("an employee number or e-mail", required=True, data_key="person")
     role = fields.String(load_default="member", validate=validate.OneOf(ROLES))
 
     @post_load

@@ -70,7 +70,7 @@ class PersonData:
 class MemberData:
     """A person in a team, as a ``member`` or a ``supervisor``."""
 
-    person_id: uuid.UUID
+    person_id: uuid.UUID | str  # an id, employee number or e-mail
     role: str = "member"
 
 
@@ -102,7 +102,13 @@ def _flush(session: Session, what: str) -> None:
 # -- people ----------------------------------------------------------------------------
 
 
-def get_person(session: Session, organisation_id: uuid.UUID, person_id: uuid.UUID) -> Person:
+def get_person(session: Session, organisation_id: uuid.UUID, person_id: uuid.UUID | str) -> Person:
+    """The person by id, or by a natural key: an e-mail address (text with ``@``,
+    case-insensitive) or else an employee number."""
+    if isinstance(person_id, str):
+        if "@" in person_id:
+            return find_person(session, organisation_id, email=person_id)
+        return find_person(session, organisation_id, employee_number=person_id)
     person = session.get(Person, person_id)
     if person is None or person.organisation_id != organisation_id:
         raise NotFound(f"no person {person_id}")
@@ -268,7 +274,15 @@ def _replace_accounts(person: Person, accounts: Sequence[LmsAccountData]) -> Non
 # -- teams -----------------------------------------------------------------------------
 
 
-def get_team(session: Session, organisation_id: uuid.UUID, team_id: uuid.UUID) -> Team:
+def get_team(session: Session, organisation_id: uuid.UUID, team_id: uuid.UUID | str) -> Team:
+    """The team by id, or by its slug."""
+    if isinstance(team_id, str):
+        found = session.scalar(
+            select(Team).where(Team.organisation_id == organisation_id, Team.slug == team_id)
+        )
+        if found is None:
+            raise NotFound(f"no team {team_id!r}")
+        return found
     team = session.get(Team, team_id)
     if team is None or team.organisation_id != organisation_id:
         raise NotFound(f"no team {team_id}")
@@ -344,7 +358,15 @@ def _check_parent(session: Session, team: Team, parent_id: uuid.UUID | None) -> 
 def _replace_team_members(session: Session, team: Team, members: Sequence[MemberData]) -> None:
     wanted: list[tuple[uuid.UUID, str]] = []
     for index, member in enumerate(members):
-        key = (member.person_id, member.role)
+        person_id = member.person_id
+        if isinstance(person_id, str):  # an employee number or e-mail
+            try:
+                person_id = get_person(session, team.organisation_id, person_id).id
+            except NotFound:
+                raise _invalid(
+                    f"members.{index}.person", f"no person {person_id!r} in this organisation"
+                ) from None
+        key = (person_id, member.role)
         if member.role not in ROLES:
             raise _invalid(f"members.{index}.role", f"must be one of {', '.join(ROLES)}")
         if key in wanted:

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Response
 
-from ..api import api, dump, load_body, load_query, parse_id, partial
+from ..api import api, dump, load_body, load_query, parse_ref, partial
 from ..auth import current_principal, requires
 from ..db import get_session
 from ..paths.progress import PathProgress
@@ -42,12 +42,12 @@ __all__: list[str] = []
 
 def _own_person(person_id: str) -> Person:
     organisation_id = current_principal().organisation_id
-    return get_person(get_session(), organisation_id, parse_id(person_id, "person"))
+    return get_person(get_session(), organisation_id, parse_ref(person_id))
 
 
 def _own_team(team_id: str) -> Team:
     organisation_id = current_principal().organisation_id
-    return get_team(get_session(), organisation_id, parse_id(team_id, "team"))
+    return get_team(get_session(), organisation_id, parse_ref(team_id))
 
 
 @api.get("/people")
@@ -60,7 +60,7 @@ def list_people_view() -> Response:
       parameters:
         - {in: query, name: employeeNumber, schema: {type: string}}
         - {in: query, name: email, schema: {type: string}}
-        - {in: query, name: team, schema: {type: string, format: uuid}}
+        - {in: query, name: team, schema: {type: string}, description: "a team id or slug"}
         - {in: query, name: active, schema: {type: boolean}}
         - {in: query, name: limit, schema: {type: integer, minimum: 1, maximum: 1000}}
         - {in: query, name: offset, schema: {type: integer, minimum: 0}}
@@ -70,14 +70,17 @@ def list_people_view() -> Response:
             application/json:
               schema: {type: object, properties: {items: {type: array, items: PersonSchema}}}
         400: {$ref: '#/components/responses/BadRequest'}
+        404: {$ref: '#/components/responses/NotFound'}
     """
     query = load_query(PeopleQuery())
+    session, organisation_id = get_session(), current_principal().organisation_id
+    team = get_team(session, organisation_id, query["team"]) if "team" in query else None
     rows = list_people(
-        get_session(),
-        current_principal().organisation_id,
+        session,
+        organisation_id,
         employee_number=query.get("employee_number"),
         email=query.get("email"),
-        team_id=query.get("team"),
+        team_id=team.id if team is not None else None,
         active=query.get("active"),
         limit=query["limit"],
         offset=query["offset"],

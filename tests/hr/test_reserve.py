@@ -370,7 +370,7 @@ def test_holders_bad_input(res_world: ResWorld, params: dict[str, str], status: 
     [
         ({"months": "37"}, 400),
         ({"months": "-1"}, 400),
-        ({"team": "nope"}, 400),
+        ({"team": "nope"}, 404),  # a team slug that names no team
         ({"team": str(uuid.uuid4())}, 404),
         ({"unknown": "1"}, 400),
     ],

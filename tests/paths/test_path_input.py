@@ -259,5 +259,5 @@ def test_bad_bodies(client: Any, acme: Any) -> None:
     problem(client.post(f"{API}/paths", data="slug=p", headers=acme.headers), 400)
     huge = '{"slug": "p", "kind": "organisation", "name": "' + "x" * (1024 * 1024) + '"}'
     problem(client.post(f"{API}/paths", data=huge, headers=headers), 413)
-    problem(client.get(f"{API}/paths?team=nope", headers=acme.headers), 400)
+    problem(client.get(f"{API}/paths?team=nope", headers=acme.headers), 404)  # a team slug
     problem(client.get(f"{API}/paths?limit=5000", headers=acme.headers), 400)
