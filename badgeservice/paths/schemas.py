@@ -65,8 +65,10 @@ class SubGoalInSchema(Schema):
 
     slug = fields.String(required=True, validate=SLUG)
     name = text_field(300, required=True)
-    achievement_id = fields.UUID(required=True, data_key="achievement")
-    competence_id = fields.UUID(data_key="competence", allow_none=True)
+    achievement_id = Ref("an achievement slug", required=True, data_key="achievement")
+    competence_id = Ref(
+        "framework-slug:code", shape=r"[^:]+:.+", data_key="competence", allow_none=True
+    )
     level = fields.Integer(allow_none=True, strict=True, validate=LEVEL)
     required = StrictBoolean()
     position = fields.Integer(strict=True, validate=validate.Range(min=0, max=100_000))
@@ -84,7 +86,9 @@ class TargetInSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    competence_id = fields.UUID(required=True, data_key="competence")
+    competence_id = Ref(
+        "framework-slug:code", shape=r"[^:]+:.+", required=True, data_key="competence"
+    )
     level = fields.Integer(required=True, strict=True, validate=LEVEL)
     share = fields.Float(
         required=True,
@@ -96,7 +100,7 @@ class TargetInSchema(Schema):
         ),
     )
     due = fields.Date(required=True)
-    team_id = fields.UUID(data_key="team", allow_none=True)
+    team_id = Ref("a team slug", data_key="team", allow_none=True)
 
     @post_load
     def _make(self, data: dict[str, Any], **_: Any) -> TargetData:
@@ -117,9 +121,10 @@ class PathInSchema(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(PATH_KINDS))
     name = text_field(300, required=True)
     description = fields.String(allow_none=True, validate=validate.Length(max=20_000))
-    team_id = fields.UUID(data_key="team", allow_none=True)
-    person_id = fields.UUID(data_key="person", allow_none=True)
-    achievement_id = fields.UUID(
+    team_id = Ref("a team slug", data_key="team", allow_none=True)
+    person_id = Ref("an employee number or e-mail", data_key="person", allow_none=True)
+    achievement_id = Ref(
+        "an achievement slug",
         data_key="achievement",
         allow_none=True,
         metadata={"description": "the path badge, issued when every required sub-goal is achieved"},
@@ -143,7 +148,7 @@ class PathPatchSchema(Schema):
 
     name = text_field(300)
     description = fields.String(allow_none=True, validate=validate.Length(max=20_000))
-    achievement_id = fields.UUID(data_key="achievement", allow_none=True)
+    achievement_id = Ref("an achievement slug", data_key="achievement", allow_none=True)
     targets = fields.List(fields.Nested(TargetInSchema), validate=validate.Length(max=100))
     sub_goals = fields.List(
         fields.Nested(SubGoalInSchema), data_key="subGoals", validate=_SUB_GOALS
@@ -164,7 +169,8 @@ class ApproveSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    supervisor = fields.UUID(
+    supervisor = Ref(
+        "an employee number or e-mail",
         required=True,
         metadata={"description": "a person who supervises one of the path person's teams"},
     )

@@ -11,6 +11,7 @@ from ..auth import current_principal, requires
 from ..db import get_session
 from ..people.services import get_person, get_team
 from .models import Path, SubGoal
+from .refs import resolve_changes, resolve_path_data, resolve_person
 from .schemas import ApproveSchema, PathInSchema, PathListQuery, PathPatchSchema, PathSchema
 from .services import (
     approve_individual_path,
@@ -142,7 +143,8 @@ def create_path_view() -> Response:
         409: {$ref: '#/components/responses/Conflict'}
     """
     data = load_body(PathInSchema())
-    path = create_path(get_session(), current_principal().organisation_id, data)
+    session, organisation_id = get_session(), current_principal().organisation_id
+    path = create_path(session, organisation_id, resolve_path_data(session, organisation_id, data))
     return dump(PathSchema(), _detail(path), 201)
 
 
@@ -185,7 +187,9 @@ def update_path_view(path_id: str) -> Response:
     """
     path = _own_path(path_id)
     changes = load_body(PathPatchSchema())
-    return dump(PathSchema(), _detail(update_path(get_session(), path, changes)))
+    session = get_session()
+    changes = resolve_changes(session, path.organisation_id, changes)
+    return dump(PathSchema(), _detail(update_path(session, path, changes)))
 
 
 @api.delete("/paths/<path_id>")
@@ -223,5 +227,7 @@ def approve_path_view(path_id: str) -> Response:
     """
     path = _own_path(path_id)
     data = load_body(ApproveSchema())
-    approve_individual_path(get_session(), path, data["supervisor"])
+    session = get_session()
+    supervisor = resolve_person(session, path.organisation_id, data["supervisor"], "supervisor")
+    approve_individual_path(session, path, supervisor)
     return dump(PathSchema(), _detail(path))

@@ -72,7 +72,8 @@ CASES: list[tuple[str, Callable[[Body], None], str, str]] = [
     ("bad kind", _set("kind", value="department"), "kind", "Must be one of"),
     ("name wrong type", _set("name", value=["P"]), "name", "Not a valid string"),
     ("blank name", _set("name", value="  "), "name", "blank"),
-    ("achievement not a uuid", _set("achievement", value="badge-1"), "achievement", "UUID"),
+    # "badge-1" could be an achievement slug: it names none.
+    ("achievement unknown", _set("achievement", value="badge-1"), "achievement", "no achievement"),
     ("subGoals not a list", _set("subGoals", value={"a": 1}), "subGoals", "list"),
     (
         "required not a boolean",

@@ -129,3 +129,58 @@ def test_another_organisations_natural_keys_find_nothing(
         json={"subGoal": "digital-strategy-2027/data-protection", "person": AINO},
     )
     assert award.status_code == 404
+
+
+def test_natural_keys_in_path_bodies(app: Any, client: Any, tmp_path: Path) -> None:
+    example = load_example(app, tmp_path)
+    headers = example.admin_headers
+    body = {
+        "slug": "aino-2027",
+        "kind": "individual",
+        "name": "Aino 2027",
+        "person": "aino.virtanen@esimerkkiopisto.example.org",
+        "achievement": "digital-trainer",
+        "subGoals": [
+            {
+                "slug": "privacy",
+                "name": "Privacy",
+                "achievement": "data-protection",
+                "competence": "digcomp22:4.2",
+                "level": 3,
+            }
+        ],
+    }
+    created = client.post(f"{API}/paths", headers=headers, json=body)
+    assert created.status_code == 201, created.get_json()
+    path = created.get_json()
+    person = _get(client, headers, f"{API}/people/{AINO}")
+    achievement = _get(client, headers, f"{API}/achievements/data-protection")
+    assert path["person"] == person["id"]
+    (goal,) = path["subGoals"]
+    assert goal["achievement"] == achievement["id"]
+    changed = client.patch(
+        f"{API}/paths/aino-2027",
+        headers=headers,
+        json={
+            "addSubGoals": [{"slug": "phishing", "name": "P", "achievement": "phishing-awareness"}]
+        },
+    )
+    assert changed.status_code == 200, changed.get_json()
+    approved = client.post(
+        f"{API}/paths/aino-2027/approve", headers=headers, json={"supervisor": "E1002"}
+    )
+    assert approved.status_code == 200, approved.get_json()
+    assert approved.get_json()["approvedBy"] == _get(client, headers, f"{API}/people/E1002")["id"]
+    team_path = {
+        "slug": "trainers-extra",
+        "kind": "team",
+        "name": "Extra",
+        "team": "kouluttajat",
+        "targets": [{"competence": "digcomp22:4.2", "level": 3, "share": 0.5, "due": "2027-12-31"}],
+        "subGoals": [{"slug": "privacy", "name": "Privacy", "achievement": "data-protection"}],
+    }
+    assert client.post(f"{API}/paths", headers=headers, json=team_path).status_code == 201
+    wrong = dict(team_path, slug="wrong", team="no-such-team")
+    answer = client.post(f"{API}/paths", headers=headers, json=wrong)
+    assert answer.status_code == 400
+    assert "team" in answer.get_json()["errors"]
