@@ -48,7 +48,8 @@ class HoldersQuery(Schema):
     )
     team = Ref("a team slug")
     valid_at = fields.Date(data_key="validAt")
-    format = fields.String(validate=validate.OneOf(["json", "csv"]))
+    format = fields.String(validate=validate.OneOf(["json", "csv", "xlsx"]))
+    separator = fields.String(load_default="comma", validate=validate.OneOf(["comma", "semicolon"]))
     # No default: JSON pages by 100, a CSV export has every row unless a limit is given.
     limit = fields.Integer(validate=validate.Range(min=1, max=1000))
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_OFFSET))
