@@ -32,7 +32,7 @@ __all__ = [
     "requires",
 ]
 
-SCOPES = ("admin", "awards:write", "events:write", "hr:read", "scim")
+SCOPES = ("admin", "awards:write", "events:write", "hr:read", "scim", "team:read")
 TOKEN_PREFIX = "bst_"  # noqa: S105 - a prefix, not a secret
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -62,9 +62,17 @@ class Principal:
     organisation_id: uuid.UUID
     scopes: frozenset[str]
     name: str
+    # team:read: the supervisor whose teams the token sees.
+    supervisor_id: uuid.UUID | None = None
 
     def allows(self, scope: str) -> bool:
         return "admin" in self.scopes or scope in self.scopes
+
+    @property
+    def sees_everyone(self) -> bool:
+        """Whether the caller reads the whole organisation (``admin``, ``hr:read``,
+        ``awards:write``), not only the teams it supervises (``team:read``)."""
+        return bool(self.scopes & {"admin", "hr:read", "awards:write"})
 
 
 def _authenticate() -> Principal:
@@ -84,7 +92,9 @@ def _authenticate() -> Principal:
         or not hmac.compare_digest(client.token_hash, digest)
     ):
         raise Unauthorized("the bearer token is not valid")
-    return Principal(client.id, client.organisation_id, client.scope_set, client.name)
+    return Principal(
+        client.id, client.organisation_id, client.scope_set, client.name, client.supervisor_id
+    )
 
 
 def current_principal() -> Principal:

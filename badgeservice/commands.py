@@ -133,18 +133,30 @@ def clients_group() -> None:
 @click.option("--scopes", required=True, help="Comma- or space-separated scopes.")
 @click.option("--name", help="Client name (default: generated).")
 @click.option("--connection", help="LMS connection the client sends events for.")
+@click.option(
+    "--supervisor",
+    help="team:read: the person (id, employee number or e-mail) whose teams the client sees.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @handles_errors
 def clients_create(
-    organisation: str, scopes: str, name: str | None, connection: str | None, as_json: bool
+    organisation: str,
+    scopes: str,
+    name: str | None,
+    connection: str | None,
+    supervisor: str | None,
+    as_json: bool,
 ) -> None:
     """Create an API client; its token and signing secret are shown only now."""
+    from .api import parse_ref
     from .organisations.services import create_client, organisation_by_slug
+    from .people.services import get_person
     from .services import keystore
 
     app = _app()
     with _session(app) as session:
         org = organisation_by_slug(session, organisation)
+        person = get_person(session, org.id, parse_ref(supervisor)) if supervisor else None
         issued = create_client(
             session,
             org,
@@ -152,6 +164,7 @@ def clients_create(
             scopes=scopes.replace(",", " ").split(),
             keystore=keystore(),
             connection=connection,
+            supervisor_id=person.id if person is not None else None,
         )
         result = {"id": str(issued.client.id), "token": issued.token, "secret": issued.secret}
     if as_json:

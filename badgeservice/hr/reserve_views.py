@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import uuid
 from datetime import datetime
 from typing import Any
 
@@ -13,8 +14,10 @@ from flask import Response, jsonify, request
 from ..api import api, dump, load_query, parse_ref
 from ..auth import current_principal, requires
 from ..db import database, get_session
+from ..errors import Forbidden, NotFound
 from ..paths.progress import PathProgress
-from ..people.services import get_team
+from ..people.models import Team
+from ..people.services import get_team, visible_teams
 from . import exports
 from .reserve import day_end, holders, reserve, resolve_competence
 from .reserve_schemas import (
@@ -31,7 +34,7 @@ __all__: list[str] = []
 
 
 @api.get("/hr/reserve")
-@requires("hr:read")
+@requires("hr:read", "team:read")
 def reserve_view() -> Response:
     """The competence reserve against the path targets, for the organisation or one team.
 
@@ -61,7 +64,7 @@ def reserve_view() -> Response:
     """
     query = load_query(ReserveQuery())
     session, organisation_id = get_session(), current_principal().organisation_id
-    team = get_team(session, organisation_id, query["team"]) if "team" in query else None
+    team = _team(query.get("team"))
     result = reserve(
         session,
         organisation_id,
@@ -72,7 +75,7 @@ def reserve_view() -> Response:
 
 
 @api.get("/hr/holders")
-@requires("hr:read")
+@requires("hr:read", "team:read")
 def holders_view() -> Response:
     """Who holds a competence at a level or above: JSON pages, CSV or XLSX.
 
@@ -121,7 +124,7 @@ def holders_view() -> Response:
     session = get_session()
     organisation_id = current_principal().organisation_id
     competence = resolve_competence(session, organisation_id, query["competence"])
-    team = get_team(session, organisation_id, query["team"]) if "team" in query else None
+    team = _team(query.get("team"))
     options: dict[str, Any] = {
         "min_level": query["min_level"],
         "team_id": team.id if team is not None else None,
@@ -147,6 +150,22 @@ def holders_view() -> Response:
     return response
 
 
+def _team(ref: uuid.UUID | str | None) -> Team | None:
+    """The team of a query, if the caller may see it. A team:read token reads only the
+    teams its supervisor supervises: another team is not found, and an organisation-wide
+    question (no team) is not allowed."""
+    principal, session = current_principal(), get_session()
+    visible = visible_teams(session, principal)
+    if ref is None:
+        if visible is not None:
+            raise Forbidden("a team:read token answers for its own teams only: give team")
+        return None
+    team = get_team(session, principal.organisation_id, ref)
+    if visible is not None and team.id not in visible:
+        raise NotFound(f"no team {ref!r}" if isinstance(ref, str) else f"no team {ref}")
+    return team
+
+
 def _format(format_: str | None) -> str:
     """``format``, else what the Accept header prefers: json, csv or xlsx."""
     if format_ is not None:
@@ -156,7 +175,7 @@ def _format(format_: str | None) -> str:
 
 
 @api.get("/teams/<team_id>/overview")
-@requires("hr:read")
+@requires("hr:read", "team:read")
 def team_overview_view(team_id: str) -> Response:
     """The supervisor's view of a team: each member's path progress and latest achievements.
 
@@ -183,11 +202,12 @@ def team_overview_view(team_id: str) -> Response:
     """
     query = load_query(OverviewQuery())
     session, organisation_id = get_session(), current_principal().organisation_id
-    team = get_team(session, organisation_id, parse_ref(team_id)).id
+    team = _team(parse_ref(team_id))
+    assert team is not None
     overview = team_overview(
         session,
         organisation_id,
-        team,
+        team.id,
         since=query.get("since"),
         latest=query["latest"],
     )

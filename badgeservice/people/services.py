@@ -290,9 +290,17 @@ def get_team(session: Session, organisation_id: uuid.UUID, team_id: uuid.UUID | 
 
 
 def list_teams(
-    session: Session, organisation_id: uuid.UUID, *, limit: int = 100, offset: int = 0
+    session: Session,
+    organisation_id: uuid.UUID,
+    *,
+    limit: int = 100,
+    offset: int = 0,
+    only: set[uuid.UUID] | None = None,
 ) -> list[Team]:
+    """The organisation's teams by slug (``only`` these, when given)."""
     query = select(Team).where(Team.organisation_id == organisation_id)
+    if only is not None:
+        query = query.where(Team.id.in_(sorted(only)))
     query = query.options(selectinload(Team.members)).order_by(Team.slug)
     return list(session.scalars(query.limit(limit).offset(offset)))
 
@@ -395,6 +403,45 @@ def _people_in(
                 Person.organisation_id == organisation_id, Person.id.in_(wanted)
             )
         )
+    )
+
+
+def supervised_teams(session: Session, supervisor_id: uuid.UUID | None) -> set[uuid.UUID]:
+    """The teams an active person supervises (none for a deactivated one)."""
+    if supervisor_id is None:
+        return set()
+    return set(
+        session.scalars(
+            select(TeamMember.team_id)
+            .join(Person, Person.id == TeamMember.person_id)
+            .where(
+                TeamMember.person_id == supervisor_id,
+                TeamMember.role == "supervisor",
+                Person.active.is_(True),
+            )
+        )
+    )
+
+
+def visible_teams(session: Session, principal: Any) -> set[uuid.UUID] | None:
+    """The teams ``principal`` (an :class:`~badgeservice.auth.Principal`) may read: None
+    for all of them (an organisation-wide token), else those its supervisor supervises."""
+    if principal.sees_everyone:
+        return None
+    return supervised_teams(session, principal.supervisor_id)
+
+
+def in_teams(session: Session, person: Person, teams: set[uuid.UUID]) -> bool:
+    """Whether ``person`` is a member (or supervisor) of one of ``teams``."""
+    if not teams:
+        return False
+    return (
+        session.scalar(
+            select(TeamMember.id)
+            .where(TeamMember.person_id == person.id, TeamMember.team_id.in_(teams))
+            .limit(1)
+        )
+        is not None
     )
 
 

@@ -1,0 +1,32 @@
+"""team:read clients act for a supervisor
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-12-04 23:00:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0005"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("api_clients", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("supervisor_id", sa.Uuid(), nullable=True))
+        batch_op.create_foreign_key(
+            batch_op.f("fk_api_clients_supervisor_id_people"), "people", ["supervisor_id"], ["id"]
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("api_clients", schema=None) as batch_op:
+        batch_op.drop_constraint(
+            batch_op.f("fk_api_clients_supervisor_id_people"), type_="foreignkey"
+        )
+        batch_op.drop_column("supervisor_id")
