@@ -1,4 +1,4 @@
-"""team:read clients act for a supervisor
+"""team:read clients act for a supervisor; teams provisioned over SCIM are marked
 
 Revision ID: 0005
 Revises: 0004
@@ -22,9 +22,17 @@ def upgrade() -> None:
         batch_op.create_foreign_key(
             batch_op.f("fk_api_clients_supervisor_id_people"), "people", ["supervisor_id"], ["id"]
         )
+    with op.batch_alter_table("teams", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("provisioned", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
+    # Teams SCIM wrote before: those it gave an external id.
+    op.execute("UPDATE teams SET provisioned = true WHERE external_id IS NOT NULL")
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("teams", schema=None) as batch_op:
+        batch_op.drop_column("provisioned")
     with op.batch_alter_table("api_clients", schema=None) as batch_op:
         batch_op.drop_constraint(
             batch_op.f("fk_api_clients_supervisor_id_people"), type_="foreignkey"
