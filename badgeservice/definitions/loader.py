@@ -198,6 +198,7 @@ def apply_organisation(
             team_id=teams[path.team].id if path.team else None,
             person_id=people[path.person].id if path.person else None,
             achievement_id=achievements[path.achievement] if path.achievement else None,
+            out_of_order=path.out_of_order,
             approved_by_id=people[path.approved_by].id if path.approved_by else None,
             targets=[
                 TargetSpec(

@@ -11,14 +11,20 @@ from sqlalchemy.orm import Session, joinedload
 
 from ..achievements.models import Achievement
 from ..credentials import ob3
-from ..errors import NotFound
+from ..errors import Conflict, NotFound
 from ..paths.models import Path, SubGoal
 from ..paths.progress import achieved_achievements, paths_of, progress
 from ..people.models import Person
 from .models import Credential
 from .services import IssuingService
 
-__all__ = ["ACHIEVED", "AwardOutcome", "award"]
+__all__ = [
+    "ACHIEVED",
+    "AwardOutcome",
+    "WaitsForPrerequisites",
+    "award",
+    "missing_prerequisites",
+]
 
 # The occurrence of reaching an achievement: one valid credential per person and
 # achievement version however it was reached (a manual award, an LMS, xAPI or Moodle
@@ -26,6 +32,30 @@ __all__ = ["ACHIEVED", "AwardOutcome", "award"]
 # one credential. Once it is revoked or has expired, reaching it again is a new repetition
 # of the occurrence with a new credential (see IssuingService.issue).
 ACHIEVED = "achieved"
+
+
+class WaitsForPrerequisites(Conflict):
+    """The sub-goal's path holds completions back until its prerequisites are achieved."""
+
+    def __init__(self, sub_goal: SubGoal, path: Path, missing: list[SubGoal]) -> None:
+        names = ", ".join(goal.slug for goal in missing)
+        super().__init__(
+            f"sub-goal {path.slug}/{sub_goal.slug} waits for its prerequisite(s) {names}: "
+            f"path {path.slug!r} holds completions back until they are achieved",
+            missing=[goal.slug for goal in missing],
+        )
+
+
+def missing_prerequisites(
+    session: Session, person: Person, sub_goal: SubGoal, held: set[uuid.UUID] | None = None
+) -> list[SubGoal]:
+    """The prerequisites of ``sub_goal`` the person has not achieved (no valid credential
+    of their achievement)."""
+    if not sub_goal.prerequisites:
+        return []
+    if held is None:
+        held = achieved_achievements(session, person)
+    return [goal for goal in sub_goal.prerequisites if goal.achievement_id not in held]
 
 
 @dataclass
@@ -62,6 +92,14 @@ def award(
     achievement = _with_versions(session, achievement_id) if achievement_id else None
     if achievement is None or achievement.organisation_id != person.organisation_id:
         raise NotFound(f"no achievement {achievement_id}")
+    if sub_goal is not None and sub_goal.path.out_of_order == "wait":
+        held = achieved_achievements(session, person)
+        # A valid credential already held is returned as ever; only a new one waits.
+        missing = (
+            [] if achievement.id in held else missing_prerequisites(session, person, sub_goal, held)
+        )
+        if missing:
+            raise WaitsForPrerequisites(sub_goal, sub_goal.path, missing)
     result = issuing.issue(
         person=person,
         version=achievement.current,

@@ -62,6 +62,11 @@ def create_award() -> Response:
         200: {content: {application/json: {schema: CredentialSchema}}}
         400: {$ref: '#/components/responses/BadRequest'}
         404: {$ref: '#/components/responses/NotFound'}
+        409:
+          description: >-
+            the person is deactivated, or the sub-goal's path waits for prerequisites the
+            person has not achieved (`missing` lists them)
+          content: {application/problem+json: {schema: {$ref: '#/components/schemas/Problem'}}}
     """
     data = load_body(AwardSchema())
     principal = current_principal()
@@ -93,6 +98,11 @@ def create_award() -> Response:
         awarded_by=f"client:{principal.name}",
         evidence=evidence,
     )
+    if outcome.created:
+        # Completions that waited for this (a prerequisite) are processed now.
+        from ..ingest.services import IngestService
+
+        IngestService(session, issuing_service()).release_waiting(person.id)
     body = _view(outcome.credential, outcome.path_credentials)
     return dump(CredentialSchema(), body, 201 if outcome.created else 200)
 

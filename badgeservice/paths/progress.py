@@ -30,6 +30,13 @@ class PathProgress:
     required: list[SubGoal]
     optional: list[SubGoal]
     achieved: set[uuid.UUID]  # sub-goal ids
+    held: frozenset[uuid.UUID] = frozenset()  # achievements with a valid credential
+
+    def out_of_order(self, goal: SubGoal) -> bool:
+        """Achieved while one of its prerequisites is not (the path accepted it)."""
+        return goal.id in self.achieved and any(
+            prerequisite.achievement_id not in self.held for prerequisite in goal.prerequisites
+        )
 
     @property
     def complete(self) -> bool:
@@ -105,4 +112,5 @@ def progress(
         required=[g for g in goals if g.required],
         optional=[g for g in goals if not g.required],
         achieved=achieved,
+        held=frozenset(held),
     )

@@ -16,7 +16,7 @@ from marshmallow import (
 
 from ..api import Page, Ref
 from ..people.schemas import SLUG, StrictBoolean, text_field
-from .models import PATH_KINDS, TRIGGER_KINDS
+from .models import OUT_OF_ORDER, PATH_KINDS, TRIGGER_KINDS
 from .services import MAX_SUB_GOALS, PathData, SubGoalData, TargetData, TriggerData
 
 __all__ = [
@@ -107,6 +107,19 @@ class TargetInSchema(Schema):
         return TargetData(**data)
 
 
+def OUT_OF_ORDER_FIELD() -> fields.String:  # noqa: N802 - used like a field class
+    return fields.String(
+        data_key="outOfOrder",
+        validate=validate.OneOf(OUT_OF_ORDER),
+        metadata={
+            "description": "a completion before the sub-goal's prerequisites: accept "
+            "(default: the credential is issued, progress shows it done out of order) or "
+            "wait (held back until the prerequisites are achieved: an LMS event is parked, "
+            "a manual award refused with 409)"
+        },
+    )
+
+
 _SUB_GOALS = validate.Length(max=MAX_SUB_GOALS, error=f"at most {MAX_SUB_GOALS} sub-goals")
 
 
@@ -133,6 +146,7 @@ class PathInSchema(Schema):
     sub_goals = fields.List(
         fields.Nested(SubGoalInSchema), data_key="subGoals", validate=_SUB_GOALS
     )
+    out_of_order = OUT_OF_ORDER_FIELD()
 
     @post_load
     def _make(self, data: dict[str, Any], **_: Any) -> PathData:
@@ -156,6 +170,7 @@ class PathPatchSchema(Schema):
     add_sub_goals = fields.List(
         fields.Nested(SubGoalInSchema), data_key="addSubGoals", validate=_SUB_GOALS
     )
+    out_of_order = OUT_OF_ORDER_FIELD()
 
     @validates_schema
     def _check(self, data: dict[str, Any], **_: Any) -> None:
@@ -228,6 +243,9 @@ class PathSchema(Schema):
     achievement = fields.UUID(allow_none=True)
     approved_by = fields.UUID(allow_none=True, data_key="approvedBy")
     approved_at = fields.DateTime(allow_none=True, data_key="approvedAt")
+    out_of_order = fields.String(
+        required=True, data_key="outOfOrder", validate=validate.OneOf(OUT_OF_ORDER)
+    )
     created_at = fields.DateTime(data_key="createdAt")
     targets = fields.List(fields.Nested(TargetSchema))
     sub_goals = fields.List(fields.Nested(SubGoalSchema), data_key="subGoals")

@@ -105,12 +105,21 @@ class PathData:
     achievement_id: uuid.UUID | None = None
     targets: Sequence[TargetData] = ()
     sub_goals: Sequence[SubGoalData] = ()
+    out_of_order: str = "accept"
 
 
 # Keys of update_path's changes: sub_goals replaces all sub-goals (matched by slug, so
 # kept ones keep their ids), add_sub_goals appends.
 PATH_CHANGES = frozenset(
-    {"name", "description", "achievement_id", "targets", "sub_goals", "add_sub_goals"}
+    {
+        "name",
+        "description",
+        "achievement_id",
+        "targets",
+        "sub_goals",
+        "add_sub_goals",
+        "out_of_order",
+    }
 )
 __all__ += ["PATH_CHANGES"]
 
@@ -240,6 +249,7 @@ def create_path(session: Session, organisation_id: uuid.UUID, data: PathData) ->
         team_id=data.team_id,
         person_id=data.person_id,
         achievement_id=data.achievement_id,
+        out_of_order=data.out_of_order,
     )
     path.targets = _targets(data.targets)
     _set_sub_goals(path, data.sub_goals, replace=True)
@@ -271,7 +281,7 @@ def update_path(session: Session, path: Path, changes: Mapping[str, Any]) -> Pat
     if replace:
         _check_removable(session, path, {g.slug for g in goals})
     before = _plan(path)
-    for name in ("name", "description", "achievement_id"):
+    for name in ("name", "description", "achievement_id", "out_of_order"):
         if name in changes:
             setattr(path, name, changes[name])
     if "targets" in changes:

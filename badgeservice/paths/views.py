@@ -54,6 +54,7 @@ def _view(path: Path, inherited: list[SubGoal] | None = None) -> dict[str, Any]:
         "achievement": path.achievement_id,
         "approved_by": path.approved_by_id,
         "approved_at": path.approved_at,
+        "out_of_order": path.out_of_order,
         "created_at": path.created_at,
         "targets": [
             {

@@ -142,6 +142,11 @@ class ProgressGoalSchema(Schema):
         required=True, metadata={"description": "taken from an organisation or team path"}
     )
     achieved = fields.Boolean(required=True)
+    out_of_order = fields.Boolean(
+        required=True,
+        data_key="outOfOrder",
+        metadata={"description": "achieved before one of its prerequisites"},
+    )
 
 
 class PersonPathSchema(Schema):
@@ -158,6 +163,10 @@ class PersonPathSchema(Schema):
     required_achieved = fields.Integer(data_key="requiredAchieved")
     share = fields.Float(metadata={"description": "share of required sub-goals achieved, 0..1"})
     complete = fields.Boolean(required=True)
+    out_of_order = fields.String(
+        data_key="outOfOrder",
+        metadata={"description": "what the path does with a completion before prerequisites"},
+    )
 
 
 # -- teams -----------------------------------------------------------------------------

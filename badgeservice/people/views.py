@@ -191,6 +191,7 @@ def _progress_view(item: PathProgress) -> dict[str, Any]:
                 "required": goal.required,
                 "inherited": goal.path_id != path.id,
                 "achieved": goal.id in item.achieved,
+                "out_of_order": item.out_of_order(goal),
             }
             for goal in own + inherited
         ],
@@ -198,6 +199,7 @@ def _progress_view(item: PathProgress) -> dict[str, Any]:
         "required_achieved": sum(goal.id in item.achieved for goal in item.required),
         "share": item.share,
         "complete": item.complete,
+        "out_of_order": path.out_of_order,
     }
 
 

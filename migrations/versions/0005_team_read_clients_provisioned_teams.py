@@ -1,4 +1,5 @@
-"""team:read clients act for a supervisor; teams provisioned over SCIM are marked
+"""team:read clients act for a supervisor; teams provisioned over SCIM are marked; paths
+say what a completion out of order does
 
 Revision ID: 0005
 Revises: 0004
@@ -26,11 +27,17 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("provisioned", sa.Boolean(), nullable=False, server_default=sa.false())
         )
+    with op.batch_alter_table("paths", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("out_of_order", sa.String(length=10), nullable=False, server_default="accept")
+        )
     # Teams SCIM wrote before: those it gave an external id.
     op.execute("UPDATE teams SET provisioned = true WHERE external_id IS NOT NULL")
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("paths", schema=None) as batch_op:
+        batch_op.drop_column("out_of_order")
     with op.batch_alter_table("teams", schema=None) as batch_op:
         batch_op.drop_column("provisioned")
     with op.batch_alter_table("api_clients", schema=None) as batch_op:
