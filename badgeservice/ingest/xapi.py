@@ -1,7 +1,8 @@
 """xAPI 1.0.3 statements in, LRS-style: a learning record store's statement resource.
 
-These routes live on the ``public`` blueprint (outside ``/api/v1``, so they are not in the
-OpenAPI document) and authenticate themselves:
+These routes live on the ``public`` blueprint (outside ``/api/v1``; the OpenAPI document
+describes them with the statement shape by reference to the xAPI specification) and
+authenticate themselves:
 
 ``GET /xapi/about``
     ``{"version": ["1.0.3", "1.0.0"]}``; no authentication.
