@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import g, request
 from sqlalchemy import select
 
 from .db import get_session
@@ -76,6 +75,8 @@ class Principal:
 
 
 def _authenticate() -> Principal:
+    from flask import request
+
     from .organisations.models import ApiClient
 
     header = request.headers.get("Authorization", "")
@@ -99,6 +100,8 @@ def _authenticate() -> Principal:
 
 def current_principal() -> Principal:
     """The authenticated caller of this request (authenticates on first use)."""
+    from flask import g
+
     if "principal" not in g:
         g.principal = _authenticate()
     principal: Principal = g.principal

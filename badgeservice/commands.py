@@ -1,4 +1,8 @@
-"""Operator commands of the service: serve, db, issuers, keys, clients, worker, hr, demo."""
+"""Operator commands of the service: serve, db, issuers, keys, clients, worker, hr, demo.
+
+Each command imports what it needs when it runs (the web application only where a command
+uses it), so that ``badgeservice --help`` and quick commands start fast.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +11,17 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from flask import Flask
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from .cli import InputError, handles_errors
-from .errors import AppError
+
+if TYPE_CHECKING:
+    from flask import Flask
+    from sqlalchemy.orm import Session
+
+    from .keystore import KeyStore
 
 __all__ = ["register"]
 
@@ -31,12 +37,33 @@ def _app() -> Flask:
 @contextmanager
 def _session(app: Flask) -> Iterator[Session]:
     from .db import database, session_scope
+    from .errors import AppError
 
     with app.test_request_context(), session_scope(database()) as session:
         try:
             yield session
         except AppError as exc:
             raise InputError(exc.detail) from None
+
+
+@contextmanager
+def _plain_session() -> Iterator[tuple[Session, KeyStore]]:
+    """A session and the key store without the web application, for quick commands."""
+    from .config import load_config
+    from .db import Database, session_scope
+    from .errors import AppError
+    from .keyconfig import keystore_from_config
+
+    config = load_config()
+    database = Database(config["DATABASE_URL"])
+    try:
+        with session_scope(database) as session:
+            try:
+                yield session, keystore_from_config(config)
+            except AppError as exc:
+                raise InputError(exc.detail) from None
+    finally:
+        database.engine.dispose()
 
 
 @click.group("db")
@@ -148,23 +175,27 @@ def clients_create(
     as_json: bool,
 ) -> None:
     """Create an API client; its token and signing secret are shown only now."""
-    from .api import parse_ref
     from .organisations.services import create_client, organisation_by_slug
-    from .people.services import get_person
-    from .services import keystore
 
-    app = _app()
-    with _session(app) as session:
+    with _plain_session() as (session, keystore):
         org = organisation_by_slug(session, organisation)
-        person = get_person(session, org.id, parse_ref(supervisor)) if supervisor else None
+        supervisor_id = None
+        if supervisor:
+            from .people.services import get_person
+
+            try:
+                ref: uuid.UUID | str = uuid.UUID(supervisor)
+            except ValueError:
+                ref = supervisor.strip()
+            supervisor_id = get_person(session, org.id, ref).id
         issued = create_client(
             session,
             org,
             name=name or f"client-{uuid.uuid4().hex[:8]}",
             scopes=scopes.replace(",", " ").split(),
-            keystore=keystore(),
+            keystore=keystore,
             connection=connection,
-            supervisor_id=person.id if person is not None else None,
+            supervisor_id=supervisor_id,
         )
         result = {"id": str(issued.client.id), "token": issued.token, "secret": issued.secret}
     if as_json:
@@ -464,6 +495,8 @@ def demo(host: str, port: int) -> None:
 def _example_award(session: Session, organisation_id: uuid.UUID) -> str | None:
     """A ready-to-send award body: the first sub-goal of the organisation path, for the
     first person on record."""
+    from sqlalchemy import select
+
     from .paths.models import Path, SubGoal
     from .people.models import Person
 

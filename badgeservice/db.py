@@ -7,9 +7,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask, Response, current_app, g
 from sqlalchemy import (
     JSON,
     Connection,
@@ -24,6 +23,9 @@ from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+if TYPE_CHECKING:  # Flask is imported where it is used: commands start without it
+    from flask import Flask, Response
 
 __all__ = [
     "Base",
@@ -145,6 +147,8 @@ def _sqlite_begin(connection: Connection) -> None:
 
 def init_app(app: Flask) -> None:
     """Attach a :class:`Database`; commit after successful requests, roll back otherwise."""
+    from flask import g
+
     database = Database(app.config["DATABASE_URL"])
     app.extensions["badgeservice.db"] = database
 
@@ -184,6 +188,8 @@ def init_app(app: Flask) -> None:
 
 def rollback_request_session() -> None:
     """Roll back the request's session after a failed flush (before an error response)."""
+    from flask import g
+
     session: Session | None = g.get("db_session")
     if session is not None:
         session.rollback()
@@ -191,12 +197,16 @@ def rollback_request_session() -> None:
 
 def database() -> Database:
     """The current application's database."""
+    from flask import current_app
+
     db: Database = current_app.extensions["badgeservice.db"]
     return db
 
 
 def get_session() -> Session:
     """The request's session (created on first use)."""
+    from flask import g
+
     if "db_session" not in g:
         g.db_session = database().sessions()
     session: Session = g.db_session

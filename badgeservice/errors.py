@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask, Response, json
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
-from werkzeug.exceptions import HTTPException
 
 from .credentials.errors import CredentialError
+
+if TYPE_CHECKING:  # Flask is imported where it is used: commands start without it
+    from flask import Flask, Response
 
 __all__ = [
     "AppError",
@@ -73,6 +74,8 @@ class UnprocessableContent(AppError):
 
 def problem(status: int, type_: str, title: str, detail: str, **extensions: Any) -> Response:
     """A problem+json response."""
+    from flask import Response, json
+
     body = {"type": PROBLEM_BASE + type_, "title": title, "status": status, "detail": detail}
     body.update(extensions)
     response = Response(json.dumps(body), status=status, mimetype="application/problem+json")
@@ -111,6 +114,7 @@ def busy_problem() -> Response:
 
 def init_app(app: Flask) -> None:
     """Register the handlers: every error leaves as problem+json."""
+    from werkzeug.exceptions import HTTPException
 
     @app.errorhandler(AppError)
     def _app_error(error: AppError) -> Response:

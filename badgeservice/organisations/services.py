@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from ..auth import SCOPES, hash_token, new_secret, new_token
 from ..errors import BadRequest, Conflict, NotFound
 from ..keystore import KeyStore
+from ..people import models as _people  # noqa: F401 - api_clients.supervisor_id refers to people
 from .models import ApiClient, Connection, Organisation
 
 __all__ = [
