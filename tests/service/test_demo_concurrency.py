@@ -25,7 +25,7 @@ from tests.conftest import ROOT
 from tests.live import free_port, http
 
 THREADS = 4
-ROUNDS = 8  # per thread: award, sometimes revoke, sometimes award again
+ROUNDS = 12  # per thread: award, sometimes revoke, sometimes award again
 
 
 @pytest.fixture
