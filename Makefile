@@ -50,6 +50,7 @@ test-sqlite: lint $(INTEROP)/node_modules/.installed
 	BADGESERVICE_REQUIRE_INTEROP=1 $(BIN)/pytest
 
 bench: $(BIN)/.installed
+	$(BIN)/python -m benchmarks.startup
 	$(BIN)/python -m benchmarks.credentials
 	$(BIN)/python -m benchmarks.json_reader
 	BADGESERVICE_TEST_DATABASE_URL=$(TEST_POSTGRES) $(BIN)/python -m benchmarks.ingest --warmup 32

@@ -22,12 +22,14 @@ __all__ = [
     "MAX_JSON_DEPTH",
     "MAX_OFFSET",
     "MalformedJson",
+    "Ref",
     "api",
     "dump",
     "load_body",
     "load_query",
     "parse_id",
     "parse_json",
+    "parse_ref",
     "partial",
     "refuse_nul",
 ]
@@ -211,6 +213,39 @@ def own(model: type[M], value: str, what: str) -> M:
     if row is None or getattr(row, "organisation_id", None) != current_principal().organisation_id:
         raise NotFound(f"no {what} {value}")
     return row
+
+
+def parse_ref(value: str) -> uuid.UUID | str:
+    """An id, or a natural key (its text, stripped) for the caller to look up."""
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return value.strip()
+
+
+class Ref(fields.String):
+    """An id or a natural key: a UUID loads as :class:`uuid.UUID`, any other text as itself
+    (stripped). ``key`` names the natural key in messages and the OpenAPI document;
+    ``shape`` (a regular expression) is what a natural key must look like."""
+
+    def __init__(self, key: str, shape: str | None = None, **kwargs: Any) -> None:
+        metadata = kwargs.pop("metadata", {})
+        description = metadata.get("description", "")
+        metadata["description"] = f"{description} (an id, or {key})".strip()
+        metadata.setdefault("minLength", 1)
+        metadata.setdefault("maxLength", 320)
+        super().__init__(metadata=metadata, **kwargs)
+        self.key = key
+        self.shape = re.compile(shape) if shape else None
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if not isinstance(text, str) or not text.strip() or len(text) > 320:
+            raise ValidationError("give an id or a natural key (1 to 320 characters)")
+        ref = parse_ref(text)
+        if isinstance(ref, str) and self.shape is not None and not self.shape.fullmatch(ref):
+            raise ValidationError(f"{text!r} is neither an id nor {self.key}")
+        return ref
 
 
 def parse_id(value: str, what: str) -> uuid.UUID:

@@ -53,6 +53,19 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
     @app.get("/healthz")
     def healthz() -> Any:
+        """Liveness: the process answers (the database is not asked).
+        ---
+        get:
+          tags: [service]
+          responses:
+            200:
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    required: [status, version]
+                    properties: {status: {type: string, enum: [ok]}, version: {type: string}}
+        """
         return jsonify({"status": "ok", "version": __version__})
 
     return app

@@ -2,6 +2,9 @@
 
 Every command answers unusable input (malformed JSON, a missing file, an unknown context,
 an unsafe document, a wrong key format) with one ``error: …`` line and exit status 2.
+
+Commands import what they need when they run: ``--help`` and the quick commands start
+without the JSON-LD stack or the web application.
 """
 
 from __future__ import annotations
@@ -13,16 +16,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import wraps
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
-from .credentials import baking
 from .credentials.errors import CredentialError
-from .credentials.fetch import Fetcher
-from .credentials.multikey import KeyPair
-from .credentials.proofs import SigningOrdering, parse_datetime, sign
-from .credentials.verify import check_signable, verify_credential
+
+if TYPE_CHECKING:
+    from .credentials.proofs import SigningOrdering
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -94,6 +95,8 @@ def write_json(value: Any) -> None:
 def parse_now(value: str | None, option: str) -> datetime | None:
     if value is None:
         return None
+    from .credentials.proofs import parse_datetime
+
     try:
         return parse_datetime(value)
     except ValueError as exc:
@@ -116,6 +119,8 @@ def keys() -> None:
 @handles_errors
 def keys_generate(out: str | None) -> None:
     """Generate an Ed25519 key pair as Multikey JSON."""
+    from .credentials.multikey import KeyPair
+
     text = json.dumps(KeyPair.generate().to_json(), indent=2) + "\n"
     if out is None:
         click.echo(text, nl=False)
@@ -163,6 +168,10 @@ def credentials_sign(
     What the verifier would reject is refused (exit 2, with the JSON path at fault) unless
     --no-schema is given.
     """
+    from .credentials.multikey import KeyPair
+    from .credentials.proofs import sign
+    from .credentials.verify import check_signable
+
     key = KeyPair.from_json_text(read_bytes(key_file).decode("utf-8", "replace"))
     document = read_json(source)
     when: datetime | str = created if created is not None else datetime.now(UTC)
@@ -240,6 +249,9 @@ def credentials_verify(
     did:web documents and status lists are fetched over HTTPS unless --offline is given.
     A credential whose status cannot be checked is not verified (unless --no-status).
     """
+    from .credentials.fetch import Fetcher
+    from .credentials.verify import verify_credential
+
     documents = [read_json(path) for path in did_documents]
     lists = {}
     for path in status_lists:
@@ -289,6 +301,8 @@ def credentials_verify(
 @handles_errors
 def credentials_bake(image: str, out: str, source: str) -> None:
     """Embed a signed credential in a PNG or SVG badge image."""
+    from .credentials import baking
+
     credential = read_json(source)
     if not isinstance(credential, dict):
         raise InputError("the credential to bake must be a JSON object")
@@ -300,6 +314,8 @@ def credentials_bake(image: str, out: str, source: str) -> None:
 @handles_errors
 def credentials_unbake(image: str) -> None:
     """Print the credential baked into a PNG or SVG image."""
+    from .credentials import baking
+
     baked = baking.unbake(read_bytes(image))
     if baked.credential is not None:
         write_json(baked.credential)

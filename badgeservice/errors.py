@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask, Response, json
-from sqlalchemy.exc import DataError, IntegrityError
-from werkzeug.exceptions import HTTPException
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
 from .credentials.errors import CredentialError
+
+if TYPE_CHECKING:  # Flask is imported where it is used: commands start without it
+    from flask import Flask, Response
 
 __all__ = [
     "AppError",
@@ -19,9 +20,18 @@ __all__ = [
     "PayloadTooLarge",
     "Unauthorized",
     "UnprocessableContent",
+    "busy_problem",
     "init_app",
+    "is_busy",
     "problem",
 ]
+
+# Seconds a client is asked to wait when the database is busy.
+RETRY_AFTER = 1
+
+# PostgreSQL: serialization failure, deadlock, lock not available, query cancelled by a
+# lock timeout; each clears by trying again.
+_PG_TRANSIENT = frozenset({"40001", "40P01", "55P03", "57014"})
 
 PROBLEM_BASE = "https://badgeservice.dev/problems/"
 
@@ -69,6 +79,8 @@ class UnprocessableContent(AppError):
 
 def problem(status: int, type_: str, title: str, detail: str, **extensions: Any) -> Response:
     """A problem+json response."""
+    from flask import Response, json
+
     body = {"type": PROBLEM_BASE + type_, "title": title, "status": status, "detail": detail}
     body.update(extensions)
     response = Response(json.dumps(body), status=status, mimetype="application/problem+json")
@@ -77,8 +89,37 @@ def problem(status: int, type_: str, title: str, detail: str, **extensions: Any)
     return response
 
 
+def is_busy(error: OperationalError) -> bool:
+    """True when the database refused for now (SQLite's lock still held after the busy
+    timeout, a PostgreSQL lock or serialization conflict), not because the request is
+    wrong or the database is broken."""
+    original = error.orig
+    sqlstate = getattr(original, "sqlstate", None)
+    if sqlstate is not None:
+        return sqlstate in _PG_TRANSIENT
+    text = str(original).lower()
+    return (
+        "database is locked" in text
+        or "database is busy" in text
+        or "database table is locked" in text
+    )
+
+
+def busy_problem() -> Response:
+    """503 with ``Retry-After``: the database is busy; the same request later will do."""
+    response = problem(
+        503,
+        "busy",
+        "Busy",
+        "the database is busy; nothing was changed, send the request again",
+    )
+    response.headers["Retry-After"] = str(RETRY_AFTER)
+    return response
+
+
 def init_app(app: Flask) -> None:
     """Register the handlers: every error leaves as problem+json."""
+    from werkzeug.exceptions import HTTPException
 
     @app.errorhandler(AppError)
     def _app_error(error: AppError) -> Response:
@@ -117,6 +158,17 @@ def init_app(app: Flask) -> None:
             "Bad request",
             "a value in the request cannot be stored or searched for",
         )
+
+    @app.errorhandler(OperationalError)
+    def _operational_error(error: OperationalError) -> Response:
+        from .db import rollback_request_session
+
+        rollback_request_session()
+        if is_busy(error):
+            app.logger.warning("database busy: %s", error.orig)
+            return busy_problem()
+        app.logger.exception("database error")
+        return problem(500, "internal-error", "Internal error", "the error was logged")
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> Response:

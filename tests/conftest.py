@@ -1,4 +1,5 @@
-"""Shared fixtures: the known-answer vectors in ../shared/testvectors."""
+"""Shared fixtures: the known-answer vectors in tests/data/testvectors, the service on a
+fresh database, tenants."""
 
 from __future__ import annotations
 

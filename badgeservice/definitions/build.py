@@ -167,6 +167,7 @@ def path(item: Data, achievements: dict[str, AchievementDefinition]) -> PathDefi
         person=item.get("person"),
         achievement=item.get("achievement"),
         approved_by=item.get("approved_by"),
+        out_of_order=item.get("out_of_order", "accept"),
         targets=tuple(
             TargetDefinition(
                 framework=target["framework"],

@@ -166,6 +166,8 @@ class PathDefinition:
     approved_by: str | None
     targets: tuple[TargetDefinition, ...]
     subgoals: tuple[SubGoalDefinition, ...]
+    # What a completion before the prerequisites does: "accept" or "wait".
+    out_of_order: str = "accept"
 
 
 @dataclass(frozen=True, slots=True)

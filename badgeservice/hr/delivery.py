@@ -7,9 +7,10 @@ and the row lock is held while the message is sent and its outcome written. So s
 workers never send one delivery twice in the normal case, and a worker killed mid-send
 loses nothing: the database drops its locks with its connection, the delivery is still
 pending and due, and the next worker sends it again with the same ``webhook-id`` (the
-attempt that was cut off is not in the attempt log). SQLite ignores the row lock (run one
-worker there); it does not hold its write lock while sending either, because the claim is
-a plain read and the outcome is written after the answer.
+attempt that was cut off is not in the attempt log). SQLite has no row locks (run one
+worker there), and its transactions take the write lock when they begin: there the claim's
+transaction ends before the message is sent and the outcome is written in a new one, so
+the write lock is never held while waiting for an answer.
 
 Per-person order. A delivery is only claimed when no earlier (lower ``event_seq``)
 delivery for the same endpoint and person is undelivered, so a revocation never overtakes
@@ -41,7 +42,7 @@ import random
 import socket
 import threading
 import time
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -350,8 +351,11 @@ def deliver_one(
     policy: RetryPolicy,
     transport: Transport,
     rng: random.Random,
+    release: Callable[[], None] | None = None,
 ) -> str:
-    """Send one claimed delivery and record the attempt; returns its new state."""
+    """Send one claimed delivery and record the attempt; returns its new state.
+    ``release`` runs after the last read, just before sending (on SQLite it ends the
+    claim's transaction)."""
     endpoint = session.get(HrEndpoint, delivery.endpoint_id)
     event = session.scalar(select(CompetenceEvent).where(CompetenceEvent.id == delivery.event_id))
     assert endpoint is not None
@@ -372,6 +376,8 @@ def deliver_one(
             payload=event.payload,
             timestamp=int(time.time()),
         )
+        if release is not None:
+            release()
         reply = transport.post(request.url, request.body, request.headers, policy.timeout)
         status, retry_after = reply.status, reply.retry_after
         accepted = adapter.accepted(status)
@@ -488,6 +494,7 @@ def deliver_due(
                 policy=policy,
                 transport=transport,
                 rng=rng,
+                release=session.commit if database.dialect == "sqlite" else None,
             )
         stats.attempted += 1
         stats.delivered += state == "delivered"

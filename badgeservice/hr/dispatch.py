@@ -76,6 +76,11 @@ class DeliveryPool:
         is due (or every due one waits for a busy or paused endpoint)."""
         claimed: tuple[uuid.UUID, uuid.UUID] | None = None
         stats = DeliveryStats()
+        # Taken before the claim: a thread that holds the database's write lock (SQLite,
+        # between claim and release) must never wait for ``_lock``, whose holder may be
+        # waiting for that write lock in its own claim.
+        with self._lock:
+            rng = random.Random(self._rng.random())  # noqa: S311 - jitter
         try:
             with self.app.app_context(), session_scope(database()) as session:
                 with self._lock:
@@ -92,8 +97,6 @@ class DeliveryPool:
                     claimed = (delivery.id, delivery.endpoint_id)
                     self._in_flight[delivery.id] = delivery.endpoint_id
                     self._per_endpoint[delivery.endpoint_id] += 1
-                with self._lock:
-                    rng = random.Random(self._rng.random())  # noqa: S311 - jitter
                 state = deliver_one(
                     session,
                     delivery,
@@ -101,6 +104,9 @@ class DeliveryPool:
                     policy=self.policy,
                     transport=self.transport,
                     rng=rng,
+                    # SQLite's write lock is taken when a transaction begins: never hold it
+                    # while waiting for the receiver (the claim is kept by ``_in_flight``).
+                    release=session.commit if database().dialect == "sqlite" else None,
                 )
             stats.attempted = 1
             stats.delivered = int(state == "delivered")

@@ -40,10 +40,10 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Response, jsonify, request
+from flask import Response, request
 from sqlalchemy import select
 
-from ..api import parse_json, public
+from ..api import dump, parse_json, public
 from ..auth import hash_token
 from ..db import get_session
 from ..errors import BadRequest, Unauthorized
@@ -57,7 +57,7 @@ from .channels import (
     resolve_client,
     signed_caller,
 )
-from .schemas import InboundEventSchema
+from .schemas import InboundResponseSchema
 
 __all__ = ["CHANNEL", "NAMESPACE", "external_id", "interpret"]
 
@@ -81,7 +81,42 @@ _TEXT_MAX = 320
 
 @public.post("/hooks/moodle/<connection>")
 def receive_moodle_event(connection: str) -> Response:
-    """Receive one Moodle event: 202 with the stored event and any credentials issued."""
+    """Receive one Moodle event: 202 with the stored event and any credentials issued.
+    ---
+    post:
+      tags: [inbound]
+      description: >-
+        Moodle's event JSON (`eventname`, `userid`, `relateduserid`, `courseid`,
+        `contextinstanceid`, `timecreated`, `other`, …) for the connection named in the
+        path. Authenticate with the client's token in the body's `token` field, or with
+        Standard Webhooks signature headers and `?client=<id>`. See docs/inbound.md.
+      parameters:
+        - {in: path, name: connection, required: true, schema: {type: string}}
+        - {in: query, name: client, schema: {type: string, format: uuid}}
+        - {in: header, name: webhook-id, schema: {type: string}}
+        - {in: header, name: webhook-timestamp, schema: {type: string}}
+        - {in: header, name: webhook-signature, schema: {type: string}}
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [eventname]
+              properties:
+                eventname: {type: string}
+                token: {type: string}
+                userid: {type: integer}
+                relateduserid: {type: integer}
+                courseid: {type: integer}
+                contextinstanceid: {type: integer}
+                timecreated: {type: integer}
+                other: {}
+      responses:
+        202: {content: {application/json: {schema: InboundResponseSchema}}}
+        401: {$ref: '#/components/responses/Unauthorized'}
+        403: {$ref: '#/components/responses/Forbidden'}
+    """
     if request.headers.get("webhook-signature") or request.args.get("client"):
         # Verify the exact bytes before reading them; a token in the body is then only removed.
         caller = signed_caller(request.args.get("client") or request.headers.get("x-client-id"))
@@ -102,11 +137,7 @@ def receive_moodle_event(connection: str) -> Response:
         raw,
         normalized,
     )
-    view = event_view(received.event, received.duplicate)
-    view["event"] = InboundEventSchema().dump(view["event"])
-    response = jsonify(view)
-    response.status_code = 202
-    return response
+    return dump(InboundResponseSchema(), event_view(received.event, received.duplicate), 202)
 
 
 # -- authentication ------------------------------------------------------------------------

@@ -108,3 +108,16 @@ class InboundEventSchema(Schema):
     received_at = fields.DateTime(data_key="receivedAt")
     processed_at = fields.DateTime(allow_none=True, data_key="processedAt")
     duplicate = fields.Boolean()
+
+
+class CredentialLinkSchema(Schema):
+    id = fields.UUID(required=True)
+    url = fields.String(required=True, metadata={"description": "the public credential URL"})
+
+
+class InboundResponseSchema(Schema):
+    """The answer to an inbound event (webhook, Moodle): the stored event and the
+    credentials it led to."""
+
+    event = fields.Nested(InboundEventSchema, required=True)
+    credentials = fields.List(fields.Nested(CredentialLinkSchema), required=True)

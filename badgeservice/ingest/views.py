@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import Response, jsonify, request
+from flask import Response, request
 from sqlalchemy import select
 
 from ..api import api, dump, load_body, load_query, own
@@ -14,7 +12,12 @@ from ..errors import NotFound
 from ..services import issuing_service
 from .channels import accept, connection_of, event_view, signed_caller, token_caller
 from .models import InboundEvent
-from .schemas import CompletionEventSchema, EventListQuery, InboundEventSchema
+from .schemas import (
+    CompletionEventSchema,
+    EventListQuery,
+    InboundEventSchema,
+    InboundResponseSchema,
+)
 from .services import IngestService
 
 __all__: list[str] = []
@@ -23,6 +26,7 @@ __all__: list[str] = []
 # costs more than the load itself.
 _COMPLETION = CompletionEventSchema()
 _EVENT = InboundEventSchema()
+_INBOUND = InboundResponseSchema()
 
 
 @api.post("/events")
@@ -48,11 +52,7 @@ def receive_event() -> Response:
         202:
           content:
             application/json:
-              schema:
-                type: object
-                properties:
-                  event: InboundEventSchema
-                  credentials: {type: array, items: {type: object}}
+              schema: InboundResponseSchema
         400: {$ref: '#/components/responses/BadRequest'}
         404: {$ref: '#/components/responses/NotFound'}
     """
@@ -88,19 +88,7 @@ def receive_event() -> Response:
     received, _ = accept(
         caller, connection, "webhook", data["id"], request.get_data(as_text=True), normalized
     )
-    response = jsonify(InboundResponse.dump(received.event, received.duplicate))
-    response.status_code = 202
-    return response
-
-
-class InboundResponse:
-    """The 202 body: the stored event and the credentials it led to."""
-
-    @staticmethod
-    def dump(event: InboundEvent, duplicate: bool) -> dict[str, Any]:
-        body = event_view(event, duplicate)
-        body["event"] = _EVENT.dump(body["event"])
-        return body
+    return dump(_INBOUND, event_view(received.event, received.duplicate), 202)
 
 
 @api.get("/events")
@@ -172,6 +160,7 @@ def replay_event(event_id: str) -> Response:
     post:
       tags: [events]
       parameters: [{in: path, name: event_id, required: true, schema: {type: string}}]
+      requestBody: none
       responses:
         200: {content: {application/json: {schema: InboundEventSchema}}}
         404: {$ref: '#/components/responses/NotFound'}

@@ -1,7 +1,8 @@
 """xAPI 1.0.3 statements in, LRS-style: a learning record store's statement resource.
 
-These routes live on the ``public`` blueprint (outside ``/api/v1``, so they are not in the
-OpenAPI document) and authenticate themselves:
+These routes live on the ``public`` blueprint (outside ``/api/v1``; the OpenAPI document
+describes them with the statement shape by reference to the xAPI specification) and
+authenticate themselves:
 
 ``GET /xapi/about``
     ``{"version": ["1.0.3", "1.0.0"]}``; no authentication.
@@ -131,14 +132,54 @@ def _stamp_version(response: Response) -> Response:
 @public.get("/xapi/about")
 @_xapi_view
 def xapi_about() -> Response:
-    """The xAPI versions this LRS speaks."""
+    """The xAPI versions this LRS speaks.
+    ---
+    get:
+      tags: [inbound]
+      responses:
+        200:
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [version]
+                properties: {version: {type: array, items: {type: string}}}
+    """
     return jsonify({"version": [VERSION, "1.0.0"]})
 
 
 @public.post("/xapi/statements")
 @_xapi_view
 def xapi_post_statements() -> Response:
-    """Store one statement or a batch; 200 with the ids in order."""
+    """Store one statement or a batch; 200 with the ids in order.
+    ---
+    post:
+      tags: [inbound]
+      description: >-
+        An LRS subset of xAPI 1.0.3 (statements of completion or success become completion
+        events; voiding statements revoke what the voided one issued). Authenticate with
+        HTTP Basic: the client id and its secret.
+      externalDocs: {url: "https://github.com/adlnet/xAPI-Spec/blob/master/xAPI-Communication.md"}
+      security: [{basic: []}]
+      parameters:
+        - {in: header, name: X-Experience-API-Version, required: true, schema: {type: string}}
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              oneOf:
+                - {$ref: '#/components/schemas/XapiStatement'}
+                - {type: array, items: {$ref: '#/components/schemas/XapiStatement'}}
+      responses:
+        200:
+          description: the statement ids, in the order sent
+          content:
+            application/json: {schema: {type: array, items: {type: string, format: uuid}}}
+        401: {$ref: '#/components/responses/XapiError'}
+        403: {$ref: '#/components/responses/XapiError'}
+        409: {$ref: '#/components/responses/XapiError'}
+    """
     caller = _caller()
     body = _body()
     statements = body if isinstance(body, list) else [body]
@@ -165,7 +206,25 @@ def xapi_post_statements() -> Response:
 @public.put("/xapi/statements")
 @_xapi_view
 def xapi_put_statement() -> Response:
-    """Store one statement under ``statementId``; 204."""
+    """Store one statement under ``statementId``; 204.
+    ---
+    put:
+      tags: [inbound]
+      externalDocs: {url: "https://github.com/adlnet/xAPI-Spec/blob/master/xAPI-Communication.md"}
+      security: [{basic: []}]
+      parameters:
+        - {in: query, name: statementId, required: true, schema: {type: string, format: uuid}}
+        - {in: header, name: X-Experience-API-Version, required: true, schema: {type: string}}
+      requestBody:
+        required: true
+        content:
+          application/json: {schema: {$ref: '#/components/schemas/XapiStatement'}}
+      responses:
+        204: {description: Stored}
+        401: {$ref: '#/components/responses/XapiError'}
+        403: {$ref: '#/components/responses/XapiError'}
+        409: {$ref: '#/components/responses/XapiError'}
+    """
     caller = _caller()
     given = request.args.get("statementId")
     if not given:

@@ -28,14 +28,32 @@ def _json(document: dict[str, Any], media_type: str, max_age: int) -> Response:
 
 @public.get("/issuers/<org>/<slug>")
 def issuer_profile(org: str, slug: str) -> Response:
-    """The issuer's OB 3.0 Profile."""
+    """The issuer's OB 3.0 Profile.
+    ---
+    get:
+      tags: [public]
+      parameters:
+        - {in: path, name: org, required: true, schema: {type: string}}
+        - {in: path, name: slug, required: true, schema: {type: string}}
+      responses:
+        200: {content: {application/ld+json: {schema: JsonLdDocument}}}
+    """
     service = issuer_service()
     return _json(service.profile_document(service.by_slugs(org, slug)), "application/ld+json", 300)
 
 
 @public.get("/issuers/<org>/<slug>/did.json")
 def did_document(org: str, slug: str) -> Response:
-    """The did:web DID document: every key the issuer ever signed with."""
+    """The did:web DID document: every key the issuer ever signed with.
+    ---
+    get:
+      tags: [public]
+      parameters:
+        - {in: path, name: org, required: true, schema: {type: string}}
+        - {in: path, name: slug, required: true, schema: {type: string}}
+      responses:
+        200: {content: {application/did+json: {schema: JsonLdDocument}}}
+    """
     service = issuer_service()
     issuer = service.by_slugs(org, slug)
     return _json(service.did_document(issuer), "application/did+json", 300)
@@ -44,7 +62,18 @@ def did_document(org: str, slug: str) -> Response:
 @public.get("/issuers/<org>/<slug>/status/<int:number>")
 def status_list(org: str, slug: str, number: int) -> Response:
     """The signed BitstringStatusListCredential, stored when it changed (never signed per
-    request); an ETag and a short cache so revocations show quickly, 304 on a match."""
+    request); an ETag and a short cache so revocations show quickly, 304 on a match.
+    ---
+    get:
+      tags: [public]
+      parameters:
+        - {in: path, name: org, required: true, schema: {type: string}}
+        - {in: path, name: slug, required: true, schema: {type: string}}
+        - {in: path, name: number, required: true, schema: {type: integer, minimum: 0}}
+      responses:
+        200: {content: {application/vc+ld+json: {schema: JsonLdDocument}}}
+        304: {description: the list has not changed since the ETag given in If-None-Match}
+    """
     service = issuer_service()
     issuer = service.by_slugs(org, slug)
     if number >= 2**31:  # no list has such a number; SQLite cannot even compare it
@@ -130,6 +159,7 @@ def rotate_issuer_key(issuer_id: str) -> Response:
     post:
       tags: [issuers]
       parameters: [{in: path, name: issuer_id, required: true, schema: {type: string}}]
+      requestBody: none
       responses:
         200: {content: {application/json: {schema: IssuerSchema}}}
     """

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -29,7 +29,7 @@ from ..keystore import KeyStore
 from ..people.models import Person
 from .models import Credential
 
-__all__ = ["IssueResult", "IssuingService"]
+__all__ = ["IssueResult", "IssuingService", "is_valid"]
 
 
 @dataclass(frozen=True)
@@ -66,11 +66,18 @@ class IssuingService:
         path_id: uuid.UUID | None = None,
         awarded_by: str | None = None,
         evidence: Sequence[ob3.Evidence] = (),
+        renew: bool = True,
     ) -> IssueResult:
-        """Issue, or return the credential already issued for this occurrence."""
-        existing = self._existing(person.id, version.id, occurrence)
-        if existing is not None:
+        """Issue, or return the credential already issued for this occurrence.
+
+        An occurrence whose credential was revoked or has expired is reached again: a new
+        credential is issued as its next repetition (``achieved:2``, ``achieved:3``, …),
+        unless ``renew`` is False (then the lapsed one is returned). The database's
+        uniqueness rule makes concurrent issues of one repetition converge."""
+        existing = self._latest(person.id, version.id, occurrence)
+        if existing is not None and (not renew or is_valid(existing, utcnow())):
             return IssueResult(existing, False)
+        repetition = _next_repetition(occurrence, existing)
         # Held until commit: an edit of this version (an exclusive lock, see
         # achievements.services.upsert_achievement) waits for the credential and then sees
         # it issued. A shared lock, so concurrent issues of one version do not queue.
@@ -102,7 +109,7 @@ class IssuingService:
                         achievement,
                         version,
                         person,
-                        occurrence,
+                        repetition,
                         sub_goal_id,
                         path_id,
                         awarded_by,
@@ -113,9 +120,9 @@ class IssuingService:
             except IntegrityError:
                 # Either a concurrent issue of the same occurrence won (return its result)
                 # or two issuers drew the same status index (draw again).
-                existing = self._existing(person.id, version.id, occurrence)
-                if existing is not None:
-                    return IssueResult(existing, False)
+                won = self._existing(person.id, version.id, repetition)
+                if won is not None:
+                    return IssueResult(won, False)
         raise Conflict("could not allocate a status-list entry; try again")
 
     def _existing(
@@ -127,6 +134,25 @@ class IssuingService:
                 Credential.achievement_version_id == version_id,
                 Credential.occurrence == occurrence,
             )
+        )
+
+    def _latest(
+        self, person_id: uuid.UUID, version_id: uuid.UUID, occurrence: str
+    ) -> Credential | None:
+        """The newest repetition of ``occurrence`` (``occurrence``, ``occurrence:2``, …)."""
+        rows = self.session.scalars(
+            select(Credential).where(
+                Credential.person_id == person_id,
+                Credential.achievement_version_id == version_id,
+                or_(
+                    Credential.occurrence == occurrence,
+                    Credential.occurrence.startswith(f"{occurrence}:", autoescape=True),
+                ),
+            )
+        ).all()
+        family = [row for row in rows if _repetition(occurrence, row.occurrence) is not None]
+        return max(
+            family, key=lambda row: _repetition(occurrence, row.occurrence) or 0, default=None
         )
 
     def _issue_once(
@@ -276,6 +302,29 @@ class IssuingService:
         self.session.flush()
         record_revoked(self.session, credential)
         return credential
+
+
+def is_valid(credential: Credential, now: datetime) -> bool:
+    """Neither revoked nor past its ``validUntil``."""
+    if credential.revoked_at is not None:
+        return False
+    return credential.valid_until is None or credential.valid_until > now
+
+
+def _repetition(base: str, occurrence: str) -> int | None:
+    """1 for ``base``, n for ``base:n``; None for another occurrence."""
+    if occurrence == base:
+        return 1
+    suffix = occurrence.removeprefix(f"{base}:")
+    if suffix != occurrence and suffix.isdigit() and not suffix.startswith("0"):
+        return int(suffix)
+    return None
+
+
+def _next_repetition(base: str, latest: Credential | None) -> str:
+    if latest is None:
+        return base
+    return f"{base}:{(_repetition(base, latest.occurrence) or 1) + 1}"
 
 
 def _profile(profile: dict[str, str]) -> ob3.Profile:

@@ -52,6 +52,8 @@ class ApiClient(TimestampMixin, Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     secret_ciphertext: Mapped[bytes | None]
     connection: Mapped[str | None] = mapped_column(String(63))
+    # For a team:read token: the person whose supervised teams it sees (and nothing else).
+    supervisor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("people.id"))
     revoked_at: Mapped[datetime | None]
 
     @property

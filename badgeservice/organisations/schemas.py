@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
 
-from ..api import Page
+from ..api import Page, Ref
 from ..auth import SCOPES
 from ..people.schemas import SLUG
 
@@ -53,6 +53,11 @@ class ClientInSchema(Schema):
         validate=SLUG,
         metadata={"description": "the LMS connection it sends events for (and sees only)"},
     )
+    supervisor = Ref(
+        "an employee number or e-mail",
+        allow_none=True,
+        metadata={"description": "the supervisor a team:read client acts for"},
+    )
 
 
 class ClientSchema(Schema):
@@ -62,6 +67,7 @@ class ClientSchema(Schema):
     name = fields.String(required=True)
     scopes = fields.Function(lambda client: sorted(client.scope_set), required=True)
     connection = fields.String(allow_none=True)
+    supervisor_id = fields.UUID(allow_none=True, data_key="supervisorId")
     created_at = fields.DateTime(data_key="createdAt")
     revoked_at = fields.DateTime(allow_none=True, data_key="revokedAt")
 

@@ -14,6 +14,7 @@ from ..auth import SCOPES, hash_token, new_secret, new_token
 from ..db import utcnow
 from ..errors import BadRequest, Conflict, NotFound
 from ..keystore import KeyStore
+from ..people import models as _people  # noqa: F401 - api_clients.supervisor_id refers to people
 from .models import ApiClient, AuditEvent, Connection, Organisation
 
 __all__ = [
@@ -88,9 +89,12 @@ def create_client(
     scopes: Iterable[str],
     keystore: KeyStore,
     connection: str | None = None,
+    supervisor_id: uuid.UUID | None = None,
     actor: str = OPERATOR,
 ) -> IssuedClient:
-    """A new API client: a bearer token, and a signing secret for inbound webhooks."""
+    """A new API client: a bearer token, and a signing secret for inbound webhooks. A
+    ``team:read`` client acts for a supervisor (``supervisor_id``) and sees only the teams
+    that person supervises."""
     wanted = sorted(set(scopes))
     unknown = [scope for scope in wanted if scope not in SCOPES]
     if not wanted or unknown:
@@ -109,6 +113,12 @@ def create_client(
         is None
     ):
         raise BadRequest(f"organisation {organisation.slug!r} has no connection {connection!r}")
+    if ("team:read" in wanted) != (supervisor_id is not None):
+        raise BadRequest(
+            "a team:read client needs the supervisor it acts for"
+            if supervisor_id is None
+            else "only a team:read client acts for a supervisor"
+        )
     exists = session.scalar(
         select(ApiClient).where(
             ApiClient.organisation_id == organisation.id, ApiClient.name == name
@@ -124,6 +134,7 @@ def create_client(
         scopes=" ".join(wanted),
         token_hash=hash_token(token),
         connection=connection,
+        supervisor_id=supervisor_id,
     )
     client.secret_ciphertext = keystore.wrap(secret.encode("utf-8"), key_id=f"client:{client.id}")
     session.add(client)
@@ -134,7 +145,11 @@ def create_client(
         actor,
         "client.created",
         client,
-        {"scopes": wanted, "connection": connection},
+        {
+            "scopes": wanted,
+            "connection": connection,
+            "supervisor": supervisor_id and str(supervisor_id),
+        },
     )
     return IssuedClient(client, token, secret)
 

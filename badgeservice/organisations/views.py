@@ -10,6 +10,7 @@ from ..api import Page, api, dump, load_body, load_query, parse_id
 from ..auth import current_principal, requires
 from ..db import get_session
 from ..errors import NotFound
+from ..people.services import get_person
 from ..services import keystore
 from .schemas import (
     AuditEventSchema,
@@ -122,16 +123,22 @@ def create_client_view() -> Response:
       responses:
         201: {content: {application/json: {schema: IssuedClientSchema}}}
         400: {$ref: '#/components/responses/BadRequest'}
+        404: {$ref: '#/components/responses/NotFound'}
         409: {$ref: '#/components/responses/Conflict'}
     """
     data = load_body(ClientInSchema())
     session = get_session()
+    organisation_id = current_principal().organisation_id
+    supervisor = data.get("supervisor")
     issued = create_client(
         session,
-        get_organisation(session, current_principal().organisation_id),
+        get_organisation(session, organisation_id),
         name=data["name"],
         scopes=data["scopes"],
         connection=data.get("connection"),
+        supervisor_id=None
+        if supervisor is None
+        else get_person(session, organisation_id, supervisor).id,
         keystore=keystore(),
         actor=_actor(),
     )
@@ -146,6 +153,7 @@ def revoke_client_view(client_ref: str) -> Response:
     post:
       tags: [clients]
       parameters: [{in: path, name: client_ref, required: true, schema: {type: string}}]
+      requestBody: none
       responses:
         200: {content: {application/json: {schema: ClientSchema}}}
         404: {$ref: '#/components/responses/NotFound'}
@@ -164,6 +172,7 @@ def rotate_client_view(client_ref: str) -> Response:
     post:
       tags: [clients]
       parameters: [{in: path, name: client_ref, required: true, schema: {type: string}}]
+      requestBody: none
       responses:
         200: {content: {application/json: {schema: IssuedClientSchema}}}
         404: {$ref: '#/components/responses/NotFound'}
