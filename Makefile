@@ -10,12 +10,13 @@ NODE_TESTS = $(INTEROP)/node_modules/.installed $(OIDC)/node_modules/.installed 
 # never skipped (Chromium is Debian's, installed by .ci/run; Playwright never downloads one).
 REQUIRE = BADGESERVICE_REQUIRE_INTEROP=1 BADGESERVICE_REQUIRE_OP=1 BADGESERVICE_REQUIRE_BROWSER=1
 
-.PHONY: install demo test test-sqlite lint bench translations clean
+.PHONY: install lock audit demo test test-sqlite lint bench translations clean
 
-$(BIN)/.installed: pyproject.toml
+# Exactly the locked dependencies (requirements.lock, with hashes), then the project itself.
+$(BIN)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
 $(INTEROP)/node_modules/.installed: $(INTEROP)/package.json $(INTEROP)/package-lock.json
@@ -31,6 +32,16 @@ $(BROWSER)/node_modules/.installed: $(BROWSER)/package.json $(BROWSER)/package-l
 	touch $@
 
 install: $(BIN)/.installed
+
+# Refresh requirements.lock from pyproject.toml (newest releases that fit); commit it.
+lock:
+	.ci/lock
+
+# Known vulnerabilities in the locked dependencies: fails unless each is accepted in
+# .ci/audit-exceptions.toml with a reason and a date (exit 3: no vulnerability service
+# could be reached, so nothing was audited).
+audit: $(BIN)/.installed
+	$(BIN)/python .ci/audit.py
 
 demo: $(BIN)/.installed
 	$(BIN)/badgeservice demo
@@ -62,10 +73,12 @@ translations: $(BIN)/.installed
 	$(BIN)/pybabel compile -d badgeservice/web/translations --statistics
 
 bench: $(BIN)/.installed
+	$(BIN)/python -m benchmarks.startup
 	$(BIN)/python -m benchmarks.credentials
+	$(BIN)/python -m benchmarks.json_reader
 	BADGESERVICE_TEST_DATABASE_URL=$(TEST_POSTGRES) $(BIN)/python -m benchmarks.ingest --warmup 32
 	BADGESERVICE_TEST_DATABASE_URL=$(TEST_POSTGRES) $(BIN)/python -m benchmarks.reserve
 
 clean:
-	rm -rf $(VENV) $(INTEROP)/node_modules $(OIDC)/node_modules $(BROWSER)/node_modules \
+	rm -rf $(VENV) .venv-tools $(INTEROP)/node_modules $(OIDC)/node_modules $(BROWSER)/node_modules \
 		$(BROWSER)/screenshots .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -6,7 +6,11 @@ service call does the work, :func:`dump` writes the answer. Unknown fields are r
 
 from __future__ import annotations
 
+import json
+import math
+import re
 import uuid
+from itertools import accumulate
 from typing import Any, TypeVar
 
 from flask import Blueprint, Response, jsonify, request
@@ -15,12 +19,17 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 from .errors import BadRequest, NotFound
 
 __all__ = [
+    "MAX_JSON_DEPTH",
     "MAX_OFFSET",
+    "MalformedJson",
+    "Ref",
     "api",
     "dump",
     "load_body",
     "load_query",
     "parse_id",
+    "parse_json",
+    "parse_ref",
     "partial",
     "refuse_nul",
 ]
@@ -47,21 +56,99 @@ def load_body(schema: Schema) -> Any:
     """Parse the JSON request body with ``schema``; 400/415 problem+json on bad input."""
     if not request.is_json:
         raise BadRequest("send a JSON body with 'Content-Type: application/json'", errors={})
-    data = request.get_json(silent=True)
-    if data is None:
-        raise BadRequest("the request body is not valid JSON")
-    refuse_nul(data, "")
+    data = parse_json(request.get_data(cache=True))
     try:
         return schema.load(data)
     except ValidationError as exc:
         raise _invalid(exc) from None
 
 
+# Every JSON body in (API, events, xAPI, Moodle, SCIM) nests at most this deep: checked on the
+# bytes before parsing, so no parser, validator or walk of ours can run out of stack.
+MAX_JSON_DEPTH = 64
+
+_STRINGS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+# NUL and lone surrogates can only reach a parsed string through these escapes (raw control
+# characters are invalid JSON, raw surrogates invalid UTF-8): without one, no walk is needed.
+_SUSPECT_ESCAPES = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
+_BRACKETS = bytes(range(256)).translate(None, b"[]{}")
+_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def parse_json(raw: bytes) -> Any:
+    """The one reader of JSON request bodies: UTF-8 JSON nested at most
+    :data:`MAX_JSON_DEPTH` deep, finite numbers only, and text every database and encoder
+    takes (no NUL, no lone UTF-16 surrogate such as ``"\\ud83c"``). Anything else is a
+    :class:`BadRequest` naming the field."""
+    openings = raw.count(b"[") + raw.count(b"{")
+    if openings > MAX_JSON_DEPTH and json_depth(raw) > MAX_JSON_DEPTH:
+        raise MalformedJson(f"the JSON body nests deeper than {MAX_JSON_DEPTH} levels")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise MalformedJson("the request body is not UTF-8 text") from None
+    try:
+        data = json.loads(
+            text.removeprefix("\ufeff"),
+            parse_constant=_no_constant,
+            parse_float=_finite,
+            parse_int=_integer,
+        )
+    except _NotFinite as exc:
+        raise BadRequest(f"the JSON body holds the number {exc} (out of range)") from None
+    except (ValueError, RecursionError):
+        raise MalformedJson("the request body is not valid JSON") from None
+    if _SUSPECT_ESCAPES.search(raw):
+        refuse_nul(data, "")
+    return data
+
+
+def json_depth(raw: bytes) -> int:
+    """How deep the arrays and objects of the JSON text ``raw`` nest (strings skipped)."""
+    brackets = _STRINGS.sub(b"", raw).translate(None, _BRACKETS)
+    if not brackets:
+        return 0
+    return max(accumulate(map(_STEP.__getitem__, brackets)))
+
+
+class MalformedJson(BadRequest):
+    """The body is not JSON at all, or nests too deeply to read."""
+
+
+class _NotFinite(ValueError):
+    pass
+
+
+def _no_constant(name: str) -> Any:
+    raise _NotFinite(name)
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _NotFinite(text if len(text) <= 40 else text[:40] + "…")
+    return value
+
+
+def _integer(text: str) -> int:
+    # Python's own limit (4,300 digits) would raise a ValueError that reads like bad JSON.
+    if len(text) > 100:
+        raise _NotFinite(text[:40] + "…")
+    return int(text)
+
+
 def refuse_nul(value: Any, path: str) -> None:
-    """NUL characters are valid JSON but no database text column takes them."""
+    """Text in every string (keys too) that a database column and a UTF-8 encoder take: no
+    NUL character and no lone UTF-16 surrogate (valid JSON escapes, but not characters)."""
     if isinstance(value, str):
         if "\x00" in value:
             raise BadRequest(f"{path or 'value'}: text must not contain NUL (U+0000) characters")
+        if _SURROGATE.search(value):
+            raise BadRequest(
+                f"{path or 'value'}: text holds a lone UTF-16 surrogate (an escape such as "
+                "\\ud83c without its pair), which is not a character"
+            )
     elif isinstance(value, dict):
         for key, item in value.items():
             refuse_nul(key, path)
@@ -126,6 +213,39 @@ def own(model: type[M], value: str, what: str) -> M:
     if row is None or getattr(row, "organisation_id", None) != current_principal().organisation_id:
         raise NotFound(f"no {what} {value}")
     return row
+
+
+def parse_ref(value: str) -> uuid.UUID | str:
+    """An id, or a natural key (its text, stripped) for the caller to look up."""
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return value.strip()
+
+
+class Ref(fields.String):
+    """An id or a natural key: a UUID loads as :class:`uuid.UUID`, any other text as itself
+    (stripped). ``key`` names the natural key in messages and the OpenAPI document;
+    ``shape`` (a regular expression) is what a natural key must look like."""
+
+    def __init__(self, key: str, shape: str | None = None, **kwargs: Any) -> None:
+        metadata = kwargs.pop("metadata", {})
+        description = metadata.get("description", "")
+        metadata["description"] = f"{description} (an id, or {key})".strip()
+        metadata.setdefault("minLength", 1)
+        metadata.setdefault("maxLength", 320)
+        super().__init__(metadata=metadata, **kwargs)
+        self.key = key
+        self.shape = re.compile(shape) if shape else None
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if not isinstance(text, str) or not text.strip() or len(text) > 320:
+            raise ValidationError("give an id or a natural key (1 to 320 characters)")
+        ref = parse_ref(text)
+        if isinstance(ref, str) and self.shape is not None and not self.shape.fullmatch(ref):
+            raise ValidationError(f"{text!r} is neither an id nor {self.key}")
+        return ref
 
 
 def parse_id(value: str, what: str) -> uuid.UUID:

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask, jsonify
 
-from . import __version__, db, errors
+from . import __version__, db, errors, security_headers
 
 __all__ = ["create_app"]
 
@@ -25,6 +25,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(config)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     errors.init_app(app)
+    security_headers.init_app(app)
     db.init_app(app)
     app.extensions["badgeservice.keystore"] = keystore_from_config(config)
 
@@ -46,6 +47,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from .paths import views as _paths  # noqa: F401
     from .people import views as _people  # noqa: F401
     from .scim import views as _scim  # noqa: F401
+    from .verification import views as _verification  # noqa: F401
 
     app.register_blueprint(api)
     app.register_blueprint(public)
@@ -56,6 +58,19 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
     @app.get("/healthz")
     def healthz() -> Any:
+        """Liveness: the process answers (the database is not asked).
+        ---
+        get:
+          tags: [service]
+          responses:
+            200:
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    required: [status, version]
+                    properties: {status: {type: string, enum: [ok]}, version: {type: string}}
+        """
         return jsonify({"status": "ok", "version": __version__})
 
     return app

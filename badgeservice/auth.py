@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import g, request
 from sqlalchemy import select
 
 from .db import get_session
@@ -32,7 +31,7 @@ __all__ = [
     "requires",
 ]
 
-SCOPES = ("admin", "awards:write", "events:write", "hr:read", "scim")
+SCOPES = ("admin", "awards:write", "events:write", "hr:read", "scim", "team:read")
 TOKEN_PREFIX = "bst_"  # noqa: S105 - a prefix, not a secret
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -62,12 +61,24 @@ class Principal:
     organisation_id: uuid.UUID
     scopes: frozenset[str]
     name: str
+    # The LMS connection a client is bound to: it sees only that connection's events.
+    connection: str | None = None
+    # team:read: the supervisor whose teams the token sees.
+    supervisor_id: uuid.UUID | None = None
 
     def allows(self, scope: str) -> bool:
         return "admin" in self.scopes or scope in self.scopes
 
+    @property
+    def sees_everyone(self) -> bool:
+        """Whether the caller reads the whole organisation (``admin``, ``hr:read``,
+        ``awards:write``), not only the teams it supervises (``team:read``)."""
+        return bool(self.scopes & {"admin", "hr:read", "awards:write"})
+
 
 def _authenticate() -> Principal:
+    from flask import request
+
     from .organisations.models import ApiClient
 
     header = request.headers.get("Authorization", "")
@@ -84,11 +95,20 @@ def _authenticate() -> Principal:
         or not hmac.compare_digest(client.token_hash, digest)
     ):
         raise Unauthorized("the bearer token is not valid")
-    return Principal(client.id, client.organisation_id, client.scope_set, client.name)
+    return Principal(
+        client.id,
+        client.organisation_id,
+        client.scope_set,
+        client.name,
+        connection=client.connection,
+        supervisor_id=client.supervisor_id,
+    )
 
 
 def current_principal() -> Principal:
     """The authenticated caller of this request (authenticates on first use)."""
+    from flask import g
+
     if "principal" not in g:
         g.principal = _authenticate()
     principal: Principal = g.principal

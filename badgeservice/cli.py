@@ -2,6 +2,9 @@
 
 Every command answers unusable input (malformed JSON, a missing file, an unknown context,
 an unsafe document, a wrong key format) with one ``error: …`` line and exit status 2.
+
+Commands import what they need when they run: ``--help`` and the quick commands start
+without the JSON-LD stack or the web application.
 """
 
 from __future__ import annotations
@@ -13,15 +16,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import wraps
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
-from .credentials import baking
 from .credentials.errors import CredentialError
-from .credentials.multikey import KeyPair
-from .credentials.proofs import parse_datetime, sign
-from .credentials.verify import verify_credential
+
+if TYPE_CHECKING:
+    from .credentials.proofs import SigningOrdering
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -34,7 +36,9 @@ class InputError(Exception):
 
 def fail(message: str) -> NoReturn:
     """Print one error line and exit 2."""
-    click.echo(f"error: {message}", err=True)
+    # A message may quote input that is not text (a lone surrogate): escape, never crash.
+    line = f"error: {message}".encode("utf-8", "backslashreplace").decode("utf-8")
+    click.echo(line.replace("\n", " "), err=True)
     sys.exit(2)
 
 
@@ -91,6 +95,8 @@ def write_json(value: Any) -> None:
 def parse_now(value: str | None, option: str) -> datetime | None:
     if value is None:
         return None
+    from .credentials.proofs import parse_datetime
+
     try:
         return parse_datetime(value)
     except ValueError as exc:
@@ -113,6 +119,8 @@ def keys() -> None:
 @handles_errors
 def keys_generate(out: str | None) -> None:
     """Generate an Ed25519 key pair as Multikey JSON."""
+    from .credentials.multikey import KeyPair
+
     text = json.dumps(KeyPair.generate().to_json(), indent=2) + "\n"
     if out is None:
         click.echo(text, nl=False)
@@ -131,32 +139,61 @@ def credentials() -> None:
 @click.option("--key", "key_file", required=True, help="Key file (keys generate).")
 @click.option("--created", help="Proof creation time (ISO 8601); default now.")
 @click.option("--verification-method", help="Verification method URL; default the key's did:key.")
+@click.option(
+    "--no-schema",
+    is_flag=True,
+    help="Sign even what the verifier would reject (not a VerifiableCredential, or an Open "
+    "Badge that breaks the 1EdTech JSON Schema).",
+)
+@click.option(
+    "--ordering",
+    type=click.Choice(["refuse", "code-point", "utf-16"]),
+    default="refuse",
+    show_default=True,
+    help="When code-point (RDFC-1.0) and UTF-16 (JavaScript verifiers) order would sort the "
+    "statements differently: refuse, or sign in the order given.",
+)
 @click.argument("source", default="-")
 @handles_errors
 def credentials_sign(
-    key_file: str, created: str | None, verification_method: str | None, source: str
+    key_file: str,
+    created: str | None,
+    verification_method: str | None,
+    no_schema: bool,
+    ordering: SigningOrdering,
+    source: str,
 ) -> None:
-    """Sign a credential (or a JSON array of them) with eddsa-rdfc-2022."""
+    """Sign a credential (or a JSON array of them) with eddsa-rdfc-2022.
+
+    What the verifier would reject is refused (exit 2, with the JSON path at fault) unless
+    --no-schema is given.
+    """
+    from .credentials.multikey import KeyPair
+    from .credentials.proofs import sign
+    from .credentials.verify import check_signable
+
     key = KeyPair.from_json_text(read_bytes(key_file).decode("utf-8", "replace"))
     document = read_json(source)
     when: datetime | str = created if created is not None else datetime.now(UTC)
+
+    def one(item: Any, index: int | None) -> dict[str, Any]:
+        try:
+            signed = sign(
+                item, key, verification_method=verification_method, created=when, ordering=ordering
+            )
+            if not no_schema:
+                # After signing, so unusable JSON-LD is reported as such first.
+                check_signable(item)
+            return signed
+        except CredentialError as exc:
+            if index is None:
+                raise
+            raise InputError(f"element {index}: {exc}") from None
+
     if isinstance(document, list):
-        write_json(
-            [_sign_one(d, key, verification_method, when, i) for i, d in enumerate(document)]
-        )
+        write_json([one(d, i) for i, d in enumerate(document)])
     else:
-        write_json(_sign_one(document, key, verification_method, when, None))
-
-
-def _sign_one(
-    document: Any, key: KeyPair, vm: str | None, created: datetime | str, index: int | None
-) -> dict[str, Any]:
-    try:
-        return sign(document, key, verification_method=vm, created=created)
-    except CredentialError as exc:
-        if index is None:
-            raise
-        raise InputError(f"element {index}: {exc}") from None
+        write_json(one(document, None))
 
 
 @credentials.command("verify")
@@ -172,13 +209,49 @@ def _sign_one(
     multiple=True,
     help="A signed status list credential; repeatable.",
 )
+@click.option(
+    "--offline",
+    is_flag=True,
+    help="Fetch nothing: keys and status lists only from --did-document and --status-list.",
+)
+@click.option(
+    "--no-status",
+    is_flag=True,
+    help="Do not check revocation status (the report then warns that it was not checked).",
+)
+@click.option(
+    "--allow-loopback-http",
+    is_flag=True,
+    help="Allow plain HTTP to loopback addresses (local test servers); otherwise HTTPS only.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1, max=300),
+    default=10.0,
+    show_default=True,
+    help="Seconds allowed for each document fetched.",
+)
 @click.option("--now", help="Check validity at this time (ISO 8601) instead of now.")
 @click.argument("source", default="-")
 @handles_errors
 def credentials_verify(
-    did_documents: tuple[str, ...], status_lists: tuple[str, ...], now: str | None, source: str
+    did_documents: tuple[str, ...],
+    status_lists: tuple[str, ...],
+    offline: bool,
+    no_status: bool,
+    allow_loopback_http: bool,
+    timeout: float,
+    now: str | None,
+    source: str,
 ) -> None:
-    """Verify a credential (or a JSON array); exit 0 verified, 1 not, 2 unusable input."""
+    """Verify a credential (or a JSON array); exit 0 verified, 1 not, 2 unusable input.
+
+    did:web documents and status lists are fetched over HTTPS unless --offline is given.
+    A credential whose status cannot be checked is not verified (unless --no-status).
+    """
+    from .credentials.fetch import Fetcher
+    from .credentials.verify import verify_credential
+
     documents = [read_json(path) for path in did_documents]
     lists = {}
     for path in status_lists:
@@ -188,18 +261,36 @@ def credentials_verify(
         lists[entry["id"]] = entry
     moment = parse_now(now, "--now")
     document = read_json(source)
+    fetcher = None
+    if not offline:
+        fetcher = Fetcher(
+            allow_loopback_http=allow_loopback_http,
+            timeout=timeout,
+            documents=tuple(documents),
+            status_lists=lists,
+        )
     batch = document if isinstance(document, list) else [document]
     reports = []
     for index, item in enumerate(batch):
         try:
             reports.append(
-                verify_credential(item, documents=documents, status_lists=lists, now=moment)
+                verify_credential(
+                    item,
+                    resolver=fetcher,
+                    documents=documents,
+                    status_lists=lists,
+                    status_source=fetcher,
+                    check_status=not no_status,
+                    now=moment,
+                )
             )
         except CredentialError as exc:
             prefix = f"element {index}: " if isinstance(document, list) else ""
             raise InputError(prefix + str(exc)) from None
     output = [r.to_json() for r in reports]
     write_json(output if isinstance(document, list) else output[0])
+    for warning in sorted({w for r in reports for w in r.warnings}):
+        click.echo(f"warning: {warning}", err=True)
     sys.exit(0 if all(r.verified for r in reports) else 1)
 
 
@@ -210,6 +301,8 @@ def credentials_verify(
 @handles_errors
 def credentials_bake(image: str, out: str, source: str) -> None:
     """Embed a signed credential in a PNG or SVG badge image."""
+    from .credentials import baking
+
     credential = read_json(source)
     if not isinstance(credential, dict):
         raise InputError("the credential to bake must be a JSON object")
@@ -221,6 +314,8 @@ def credentials_bake(image: str, out: str, source: str) -> None:
 @handles_errors
 def credentials_unbake(image: str) -> None:
     """Print the credential baked into a PNG or SVG image."""
+    from .credentials import baking
+
     baked = baking.unbake(read_bytes(image))
     if baked.credential is not None:
         write_json(baked.credential)

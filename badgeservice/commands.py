@@ -1,4 +1,8 @@
-"""Operator commands of the service: serve, db, issuers, keys, clients, worker, hr, demo."""
+"""Operator commands of the service: serve, db, issuers, keys, clients, worker, hr, demo.
+
+Each command imports what it needs when it runs (the web application only where a command
+uses it), so that ``badgeservice --help`` and quick commands start fast.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +11,17 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from flask import Flask
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from .cli import InputError, handles_errors
-from .errors import AppError
+
+if TYPE_CHECKING:
+    from flask import Flask
+    from sqlalchemy.orm import Session
+
+    from .keystore import KeyStore
 
 __all__ = ["register"]
 
@@ -35,12 +41,33 @@ def _app(overrides: dict[str, Any] | None = None) -> Flask:
 @contextmanager
 def _session(app: Flask) -> Iterator[Session]:
     from .db import database, session_scope
+    from .errors import AppError
 
     with app.test_request_context(), session_scope(database()) as session:
         try:
             yield session
         except AppError as exc:
             raise InputError(exc.detail) from None
+
+
+@contextmanager
+def _plain_session() -> Iterator[tuple[Session, KeyStore]]:
+    """A session and the key store without the web application, for quick commands."""
+    from .config import load_config
+    from .db import Database, session_scope
+    from .errors import AppError
+    from .keyconfig import keystore_from_config
+
+    config = load_config()
+    database = Database(config["DATABASE_URL"])
+    try:
+        with session_scope(database) as session:
+            try:
+                yield session, keystore_from_config(config)
+            except AppError as exc:
+                raise InputError(exc.detail) from None
+    finally:
+        database.engine.dispose()
 
 
 @click.group("db")
@@ -137,25 +164,42 @@ def clients_group() -> None:
 @click.option("--scopes", required=True, help="Comma- or space-separated scopes.")
 @click.option("--name", help="Client name (default: generated).")
 @click.option("--connection", help="LMS connection the client sends events for.")
+@click.option(
+    "--supervisor",
+    help="team:read: the person (id, employee number or e-mail) whose teams the client sees.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @handles_errors
 def clients_create(
-    organisation: str, scopes: str, name: str | None, connection: str | None, as_json: bool
+    organisation: str,
+    scopes: str,
+    name: str | None,
+    connection: str | None,
+    supervisor: str | None,
+    as_json: bool,
 ) -> None:
     """Create an API client; its token and signing secret are shown only now."""
     from .organisations.services import create_client, organisation_by_slug
-    from .services import keystore
 
-    app = _app()
-    with _session(app) as session:
+    with _plain_session() as (session, keystore):
         org = organisation_by_slug(session, organisation)
+        supervisor_id = None
+        if supervisor:
+            from .people.services import get_person
+
+            try:
+                ref: uuid.UUID | str = uuid.UUID(supervisor)
+            except ValueError:
+                ref = supervisor.strip()
+            supervisor_id = get_person(session, org.id, ref).id
         issued = create_client(
             session,
             org,
             name=name or f"client-{uuid.uuid4().hex[:8]}",
             scopes=scopes.replace(",", " ").split(),
-            keystore=keystore(),
+            keystore=keystore,
             connection=connection,
+            supervisor_id=supervisor_id,
         )
         result = {"id": str(issued.client.id), "token": issued.token, "secret": issued.secret}
     if as_json:
@@ -349,11 +393,21 @@ def _run_gunicorn(
 ) -> None:
     from gunicorn.app.base import BaseApplication
 
+    from .config import load_config
+
+    instance = Path(load_config()["INSTANCE_PATH"]).resolve()
+
     class Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", workers)
             self.cfg.set("accesslog", "-")
+            if "control_socket" in self.cfg.settings:
+                # gunicorn >= 25.1 opens a control socket, by default in ~/.gunicorn/ (one
+                # for every service of the user): this service's runtime files stay in its
+                # instance folder.
+                instance.mkdir(parents=True, exist_ok=True)
+                self.cfg.set("control_socket", str(instance / "gunicorn.ctl"))
             self.cfg.set("post_worker_init", _tune_worker)
             if demo:
                 # One process with request threads, and the HR delivery thread started
@@ -373,11 +427,16 @@ def _run_gunicorn(
     Server().run()
 
 
-def _tune_worker(_worker: Any) -> None:
-    """gunicorn hook: the app is loaded in this worker; settle its garbage collector."""
+def _tune_worker(worker: Any) -> None:
+    """gunicorn hook: the app is loaded in this worker; settle its garbage collector, and in
+    request mode process in the background what requests left (ingest/recovery.py)."""
     from .runtime import tune_gc
 
     tune_gc()
+    if worker.wsgi.config["PROCESSING"] == "request":
+        from .ingest.recovery import start_recovery
+
+        start_recovery(worker.wsgi, echo=worker.log.info)
 
 
 def _start_demo_delivery(worker: Any) -> None:
@@ -413,6 +472,10 @@ def demo(host: str, port: int) -> None:
     from .services import keystore
 
     os.environ.setdefault("BADGESERVICE_PUBLIC_URL", f"http://{host}:{port}")
+    # The demo pushes to its own stand-in HR receiver on this host: allowed as an operator
+    # would allow an internal HR system (outbound requests go to public addresses only).
+    allowed = os.environ.get("BADGESERVICE_OUTBOUND_ALLOW", "")
+    os.environ["BADGESERVICE_OUTBOUND_ALLOW"] = ",".join(filter(None, (allowed, host)))
     # "Continue as" an example person on the pages: only here, and only on loopback with
     # the embedded database.
     from .config import load_config
@@ -464,6 +527,8 @@ def demo(host: str, port: int) -> None:
 def _example_award(session: Session, organisation_id: uuid.UUID) -> str | None:
     """A ready-to-send award body: the first sub-goal of the organisation path, for the
     first person on record."""
+    from sqlalchemy import select
+
     from .paths.models import Path, SubGoal
     from .people.models import Person
 
@@ -487,9 +552,13 @@ def _example_award(session: Session, organisation_id: uuid.UUID) -> str | None:
 
 def register(group: click.Group) -> None:
     """Add the service commands to the ``badgeservice`` group."""
+    from .access_commands import add_access_commands, audit_group
+
+    add_access_commands(clients_group)
     commands = (db_group, issuers_group, clients_group, events_group, hr_group, worker, serve)
     for command in (*commands, demo):
         group.add_command(command)
+    group.add_command(audit_group)
     keys = group.commands["keys"]
     assert isinstance(keys, click.Group)
     keys.add_command(keys_rotate)

@@ -26,7 +26,8 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     # HR delivery: seconds to wait after the 1st, 2nd, ... failure (the last step repeats;
     # each wait is drawn uniformly from 0 to the step), the age after which a failing
-    # delivery is dead-lettered (3 days), and the timeout of one request.
+    # delivery is dead-lettered (3 days), and the deadline of one delivery (resolve,
+    # connect, send, read the answer's status line: all of it).
     "HR_RETRY_SCHEDULE": "5,30,120,600,3600,21600",
     "HR_DELIVERY_MAX_AGE": 3 * 24 * 3600,
     "HR_DELIVERY_TIMEOUT": 15,
@@ -41,6 +42,18 @@ DEFAULTS: dict[str, Any] = {
     # "Continue as" an example person without an identity provider: only the embedded demo
     # (`badgeservice demo`) may turn it on; any other configuration refuses to start with it.
     "DEV_SIGN_IN": False,
+    # Deliveries run in this many threads beside the event processing, at most this many
+    # at once to one endpoint (per worker process); an endpoint failing this many times in a
+    # row pauses (its circuit breaker opens) for the pause, doubling per further failure.
+    "HR_DELIVERY_THREADS": 4,
+    "HR_ENDPOINT_CONCURRENCY": 2,
+    "HR_BREAKER_THRESHOLD": 5,
+    "HR_BREAKER_PAUSE": 60,
+    # Outbound requests (HR endpoints) go to public addresses only; an operator can allow
+    # hosts or networks here, comma-separated ("127.0.0.1/32,::1", "hr.intranet.example").
+    "OUTBOUND_ALLOW": "",
+    # POST /api/v1/verify (public, no token): requests per client address and process.
+    "VERIFY_RATE_LIMIT": "60/minute",
 }
 
 _INTEGERS = frozenset({"MAX_CONTENT_LENGTH", "SESSION_IDLE_TIMEOUT", "SESSION_MAX_AGE"})

@@ -7,14 +7,25 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask, Response, current_app, g
-from sqlalchemy import JSON, DateTime, Engine, MetaData, Uuid, create_engine, event
+from sqlalchemy import (
+    JSON,
+    Connection,
+    DateTime,
+    Engine,
+    MetaData,
+    Uuid,
+    create_engine,
+    event,
+)
 from sqlalchemy.engine import Dialect, make_url
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+if TYPE_CHECKING:  # Flask is imported where it is used: commands start without it
+    from flask import Flask, Response
 
 __all__ = [
     "Base",
@@ -94,16 +105,34 @@ class Database:
                 options["connect_args"] = {"options": "-c jit=off"}
         self.url = url
         self.engine: Engine = create_engine(url, **options)
+        readers = self.engine
         if parsed.get_backend_name() == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine, "begin", _sqlite_begin)
+            readers = self.engine.execution_options(**{SQLITE_BEGIN: "DEFERRED"})
+        # Sessions that may write: on SQLite every transaction takes the write lock when it
+        # begins (BEGIN IMMEDIATE). A deferred transaction that reads and then writes fails
+        # at once with "database is locked" when another writer committed in between (its
+        # snapshot is stale, so SQLite cannot wait for the lock): the busy timeout only
+        # helps a transaction that asks for the lock before it has read anything.
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # Sessions that only read (long exports): a deferred transaction, a WAL snapshot
+        # that never blocks a writer. The same as ``sessions`` on PostgreSQL.
+        self.read_sessions = sessionmaker(readers, expire_on_commit=False)
 
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
 
 
+# The execution option naming how a SQLite transaction begins (IMMEDIATE unless DEFERRED).
+SQLITE_BEGIN = "badgeservice_sqlite_begin"
+
+
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    # The driver must not begin transactions by itself (it would BEGIN DEFERRED before the
+    # first write only): _sqlite_begin does, at the first statement of each transaction.
+    connection.isolation_level = None
     cursor = connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -111,8 +140,15 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_begin(connection: Connection) -> None:
+    mode = connection.get_execution_options().get(SQLITE_BEGIN, "IMMEDIATE")
+    connection.exec_driver_sql("BEGIN DEFERRED" if mode == "DEFERRED" else "BEGIN IMMEDIATE")
+
+
 def init_app(app: Flask) -> None:
     """Attach a :class:`Database`; commit after successful requests, roll back otherwise."""
+    from flask import g
+
     database = Database(app.config["DATABASE_URL"])
     app.extensions["badgeservice.db"] = database
 
@@ -131,6 +167,13 @@ def init_app(app: Flask) -> None:
             from .errors import problem
 
             return problem(409, "conflict", "Conflict", "the change conflicts with existing data")
+        except OperationalError as exc:
+            session.rollback()
+            from .errors import busy_problem, is_busy
+
+            if not is_busy(exc):
+                raise
+            return busy_problem()
         finally:
             session.close()
         return response
@@ -145,6 +188,8 @@ def init_app(app: Flask) -> None:
 
 def rollback_request_session() -> None:
     """Roll back the request's session after a failed flush (before an error response)."""
+    from flask import g
+
     session: Session | None = g.get("db_session")
     if session is not None:
         session.rollback()
@@ -152,12 +197,16 @@ def rollback_request_session() -> None:
 
 def database() -> Database:
     """The current application's database."""
+    from flask import current_app
+
     db: Database = current_app.extensions["badgeservice.db"]
     return db
 
 
 def get_session() -> Session:
     """The request's session (created on first use)."""
+    from flask import g
+
     if "db_session" not in g:
         g.db_session = database().sessions()
     session: Session = g.db_session

@@ -15,7 +15,7 @@ from .hr.models import (
 from .ingest.models import InboundEvent
 from .issuers.models import Issuer, IssuerKey, StatusList
 from .issuing.models import Credential
-from .organisations.models import ApiClient, Connection, Organisation
+from .organisations.models import ApiClient, AuditEvent, Connection, Organisation
 from .paths.models import Path, PathTarget, SubGoal, Trigger
 from .people.models import LmsAccount, Person, Team, TeamMember
 
@@ -23,6 +23,7 @@ __all__ = [
     "Achievement",
     "AchievementVersion",
     "ApiClient",
+    "AuditEvent",
     "Base",
     "Competence",
     "CompetenceEvent",

@@ -1,4 +1,5 @@
-"""Shared fixtures: the known-answer vectors in ../shared/testvectors."""
+"""Shared fixtures: the known-answer vectors in tests/data/testvectors, the service on a
+fresh database, tenants."""
 
 from __future__ import annotations
 
@@ -49,6 +50,7 @@ def vectors() -> Path:
 
 TEST_DATABASE_URL = os.environ.get("BADGESERVICE_TEST_DATABASE_URL", "")
 PUBLIC_URL = "https://badges.example.org"
+LOOPBACK = "127.0.0.0/8,::1"
 
 
 @contextmanager
@@ -111,6 +113,8 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Any]:
             "PUBLIC_URL": PUBLIC_URL,
             "SECRET_KEY": "test secret key, not for production",
             "INSTANCE_PATH": str(tmp_path / "instance"),
+            # The fake HR receivers listen on loopback: allowed here as an operator would.
+            "OUTBOUND_ALLOW": LOOPBACK,
         }
     )
     yield application

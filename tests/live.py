@@ -53,6 +53,8 @@ def serve_example(
         "BADGESERVICE_DATABASE_URL": database_url,
         "BADGESERVICE_PUBLIC_URL": f"http://127.0.0.1:{port}",
         "BADGESERVICE_SECRET_KEY": "interop test secret",
+        # Tests may point HR endpoints at loopback receivers (an operator's allow-list).
+        "BADGESERVICE_OUTBOUND_ALLOW": "127.0.0.0/8,::1",
     }
 
     def cli(*args: str) -> str:

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Response, current_app
 
-from ..api import api, dump, load_body, load_query, parse_id
+from ..api import api, dump, load_body, load_query, parse_id, parse_ref
 from ..auth import current_principal, requires
 from ..db import get_session
 from ..errors import NotFound
@@ -130,7 +130,7 @@ def delete_sign_in_view(organisation_id: str) -> Response:
 
 def _own_person(person_id: str) -> Person:
     organisation_id = current_principal().organisation_id
-    return get_person(get_session(), organisation_id, parse_id(person_id, "person"))
+    return get_person(get_session(), organisation_id, parse_ref(person_id))
 
 
 def _roles_view(person: Person) -> dict[str, Any]:
@@ -173,6 +173,7 @@ def grant_role_view(person_id: str, role: str) -> Response:
           name: role
           required: true
           schema: {type: string, enum: [assessor, hr, admin]}
+      requestBody: none
       responses:
         200: {content: {application/json: {schema: PersonRolesSchema}}}
         201: {content: {application/json: {schema: PersonRolesSchema}}}

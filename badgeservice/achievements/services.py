@@ -82,8 +82,18 @@ class AchievementContent:
 
 
 def get_achievement(
-    session: Session, organisation_id: uuid.UUID, achievement_id: uuid.UUID
+    session: Session, organisation_id: uuid.UUID, achievement_id: uuid.UUID | str
 ) -> Achievement:
+    """The achievement by id, or by its slug."""
+    if isinstance(achievement_id, str):
+        found = session.scalar(
+            select(Achievement).where(
+                Achievement.organisation_id == organisation_id, Achievement.slug == achievement_id
+            )
+        )
+        if found is None:
+            raise NotFound(f"no achievement {achievement_id!r}")
+        return found
     achievement = session.get(Achievement, achievement_id)
     if achievement is None or achievement.organisation_id != organisation_id:
         raise NotFound(f"no achievement {achievement_id}")
@@ -233,7 +243,7 @@ def _content_of(version: AchievementVersion) -> AchievementContent:
 def update_achievement(
     session: Session,
     organisation_id: uuid.UUID,
-    achievement_id: uuid.UUID,
+    achievement_id: uuid.UUID | str,
     changes: Mapping[str, Any],
 ) -> tuple[Achievement, str]:
     """Apply ``changes`` (fields of :class:`AchievementContent`) to the current version:

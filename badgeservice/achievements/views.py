@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Response, jsonify
 
-from ..api import api, dump, load_body, load_query, parse_id, public
+from ..api import api, dump, load_body, load_query, parse_ref, public
 from ..auth import current_principal, requires
 from ..db import get_session
 from ..errors import NotFound
@@ -177,7 +177,7 @@ def get_achievement_view(achievement_id: str) -> Response:
     achievement = get_achievement(
         get_session(),
         current_principal().organisation_id,
-        parse_id(achievement_id, "achievement"),
+        parse_ref(achievement_id),
     )
     return dump(AchievementSchema(), _view(achievement))
 
@@ -198,7 +198,7 @@ def update_achievement_view(achievement_id: str) -> Response:
         404: {$ref: '#/components/responses/NotFound'}
         413: {$ref: '#/components/responses/PayloadTooLarge'}
     """
-    key = parse_id(achievement_id, "achievement")
+    key = parse_ref(achievement_id)
     changes = load_body(AchievementPatchSchema())
     achievement, change = update_achievement(
         get_session(), current_principal().organisation_id, key, changes
@@ -219,7 +219,16 @@ def _public(response: Response, media_type: str) -> Response:
 
 @public.get("/achievements/<org>/<slug>")
 def public_current(org: str, slug: str) -> Response:
-    """The OB 3.0 Achievement of the current version."""
+    """The OB 3.0 Achievement of the current version.
+    ---
+    get:
+      tags: [public]
+      parameters:
+        - {in: path, name: org, required: true, schema: {type: string}}
+        - {in: path, name: slug, required: true, schema: {type: string}}
+      responses:
+        200: {content: {application/ld+json: {schema: JsonLdDocument}}}
+    """
     session = get_session()
     achievement = public_achievement(session, org, slug)
     url = issuing_service().achievement_url(org, slug)
@@ -230,7 +239,17 @@ def public_current(org: str, slug: str) -> Response:
 
 @public.get("/achievements/<org>/<slug>/v<int:number>")
 def public_version(org: str, slug: str, number: int) -> Response:
-    """The OB 3.0 Achievement of one version, as credentials citing it embed it."""
+    """The OB 3.0 Achievement of one version, as credentials citing it embed it.
+    ---
+    get:
+      tags: [public]
+      parameters:
+        - {in: path, name: org, required: true, schema: {type: string}}
+        - {in: path, name: slug, required: true, schema: {type: string}}
+        - {in: path, name: number, required: true, schema: {type: integer, minimum: 0}}
+      responses:
+        200: {content: {application/ld+json: {schema: JsonLdDocument}}}
+    """
     session = get_session()
     version = get_version(public_achievement(session, org, slug), number)
     url = issuing_service().achievement_url(org, slug)
@@ -239,7 +258,20 @@ def public_version(org: str, slug: str, number: int) -> Response:
 
 @public.get("/achievements/<org>/<slug>/v<int:number>/image")
 def public_image(org: str, slug: str, number: int) -> Response:
-    """The badge image of one version, with its media type."""
+    """The badge image of one version, with its media type.
+    ---
+    get:
+      tags: [public]
+      parameters:
+        - {in: path, name: org, required: true, schema: {type: string}}
+        - {in: path, name: slug, required: true, schema: {type: string}}
+        - {in: path, name: number, required: true, schema: {type: integer, minimum: 0}}
+      responses:
+        200:
+          content:
+            image/png: {schema: {type: string, format: binary}}
+            image/svg+xml: {schema: {type: string, format: binary}}
+    """
     version = get_version(public_achievement(get_session(), org, slug), number)
     if not version.image or not version.image_media_type:
         raise NotFound(f"version {number} of achievement {org}/{slug} has no image")

@@ -24,12 +24,14 @@ __all__ = [
     "MULTIKEY_V1",
     "OB_V3P0",
     "OB_V3P0_EXTENSIONS",
+    "UNDEFINED_TERMS_V2",
     "VC_V2",
     "ContextStore",
     "PinnedContext",
 ]
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
+UNDEFINED_TERMS_V2 = "https://www.w3.org/ns/credentials/undefined-terms/v2"
 OB_V3P0 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 OB_V3P0_EXTENSIONS = "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json"
 DATA_INTEGRITY_V2 = "https://w3id.org/security/data-integrity/v2"

@@ -10,8 +10,10 @@ __all__ = [
     "BakingError",
     "ContextIntegrityError",
     "CredentialError",
+    "DocumentTooLargeError",
     "KeyFormatError",
     "MalformedDocumentError",
+    "OrderingConflictError",
     "ProofError",
     "ResolutionError",
     "SchemaValidationError",
@@ -43,6 +45,19 @@ class UnknownContextError(CredentialError):
         self.url = url
 
 
+class DocumentTooLargeError(MalformedDocumentError):
+    """The document would cost more work than the :class:`~.limits.Limits` in force allow."""
+
+    code = "document-too-large"
+
+    def __init__(self, path: str, what: str, limit: str) -> None:
+        super().__init__(
+            f"{path}: document too large to process: {what} (raise Limits.{limit} to accept it)"
+        )
+        self.path = path
+        self.limit = limit
+
+
 class ContextIntegrityError(CredentialError):
     """A pinned context file does not match its recorded sha256."""
 
@@ -58,6 +73,24 @@ class UnsafeDocumentError(CredentialError):
         super().__init__(f"{path}: {reason}")
         self.path = path
         self.reason = reason
+
+
+class OrderingConflictError(CredentialError):
+    """RDFC-1.0's code-point order and the UTF-16 order of JavaScript canonicalizers sort
+    this document's statements differently, so a signature made under one fails under the
+    other; ``fields`` are the JSON paths of the strings involved."""
+
+    code = "ordering-conflict"
+
+    def __init__(self, fields: list[str]) -> None:
+        super().__init__(
+            "the canonical statements of this document sort differently by Unicode code point "
+            "(RDFC-1.0) and by UTF-16 code unit (JavaScript verifiers, e.g. wallets), so one of "
+            "them would reject the signature; strings involved: "
+            + (", ".join(fields) or "(not located)")
+            + ". Change them, or choose an ordering explicitly"
+        )
+        self.fields = fields
 
 
 class KeyFormatError(CredentialError):

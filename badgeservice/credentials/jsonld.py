@@ -6,6 +6,10 @@ pyld does the JSON-LD algorithms; this module adds what signing needs on top of 
 * **safe mode** (pyld has none): a document in which expansion would drop a term, leave a
   relative or malformed IRI, or otherwise lose data is refused with the JSON path at fault,
   as the reference JavaScript stack refuses it;
+* **bounded work**: a document is measured against :class:`~.limits.Limits` (and checked for
+  strings that are not Unicode text) before pyld sees it;
+* **base direction**: ``@direction`` becomes an ``https://www.w3.org/ns/i18n#`` datatype
+  (``rdfDirection: i18n-datatype``), as the reference JavaScript cryptosuites convert it;
 * **speed**: processed contexts are memoized per (active context, pinned local context), so
   the VC and OB contexts and their type-scoped contexts are processed once per process
   instead of once per document. Output is byte-identical; only repeated work is skipped.
@@ -27,7 +31,8 @@ from pyld.identifier_issuer import IdentifierIssuer
 
 from .contexts import CONTEXT_STORE, ContextStore
 from .errors import CredentialError, MalformedDocumentError, UnsafeDocumentError
-from .rdfc import canonicalize_dataset
+from .limits import DEFAULT_LIMITS, Limits, check_document
+from .rdfc import Ordering, canonicalize_dataset, orderings_may_differ
 
 __all__ = ["JsonLdProcessor", "canonicalize", "expand", "is_valid_iri"]
 
@@ -206,8 +211,6 @@ class _Processor(pyld_jsonld.JsonLdProcessor):  # type: ignore[misc]
                 problem = None
                 if set(value) == {"@id"} and not _is_node_id(value["@id"]):
                     problem = f"IRI value {value['@id']!r} is not an absolute IRI"
-                elif "@direction" in value:
-                    problem = "@direction is lost in RDF conversion"
                 if problem:
                     raise self._unsafe(element, self._key_for(element, prop, active_ctx), problem)
 
@@ -244,8 +247,11 @@ class _Processor(pyld_jsonld.JsonLdProcessor):  # type: ignore[misc]
 class JsonLdProcessor:
     """Expands and canonicalizes documents against one :class:`ContextStore`."""
 
-    def __init__(self, store: ContextStore = CONTEXT_STORE) -> None:
+    def __init__(
+        self, store: ContextStore = CONTEXT_STORE, limits: Limits = DEFAULT_LIMITS
+    ) -> None:
         self.store = store
+        self.limits = limits
         self.memo = _MemoTable()
         self._resolved: LRUCache[str, Any] = LRUCache(maxsize=256)
         self._pinned_ids: set[int] | None = None
@@ -283,7 +289,7 @@ class JsonLdProcessor:
             "keepFreeFloatingNodes": False,
             "extractAllScripts": False,
             "produceGeneralizedRdf": False,
-            "rdfDirection": None,
+            "rdfDirection": "i18n-datatype",
         }
 
     def expand(self, document: Mapping[str, Any]) -> list[Any]:
@@ -294,12 +300,27 @@ class JsonLdProcessor:
 
         return self._run(document, run)
 
-    def canonicalize(self, document: Mapping[str, Any]) -> str:
-        """RDFC-1.0 canonical N-Quads of ``document`` (expanded in safe mode)."""
+    def canonicalize(self, document: Mapping[str, Any], ordering: Ordering = "code-point") -> str:
+        """RDFC-1.0 canonical N-Quads of ``document`` (expanded in safe mode); ``ordering``
+        ``"utf-16"`` sorts as JavaScript canonicalizers do."""
 
         def run(proc: _Processor, opts: dict[str, Any]) -> str:
             dataset = proc.to_dataset(proc.expand_document(document, opts), opts)
-            return canonicalize_dataset(dataset)
+            return canonicalize_dataset(dataset, ordering=ordering)
+
+        return self._run(document, run)
+
+    def canonicalize_both(self, document: Mapping[str, Any]) -> tuple[str, str | None]:
+        """The canonical N-Quads in code-point order, and in UTF-16 order when that differs
+        (None when both orders give the same text, as they do for nearly every document)."""
+
+        def run(proc: _Processor, opts: dict[str, Any]) -> tuple[str, str | None]:
+            dataset = proc.to_dataset(proc.expand_document(document, opts), opts)
+            code_point = canonicalize_dataset(dataset)
+            if not orderings_may_differ(code_point):
+                return code_point, None
+            utf16 = canonicalize_dataset(dataset, ordering="utf-16")
+            return code_point, (utf16 if utf16 != code_point else None)
 
         return self._run(document, run)
 
@@ -310,6 +331,7 @@ class JsonLdProcessor:
             raise MalformedDocumentError("a JSON-LD document must be a JSON object")
         if "@context" not in document:
             raise UnsafeDocumentError("$", "document has no @context")
+        check_document(document, self.limits)
         self.pinned_ids  # noqa: B018 - build the identity set before processing
         try:
             return operation(_Processor(self), self._options())
@@ -340,6 +362,6 @@ def expand(document: Mapping[str, Any]) -> list[Any]:
     return _DEFAULT.expand(document)
 
 
-def canonicalize(document: Mapping[str, Any]) -> str:
+def canonicalize(document: Mapping[str, Any], ordering: Ordering = "code-point") -> str:
     """Canonical N-Quads of a document, with the pinned contexts, in safe mode."""
-    return _DEFAULT.canonicalize(document)
+    return _DEFAULT.canonicalize(document, ordering)

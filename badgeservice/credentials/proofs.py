@@ -15,19 +15,29 @@ import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from cachetools import LRUCache
 
 from .did import Resolver, default_resolver
-from .errors import CredentialError, KeyFormatError, MalformedDocumentError, ProofError
+from .errors import (
+    CredentialError,
+    KeyFormatError,
+    MalformedDocumentError,
+    OrderingConflictError,
+    ProofError,
+)
 from .jsonld import _DEFAULT, JsonLdProcessor
+from .limits import json_path
 from .multikey import KeyPair, decode_base58btc, encode_base58btc, verify_signature
+from .rdfc import ORDERINGS, Ordering, escape_literal
 
 __all__ = [
     "CRYPTOSUITE",
     "PROOF_TYPE",
     "ProofCheck",
+    "SigningOrdering",
+    "conflicting_fields",
     "format_datetime",
     "hash_data",
     "parse_datetime",
@@ -37,6 +47,9 @@ __all__ = [
 
 PROOF_TYPE = "DataIntegrityProof"
 CRYPTOSUITE = "eddsa-rdfc-2022"
+
+# Characters whose place differs between code-point and UTF-16 order.
+_ORDER_SENSITIVE = re.compile("[\ue000-\uffff\U00010000-\U0010ffff]")
 
 # XML Schema dateTime with an optional time zone, as Data Integrity requires for `created`.
 _DATETIME = re.compile(r"^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$")
@@ -64,23 +77,59 @@ def _check_document(document: Any) -> None:
         raise MalformedDocumentError("credential has no @context")
 
 
+# How a signer orders canonical N-Quads when RDFC-1.0's code-point order and JavaScript's
+# UTF-16 order disagree for a document: refuse (the default), or choose one.
+SigningOrdering = Literal["refuse", "code-point", "utf-16"]
+
+
+@dataclass(frozen=True)
+class _Forms:
+    """SHA-256 of a canonical form in code-point order, and in UTF-16 order if it differs."""
+
+    code_point: bytes
+    utf16: bytes | None
+    texts: tuple[str, str | None] = ("", None)
+
+    def digest(self, ordering: Ordering) -> bytes:
+        return self.utf16 if ordering == "utf-16" and self.utf16 is not None else self.code_point
+
+
+def _forms(document: Mapping[str, Any], processor: JsonLdProcessor) -> _Forms:
+    code_point, utf16 = processor.canonicalize_both(document)
+    return _Forms(
+        hashlib.sha256(code_point.encode("utf-8")).digest(),
+        None if utf16 is None else hashlib.sha256(utf16.encode("utf-8")).digest(),
+        (code_point, utf16),
+    )
+
+
+def _unsecured_and_config(
+    document: Mapping[str, Any], proof_options: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    unsecured = {key: value for key, value in document.items() if key != "proof"}
+    config = {key: value for key, value in proof_options.items() if key != "proofValue"}
+    config["@context"] = document["@context"]
+    return unsecured, config
+
+
 def hash_data(
     document: Mapping[str, Any],
     proof_options: Mapping[str, Any],
     processor: JsonLdProcessor = _DEFAULT,
+    *,
+    ordering: Ordering = "code-point",
 ) -> bytes:
-    """``SHA-256(canonical proof config) || SHA-256(canonical document without proof)``."""
-    unsecured = {key: value for key, value in document.items() if key != "proof"}
-    config = {key: value for key, value in proof_options.items() if key != "proofValue"}
-    config["@context"] = document["@context"]
-    doc_hash = hashlib.sha256(processor.canonicalize(unsecured).encode("utf-8")).digest()
-    return _config_hash(config, processor) + doc_hash
+    """``SHA-256(canonical proof config) || SHA-256(canonical document without proof)``,
+    with the N-Quads sorted in ``ordering``."""
+    unsecured, config = _unsecured_and_config(document, proof_options)
+    doc_hash = hashlib.sha256(processor.canonicalize(unsecured, ordering).encode("utf-8")).digest()
+    return _config_forms(config, processor).digest(ordering) + doc_hash
 
 
-# SHA-256 of canonical proof configurations, per processor. A configuration is a handful of
+# Canonical forms of proof configurations, per processor. A configuration is a handful of
 # strings (``created`` has whole seconds), so a busy issuer signs many documents with the
 # very same one; its canonical form is a pure function of it and the pinned contexts.
-_CONFIG_HASHES: weakref.WeakKeyDictionary[JsonLdProcessor, LRUCache[tuple[Any, ...], bytes]] = (
+_CONFIG_HASHES: weakref.WeakKeyDictionary[JsonLdProcessor, LRUCache[tuple[Any, ...], _Forms]] = (
     weakref.WeakKeyDictionary()
 )
 _CONFIG_LOCK = threading.Lock()
@@ -102,21 +151,52 @@ def _config_key(config: Mapping[str, Any]) -> tuple[Any, ...] | None:
     return tuple(key)
 
 
-def _config_hash(config: Mapping[str, Any], processor: JsonLdProcessor) -> bytes:
+def _config_forms(config: Mapping[str, Any], processor: JsonLdProcessor) -> _Forms:
     key = _config_key(config)
     if key is None:
-        return hashlib.sha256(processor.canonicalize(config).encode("utf-8")).digest()
+        return _forms(config, processor)
     with _CONFIG_LOCK:
         cache = _CONFIG_HASHES.get(processor)
         if cache is None:
             cache = _CONFIG_HASHES[processor] = LRUCache(maxsize=64)
-        digest = cache.get(key)
-    if digest is None:
+        forms = cache.get(key)
+    if forms is None:
         # Errors (an unsafe value, an unknown context) raise here and are never cached.
-        digest = hashlib.sha256(processor.canonicalize(config).encode("utf-8")).digest()
+        forms = _forms(config, processor)
         with _CONFIG_LOCK:
-            cache[key] = digest
-    return digest
+            cache[key] = forms
+    return forms
+
+
+def _signing_data(
+    document: Mapping[str, Any],
+    proof_options: Mapping[str, Any],
+    processor: JsonLdProcessor,
+) -> tuple[_Forms, _Forms]:
+    unsecured, config = _unsecured_and_config(document, proof_options)
+    return _config_forms(config, processor), _forms(unsecured, processor)
+
+
+def conflicting_fields(document: Mapping[str, Any], code_point: str, utf16: str) -> list[str]:
+    """JSON paths of the strings whose statements the two orders place differently."""
+    moved = {a for a, b in zip(code_point.splitlines(), utf16.splitlines(), strict=False) if a != b}
+    moved_text = "\n".join(moved)
+    found: list[str] = []
+
+    def walk(node: Any, parts: tuple[str | int, ...]) -> None:
+        if isinstance(node, Mapping):
+            for key, value in node.items():
+                walk(value, (*parts, str(key)))
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                walk(value, (*parts, index))
+        elif isinstance(node, str) and _ORDER_SENSITIVE.search(node):
+            escaped = escape_literal(node)
+            if f'"{escaped}"' in moved_text or f"<{node}>" in moved_text:
+                found.append(json_path(parts))
+
+    walk(document, ())
+    return found
 
 
 def sign(
@@ -127,11 +207,18 @@ def sign(
     created: datetime | str | None = None,
     proof_purpose: str = "assertionMethod",
     processor: JsonLdProcessor = _DEFAULT,
+    ordering: SigningOrdering = "refuse",
 ) -> dict[str, Any]:
     """Return a copy of ``document`` with an ``eddsa-rdfc-2022`` proof attached.
 
     ``verification_method`` defaults to the key's did:key method; ``created`` to now.
+    When code-point order (RDFC-1.0) and UTF-16 order (JavaScript verifiers) would sort
+    the canonical statements differently, ``ordering="refuse"`` raises
+    :class:`OrderingConflictError` naming the strings involved; ``"code-point"`` or
+    ``"utf-16"`` signs in that order.
     """
+    if ordering not in ("refuse", *ORDERINGS):
+        raise ProofError(f"ordering must be 'refuse', 'code-point' or 'utf-16', not {ordering!r}")
     _check_document(document)
     if "proof" in document:
         raise ProofError("document already carries a proof; sign the unsecured document")
@@ -152,7 +239,15 @@ def sign(
         "verificationMethod": verification_method or key.did_key_verification_method,
         "proofPurpose": proof_purpose,
     }
-    signature = key.sign(hash_data(document, options, processor))
+    config_forms, doc_forms = _signing_data(document, options, processor)
+    chosen: Ordering = "code-point"
+    if config_forms.utf16 is not None or doc_forms.utf16 is not None:
+        if ordering == "refuse":
+            code_point, utf16 = doc_forms.texts
+            fields = conflicting_fields(document, code_point, utf16) if utf16 else []
+            raise OrderingConflictError(fields or ["$.proof (the proof options)"])
+        chosen = ordering
+    signature = key.sign(config_forms.digest(chosen) + doc_forms.digest(chosen))
     return {**document, "proof": {**options, "proofValue": encode_base58btc(signature)}}
 
 
@@ -165,6 +260,9 @@ class ProofCheck:
     controller: str | None = None
     created: str | None = None
     errors: list[str] = field(default_factory=list)
+    # The N-Quads order the signature was made in ("code-point" per RDFC-1.0, or "utf-16"
+    # as JavaScript canonicalizers sort); None unless verified.
+    ordering: Ordering | None = None
     # Whether the document went through JSON-LD processing (and so passed safe mode).
     document_processed: bool = False
 
@@ -246,9 +344,18 @@ def _verify_one(
         check.errors.append(
             f"{vm} is not authorised for {expected_purpose} by its controller document"
         )
-    data = hash_data(document, proof, processor)
+    config_forms, doc_forms = _signing_data(document, proof, processor)
     check.document_processed = True
-    if not verify_signature(method.public_key, signature, data):
+    for ordering in ORDERINGS:
+        if ordering == "utf-16" and config_forms.utf16 is None and doc_forms.utf16 is None:
+            break  # both orders give the same statements: nothing else to try
+        data = config_forms.digest(ordering) + doc_forms.digest(ordering)
+        if verify_signature(method.public_key, signature, data):
+            check.ordering = ordering
+            break
+    if check.ordering is None:
         check.errors.append("signature does not match the document (altered or wrong key)")
     check.verified = not check.errors
+    if not check.verified:
+        check.ordering = None
     return check

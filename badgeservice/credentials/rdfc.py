@@ -6,6 +6,12 @@ is part of what gets hashed (and it drives blank-node labelling), so the whole a
 implemented here on pyld's RDF dataset shape. It also bounds the work spent on blank-node
 labelling, as RDFC-1.0 asks implementations to, so a poisoned graph is refused instead of
 hanging the process.
+
+RDFC-1.0 sorts N-Quads by Unicode code point. The JavaScript canonicalizer (rdf-canonize,
+used by most wallets and verifiers) sorts JavaScript strings, i.e. by UTF-16 code unit. The
+two orders differ only where one string holds a character above U+FFFF and another, at
+the same position, one in U+E000..U+FFFF; :func:`orderings_may_differ` tells when that is
+possible and ``ordering="utf-16"`` reproduces the JavaScript output.
 """
 
 from __future__ import annotations
@@ -15,11 +21,21 @@ import itertools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from .errors import UnsafeDocumentError
 
-__all__ = ["DEFAULT_MAX_DEEP_ITERATIONS", "canonicalize_dataset", "escape_literal"]
+__all__ = [
+    "DEFAULT_MAX_DEEP_ITERATIONS",
+    "ORDERINGS",
+    "Ordering",
+    "canonicalize_dataset",
+    "escape_literal",
+    "orderings_may_differ",
+]
+
+Ordering = Literal["code-point", "utf-16"]
+ORDERINGS: tuple[Ordering, ...] = ("code-point", "utf-16")
 
 RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -39,6 +55,29 @@ _LITERAL_ESCAPES = {
 }
 _LITERAL_SPECIAL = re.compile('[\x00-\x1f\x7f"\\\\]')
 _IRI_SPECIAL = re.compile('[\x00-\x20<>"{}|^`\\\\]')
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+_HIGH_BMP = re.compile("[\ue000-\uffff]")
+
+
+def orderings_may_differ(nquads: str) -> bool:
+    """Whether code-point and UTF-16 order could sort these N-Quads differently: only when
+    they hold both a character above U+FFFF and one in U+E000..U+FFFF."""
+    if nquads.isascii():
+        return False
+    return _ASTRAL.search(nquads) is not None and _HIGH_BMP.search(nquads) is not None
+
+
+def _utf16_units(text: str) -> bytes:
+    # Big-endian UTF-16 compares byte-wise exactly as its code units compare.
+    return text.encode("utf-16-be", "surrogatepass")
+
+
+def _sort_key(ordering: Ordering) -> Any:
+    if ordering == "code-point":
+        return None
+    if ordering == "utf-16":
+        return _utf16_units
+    raise ValueError(f"ordering must be one of {ORDERINGS}, got {ordering!r}")
 
 
 def _uchar(char: str) -> str:
@@ -138,8 +177,11 @@ def _sha256(text: str) -> str:
 
 
 class _Canonicalizer:
-    def __init__(self, quads: Sequence[_Quad], max_deep_iterations: int) -> None:
+    def __init__(
+        self, quads: Sequence[_Quad], max_deep_iterations: int, ordering: Ordering
+    ) -> None:
         self.quads = quads
+        self.sort_key = _sort_key(ordering)
         self.max_deep_iterations = max_deep_iterations
         self.deep_iterations = 0
         self.canonical = _IdentifierIssuer("_:c14n")
@@ -161,7 +203,7 @@ class _Canonicalizer:
                 if term is not None and term[0] == "B":
                     labels[term[1]] = "_:a" if term[1] == node else "_:z"
             lines.append(_nquad(quad, labels))
-        lines.sort()
+        lines.sort(key=self.sort_key)
         digest = _sha256("".join(lines))
         self.first_degree[node] = digest
         return digest
@@ -254,7 +296,7 @@ class _Canonicalizer:
                 for existing in issuer.issued:
                     self.canonical.issue(existing)
         lines = {_nquad(quad, self.canonical.issued) for quad in self.quads}
-        return "".join(sorted(lines))
+        return "".join(sorted(lines, key=self.sort_key))
 
 
 def _quads(dataset: Mapping[str, Iterable[Mapping[str, Any]]]) -> list[_Quad]:
@@ -281,9 +323,11 @@ def canonicalize_dataset(
     dataset: Mapping[str, Iterable[Mapping[str, Any]]],
     *,
     max_deep_iterations: int = DEFAULT_MAX_DEEP_ITERATIONS,
+    ordering: Ordering = "code-point",
 ) -> str:
     """Canonical N-Quads (RDFC-1.0, SHA-256) of a dataset in pyld's ``to_rdf`` shape.
 
-    Duplicate quads collapse to one, as a dataset is a set.
+    Duplicate quads collapse to one, as a dataset is a set. ``ordering="utf-16"`` sorts
+    (the output and the first-degree hash input) as the JavaScript canonicalizer does.
     """
-    return _Canonicalizer(_quads(dataset), max_deep_iterations).run()
+    return _Canonicalizer(_quads(dataset), max_deep_iterations, ordering).run()

@@ -4,6 +4,11 @@ A report lists every check with its outcome, so a person (or the CLI's JSON) can
 only *whether* a credential verifies but *why not*. Unusable input — not JSON-LD, an
 unknown context, a document that would lose data — raises instead: it is not a credential
 that failed, it is not a credential.
+
+A credential that carries ``credentialStatus`` is verified only when its status was
+checked: a status list that cannot be had fails the ``status`` check ("status could not be
+checked: …"). Only a caller who says ``check_status=False`` gets a report without it, and
+that report carries a warning saying so.
 """
 
 from __future__ import annotations
@@ -14,16 +19,39 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from .did import DocumentResolver, Resolver, default_resolver
-from .errors import MalformedDocumentError, SchemaValidationError
+from .errors import CredentialError, MalformedDocumentError, SchemaValidationError
+from .fetch import StatusListSource, SuppliedStatusLists
 from .jsonld import _DEFAULT, JsonLdProcessor
 from .proofs import format_datetime, parse_datetime, verify_proof
 from .statuslist import check_status
 from .validation import validate_credential
 
-__all__ = ["Check", "VerificationReport", "issuer_id", "verify_credential"]
+__all__ = [
+    "REPORT_KEYS",
+    "Check",
+    "VerificationReport",
+    "check_signable",
+    "issuer_id",
+    "verify_credential",
+]
 
 Outcome = Literal["passed", "failed", "skipped"]
 OB_TYPES = frozenset({"OpenBadgeCredential", "AchievementCredential"})
+# The report's JSON keys, a documented format (README "The verification report").
+REPORT_KEYS = (
+    "verified",
+    "credential",
+    "issuer",
+    "checkedAt",
+    "nquadsOrdering",
+    "checks",
+    "errors",
+    "warnings",
+)
+NO_STATUS_WARNING = (
+    "credential status (revocation) was NOT checked, at the caller's request: a revoked "
+    "credential passes such a verification"
+)
 
 
 @dataclass
@@ -43,6 +71,10 @@ class VerificationReport:
     issuer: str | None
     checked_at: str
     checks: list[Check] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    # The N-Quads order the proof was made in: "code-point" (RDFC-1.0) or "utf-16" (as
+    # JavaScript canonicalizers sort); None when no proof verified.
+    ordering: str | None = None
 
     @property
     def verified(self) -> bool:
@@ -63,8 +95,10 @@ class VerificationReport:
             "credential": self.credential_id,
             "issuer": self.issuer,
             "checkedAt": self.checked_at,
+            "nquadsOrdering": self.ordering,
             "checks": [asdict(check) for check in self.checks],
             "errors": self.errors,
+            "warnings": list(self.warnings),
         }
 
 
@@ -82,19 +116,49 @@ def _types(document: Mapping[str, Any]) -> set[str]:
     return {v for v in values if isinstance(v, str)}
 
 
+def check_signable(document: Mapping[str, Any]) -> None:
+    """Refuse, before signing, what :func:`verify_credential` would reject for its shape.
+
+    A credential must be typed ``VerifiableCredential`` (a presentation is signed by its
+    holder for ``authentication``, which this verifier does not check), and an Open Badges
+    credential must satisfy the 1EdTech JSON Schema. Raises :class:`SchemaValidationError`
+    with the JSON paths at fault.
+    """
+    if not isinstance(document, Mapping):
+        raise MalformedDocumentError("a credential must be a JSON object")
+    types = _types(document)
+    if "VerifiablePresentation" in types:
+        raise SchemaValidationError(
+            [
+                "$.type: a VerifiablePresentation is signed by its holder with proofPurpose "
+                "authentication, not as a credential with assertionMethod; the verifier "
+                "would reject it"
+            ]
+        )
+    if "VerifiableCredential" not in types:
+        raise SchemaValidationError(["$.type: type does not include VerifiableCredential"])
+    if types & OB_TYPES:
+        validate_credential(document)
+
+
 def verify_credential(
     document: Any,
     *,
     resolver: Resolver | None = None,
     documents: Iterable[Mapping[str, Any]] = (),
     status_lists: Mapping[str, Mapping[str, Any]] | None = None,
+    status_source: StatusListSource | None = None,
+    check_status: bool = True,
     now: datetime | None = None,
     processor: JsonLdProcessor = _DEFAULT,
 ) -> VerificationReport:
     """Verify proof, key controller and purpose, validity window, status and schema.
 
     ``documents`` are controller (DID) documents to resolve keys from, in addition to
-    did:key; ``status_lists`` maps status-list URLs to their (signed) list credentials.
+    did:key; ``status_lists`` maps status-list URLs to their (signed) list credentials, and
+    ``status_source`` supplies the others (e.g. a :class:`~.fetch.Fetcher`). Without
+    either, a credential with a ``credentialStatus`` does not verify: its status could
+    not be checked. ``check_status=False`` skips status checks and says so in the report.
     """
     if not isinstance(document, Mapping):
         raise MalformedDocumentError("a credential must be a JSON object")
@@ -119,7 +183,15 @@ def verify_credential(
         # Unusable JSON-LD must raise even when there is no proof to check.
         processor.expand({k: v for k, v in document.items() if k != "proof"})
     if proof.verified:
-        report.add("proof", "passed", f"eddsa-rdfc-2022 signature by {proof.verification_method}")
+        report.ordering = proof.ordering
+        order = (
+            " (N-Quads in UTF-16 code-unit order, as JavaScript canonicalizers sort)"
+            if proof.ordering == "utf-16"
+            else ""
+        )
+        report.add(
+            "proof", "passed", f"eddsa-rdfc-2022 signature by {proof.verification_method}{order}"
+        )
     else:
         report.add("proof", "failed", "; ".join(proof.errors))
 
@@ -135,7 +207,16 @@ def verify_credential(
         )
 
     _check_validity(document, now, report)
-    _check_status(document, status_lists or {}, resolver, now, processor, report)
+    if check_status:
+        source: StatusListSource = SuppliedStatusLists(status_lists or {})
+        if status_source is not None:
+            source = _Layered(status_lists or {}, status_source)
+        _check_status(document, source, resolver, now, processor, report)
+    elif document.get("credentialStatus") is not None:
+        report.add("status", "skipped", "NOT checked: status checking was turned off")
+        report.warnings.append(NO_STATUS_WARNING)
+    else:
+        report.add("status", "skipped", "credential has no credentialStatus")
 
     if types & OB_TYPES:
         try:
@@ -172,9 +253,20 @@ def _check_validity(document: Mapping[str, Any], now: datetime, report: Verifica
         report.add("validity", "passed", ", ".join(window) or "no validity window")
 
 
+class _Layered:
+    """Supplied lists first, then the caller's source."""
+
+    def __init__(self, lists: Mapping[str, Mapping[str, Any]], source: StatusListSource) -> None:
+        self._lists, self._source = lists, source
+
+    def status_list(self, url: str) -> Mapping[str, Any]:
+        found = self._lists.get(url)
+        return found if found is not None else self._source.status_list(url)
+
+
 def _check_status(
     document: Mapping[str, Any],
-    status_lists: Mapping[str, Mapping[str, Any]],
+    source: StatusListSource,
     resolver: Resolver,
     now: datetime,
     processor: JsonLdProcessor,
@@ -184,24 +276,29 @@ def _check_status(
     if entries is None:
         report.add("status", "skipped", "credential has no credentialStatus")
         return
+    unchecked = "status could not be checked: "
     for entry in entries if isinstance(entries, list) else [entries]:
         if not isinstance(entry, Mapping) or entry.get("type") != "BitstringStatusListEntry":
             kind = entry.get("type") if isinstance(entry, Mapping) else entry
-            report.add("status", "skipped", f"status type {kind!r} is not checked")
+            report.add("status", "failed", f"{unchecked}status type {kind!r} is not supported")
             continue
         url = entry.get("statusListCredential")
-        list_credential = status_lists.get(url) if isinstance(url, str) else None
-        if list_credential is None:
-            report.add("status", "skipped", f"status list {url!r} was not supplied")
+        if not isinstance(url, str):
+            report.add("status", "failed", f"{unchecked}statusListCredential {url!r} is not a URL")
             continue
-        list_report = verify_credential(
-            list_credential, resolver=resolver, now=now, processor=processor
-        )
+        try:
+            list_credential = source.status_list(url)
+            list_report = verify_credential(
+                list_credential, resolver=resolver, now=now, processor=processor, check_status=False
+            )
+        except CredentialError as exc:
+            report.add("status", "failed", f"{unchecked}{exc}")
+            continue
         if not list_report.verified:
             report.add(
                 "status",
                 "failed",
-                f"status list {url} does not verify: {'; '.join(list_report.errors)}",
+                f"{unchecked}status list {url} does not verify: {'; '.join(list_report.errors)}",
             )
             continue
         result = check_status(entry, list_credential)

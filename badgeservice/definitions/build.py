@@ -59,6 +59,7 @@ def profile(data: Data | None) -> dict[str, Any] | None:
     return {key: data[key] for key in keys} | {
         "description": data.get("description", ""),
         "accent_color": data["accent_color"].lower() if "accent_color" in data else None,
+        "nquads_ordering": data.get("nquads_ordering", "refuse"),
     }
 
 
@@ -182,6 +183,7 @@ def path(item: Data, achievements: dict[str, AchievementDefinition]) -> PathDefi
         person=item.get("person"),
         achievement=item.get("achievement"),
         approved_by=item.get("approved_by"),
+        out_of_order=item.get("out_of_order", "accept"),
         targets=tuple(
             TargetDefinition(
                 framework=target["framework"],

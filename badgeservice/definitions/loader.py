@@ -40,7 +40,7 @@ from ..keystore import KeyStore
 from ..organisations.models import Connection
 from ..organisations.services import upsert_organisation
 from ..paths.sync import PathSpec, SubGoalSpec, TargetSpec, sync_path
-from ..people.sync import PersonSpec, TeamSpec, sync_people, sync_teams
+from ..people.sync import PersonSpec, Skipped, TeamSpec, sync_people, sync_teams
 from .errors import DefinitionErrors
 from .model import OrganisationDefinition
 from .reader import read_all
@@ -71,7 +71,8 @@ def load_definitions(session: Session, root: Path, app: Flask) -> Iterator[str]:
 def apply_organisation(
     session: Session, definition: OrganisationDefinition, issuers: IssuerService
 ) -> str:
-    """Apply one organisation folder; returns a one-line summary of what changed."""
+    """Apply one organisation folder; returns a one-line summary of what changed and of
+    what the files declare but do not own any more (provisioned by SCIM, deactivated)."""
     counts: Counter[str] = Counter()
     organisation = upsert_organisation(
         session,
@@ -81,6 +82,7 @@ def apply_organisation(
         email=definition.email,
         description=definition.description,
         accent_color=definition.accent_color,
+        nquads_ordering=definition.nquads_ordering,
     )
     org_id = organisation.id
     counts[f"sign-in {_apply_sign_in(session, org_id, definition, issuers.keystore)}"] += 1
@@ -142,8 +144,9 @@ def apply_organisation(
         )
         counts[f"HR endpoints {outcome}"] += outcome != "unchanged"
 
+    skipped: list[Skipped] = []
     teams, created, updated = sync_teams(
-        session, org_id, [TeamSpec(t.slug, t.name, t.parent) for t in definition.teams]
+        session, org_id, [TeamSpec(t.slug, t.name, t.parent) for t in definition.teams], skipped
     )
     counts["teams created"] += created
     counts["teams updated"] += updated
@@ -167,6 +170,7 @@ def apply_organisation(
             )
             for p in definition.people
         ],
+        skipped,
     )
     counts["people created"] += created
     counts["people updated"] += updated
@@ -211,6 +215,7 @@ def apply_organisation(
             team_id=teams[path.team].id if path.team else None,
             person_id=people[path.person].id if path.person else None,
             achievement_id=achievements[path.achievement] if path.achievement else None,
+            out_of_order=path.out_of_order,
             approved_by_id=people[path.approved_by].id if path.approved_by else None,
             targets=[
                 TargetSpec(
@@ -243,7 +248,13 @@ def apply_organisation(
     counts.pop("sign-in unchanged", None)
     counts.pop("sign-in none", None)
     summary = ", ".join(f"{n} {what}" for what, n in sorted(counts.items()) if n)
-    return f"{definition.slug}: {summary or 'unchanged'}"
+    line = f"{definition.slug}: {summary or 'unchanged'}"
+    reasons: dict[str, list[str]] = {}
+    for note in skipped:
+        reasons.setdefault(note.reason, []).append(note.what)
+    for reason, what in reasons.items():
+        line += f"; skipped, {reason}: {', '.join(what)}"
+    return line
 
 
 def _apply_sign_in(

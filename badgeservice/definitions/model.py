@@ -167,6 +167,8 @@ class PathDefinition:
     approved_by: str | None
     targets: tuple[TargetDefinition, ...]
     subgoals: tuple[SubGoalDefinition, ...]
+    # What a completion before the prerequisites does: "accept" or "wait".
+    out_of_order: str = "accept"
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,6 +262,8 @@ class OrganisationDefinition:
     hr_endpoints: tuple[HrEndpointDefinition, ...] = ()
     accent_color: str | None = None
     sign_in: SignInDefinition | None = None
+    # "refuse", "code-point" or "utf-16": see README "Canonical ordering".
+    nquads_ordering: str = "refuse"
 
     def achievement(self, slug: str) -> AchievementDefinition:
         """The achievement with this slug; ``KeyError`` if there is none."""

@@ -19,11 +19,13 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from flask import current_app, has_app_context
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..auth import new_secret
 from ..db import utcnow
+from ..egress import EgressPolicy
 from ..errors import BadRequest, Conflict, NotFound
 from ..keystore import KeyStore
 from .models import CompetenceEvent, Delivery, DeliveryAttempt, HrEndpoint
@@ -58,8 +60,14 @@ class IssuedSecret:
     secret: str
 
 
-def check_url(url: str) -> str:
-    """An absolute http(s) URL without credentials or fragment; 400 saying what is wrong."""
+def _egress() -> EgressPolicy:
+    return EgressPolicy.from_config(current_app.config if has_app_context() else {})
+
+
+def check_url(url: str, egress: EgressPolicy | None = None) -> str:
+    """An absolute http(s) URL without credentials or fragment, whose host is not an
+    internal address or name (unless the operator's allow-list names it; the addresses a
+    name resolves to are checked again at every delivery); 400 saying what is wrong."""
     if not isinstance(url, str) or not url.strip():
         raise BadRequest("url: give the endpoint's http:// or https:// URL")
     if len(url) > MAX_URL:
@@ -84,6 +92,12 @@ def check_url(url: str) -> str:
         raise BadRequest("url: port 0 is not a usable port")
     if parts.fragment or url.endswith("#"):
         raise BadRequest("url: must not have a #fragment (it is never sent)")
+    refusal = (egress or _egress()).check_url(url)
+    if refusal is not None:
+        raise BadRequest(
+            f"url: {refusal}; the service sends only to public addresses unless an operator "
+            "allows more (BADGESERVICE_OUTBOUND_ALLOW)"
+        )
     return url
 
 

@@ -170,6 +170,10 @@ class HrEndpoint(TimestampMixin, Base):
     secret_ciphertext: Mapped[bytes]
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     description: Mapped[str | None] = mapped_column(Text)
+    # The circuit breaker: failed attempts in a row, and while it is open, until when the
+    # endpoint is left alone (its deliveries wait without using a worker).
+    failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    paused_until: Mapped[datetime | None]
 
 
 class Delivery(Base):

@@ -40,7 +40,7 @@ from sqlalchemy import ColumnElement, Row, Select, and_, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from ..db import utcnow
-from ..errors import NotFound
+from ..errors import BadRequest, NotFound
 from ..frameworks.models import Competence, Framework
 from ..paths.models import Path, PathTarget
 from ..people.models import Person, Team, TeamMember
@@ -141,15 +141,29 @@ class Holder:
 
 
 def resolve_competence(
-    session: Session, organisation_id: uuid.UUID, competence_id: uuid.UUID
+    session: Session, organisation_id: uuid.UUID, competence_id: uuid.UUID | str
 ) -> Competence:
-    """A competence of one of the organisation's frameworks."""
-    competence = session.scalar(
+    """A competence of one of the organisation's frameworks, by id or as
+    ``framework-slug:code`` (e.g. ``digcomp22:4.2``)."""
+    query = (
         select(Competence)
         .join(Framework, Framework.id == Competence.framework_id)
-        .where(Competence.id == competence_id, Framework.organisation_id == organisation_id)
+        .where(Framework.organisation_id == organisation_id)
         .options(joinedload(Competence.framework))
     )
+    if isinstance(competence_id, str):
+        framework, colon, code = competence_id.partition(":")
+        if not (framework and colon and code):
+            raise BadRequest(
+                f"competence: {competence_id!r} is neither an id nor framework-slug:code"
+            )
+        competence = session.scalar(
+            query.where(Framework.slug == framework, Competence.code == code)
+        )
+        if competence is None:
+            raise NotFound(f"no competence {competence_id!r} (give an id or framework-slug:code)")
+        return competence
+    competence = session.scalar(query.where(Competence.id == competence_id))
     if competence is None:
         raise NotFound(f"no competence {competence_id}")
     return competence

@@ -7,7 +7,7 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, fields, validate
 
-from ..api import MAX_OFFSET
+from ..api import MAX_OFFSET, Ref
 from .reserve import MAX_LEVEL, MAX_MONTHS
 from .supervision import MAX_LATEST
 
@@ -27,7 +27,7 @@ class ReserveQuery(Schema):
     class Meta:
         unknown = RAISE
 
-    team = fields.UUID(metadata={"description": "only this team's targets and members"})
+    team = Ref("a team slug", metadata={"description": "only this team's targets and members"})
     months = fields.Integer(
         load_default=12,
         validate=validate.Range(min=0, max=MAX_MONTHS),
@@ -39,16 +39,17 @@ class HoldersQuery(Schema):
     class Meta:
         unknown = RAISE
 
-    competence = fields.UUID(required=True)
+    competence = Ref("framework-slug:code, e.g. digcomp22:4.2", shape=r"[^:]+:.+", required=True)
     min_level = fields.Integer(
         data_key="minLevel",
         load_default=0,
         validate=validate.Range(min=0, max=MAX_LEVEL),
         metadata={"description": "0 (default) also finds holdings that state no level"},
     )
-    team = fields.UUID()
+    team = Ref("a team slug")
     valid_at = fields.Date(data_key="validAt")
-    format = fields.String(validate=validate.OneOf(["json", "csv"]))
+    format = fields.String(validate=validate.OneOf(["json", "csv", "xlsx"]))
+    separator = fields.String(load_default="comma", validate=validate.OneOf(["comma", "semicolon"]))
     # No default: JSON pages by 100, a CSV export has every row unless a limit is given.
     limit = fields.Integer(validate=validate.Range(min=1, max=1000))
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_OFFSET))

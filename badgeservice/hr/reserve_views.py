@@ -1,25 +1,25 @@
-"""Competence reserve, holders (JSON and CSV) and the supervisor's team overview."""
+"""Competence reserve, holders (JSON, CSV and XLSX) and the supervisor's team overview."""
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import re
 import uuid
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
 from flask import Response, jsonify, request
 
-from ..api import api, dump, load_query, parse_id
+from ..api import api, dump, load_query, parse_ref
 from ..auth import current_principal, requires
-from ..db import Database, database, get_session
+from ..db import database, get_session
+from ..errors import Forbidden, NotFound
 from ..paths.progress import PathProgress
-from ..people.services import get_team
-from .reserve import Holder, day_end, holders, iter_holders, reserve, resolve_competence
+from ..people.models import Team
+from ..people.services import get_team, visible_teams
+from . import exports
+from .reserve import day_end, holders, reserve, resolve_competence
 from .reserve_schemas import (
     HolderSchema,
     HoldersQuery,
@@ -32,24 +32,9 @@ from .supervision import LatestAchievement, TeamOverview, team_overview
 
 __all__: list[str] = []
 
-CSV_HEADER = (
-    "id",
-    "employeeNumber",
-    "givenName",
-    "familyName",
-    "email",
-    "teams",
-    "competence",
-    "level",
-    "since",
-    "validUntil",
-)
-# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
 
 @api.get("/hr/reserve")
-@requires("hr:read")
+@requires("hr:read", "team:read")
 def reserve_view() -> Response:
     """The competence reserve against the path targets, for the organisation or one team.
 
@@ -70,7 +55,7 @@ def reserve_view() -> Response:
     get:
       tags: [hr]
       parameters:
-        - {in: query, name: team, schema: {type: string, format: uuid}}
+        - {in: query, name: team, schema: {type: string}, description: "a team id or slug"}
         - {in: query, name: months, schema: {type: integer, minimum: 0, maximum: 36}}
       responses:
         200: {content: {application/json: {schema: ReserveSchema}}}
@@ -78,19 +63,21 @@ def reserve_view() -> Response:
         404: {$ref: '#/components/responses/NotFound'}
     """
     query = load_query(ReserveQuery())
+    session, organisation_id = get_session(), current_principal().organisation_id
+    team = _team(query.get("team"))
     result = reserve(
-        get_session(),
-        current_principal().organisation_id,
-        team_id=query.get("team"),
+        session,
+        organisation_id,
+        team_id=team.id if team is not None else None,
         months=query["months"],
     )
     return dump(ReserveSchema(), result)
 
 
 @api.get("/hr/holders")
-@requires("hr:read")
+@requires("hr:read", "team:read")
 def holders_view() -> Response:
-    """Who holds a competence at a level or above: JSON pages, or CSV.
+    """Who holds a competence at a level or above: JSON pages, CSV or XLSX.
 
     Active people whose best active recognised level of ``competence`` is at least
     ``minLevel`` (default 0: every holder; level 0 means the recognition states no
@@ -98,17 +85,27 @@ def holders_view() -> Response:
     ``validAt`` (default: valid now; a holding whose ``validUntil`` has passed does not
     count). Highest level first, then by family and given name. ``format=csv`` or
     ``Accept: text/csv`` streams the same as CSV (RFC 4180, a header row; every match
-    unless ``limit`` is given; cells a spreadsheet would run as a formula are prefixed
-    with ``'``).
+    unless ``limit`` is given; UTF-8 with a byte-order mark so Excel reads it as UTF-8;
+    ``separator=semicolon`` for Excel in locales with a decimal comma; cells a
+    spreadsheet would run as a formula are prefixed with ``'``). ``format=xlsx`` (or
+    that Accept type) answers an Excel workbook, text cells stored as text.
     ---
     get:
       tags: [hr]
       parameters:
-        - {in: query, name: competence, required: true, schema: {type: string, format: uuid}}
+        - in: query
+          name: competence
+          required: true
+          schema: {type: string}
+          description: a competence id, or framework-slug:code (e.g. digcomp22:4.2)
         - {in: query, name: minLevel, schema: {type: integer, minimum: 0, maximum: 8}}
-        - {in: query, name: team, schema: {type: string, format: uuid}}
+        - {in: query, name: team, schema: {type: string}, description: "a team id or slug"}
         - {in: query, name: validAt, schema: {type: string, format: date}}
-        - {in: query, name: format, schema: {type: string, enum: [json, csv]}}
+        - {in: query, name: format, schema: {type: string, enum: [json, csv, xlsx]}}
+        - in: query
+          name: separator
+          schema: {type: string, enum: [comma, semicolon], default: comma}
+          description: the CSV separator (semicolon for Excel in locales with a decimal comma)
         - {in: query, name: limit, schema: {type: integer, minimum: 1, maximum: 1000}}
         - {in: query, name: offset, schema: {type: integer, minimum: 0}}
       responses:
@@ -118,6 +115,8 @@ def holders_view() -> Response:
               schema: {type: object, properties: {items: {type: array, items: HolderSchema}}}
             text/csv:
               schema: {type: string}
+            application/vnd.openxmlformats-officedocument.spreadsheetml.sheet:
+              schema: {type: string, format: binary}
         400: {$ref: '#/components/responses/BadRequest'}
         404: {$ref: '#/components/responses/NotFound'}
     """
@@ -125,92 +124,58 @@ def holders_view() -> Response:
     session = get_session()
     organisation_id = current_principal().organisation_id
     competence = resolve_competence(session, organisation_id, query["competence"])
-    if query.get("team") is not None:
-        get_team(session, organisation_id, query["team"])
+    team = _team(query.get("team"))
     options: dict[str, Any] = {
         "min_level": query["min_level"],
-        "team_id": query.get("team"),
+        "team_id": team.id if team is not None else None,
         "valid_at": day_end(query["valid_at"]) if "valid_at" in query else None,
         "offset": query["offset"],
     }
-    if not _wants_csv(query.get("format")):
+    wanted = _format(query.get("format"))
+    if wanted == "json":
         rows = holders(
             session, organisation_id, competence.id, limit=query.get("limit", 100), **options
         )
         return dump(HolderSchema(many=True), rows, wrap="items")
-    stream = _csv_stream(
-        database(), organisation_id, competence.id, competence.code, query.get("limit"), options
-    )
     name = re.sub(r"[^A-Za-z0-9.-]", "_", competence.code)
-    response = Response(stream, mimetype="text/csv")
-    response.headers["Content-Type"] = "text/csv; charset=utf-8; header=present"
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="holders-{name}-level-{query["min_level"]}.csv"'
-    )
+    filename = f"holders-{name}-level-{query['min_level']}.{wanted}"
+    export = (database(), organisation_id, competence.id, competence.code, query.get("limit"))
+    if wanted == "xlsx":
+        response = Response(exports.xlsx_bytes(*export, options), mimetype=exports.XLSX)
+    else:
+        separator = exports.SEPARATORS[query["separator"]]
+        response = Response(exports.csv_stream(*export, options, separator), mimetype="text/csv")
+        response.headers["Content-Type"] = "text/csv; charset=utf-8; header=present"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 
-def _wants_csv(format_: str | None) -> bool:
+def _team(ref: uuid.UUID | str | None) -> Team | None:
+    """The team of a query, if the caller may see it. A team:read token reads only the
+    teams its supervisor supervises: another team is not found, and an organisation-wide
+    question (no team) is not allowed."""
+    principal, session = current_principal(), get_session()
+    visible = visible_teams(session, principal)
+    if ref is None:
+        if visible is not None:
+            raise Forbidden("a team:read token answers for its own teams only: give team")
+        return None
+    team = get_team(session, principal.organisation_id, ref)
+    if visible is not None and team.id not in visible:
+        raise NotFound(f"no team {ref!r}" if isinstance(ref, str) else f"no team {ref}")
+    return team
+
+
+def _format(format_: str | None) -> str:
+    """``format``, else what the Accept header prefers: json, csv or xlsx."""
     if format_ is not None:
-        return format_ == "csv"
-    best = request.accept_mimetypes.best_match(["application/json", "text/csv"])
-    return best == "text/csv"
-
-
-def _cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
-
-
-def _csv_row(holder: Holder, code: str) -> list[str]:
-    return [
-        _cell(value)
-        for value in (
-            holder.id,
-            holder.employee_number,
-            holder.given_name,
-            holder.family_name,
-            holder.email,
-            " ".join(team.slug for team in holder.teams),
-            code,
-            holder.level,
-            holder.since.isoformat(),
-            holder.valid_until.isoformat() if holder.valid_until else None,
-        )
-    ]
-
-
-def _csv_stream(
-    db: Database,
-    organisation_id: uuid.UUID,
-    competence_id: uuid.UUID,
-    code: str,
-    limit: int | None,
-    options: dict[str, Any],
-) -> Iterator[str]:
-    """The CSV in pieces of a few hundred rows, read with its own session: the request's
-    session is closed once the view returns, before the body is sent."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
-    session = db.sessions()
-    try:
-        for number, holder in enumerate(
-            iter_holders(session, organisation_id, competence_id, limit=limit, **options), 1
-        ):
-            writer.writerow(_csv_row(holder, code))
-            if number % 500 == 0:
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
-        yield buffer.getvalue()
-    finally:
-        session.rollback()
-        session.close()
+        return format_
+    offered = {"application/json": "json", "text/csv": "csv", exports.XLSX: "xlsx"}
+    return offered[request.accept_mimetypes.best_match(list(offered)) or "application/json"]
 
 
 @api.get("/teams/<team_id>/overview")
-@requires("hr:read")
+@requires("hr:read", "team:read")
 def team_overview_view(team_id: str) -> Response:
     """The supervisor's view of a team: each member's path progress and latest achievements.
 
@@ -235,12 +200,14 @@ def team_overview_view(team_id: str) -> Response:
         400: {$ref: '#/components/responses/BadRequest'}
         404: {$ref: '#/components/responses/NotFound'}
     """
-    team = parse_id(team_id, "team")
     query = load_query(OverviewQuery())
+    session, organisation_id = get_session(), current_principal().organisation_id
+    team = _team(parse_ref(team_id))
+    assert team is not None
     overview = team_overview(
-        get_session(),
-        current_principal().organisation_id,
-        team,
+        session,
+        organisation_id,
+        team.id,
         since=query.get("since"),
         latest=query["latest"],
     )

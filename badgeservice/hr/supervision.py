@@ -31,7 +31,7 @@ from ..achievements.models import AchievementVersion
 from ..db import utcnow
 from ..issuing.models import Credential
 from ..paths.models import Path
-from ..paths.progress import PathProgress, progress
+from ..paths.progress import PathProgress, progress, valid_credential
 from ..people.models import Person, Team, TeamMember
 from ..people.services import get_team
 from .models import Recognition
@@ -209,7 +209,7 @@ def progress_of_people(
             .join(AchievementVersion, AchievementVersion.id == Credential.achievement_version_id)
             .where(
                 Credential.person_id.in_(ids),
-                Credential.revoked_at.is_(None),
+                valid_credential(),
                 AchievementVersion.achievement_id.in_(goals),
             )
             .distinct()

@@ -164,6 +164,7 @@ def rotate_secret_view(endpoint_id: str) -> Response:
     post:
       tags: [hr]
       parameters: [{in: path, name: endpoint_id, required: true, schema: {type: string}}]
+      requestBody: none
       responses:
         200: {content: {application/json: {schema: EndpointSecretSchema}}}
         404: {$ref: '#/components/responses/NotFound'}
@@ -232,6 +233,7 @@ def redeliver_view(delivery_id: str) -> Response:
     post:
       tags: [hr]
       parameters: [{in: path, name: delivery_id, required: true, schema: {type: string}}]
+      requestBody: none
       responses:
         200: {content: {application/json: {schema: DeliverySchema}}}
         404: {$ref: '#/components/responses/NotFound'}

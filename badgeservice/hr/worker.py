@@ -1,10 +1,11 @@
-"""``badgeservice worker``: the inbound-event worker, plus HR delivery and recognition
-expiry in every round; and the same delivery loop as a background thread for the demo."""
+"""``badgeservice worker``: inbound events and recognition expiry in the main loop, HR
+deliveries in a pool of threads beside it (so a slow endpoint never delays the processing
+of completion events); and the same delivery pool in the background of the demo server."""
 
 from __future__ import annotations
 
-import random
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -13,41 +14,38 @@ from flask import Flask
 from ..db import database, session_scope, utcnow
 from ..ingest.worker import WorkerStats
 from ..ingest.worker import run_worker as run_ingest_worker
-from ..keystore import KeyStore
 from . import recognitions
-from .delivery import DeliveryStats, RetryPolicy, Transport, deliver_due
+from .delivery import DeliveryStats, Transport
+from .dispatch import DeliveryPool
 
 __all__ = ["HrSteps", "run_worker", "start_background_delivery"]
 
 
 @dataclass
 class HrSteps:
-    """One round of HR work: deliver what is due, then expire recognitions past their
-    ``validUntil`` (their ``competence.expired`` events are delivered in the next round)."""
+    """HR work: the delivery pool, and expiry of recognitions past their ``validUntil``
+    (their ``competence.expired`` events are delivered like any other)."""
 
     app: Flask
     batch_size: int = 50
     echo: Callable[[str], object] = print
     transport: Transport | None = None
-    totals: DeliveryStats = field(default_factory=DeliveryStats)
+    interval: float = 1.0
     expired: int = 0
+    pool: DeliveryPool = field(init=False)
 
     def __post_init__(self) -> None:
-        self.policy = RetryPolicy.from_config(self.app.config)
-        self.keystore: KeyStore = self.app.extensions["badgeservice.keystore"]
-        self.rng = random.Random()  # noqa: S311 - jitter, not cryptography
+        self.pool = DeliveryPool(
+            self.app, transport=self.transport, interval=self.interval, echo=self.echo
+        )
+
+    @property
+    def totals(self) -> DeliveryStats:
+        return self.pool.totals
 
     def deliver(self) -> int:
-        with self.app.app_context():
-            stats = deliver_due(
-                database(),
-                keystore=self.keystore,
-                policy=self.policy,
-                transport=self.transport,
-                limit=self.batch_size,
-                rng=self.rng,
-            )
-        self.totals += stats
+        """Deliver everything due now with the pool's threads (for ``--until-idle``)."""
+        stats = self.pool.drain()
         if stats.attempted or stats.dead:
             self.echo(
                 f"hr: {stats.delivered} delivered, {stats.failed} to retry, {stats.dead} dead"
@@ -70,39 +68,59 @@ def run_worker(
     batch_size: int = 50,
     interval: float = 1.0,
     echo: Callable[[str], object] = print,
+    stop: threading.Event | None = None,
+    transport: Transport | None = None,
 ) -> tuple[WorkerStats, HrSteps]:
     """Inbound events, HR deliveries and expiry until stopped; with ``until_idle``, until
     a round finds nothing to do (a delivery waiting for a later retry is not due)."""
-    steps = HrSteps(app, batch_size=batch_size, echo=echo)
-    stats = run_ingest_worker(
-        app,
-        until_idle=until_idle,
-        batch_size=batch_size,
-        interval=interval,
-        echo=echo,
-        steps=(steps.deliver, steps.expire),
-    )
+    steps = HrSteps(app, batch_size=batch_size, echo=echo, transport=transport, interval=interval)
+    if until_idle:
+        stats = run_ingest_worker(
+            app,
+            until_idle=True,
+            batch_size=batch_size,
+            interval=interval,
+            echo=echo,
+            steps=(steps.deliver, steps.expire),
+        )
+        return stats, steps
+    steps.pool.start()
+    try:
+        stats = run_ingest_worker(
+            app,
+            batch_size=batch_size,
+            interval=interval,
+            echo=echo,
+            steps=(steps.expire,),
+            stop=stop,
+        )
+    finally:
+        steps.pool.stop(timeout=60)
     return stats, steps
 
 
 def start_background_delivery(
-    app: Flask, *, interval: float = 1.0, echo: Callable[[str], object] = print
+    app: Flask,
+    *,
+    interval: float = 1.0,
+    echo: Callable[[str], object] = print,
+    steps: tuple[Callable[[], int], ...] = (),
 ) -> threading.Thread:
-    """Deliver (and expire) in a daemon thread of this process, for ``badgeservice demo``;
-    an error is reported and the loop goes on after ``interval``."""
-    steps = HrSteps(app, echo=echo)
-    stop = threading.Event()
+    """Deliver in the delivery pool's threads of this process (``badgeservice demo``), and
+    expire (and run ``steps``) every ``interval`` in one more daemon thread; an error is
+    reported and the loop goes on."""
+    hr = HrSteps(app, echo=echo, interval=interval)
+    hr.pool.start()
 
     def loop() -> None:
-        while not stop.is_set():
-            try:
-                busy = steps.deliver() + steps.expire()
-            except Exception as exc:  # keep the demo delivering after a transient error
-                echo(f"hr: delivery round failed: {type(exc).__name__}: {exc}")
-                busy = 0
-            if not busy:
-                stop.wait(interval)
+        while True:
+            for step in (hr.expire, *steps):
+                try:
+                    step()
+                except Exception as exc:  # keep the server's background work going
+                    echo(f"background step failed: {type(exc).__name__}: {exc}")
+            time.sleep(interval)
 
-    thread = threading.Thread(target=loop, name="hr-delivery", daemon=True)
+    thread = threading.Thread(target=loop, name="hr-expiry", daemon=True)
     thread.start()
     return thread

@@ -4,6 +4,7 @@ raw (committed before anything else), process it now or leave it to the worker."
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,11 +16,21 @@ from ..db import get_session
 from ..errors import BadRequest, Forbidden, NotFound, Unauthorized
 from ..organisations.models import ApiClient, Connection
 from ..services import issuing_service, keystore
-from .models import InboundEvent
+from .models import EventState, InboundEvent
+from .recovery import defer
 from .services import IngestService, Received
 from .signatures import verify
 
-__all__ = ["Caller", "accept", "client_secret", "resolve_client", "signed_caller", "token_caller"]
+__all__ = [
+    "Caller",
+    "accept",
+    "accept_many",
+    "client_secret",
+    "may_send_events",
+    "resolve_client",
+    "signed_caller",
+    "token_caller",
+]
 
 
 @dataclass(frozen=True)
@@ -35,8 +46,16 @@ class Caller:
 
 
 def resolve_client(client_id: str | None) -> ApiClient:
-    """An active API client allowed to send events."""
+    """An active (not revoked) API client. Its scopes are checked only once the caller has
+    proved to be it (:func:`may_send_events`): an id alone learns nothing about it."""
     return _resolve(client_id)[0]
+
+
+def may_send_events(client: ApiClient) -> ApiClient:
+    """``client``, authenticated, if it holds ``events:write`` (or ``admin``); else 403."""
+    if not ({"events:write", "admin"} & client.scope_set):
+        raise Forbidden("this client lacks the scope events:write")
+    return client
 
 
 def _resolve(client_id: str | None) -> tuple[ApiClient, Connection | None]:
@@ -64,8 +83,6 @@ def _resolve(client_id: str | None) -> tuple[ApiClient, Connection | None]:
     client, connection = row if row is not None else (None, None)
     if client is None or client.revoked_at is not None:
         raise Unauthorized("unknown client")
-    if not ({"events:write", "admin"} & client.scope_set):
-        raise Forbidden("this client lacks the scope events:write")
     return client, connection
 
 
@@ -85,6 +102,7 @@ def signed_caller(client_id: str | None) -> Caller:
         request.headers.get("webhook-signature"),
         request.get_data(cache=True),
     )
+    may_send_events(client)
     return Caller(client.organisation_id, client.connection, client.id, bound)
 
 
@@ -127,21 +145,53 @@ def accept(
     raw: str,
     normalized: dict[str, Any],
 ) -> tuple[Received, IngestService]:
-    """Store the event and commit it; then process it unless the worker does that."""
+    """Store the event and commit it; then process it unless the worker does that. A
+    duplicate of an event still unprocessed (its request died before processing it) is
+    processed now, as the sender's retry expects."""
+    (received,), ingest = accept_many(
+        caller, connection, channel, [(external_id, raw, normalized)], inline=1
+    )
+    return received, ingest
+
+
+def accept_many(
+    caller: Caller,
+    connection: Connection,
+    channel: str,
+    items: Sequence[tuple[str, str, dict[str, Any]]],
+    *,
+    inline: int,
+) -> tuple[list[Received], IngestService]:
+    """Store every event of ``items`` (external id, raw, normalized) in one transaction,
+    committed before anything else; then, in request mode, process up to ``inline`` of
+    them now and hand the rest to the server's background processing (or the worker)."""
     session = get_session()
     ingest = IngestService(session, issuing_service())
-    received = ingest.receive(
-        organisation_id=caller.organisation_id,
-        connection=connection.name,
-        channel=channel,
-        external_id=external_id,
-        raw=raw,
-        normalized=normalized,
-    )
+    stored = [
+        ingest.receive(
+            organisation_id=caller.organisation_id,
+            connection=connection.name,
+            channel=channel,
+            external_id=external_id,
+            raw=raw,
+            normalized=normalized,
+        )
+        for external_id, raw, normalized in items
+    ]
     session.commit()  # durable before we answer or process: nothing accepted is lost
-    if not received.duplicate and current_app.config["PROCESSING"] == "request":
-        ingest.process(received.event)
-    return received, ingest
+    if current_app.config["PROCESSING"] != "request":
+        return stored, ingest
+    waiting = [r.event.id for r in stored if r.event.state == EventState.RECEIVED]
+    for event_id in waiting[:inline]:
+        event = ingest.take(event_id)
+        if event is not None:
+            ingest.process(event)
+        session.commit()
+    for received in stored:
+        if received.duplicate:
+            session.refresh(received.event)  # as processed by whoever did
+    defer(current_app, waiting[inline:])
+    return stored, ingest
 
 
 def event_view(event: InboundEvent, duplicate: bool) -> dict[str, Any]:

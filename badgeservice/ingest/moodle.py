@@ -40,16 +40,24 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Response, jsonify, request
+from flask import Response, request
 from sqlalchemy import select
 
-from ..api import public, refuse_nul
+from ..api import dump, parse_json, public
 from ..auth import hash_token
 from ..db import get_session
 from ..errors import BadRequest, Unauthorized
 from ..organisations.models import ApiClient
-from .channels import Caller, accept, connection_of, event_view, resolve_client, signed_caller
-from .schemas import InboundEventSchema
+from .channels import (
+    Caller,
+    accept,
+    connection_of,
+    event_view,
+    may_send_events,
+    resolve_client,
+    signed_caller,
+)
+from .schemas import InboundResponseSchema
 
 __all__ = ["CHANNEL", "NAMESPACE", "external_id", "interpret"]
 
@@ -73,7 +81,42 @@ _TEXT_MAX = 320
 
 @public.post("/hooks/moodle/<connection>")
 def receive_moodle_event(connection: str) -> Response:
-    """Receive one Moodle event: 202 with the stored event and any credentials issued."""
+    """Receive one Moodle event: 202 with the stored event and any credentials issued.
+    ---
+    post:
+      tags: [inbound]
+      description: >-
+        Moodle's event JSON (`eventname`, `userid`, `relateduserid`, `courseid`,
+        `contextinstanceid`, `timecreated`, `other`, …) for the connection named in the
+        path. Authenticate with the client's token in the body's `token` field, or with
+        Standard Webhooks signature headers and `?client=<id>`. See docs/inbound.md.
+      parameters:
+        - {in: path, name: connection, required: true, schema: {type: string}}
+        - {in: query, name: client, schema: {type: string, format: uuid}}
+        - {in: header, name: webhook-id, schema: {type: string}}
+        - {in: header, name: webhook-timestamp, schema: {type: string}}
+        - {in: header, name: webhook-signature, schema: {type: string}}
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [eventname]
+              properties:
+                eventname: {type: string}
+                token: {type: string}
+                userid: {type: integer}
+                relateduserid: {type: integer}
+                courseid: {type: integer}
+                contextinstanceid: {type: integer}
+                timecreated: {type: integer}
+                other: {}
+      responses:
+        202: {content: {application/json: {schema: InboundResponseSchema}}}
+        401: {$ref: '#/components/responses/Unauthorized'}
+        403: {$ref: '#/components/responses/Forbidden'}
+    """
     if request.headers.get("webhook-signature") or request.args.get("client"):
         # Verify the exact bytes before reading them; a token in the body is then only removed.
         caller = signed_caller(request.args.get("client") or request.headers.get("x-client-id"))
@@ -94,11 +137,7 @@ def receive_moodle_event(connection: str) -> Response:
         raw,
         normalized,
     )
-    view = event_view(received.event, received.duplicate)
-    view["event"] = InboundEventSchema().dump(view["event"])
-    response = jsonify(view)
-    response.status_code = 202
-    return response
+    return dump(InboundResponseSchema(), event_view(received.event, received.duplicate), 202)
 
 
 # -- authentication ------------------------------------------------------------------------
@@ -115,7 +154,7 @@ def _token_caller(token: Any) -> Caller:
     client = get_session().scalar(select(ApiClient).where(ApiClient.token_hash == digest))
     if client is None or not hmac.compare_digest(client.token_hash, digest):
         raise Unauthorized("the token is not valid")
-    client = resolve_client(str(client.id))  # revoked → 401, lacking events:write → 403
+    client = may_send_events(resolve_client(str(client.id)))  # revoked → 401, no scope → 403
     return Caller(client.organisation_id, client.connection, client.id)
 
 
@@ -128,13 +167,9 @@ def _raw_text() -> str:
 
 def _body() -> dict[str, Any]:
     """The JSON object of the request, whatever Content-Type the plugin was set to send."""
-    try:
-        data = json.loads(_raw_text())
-    except (UnicodeDecodeError, ValueError):
-        raise BadRequest("the request body is not valid JSON") from None
+    data = parse_json(request.get_data(cache=True))
     if not isinstance(data, dict):
         raise BadRequest("the request body must be a JSON object (a Moodle event)")
-    refuse_nul(data, "")
     return data
 
 

@@ -7,6 +7,8 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from ..api import Page
+from ..people.schemas import StrictBoolean
+from .checks import instant_problem, score_problem
 from .models import EventState
 
 __all__ = ["CompletionEventSchema", "EventListQuery", "InboundEventSchema"]
@@ -49,12 +51,25 @@ class EventResultSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    completion = fields.Boolean(required=True)
-    success = fields.Boolean()
+    completion = StrictBoolean(required=True)
+    success = StrictBoolean()
     score = fields.Dict(
         keys=fields.String(validate=validate.OneOf(["scaled", "raw", "min", "max"])),
         values=fields.Float(allow_nan=False),
+        metadata={"description": "xAPI's score: scaled in [-1, 1], raw within [min, max]"},
     )
+
+    @validates_schema
+    def _score(self, data: dict[str, Any], **_: Any) -> None:
+        problem = score_problem(data.get("score", {}))
+        if problem:
+            raise ValidationError(problem, "score")
+
+
+def _sane_instant(value: Any) -> None:
+    problem = instant_problem(value)
+    if problem:
+        raise ValidationError(problem)
 
 
 class CompletionEventSchema(Schema):
@@ -65,7 +80,7 @@ class CompletionEventSchema(Schema):
 
     id = fields.String(required=True, validate=validate.Length(min=1, max=200))
     type = fields.String(load_default="completion", validate=validate.OneOf(["completion"]))
-    time = fields.AwareDateTime(required=True)
+    time = fields.AwareDateTime(required=True, validate=_sane_instant)
     source = fields.Nested(EventSourceSchema, required=True)
     person = fields.Nested(EventPersonSchema, required=True)
     activity = fields.Nested(EventActivitySchema, required=True)
@@ -93,3 +108,16 @@ class InboundEventSchema(Schema):
     received_at = fields.DateTime(data_key="receivedAt")
     processed_at = fields.DateTime(allow_none=True, data_key="processedAt")
     duplicate = fields.Boolean()
+
+
+class CredentialLinkSchema(Schema):
+    id = fields.UUID(required=True)
+    url = fields.String(required=True, metadata={"description": "the public credential URL"})
+
+
+class InboundResponseSchema(Schema):
+    """The answer to an inbound event (webhook, Moodle): the stored event and the
+    credentials it led to."""
+
+    event = fields.Nested(InboundEventSchema, required=True)
+    credentials = fields.List(fields.Nested(CredentialLinkSchema), required=True)

@@ -15,15 +15,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Executable, func, select
+from sqlalchemy import Executable, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
+from ..achievements.models import AchievementVersion
 from ..credentials import ob3
 from ..db import utcnow
 from ..errors import AppError
-from ..issuing.awards import ACHIEVED, award
+from ..issuing.awards import ACHIEVED, WaitsForPrerequisites, award
 from ..issuing.models import Credential
 from ..issuing.services import IssuingService
 from ..organisations.models import Connection
@@ -144,8 +145,10 @@ class IngestService:
 
     # -- processing -------------------------------------------------------------------
 
-    def process(self, event: InboundEvent) -> InboundEvent:
-        """Process (or re-process) one event; its state and reason record the outcome."""
+    def process(self, event: InboundEvent, *, release: bool = True) -> InboundEvent:
+        """Process (or re-process) one event; its state and reason record the outcome.
+        When it issued credentials, the person's events waiting for prerequisites are
+        processed again (``release``)."""
         # Written (flushed by begin_nested) before anything else: the row lock claims the
         # event on PostgreSQL (a worker's SKIP LOCKED passes it by) and SQLite's write lock
         # is taken up front. The person and the outcome follow in one more UPDATE (the
@@ -168,7 +171,30 @@ class IngestService:
             event.credential_ids = sorted({*event.credential_ids, *map(str, credentials)})
         event.processed_at = utcnow()
         self.session.flush()
+        if release and credentials and event.person_id is not None:
+            self.release_waiting(event.person_id, exclude=event.id)
         return event
+
+    def release_waiting(self, person_id: uuid.UUID, exclude: uuid.UUID | None = None) -> int:
+        """Process the person's parked events again (those waiting for prerequisites the
+        person may have achieved now), oldest first, again while that issues more; returns
+        how many left the parked state."""
+        released = 0
+        for _round in range(10):
+            query = select(InboundEvent).where(
+                InboundEvent.person_id == person_id,
+                InboundEvent.state == EventState.PARKED.value,
+            )
+            if exclude is not None:
+                query = query.where(InboundEvent.id != exclude)
+            parked = list(self.session.scalars(query.order_by(InboundEvent.received_at)))
+            moved = sum(
+                self.process(event, release=False).state != EventState.PARKED for event in parked
+            )
+            released += moved
+            if not moved:
+                break
+        return released
 
     def _process(
         self, event: InboundEvent
@@ -233,27 +259,54 @@ class IngestService:
         issued: list[uuid.UUID] = []
         held = 0
         evidence = _evidence(event)
+        # The same event always means the same credential: one it led to before (a replay)
+        # stands even when it was revoked since, e.g. by voiding the statement.
+        before = self._achievements_of(event.credential_ids)
+        waiting: list[str] = []
         for goal in goals.values():
-            outcome = award(
-                self.session,
-                self.issuing,
-                person=person,
-                sub_goal_id=goal.id,
-                occurrence=ACHIEVED,
-                awarded_by=f"{event.channel}:{event.connection}",
-                evidence=evidence,
-                paths=paths,
-            )
+            if goal.achievement_id in before:
+                held += 1
+                continue
+            try:
+                outcome = award(
+                    self.session,
+                    self.issuing,
+                    person=person,
+                    sub_goal_id=goal.id,
+                    occurrence=ACHIEVED,
+                    awarded_by=f"{event.channel}:{event.connection}",
+                    evidence=evidence,
+                    paths=paths,
+                )
+            except WaitsForPrerequisites as exc:
+                waiting.append(exc.detail)
+                continue
             if outcome.created:
                 issued.append(outcome.credential.id)
             else:
                 held += 1
             issued += [c.id for c in outcome.path_credentials]
+        if waiting:
+            # Parked with the person known: processed again as soon as the person achieves
+            # something (release_waiting), and by the worker's rounds over parked events.
+            done = f"; {len(issued)} credential(s) issued, {held} already held" if issued else ""
+            return EventState.PARKED, "; ".join(waiting) + done, issued, person.id
         return (
             EventState.PROCESSED,
             (f"{len(issued)} credential(s) issued, {held} already held"),
             issued,
             person.id,
+        )
+
+    def _achievements_of(self, credential_ids: Sequence[str]) -> set[uuid.UUID]:
+        if not credential_ids:
+            return set()
+        return set(
+            self.session.scalars(
+                select(AchievementVersion.achievement_id)
+                .join(Credential, Credential.achievement_version_id == AchievementVersion.id)
+                .where(Credential.id.in_([uuid.UUID(value) for value in credential_ids]))
+            )
         )
 
     def _void(self, event: InboundEvent, target: str) -> tuple[EventState, str, list[uuid.UUID]]:
@@ -327,6 +380,21 @@ class IngestService:
     def replay(self, events: Iterable[InboundEvent]) -> list[InboundEvent]:
         """Process the events again (idempotent: held credentials are not issued twice)."""
         return [self.process(event) for event in events]
+
+    def take(self, event_id: uuid.UUID) -> InboundEvent | None:
+        """The event, read afresh, if it is still ``received``; None once processed.
+
+        Decided by the database: the UPDATE locks the row (PostgreSQL) or takes the write
+        lock (SQLite) until this transaction ends, so of a request, a retry of it and the
+        server's recovery sweep exactly one processes an event, and none works from a copy
+        read before another finished it."""
+        return self.session.scalar(
+            update(InboundEvent)
+            .where(InboundEvent.id == event_id, InboundEvent.state == EventState.RECEIVED)
+            .values(attempts=InboundEvent.attempts)
+            .returning(InboundEvent)
+            .execution_options(populate_existing=True)
+        )
 
     def claim(self, ids: Sequence[uuid.UUID], state: str) -> list[InboundEvent]:
         """Lock the events ``ids`` still in ``state``, skipping any another worker holds."""

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import Response, jsonify, request
+from flask import Response, request
 from sqlalchemy import select
 
 from ..api import api, dump, load_body, load_query, own
 from ..auth import current_principal, requires
 from ..db import get_session
+from ..errors import NotFound
 from ..services import issuing_service
 from .channels import accept, connection_of, event_view, signed_caller, token_caller
 from .models import InboundEvent
-from .schemas import CompletionEventSchema, EventListQuery, InboundEventSchema
+from .schemas import (
+    CompletionEventSchema,
+    EventListQuery,
+    InboundEventSchema,
+    InboundResponseSchema,
+)
 from .services import IngestService
 
 __all__: list[str] = []
@@ -22,6 +26,7 @@ __all__: list[str] = []
 # costs more than the load itself.
 _COMPLETION = CompletionEventSchema()
 _EVENT = InboundEventSchema()
+_INBOUND = InboundResponseSchema()
 
 
 @api.post("/events")
@@ -47,11 +52,7 @@ def receive_event() -> Response:
         202:
           content:
             application/json:
-              schema:
-                type: object
-                properties:
-                  event: InboundEventSchema
-                  credentials: {type: array, items: {type: object}}
+              schema: InboundResponseSchema
         400: {$ref: '#/components/responses/BadRequest'}
         404: {$ref: '#/components/responses/NotFound'}
     """
@@ -87,19 +88,7 @@ def receive_event() -> Response:
     received, _ = accept(
         caller, connection, "webhook", data["id"], request.get_data(as_text=True), normalized
     )
-    response = jsonify(InboundResponse.dump(received.event, received.duplicate))
-    response.status_code = 202
-    return response
-
-
-class InboundResponse:
-    """The 202 body: the stored event and the credentials it led to."""
-
-    @staticmethod
-    def dump(event: InboundEvent, duplicate: bool) -> dict[str, Any]:
-        body = event_view(event, duplicate)
-        body["event"] = _EVENT.dump(body["event"])
-        return body
+    return dump(_INBOUND, event_view(received.event, received.duplicate), 202)
 
 
 @api.get("/events")
@@ -122,9 +111,11 @@ def list_events() -> Response:
               schema: {type: object, properties: {items: {type: array, items: InboundEventSchema}}}
     """
     query = load_query(EventListQuery())
-    stmt = select(InboundEvent).where(
-        InboundEvent.organisation_id == current_principal().organisation_id
-    )
+    principal = current_principal()
+    stmt = select(InboundEvent).where(InboundEvent.organisation_id == principal.organisation_id)
+    if principal.connection is not None:
+        # A client bound to a connection (an LMS's) sees that connection's events only.
+        stmt = stmt.where(InboundEvent.connection == principal.connection)
     if "state" in query:
         stmt = stmt.where(InboundEvent.state == query["state"])
     if "connection" in query:
@@ -149,7 +140,16 @@ def get_event(event_id: str) -> Response:
         200: {content: {application/json: {schema: InboundEventSchema}}}
         404: {$ref: '#/components/responses/NotFound'}
     """
-    return dump(InboundEventSchema(), own(InboundEvent, event_id, "event"))
+    return dump(InboundEventSchema(), _own_event(event_id))
+
+
+def _own_event(event_id: str) -> InboundEvent:
+    """The organisation's event; for a client bound to a connection, only that one's."""
+    event = own(InboundEvent, event_id, "event")
+    bound = current_principal().connection
+    if bound is not None and event.connection != bound:
+        raise NotFound(f"no event {event_id}")
+    return event
 
 
 @api.post("/events/<event_id>/replay")
@@ -160,10 +160,11 @@ def replay_event(event_id: str) -> Response:
     post:
       tags: [events]
       parameters: [{in: path, name: event_id, required: true, schema: {type: string}}]
+      requestBody: none
       responses:
         200: {content: {application/json: {schema: InboundEventSchema}}}
         404: {$ref: '#/components/responses/NotFound'}
     """
-    event = own(InboundEvent, event_id, "event")
+    event = _own_event(event_id)
     IngestService(get_session(), issuing_service()).process(event)
     return dump(InboundEventSchema(), event)

@@ -3,6 +3,7 @@ between), and re-checks parked events whose person may exist by now."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -70,13 +71,16 @@ def run_worker(
     parked_every: float = 30.0,
     echo: Callable[[str], object] = print,
     steps: Sequence[Callable[[], int]] = (),
+    stop: threading.Event | None = None,
 ) -> WorkerStats:
     """Process received events in batches; every ``parked_every`` seconds (and once at the
     start) retry the parked ones. ``steps`` run once per round too (HR delivery, expiry),
-    each returning how much it did. With ``until_idle``, return when a round did nothing."""
+    each returning how much it did. With ``until_idle``, return when a round did nothing;
+    otherwise run until ``stop`` is set."""
     stats = WorkerStats()
+    stop = stop or threading.Event()
     last_parked: float | None = None
-    while True:
+    while not stop.is_set():
         if last_parked is None or time.monotonic() - last_parked >= parked_every:
             released = _retry_parked(app, batch_size)
             last_parked = time.monotonic()
@@ -93,4 +97,5 @@ def run_worker(
             continue
         if until_idle:
             return stats
-        time.sleep(interval)
+        stop.wait(interval)
+    return stats

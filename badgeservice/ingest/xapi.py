@@ -1,7 +1,8 @@
 """xAPI 1.0.3 statements in, LRS-style: a learning record store's statement resource.
 
-These routes live on the ``public`` blueprint (outside ``/api/v1``, so they are not in the
-OpenAPI document) and authenticate themselves:
+These routes live on the ``public`` blueprint (outside ``/api/v1``; the OpenAPI document
+describes them with the statement shape by reference to the xAPI specification) and
+authenticate themselves:
 
 ``GET /xapi/about``
     ``{"version": ["1.0.3", "1.0.0"]}``; no authentication.
@@ -9,7 +10,10 @@ OpenAPI document) and authenticate themselves:
 ``POST /xapi/statements``
     One statement or an array of statements → ``200`` with the JSON array of their ids, in
     order (an id is generated for a statement without one). A batch naming the same id
-    twice → ``400``.
+    twice → ``400``; more than :data:`MAX_BATCH` (1,000) statements → ``413``. A batch is
+    stored whole in one transaction before the answer (all of it or, on an error, none);
+    in request mode the first :data:`INLINE` new statements are processed before the answer
+    and the rest right after it, in the server's background (or by the worker).
 
 ``PUT /xapi/statements?statementId=<uuid>``
     One statement; its ``id``, if present, must equal ``statementId`` → ``204``.
@@ -54,12 +58,20 @@ from flask import Response, jsonify, request
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
-from ..api import public
+from ..api import parse_json, public
 from ..db import get_session
-from ..errors import AppError, BadRequest, Conflict, Forbidden, Unauthorized
+from ..errors import AppError, BadRequest, Conflict, Forbidden, PayloadTooLarge, Unauthorized
 from ..people.models import Person
 from ..services import issuing_service
-from .channels import Caller, accept, client_secret, connection_of, resolve_client
+from .channels import (
+    Caller,
+    accept_many,
+    client_secret,
+    connection_of,
+    may_send_events,
+    resolve_client,
+)
+from .checks import instant_problem, score_problem
 from .services import IngestService, content_hash
 
 __all__: list[str] = []
@@ -71,6 +83,10 @@ ADL_VERBS = "http://adlnet.gov/expapi/verbs/"
 COMPLETING_VERBS = frozenset(ADL_VERBS + verb for verb in ("completed", "passed", "mastered"))
 VOIDED = ADL_VERBS + "voided"
 IFIS = ("mbox", "mbox_sha1sum", "openid", "account")
+# The most statements one POST may carry, and how many of a batch the request processes
+# itself (the rest after the answer: a large batch never runs into the request timeout).
+MAX_BATCH = 1000
+INLINE = 20
 LRS_OWNED = frozenset({"stored", "authority", "version"})
 
 _IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:\S+$")
@@ -116,19 +132,64 @@ def _stamp_version(response: Response) -> Response:
 @public.get("/xapi/about")
 @_xapi_view
 def xapi_about() -> Response:
-    """The xAPI versions this LRS speaks."""
+    """The xAPI versions this LRS speaks.
+    ---
+    get:
+      tags: [inbound]
+      responses:
+        200:
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [version]
+                properties: {version: {type: array, items: {type: string}}}
+    """
     return jsonify({"version": [VERSION, "1.0.0"]})
 
 
 @public.post("/xapi/statements")
 @_xapi_view
 def xapi_post_statements() -> Response:
-    """Store one statement or a batch; 200 with the ids in order."""
+    """Store one statement or a batch; 200 with the ids in order.
+    ---
+    post:
+      tags: [inbound]
+      description: >-
+        An LRS subset of xAPI 1.0.3 (statements of completion or success become completion
+        events; voiding statements revoke what the voided one issued). Authenticate with
+        HTTP Basic: the client id and its secret.
+      externalDocs: {url: "https://github.com/adlnet/xAPI-Spec/blob/master/xAPI-Communication.md"}
+      security: [{basic: []}]
+      parameters:
+        - {in: header, name: X-Experience-API-Version, required: true, schema: {type: string}}
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              oneOf:
+                - {$ref: '#/components/schemas/XapiStatement'}
+                - {type: array, items: {$ref: '#/components/schemas/XapiStatement'}}
+      responses:
+        200:
+          description: the statement ids, in the order sent
+          content:
+            application/json: {schema: {type: array, items: {type: string, format: uuid}}}
+        401: {$ref: '#/components/responses/XapiError'}
+        403: {$ref: '#/components/responses/XapiError'}
+        409: {$ref: '#/components/responses/XapiError'}
+    """
     caller = _caller()
     body = _body()
     statements = body if isinstance(body, list) else [body]
     if not statements:
         raise BadRequest("send at least one statement")
+    if len(statements) > MAX_BATCH:
+        raise PayloadTooLarge(
+            f"a batch holds at most {MAX_BATCH} statements, this one {len(statements)}: "
+            "send it in smaller batches (nothing of it was stored)",
+        )
     prepared = [
         _prepare(statement, f"statement {i}" if isinstance(body, list) else "statement")
         for i, statement in enumerate(statements)
@@ -145,7 +206,25 @@ def xapi_post_statements() -> Response:
 @public.put("/xapi/statements")
 @_xapi_view
 def xapi_put_statement() -> Response:
-    """Store one statement under ``statementId``; 204."""
+    """Store one statement under ``statementId``; 204.
+    ---
+    put:
+      tags: [inbound]
+      externalDocs: {url: "https://github.com/adlnet/xAPI-Spec/blob/master/xAPI-Communication.md"}
+      security: [{basic: []}]
+      parameters:
+        - {in: query, name: statementId, required: true, schema: {type: string, format: uuid}}
+        - {in: header, name: X-Experience-API-Version, required: true, schema: {type: string}}
+      requestBody:
+        required: true
+        content:
+          application/json: {schema: {$ref: '#/components/schemas/XapiStatement'}}
+      responses:
+        204: {description: Stored}
+        401: {$ref: '#/components/responses/XapiError'}
+        403: {$ref: '#/components/responses/XapiError'}
+        409: {$ref: '#/components/responses/XapiError'}
+    """
     caller = _caller()
     given = request.args.get("statementId")
     if not given:
@@ -172,6 +251,7 @@ def _caller() -> Caller:
     secret = client_secret(client)
     if not hmac.compare_digest((auth.password or "").encode("utf-8"), secret.encode("utf-8")):
         raise Unauthorized("the client id and secret do not match")
+    may_send_events(client)
     version = request.headers.get(VERSION_HEADER, "")
     if not (version.startswith("1.0.") or version.startswith("2.0")):
         raise BadRequest(
@@ -184,8 +264,8 @@ def _caller() -> Caller:
 
 
 def _body() -> Any:
-    data = request.get_json(silent=True, force=True)
-    if data is None:
+    data = parse_json(request.get_data(cache=True))
+    if not isinstance(data, dict | list):
         raise BadRequest("the body must be a JSON statement or an array of statements")
     return data
 
@@ -271,14 +351,21 @@ def _validate(statement: dict[str, Any]) -> None:
         for key in ("success", "completion"):
             if key in result and not isinstance(result[key], bool):
                 raise BadRequest(f"result.{key} must be true or false")
+        if "score" in result:
+            problem = score_problem(result["score"])
+            if problem:
+                raise BadRequest(f"result.score: {problem}")
     if "timestamp" in statement:
         stamp = statement["timestamp"]
         try:
             if not isinstance(stamp, str):
                 raise ValueError(stamp)
-            datetime.fromisoformat(stamp)
+            moment = datetime.fromisoformat(stamp)
         except ValueError:
             raise BadRequest("timestamp must be an ISO 8601 date and time") from None
+        problem = instant_problem(moment)
+        if problem:
+            raise BadRequest(f"timestamp {problem}")
 
 
 # -- storing ------------------------------------------------------------------------------
@@ -314,8 +401,7 @@ def _store(caller: Caller, prepared: list[tuple[str, dict[str, Any]]]) -> None:
                     "only its own connection may void it"
                 )
         new.append((statement_id, raw, normalized))
-    for statement_id, raw, normalized in new:
-        accept(caller, connection, CHANNEL, statement_id, raw, normalized)
+    accept_many(caller, connection, CHANNEL, new, inline=INLINE)
 
 
 def _normalize(statement: dict[str, Any], organisation_id: uuid.UUID) -> dict[str, Any]:

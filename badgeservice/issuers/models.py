@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, TimestampMixin, new_id, utcnow
@@ -75,3 +76,6 @@ class StatusList(TimestampMixin, Base):
     length: Mapped[int] = mapped_column(Integer)
     bits: Mapped[bytes] = mapped_column(LargeBinary)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The signed BitstringStatusListCredential, signed when the bits change (not per
+    # request); None only for lists written before it was stored (signed on first read).
+    document: Mapped[dict[str, Any] | None] = mapped_column(JSON)

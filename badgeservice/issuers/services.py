@@ -181,17 +181,25 @@ class IssuerService:
         )
         self.session.add(current)
         self.session.flush()
+        self.sign_status_list(issuer, current)
         return current, rng.randrange(current.length)
 
     def set_status(self, status_list: StatusList, index: int, value: int) -> None:
+        """Set one entry and sign the list afresh, in the same transaction."""
         bits = Bits.from_bytes(status_list.bits)
         bits.set(index, value)
         status_list.bits = bits.to_bytes()
         status_list.updated_at = utcnow()
+        issuer = self.session.get(Issuer, status_list.issuer_id)
+        assert issuer is not None
+        self.sign_status_list(issuer, status_list)
 
-    def status_list_document(self, issuer: Issuer, status_list: StatusList) -> dict[str, Any]:
-        """The signed ``BitstringStatusListCredential``, signed on each request: the bits
-        change with every revocation, and signing is cheap."""
+    def sign_status_list(self, issuer: Issuer, status_list: StatusList) -> dict[str, Any]:
+        """Sign the list's current bits as a ``BitstringStatusListCredential`` and store it.
+
+        Called when the bits change, so serving the list costs no signature: an anonymous
+        reader cannot make the service sign on demand.
+        """
         signing = self.signing_key(issuer)
         document = status_list_credential(
             self.status_list_url(issuer, status_list.number),
@@ -200,12 +208,21 @@ class IssuerService:
             purpose=status_list.purpose,
             valid_from=status_list.created_at.astimezone(UTC),
         )
-        return sign(
+        status_list.document = sign(
             document,
             signing.key,
             verification_method=signing.verification_method,
             created=datetime.now(UTC),
         )
+        self.session.flush()
+        return status_list.document
+
+    def status_list_document(self, issuer: Issuer, status_list: StatusList) -> dict[str, Any]:
+        """The stored signed list; a list stored before signed lists were kept is signed
+        (once) now."""
+        if status_list.document is None:
+            return self.sign_status_list(issuer, status_list)
+        return status_list.document
 
     # -- lookups ----------------------------------------------------------------------
 

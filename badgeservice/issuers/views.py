@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, jsonify
+from flask import Response, jsonify, request
 from sqlalchemy import select
 
 from ..api import api, dump, own, public
@@ -28,14 +28,32 @@ def _json(document: dict[str, Any], media_type: str, max_age: int) -> Response:
 
 @public.get("/issuers/<org>/<slug>")
 def issuer_profile(org: str, slug: str) -> Response:
-    """The issuer's OB 3.0 Profile."""
+    """The issuer's OB 3.0 Profile.
+    ---
+    get:
+      tags: [public]
+      parameters:
+        - {in: path, name: org, required: true, schema: {type: string}}
+        - {in: path, name: slug, required: true, schema: {type: string}}
+      responses:
+        200: {content: {application/ld+json: {schema: JsonLdDocument}}}
+    """
     service = issuer_service()
     return _json(service.profile_document(service.by_slugs(org, slug)), "application/ld+json", 300)
 
 
 @public.get("/issuers/<org>/<slug>/did.json")
 def did_document(org: str, slug: str) -> Response:
-    """The did:web DID document: every key the issuer ever signed with."""
+    """The did:web DID document: every key the issuer ever signed with.
+    ---
+    get:
+      tags: [public]
+      parameters:
+        - {in: path, name: org, required: true, schema: {type: string}}
+        - {in: path, name: slug, required: true, schema: {type: string}}
+      responses:
+        200: {content: {application/did+json: {schema: JsonLdDocument}}}
+    """
     service = issuer_service()
     issuer = service.by_slugs(org, slug)
     return _json(service.did_document(issuer), "application/did+json", 300)
@@ -43,15 +61,32 @@ def did_document(org: str, slug: str) -> Response:
 
 @public.get("/issuers/<org>/<slug>/status/<int:number>")
 def status_list(org: str, slug: str, number: int) -> Response:
-    """The signed BitstringStatusListCredential; short cache so revocations show quickly."""
+    """The signed BitstringStatusListCredential, stored when it changed (never signed per
+    request); an ETag and a short cache so revocations show quickly, 304 on a match.
+    ---
+    get:
+      tags: [public]
+      parameters:
+        - {in: path, name: org, required: true, schema: {type: string}}
+        - {in: path, name: slug, required: true, schema: {type: string}}
+        - {in: path, name: number, required: true, schema: {type: integer, minimum: 0}}
+      responses:
+        200: {content: {application/vc+ld+json: {schema: JsonLdDocument}}}
+        304: {description: the list has not changed since the ETag given in If-None-Match}
+    """
     service = issuer_service()
     issuer = service.by_slugs(org, slug)
+    if number >= 2**31:  # no list has such a number; SQLite cannot even compare it
+        raise NotFound(f"issuer {org}/{slug} has no status list {number}")
     row = get_session().scalar(
         select(StatusList).where(StatusList.issuer_id == issuer.id, StatusList.number == number)
     )
     if row is None:
         raise NotFound(f"issuer {org}/{slug} has no status list {number}")
-    return _json(service.status_list_document(issuer, row), "application/vc+ld+json", 60)
+    response = _json(service.status_list_document(issuer, row), "application/vc+ld+json", 60)
+    response.add_etag()
+    response.make_conditional(request)
+    return response
 
 
 def _issuer_dump(issuer: Issuer) -> dict[str, Any]:
@@ -124,6 +159,7 @@ def rotate_issuer_key(issuer_id: str) -> Response:
     post:
       tags: [issuers]
       parameters: [{in: path, name: issuer_id, required: true, schema: {type: string}}]
+      requestBody: none
       responses:
         200: {content: {application/json: {schema: IssuerSchema}}}
     """

@@ -11,19 +11,51 @@ from sqlalchemy.orm import Session, joinedload
 
 from ..achievements.models import Achievement
 from ..credentials import ob3
-from ..errors import NotFound
+from ..errors import Conflict, NotFound
 from ..paths.models import Path, SubGoal
 from ..paths.progress import achieved_achievements, paths_of, progress
 from ..people.models import Person
 from .models import Credential
 from .services import IssuingService
 
-__all__ = ["ACHIEVED", "AwardOutcome", "award"]
+__all__ = [
+    "ACHIEVED",
+    "AwardOutcome",
+    "WaitsForPrerequisites",
+    "award",
+    "missing_prerequisites",
+]
 
-# The occurrence of reaching an achievement: one credential per person and achievement
-# version however it was reached (a manual award, an LMS, xAPI or Moodle completion of any
-# of its triggers), so duplicate and cross-channel completions converge on one credential.
+# The occurrence of reaching an achievement: one valid credential per person and
+# achievement version however it was reached (a manual award, an LMS, xAPI or Moodle
+# completion of any of its triggers), so duplicate and cross-channel completions converge on
+# one credential. Once it is revoked or has expired, reaching it again is a new repetition
+# of the occurrence with a new credential (see IssuingService.issue).
 ACHIEVED = "achieved"
+
+
+class WaitsForPrerequisites(Conflict):
+    """The sub-goal's path holds completions back until its prerequisites are achieved."""
+
+    def __init__(self, sub_goal: SubGoal, path: Path, missing: list[SubGoal]) -> None:
+        names = ", ".join(goal.slug for goal in missing)
+        super().__init__(
+            f"sub-goal {path.slug}/{sub_goal.slug} waits for its prerequisite(s) {names}: "
+            f"path {path.slug!r} holds completions back until they are achieved",
+            missing=[goal.slug for goal in missing],
+        )
+
+
+def missing_prerequisites(
+    session: Session, person: Person, sub_goal: SubGoal, held: set[uuid.UUID] | None = None
+) -> list[SubGoal]:
+    """The prerequisites of ``sub_goal`` the person has not achieved (no valid credential
+    of their achievement)."""
+    if not sub_goal.prerequisites:
+        return []
+    if held is None:
+        held = achieved_achievements(session, person)
+    return [goal for goal in sub_goal.prerequisites if goal.achievement_id not in held]
 
 
 @dataclass
@@ -47,8 +79,9 @@ def award(
     evidence: Sequence[ob3.Evidence] = (),
     paths: list[Path] | None = None,
 ) -> AwardOutcome:
-    """Issue the current version of the sub-goal's (or the given) achievement, then award
-    the badge of every path the person has now completed. ``paths`` (the person's paths,
+    """Issue the current version of the sub-goal's (or the given) achievement (again, when
+    the person's credential for it was revoked or has expired), then award the badge of
+    every path the person has now completed. ``paths`` (the person's paths,
     :func:`paths_of`) may be given when the caller has them already."""
     sub_goal = None
     if sub_goal_id is not None:
@@ -59,6 +92,14 @@ def award(
     achievement = _with_versions(session, achievement_id) if achievement_id else None
     if achievement is None or achievement.organisation_id != person.organisation_id:
         raise NotFound(f"no achievement {achievement_id}")
+    if sub_goal is not None and sub_goal.path.out_of_order == "wait":
+        held = achieved_achievements(session, person)
+        # A valid credential already held is returned as ever; only a new one waits.
+        missing = (
+            [] if achievement.id in held else missing_prerequisites(session, person, sub_goal, held)
+        )
+        if missing:
+            raise WaitsForPrerequisites(sub_goal, sub_goal.path, missing)
     result = issuing.issue(
         person=person,
         version=achievement.current,
@@ -69,15 +110,30 @@ def award(
         evidence=evidence,
     )
     outcome = AwardOutcome(result.credential, result.created)
-    outcome.path_credentials = complete_paths(session, issuing, person, paths=paths)
+    outcome.path_credentials = complete_paths(
+        session,
+        issuing,
+        person,
+        paths=paths,
+        renewed=achievement.id if result.created else None,
+    )
     return outcome
 
 
 def complete_paths(
-    session: Session, issuing: IssuingService, person: Person, *, paths: list[Path] | None = None
+    session: Session,
+    issuing: IssuingService,
+    person: Person,
+    *,
+    paths: list[Path] | None = None,
+    renewed: uuid.UUID | None = None,
 ) -> list[Credential]:
     """Issue path badges for every completed path of the person (once per path); ``paths``
-    as for :func:`award` (issuing credentials does not change which paths a person is on)."""
+    as for :func:`award` (issuing credentials does not change which paths a person is on).
+
+    A path badge that was revoked or has expired is issued again only when the path is
+    completed again: ``renewed`` (the achievement just issued) is one it requires. Any
+    other award leaves a revoked path badge revoked."""
     issued: list[Credential] = []
     if paths is None:
         paths = paths_of(session, person)
@@ -99,6 +155,7 @@ def complete_paths(
             occurrence=f"path:{path.id}",
             path_id=path.id,
             awarded_by="path completion",
+            renew=renewed is not None and renewed in {g.achievement_id for g in state.required},
         )
         held.add(badge.id)  # a path badge may itself be a sub-goal of a later path
         if result.created:

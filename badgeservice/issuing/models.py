@@ -18,7 +18,8 @@ class Credential(Base):
     """An issued, signed ``OpenBadgeCredential``.
 
     Exactly one per (person, achievement version, occurrence): the database enforces it, so
-    duplicate or concurrent awards converge on one row.
+    duplicate or concurrent awards converge on one row. Reaching an achievement again after
+    its credential was revoked or expired is the occurrence's next repetition.
     """
 
     __tablename__ = "credentials"
@@ -47,7 +48,8 @@ class Credential(Base):
     sub_goal_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("sub_goals.id"))
     path_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("paths.id"))
     # Which occurrence it records: "achieved" (the achievement was reached, by any route)
-    # or "path:<path id>" (a path completed); a recertification scheme would add others.
+    # or "path:<path id>" (a path completed), then ":2", ":3", … for each time it was reached
+    # again after a revocation or expiry; a recertification scheme would add others.
     occurrence: Mapped[str] = mapped_column(String(300))
     status_list_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("status_lists.id"))
     status_index: Mapped[int] = mapped_column(Integer)

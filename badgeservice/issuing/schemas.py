@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from ..api import Page
+from ..api import Page, Ref
 
 __all__ = [
     "AwardSchema",
@@ -28,7 +28,8 @@ class EvidenceInSchema(Schema):
 
 
 class PersonRefField(fields.Field):  # type: ignore[type-arg]
-    """A person: an id string, or ``{"employeeNumber": …}`` / ``{"email": …}``."""
+    """A person: an id, employee number or e-mail as a string, or ``{"employeeNumber": …}``
+    / ``{"email": …}`` / ``{"id": …}``."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         if isinstance(value, str):
@@ -37,20 +38,22 @@ class PersonRefField(fields.Field):  # type: ignore[type-arg]
             key, ref = next(iter(value.items()))
             if key in ("employeeNumber", "email", "id") and isinstance(ref, str) and ref.strip():
                 return {{"employeeNumber": "employee_number"}.get(key, key): ref}
-        raise ValidationError('give a person id, {"employeeNumber": "…"} or {"email": "…"}')
+        raise ValidationError(
+            'give a person id, employee number or e-mail, {"employeeNumber": "…"} or {"email": "…"}'
+        )
 
 
 class AwardSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    sub_goal = fields.UUID(data_key="subGoal")
-    achievement = fields.UUID()
+    sub_goal = Ref("path-slug/sub-goal-slug", shape=r"[^/]+/[^/]+", data_key="subGoal")
+    achievement = Ref("an achievement slug")
     person = PersonRefField(
         required=True,
         metadata={
             "oneOf": [
-                {"type": "string", "format": "uuid"},
+                {"type": "string", "description": "an id, employee number or e-mail"},
                 {"type": "object", "properties": {"employeeNumber": {"type": "string"}}},
                 {"type": "object", "properties": {"email": {"type": "string"}}},
             ]
@@ -75,7 +78,7 @@ class CredentialListQuery(Page):
     class Meta:
         unknown = RAISE
 
-    person = fields.UUID()
+    person = Ref("an employee number or e-mail")
 
 
 class CredentialSchema(Schema):
@@ -89,6 +92,10 @@ class CredentialSchema(Schema):
     issued_at = fields.DateTime(required=True, data_key="issuedAt")
     revoked_at = fields.DateTime(allow_none=True, data_key="revokedAt")
     revocation_reason = fields.String(allow_none=True, data_key="revocationReason")
-    status = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(["active", "revoked"]))
     credential = fields.Dict(required=True, metadata={"description": "the signed credential"})
-    path_credentials = fields.List(fields.Dict(), data_key="pathCredentials")
+    path_credentials = fields.List(
+        fields.Nested(lambda: CredentialSchema(exclude=("path_credentials",))),
+        data_key="pathCredentials",
+        metadata={"description": "path badges this award completed (awards only)"},
+    )

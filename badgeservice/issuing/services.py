@@ -7,15 +7,17 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..achievements.models import Achievement, AchievementVersion
 from ..credentials import ob3
 from ..credentials.identity import IdentityObject
-from ..credentials.proofs import sign
+from ..credentials.proofs import SigningOrdering, sign
 from ..credentials.statuslist import status_entry
 from ..db import utcnow
 from ..errors import BadRequest, Conflict, NotFound
@@ -27,7 +29,7 @@ from ..keystore import KeyStore
 from ..people.models import Person
 from .models import Credential
 
-__all__ = ["IssueResult", "IssuingService"]
+__all__ = ["IssueResult", "IssuingService", "is_valid"]
 
 
 @dataclass(frozen=True)
@@ -64,11 +66,18 @@ class IssuingService:
         path_id: uuid.UUID | None = None,
         awarded_by: str | None = None,
         evidence: Sequence[ob3.Evidence] = (),
+        renew: bool = True,
     ) -> IssueResult:
-        """Issue, or return the credential already issued for this occurrence."""
-        existing = self._existing(person.id, version.id, occurrence)
-        if existing is not None:
+        """Issue, or return the credential already issued for this occurrence.
+
+        An occurrence whose credential was revoked or has expired is reached again: a new
+        credential is issued as its next repetition (``achieved:2``, ``achieved:3``, …),
+        unless ``renew`` is False (then the lapsed one is returned). The database's
+        uniqueness rule makes concurrent issues of one repetition converge."""
+        existing = self._latest(person.id, version.id, occurrence)
+        if existing is not None and (not renew or is_valid(existing, utcnow())):
             return IssueResult(existing, False)
+        repetition = _next_repetition(occurrence, existing)
         # Held until commit: an edit of this version (an exclusive lock, see
         # achievements.services.upsert_achievement) waits for the credential and then sees
         # it issued. A shared lock, so concurrent issues of one version do not queue.
@@ -100,7 +109,7 @@ class IssuingService:
                         achievement,
                         version,
                         person,
-                        occurrence,
+                        repetition,
                         sub_goal_id,
                         path_id,
                         awarded_by,
@@ -111,9 +120,9 @@ class IssuingService:
             except IntegrityError:
                 # Either a concurrent issue of the same occurrence won (return its result)
                 # or two issuers drew the same status index (draw again).
-                existing = self._existing(person.id, version.id, occurrence)
-                if existing is not None:
-                    return IssueResult(existing, False)
+                won = self._existing(person.id, version.id, repetition)
+                if won is not None:
+                    return IssueResult(won, False)
         raise Conflict("could not allocate a status-list entry; try again")
 
     def _existing(
@@ -125,6 +134,25 @@ class IssuingService:
                 Credential.achievement_version_id == version_id,
                 Credential.occurrence == occurrence,
             )
+        )
+
+    def _latest(
+        self, person_id: uuid.UUID, version_id: uuid.UUID, occurrence: str
+    ) -> Credential | None:
+        """The newest repetition of ``occurrence`` (``occurrence``, ``occurrence:2``, …)."""
+        rows = self.session.scalars(
+            select(Credential).where(
+                Credential.person_id == person_id,
+                Credential.achievement_version_id == version_id,
+                or_(
+                    Credential.occurrence == occurrence,
+                    Credential.occurrence.startswith(f"{occurrence}:", autoescape=True),
+                ),
+            )
+        ).all()
+        family = [row for row in rows if _repetition(occurrence, row.occurrence) is not None]
+        return max(
+            family, key=lambda row: _repetition(occurrence, row.occurrence) or 0, default=None
         )
 
     def _issue_once(
@@ -158,8 +186,15 @@ class IssuingService:
             ),
         )
         signing = self.issuers.signing_key(issuer)
+        # Where code-point and UTF-16 order disagree the organisation's choice decides;
+        # by default such a credential is refused (OrderingConflictError, a 422).
+        ordering = cast(SigningOrdering, issuer.organisation.nquads_ordering)
         signed = sign(
-            document, signing.key, verification_method=signing.verification_method, created=now
+            document,
+            signing.key,
+            verification_method=signing.verification_method,
+            created=now,
+            ordering=ordering,
         )
         credential = Credential(
             id=credential_id,
@@ -241,14 +276,55 @@ class IssuingService:
             raise BadRequest("give a reason for the revocation")
         if credential.revoked_at is not None:
             raise Conflict(f"credential {credential.id} was already revoked")
-        status_list = self.session.get(StatusList, credential.status_list_id)
+        # Decided by the database, not by what this session read: of two concurrent
+        # revocations exactly one changes the row (the other waits for its lock, then finds
+        # it revoked), and the status list is read again under a lock, so revocations of
+        # other credentials in the same list never overwrite each other's bits.
+        now = datetime.now(UTC)
+        changed = self.session.execute(
+            update(Credential)
+            .where(Credential.id == credential.id, Credential.revoked_at.is_(None))
+            .values(revoked_at=now, revocation_reason=reason.strip())
+            .execution_options(synchronize_session=False)
+        )
+        if not getattr(changed, "rowcount", 0):
+            raise Conflict(f"credential {credential.id} was already revoked")
+        set_committed_value(credential, "revoked_at", now)
+        set_committed_value(credential, "revocation_reason", reason.strip())
+        status_list = self.session.scalar(
+            select(StatusList)
+            .where(StatusList.id == credential.status_list_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
         assert status_list is not None
         self.issuers.set_status(status_list, credential.status_index, 1)
-        credential.revoked_at = datetime.now(UTC)
-        credential.revocation_reason = reason.strip()
         self.session.flush()
         record_revoked(self.session, credential)
         return credential
+
+
+def is_valid(credential: Credential, now: datetime) -> bool:
+    """Neither revoked nor past its ``validUntil``."""
+    if credential.revoked_at is not None:
+        return False
+    return credential.valid_until is None or credential.valid_until > now
+
+
+def _repetition(base: str, occurrence: str) -> int | None:
+    """1 for ``base``, n for ``base:n``; None for another occurrence."""
+    if occurrence == base:
+        return 1
+    suffix = occurrence.removeprefix(f"{base}:")
+    if suffix != occurrence and suffix.isdigit() and not suffix.startswith("0"):
+        return int(suffix)
+    return None
+
+
+def _next_repetition(base: str, latest: Credential | None) -> str:
+    if latest is None:
+        return base
+    return f"{base}:{(_repetition(base, latest.occurrence) or 1) + 1}"
 
 
 def _profile(profile: dict[str, str]) -> ob3.Profile:

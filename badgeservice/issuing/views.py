@@ -5,16 +5,18 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Response, jsonify, request
+from flask import Response, current_app, jsonify, request
 from sqlalchemy import select
 
 from ..achievements.models import AchievementVersion
-from ..api import api, dump, load_body, load_query, own, parse_id, public
+from ..achievements.services import get_achievement
+from ..api import api, dump, load_body, load_query, own, parse_ref, public
 from ..auth import current_principal, requires
 from ..credentials import ob3
 from ..db import get_session
 from ..errors import NotFound
-from ..people.services import find_person
+from ..paths.services import get_sub_goal
+from ..people.services import find_person, get_person
 from ..services import issuing_service
 from .awards import award
 from .models import Credential
@@ -48,8 +50,9 @@ def _view(
 @api.post("/awards")
 @requires("awards:write")
 def create_award() -> Response:
-    """Award a sub-goal (or an achievement) to a person: 201 with the new credential, or 200
-    with the one already issued for this manual award.
+    """Award a sub-goal (or an achievement) to a person: 201 with a new credential, or 200
+    with the valid one the person already holds for it. A person whose credential was
+    revoked or has expired is issued a new one.
     ---
     post:
       tags: [awards]
@@ -59,28 +62,47 @@ def create_award() -> Response:
         200: {content: {application/json: {schema: CredentialSchema}}}
         400: {$ref: '#/components/responses/BadRequest'}
         404: {$ref: '#/components/responses/NotFound'}
+        409:
+          description: >-
+            the person is deactivated, or the sub-goal's path waits for prerequisites the
+            person has not achieved (`missing` lists them)
+          content: {application/problem+json: {schema: {$ref: '#/components/schemas/Problem'}}}
     """
     data = load_body(AwardSchema())
     principal = current_principal()
     session = get_session()
     ref = data["person"]
-    person = find_person(
-        session,
-        principal.organisation_id,
-        person_id=parse_id(ref["id"], "person") if "id" in ref else None,
-        employee_number=ref.get("employee_number"),
-        email=ref.get("email"),
+    organisation_id = principal.organisation_id
+    if "id" in ref:
+        person = get_person(session, organisation_id, parse_ref(ref["id"]))
+    else:
+        person = find_person(
+            session,
+            organisation_id,
+            employee_number=ref.get("employee_number"),
+            email=ref.get("email"),
+        )
+    goal = get_sub_goal(session, organisation_id, data["sub_goal"]) if "sub_goal" in data else None
+    achievement = (
+        get_achievement(session, organisation_id, data["achievement"])
+        if "achievement" in data
+        else None
     )
     evidence = tuple(ob3.Evidence(**item) for item in data.get("evidence", []))
     outcome = award(
         session,
         issuing_service(),
         person=person,
-        sub_goal_id=data.get("sub_goal"),
-        achievement_id=data.get("achievement"),
+        sub_goal_id=goal.id if goal is not None else None,
+        achievement_id=achievement.id if achievement is not None else None,
         awarded_by=f"client:{principal.name}",
         evidence=evidence,
     )
+    if outcome.created:
+        # Completions that waited for this (a prerequisite) are processed now.
+        from ..ingest.services import IngestService
+
+        IngestService(session, issuing_service()).release_waiting(person.id)
     body = _view(outcome.credential, outcome.path_credentials)
     return dump(CredentialSchema(), body, 201 if outcome.created else 200)
 
@@ -93,7 +115,10 @@ def list_credentials() -> Response:
     get:
       tags: [credentials]
       parameters:
-        - {in: query, name: person, schema: {type: string, format: uuid}}
+        - in: query
+          name: person
+          schema: {type: string}
+          description: a person id, employee number or e-mail
         - {in: query, name: limit, schema: {type: integer, minimum: 1, maximum: 1000}}
         - {in: query, name: offset, schema: {type: integer, minimum: 0}}
       responses:
@@ -101,13 +126,14 @@ def list_credentials() -> Response:
           content:
             application/json:
               schema: {type: object, properties: {items: {type: array, items: CredentialSchema}}}
+        404: {$ref: '#/components/responses/NotFound'}
     """
     query = load_query(CredentialListQuery())
-    stmt = select(Credential).where(
-        Credential.organisation_id == current_principal().organisation_id
-    )
+    organisation_id = current_principal().organisation_id
+    stmt = select(Credential).where(Credential.organisation_id == organisation_id)
     if "person" in query:
-        stmt = stmt.where(Credential.person_id == query["person"])
+        person = get_person(get_session(), organisation_id, query["person"])
+        stmt = stmt.where(Credential.person_id == person.id)
     rows = get_session().scalars(
         stmt.order_by(Credential.issued_at.desc(), Credential.id)
         .limit(query["limit"])
@@ -151,9 +177,29 @@ def revoke_credential(credential_id: str) -> Response:
     return dump(CredentialSchema(), _view(credential))
 
 
+# The VC vocabulary's own IRI for "the status of this credential", as a link relation.
+STATUS_REL = "https://www.w3.org/2018/credentials#credentialStatus"
+
+
 @public.get("/credentials/<credential_id>")
 def public_credential(credential_id: str) -> Response:
-    """The signed credential, for anyone to verify."""
+    """The signed credential, for anyone to verify.
+
+    The signed document cannot change when the credential is revoked; the answer tells
+    instead: ``Link`` headers to its status list(s) and to the verification endpoint, and
+    ``Credential-Status: active | revoked``.
+    ---
+    get:
+      tags: [public]
+      parameters: [{in: path, name: credential_id, required: true, schema: {type: string}}]
+      responses:
+        200:
+          description: the signed OpenBadgeCredential, in the media type the Accept header prefers
+          content:
+            application/ld+json: {schema: JsonLdDocument}
+            application/vc+ld+json: {schema: JsonLdDocument}
+            application/json: {schema: JsonLdDocument}
+    """
     try:
         key = uuid.UUID(credential_id)
     except ValueError:
@@ -167,5 +213,13 @@ def public_credential(credential_id: str) -> Response:
     )
     response.mimetype = best or "application/ld+json"
     response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Expose-Headers"] = "Link, Credential-Status"
     response.headers["Vary"] = "Accept"
+    response.headers["Credential-Status"] = "revoked" if credential.revoked_at else "active"
+    entries = credential.document.get("credentialStatus")
+    for entry in entries if isinstance(entries, list) else [entries]:
+        if isinstance(entry, dict) and isinstance(entry.get("statusListCredential"), str):
+            response.headers.add("Link", f'<{entry["statusListCredential"]}>; rel="{STATUS_REL}"')
+    verify_url = current_app.config["PUBLIC_URL"] + "/api/v1/verify"
+    response.headers.add("Link", f'<{verify_url}>; rel="https://badgeservice.dev/rel/verify"')
     return response

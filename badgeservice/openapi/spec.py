@@ -1,8 +1,11 @@
-"""Build the OpenAPI document: every ``api`` route's docstring operation, with the
-marshmallow schemas it names turned into components."""
+"""Build the OpenAPI document: every route's docstring operation (the REST API, the
+inbound channels, SCIM, the public documents), with the marshmallow schemas it names turned
+into components, and the error answers every operation can give added where its docstring
+does not list them."""
 
 from __future__ import annotations
 
+import copy
 import re
 from http import HTTPStatus
 from typing import Any
@@ -37,55 +40,215 @@ RESPONSES = {
     "NotFound": "No such resource in the caller's organisation.",
     "Conflict": "The change conflicts with existing data.",
     "PayloadTooLarge": "The body is larger than the configured limit.",
+    "UnsupportedMediaType": "The body is not JSON (`Content-Type: application/json`).",
+    "Busy": "The database is busy; nothing was changed. Send the request again after "
+    "`Retry-After` seconds.",
+}
+# The error answers an operation can give by what it takes, added unless its docstring
+# lists them: a body (400, 413, 415), query parameters (400), path parameters (404), the
+# database (503), a bearer token (401, 403).
+_BY_CODE = {
+    "400": "BadRequest",
+    "401": "Unauthorized",
+    "403": "Forbidden",
+    "404": "NotFound",
+    "413": "PayloadTooLarge",
+    "415": "UnsupportedMediaType",
+    "503": "Busy",
+}
+# Routes that read no database (no 503) and routes not described (static files).
+_NO_DATABASE = frozenset(
+    {"/", "/healthz", "/api/docs", "/api/docs/{filename}", "/api/v1/openapi.json"}
+)
+_UNDESCRIBED = frozenset({"static"})
+
+SCIM_SCHEMAS = {
+    "ScimResource": {
+        "type": "object",
+        "description": "A SCIM 2.0 User or Group (RFC 7643 §4), with the enterprise user "
+        "extension (§4.3); the server's own /scim/v2/Schemas documents list every attribute.",
+        "externalDocs": {"url": "https://www.rfc-editor.org/rfc/rfc7643"},
+        "required": ["schemas"],
+        "properties": {
+            "schemas": {"type": "array", "items": {"type": "string"}},
+            "id": {"type": "string"},
+            "externalId": {"type": "string"},
+            "meta": {"type": "object"},
+        },
+    },
+    "ScimListResponse": {
+        "type": "object",
+        "description": "RFC 7644 §3.4.2 ListResponse.",
+        "externalDocs": {"url": "https://www.rfc-editor.org/rfc/rfc7644#section-3.4.2"},
+        "required": ["schemas", "totalResults", "Resources"],
+        "properties": {
+            "schemas": {"type": "array", "items": {"type": "string"}},
+            "totalResults": {"type": "integer", "minimum": 0},
+            "startIndex": {"type": "integer", "minimum": 1},
+            "itemsPerPage": {"type": "integer", "minimum": 0},
+            "Resources": {"type": "array", "items": {"type": "object"}},
+        },
+    },
+    "ScimPatchOp": {
+        "type": "object",
+        "description": "RFC 7644 §3.5.2 PatchOp.",
+        "externalDocs": {"url": "https://www.rfc-editor.org/rfc/rfc7644#section-3.5.2"},
+        "required": ["schemas", "Operations"],
+        "properties": {
+            "schemas": {"type": "array", "items": {"type": "string"}},
+            "Operations": {"type": "array", "items": {"type": "object"}},
+        },
+    },
+    "ScimError": {
+        "type": "object",
+        "description": "RFC 7644 §3.12 error.",
+        "externalDocs": {"url": "https://www.rfc-editor.org/rfc/rfc7644#section-3.12"},
+        "required": ["schemas", "status", "detail"],
+        "properties": {
+            "schemas": {"type": "array", "items": {"type": "string"}},
+            "status": {"type": "string"},
+            "scimType": {"type": "string"},
+            "detail": {"type": "string"},
+        },
+    },
+    "XapiStatement": {
+        "type": "object",
+        "description": "An xAPI 1.0.3 Statement (the IEEE 9274.1.1 data model).",
+        "externalDocs": {
+            "url": "https://github.com/adlnet/xAPI-Spec/blob/master/xAPI-Data.md#statements"
+        },
+    },
+    "XapiError": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {"error": {"type": "string"}},
+    },
+    "JsonLdDocument": {
+        "type": "object",
+        "description": "A JSON-LD document (a verifiable credential, an OB 3.0 Profile or "
+        "Achievement, a DID document).",
+        "required": ["@context"],
+        "properties": {"@context": {}},
+    },
 }
 
 
 def build_spec(app: Flask) -> dict[str, Any]:
-    """The OpenAPI 3.0 document for ``app``'s ``/api/v1`` routes."""
+    """The OpenAPI 3.0 document for every route of ``app``."""
     spec = APISpec(
         title="badgeservice API",
         version=__version__,
         openapi_version="3.0.3",
         plugins=[MarshmallowPlugin()],
         info={
-            "description": "Open Badges 3.0 issuing and competence recognition. Every "
-            "error is RFC 9457 problem+json."
+            "description": "Open Badges 3.0 issuing and competence recognition: the REST "
+            "API (`/api/v1`, bearer tokens), the inbound channels (completion webhook, "
+            "xAPI, Moodle), SCIM 2.0 (`/scim/v2`) and the public documents anyone can "
+            "verify a badge with. Errors are RFC 9457 problem+json, except under "
+            '`/scim/v2` (SCIM errors) and `/xapi` (`{"error": …}`).\n\n'
+            "**Identifiers people know.** Wherever an id is taken, its natural key is "
+            "accepted too: a person by employee number or e-mail, a team, path or "
+            "achievement by slug, a sub-goal as `path-slug/sub-goal-slug`, a competence as "
+            "`framework-slug:code` (e.g. `digcomp22:4.2`)."
         },
         servers=[{"url": app.config["PUBLIC_URL"]}],
     )
     spec.components.schema("Problem", PROBLEM)
+    for name, schema in SCIM_SCHEMAS.items():
+        spec.components.schema(name, schema)
     for name, description in RESPONSES.items():
-        spec.components.response(
-            name,
-            {
-                "description": description,
-                "content": {
-                    "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
-                },
+        response: dict[str, Any] = {
+            "description": description,
+            "content": {
+                "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
             },
-        )
+        }
+        if name == "Busy":
+            response["headers"] = {"Retry-After": {"schema": {"type": "integer"}, "required": True}}
+        spec.components.response(name, response)
+    spec.components.response(
+        "ScimError",
+        {
+            "description": "A SCIM error (RFC 7644 §3.12).",
+            "content": {
+                "application/scim+json": {"schema": {"$ref": "#/components/schemas/ScimError"}}
+            },
+        },
+    )
+    spec.components.response(
+        "XapiError",
+        {
+            "description": "The request was refused; `error` says why.",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/XapiError"}}},
+        },
+    )
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    spec.components.security_scheme(
+        "basic",
+        {"type": "http", "scheme": "basic", "description": "xAPI: client id and secret"},
+    )
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
-        if not rule.endpoint.startswith("api."):
+        if rule.endpoint in _UNDESCRIBED:
             continue
         view = app.view_functions[rule.endpoint]
         operations = load_operations_from_docstring(view.__doc__ or "")
         if not operations:
             continue
+        path = _PATH_PARAM.sub(r"{\1}", rule.rule)
         summary = (view.__doc__ or "").strip().split("\n")[0]
         for operation in operations.values():
             operation.setdefault("summary", summary)
-            operation.setdefault("operationId", rule.endpoint.removeprefix("api."))
-            operation.setdefault("security", [{"bearer": []}])
-            responses = operation.setdefault("responses", {})
-            for code, ref in (("401", "Unauthorized"), ("403", "Forbidden")):
-                responses.setdefault(code, {"$ref": f"#/components/responses/{ref}"})
-            for code, response in responses.items():
-                if isinstance(response, dict) and "$ref" not in response:
-                    response.setdefault("description", HTTPStatus(int(code)).phrase)
-        spec.path(path=_PATH_PARAM.sub(r"{\1}", rule.rule), operations=operations)
+            operation.setdefault("operationId", rule.endpoint.rsplit(".", 1)[-1])
+            if rule.endpoint.startswith("api."):
+                operation.setdefault("security", [{"bearer": []}])
+            else:
+                operation.setdefault("security", [])
+            if operation.get("requestBody") == "none":
+                operation["requestBody"] = copy.deepcopy(NO_BODY)
+            _default_errors(path, rule, operation)
+        spec.path(path=path, operations=operations)
     document: dict[str, Any] = _portable_patterns(spec.to_dict())
     return document
+
+
+# An action that takes nothing but its path (``requestBody: none`` in a docstring): no body
+# is needed, and an empty object is all that is accepted (it is not read).
+NO_BODY = {
+    "required": False,
+    "description": "Nothing: send no body (an empty JSON object is accepted too).",
+    "content": {
+        "application/json": {
+            "schema": {"type": "object", "additionalProperties": False, "maxProperties": 0}
+        }
+    },
+}
+
+
+def _default_errors(path: str, rule: Any, operation: dict[str, Any]) -> None:
+    responses = operation.setdefault("responses", {})
+    wanted = []
+    if any(requirement for requirement in operation["security"]):
+        wanted += ["401", "403"]
+    if "requestBody" in operation:
+        wanted += ["400", "413", "415"]
+    if any(p.get("in") == "query" for p in operation.get("parameters", [])):
+        wanted.append("400")
+    if rule.arguments:
+        wanted.append("404")
+    if path not in _NO_DATABASE:
+        wanted.append("503")
+    for code in wanted:
+        if code in responses or int(code) in responses:
+            continue
+        if path.startswith("/scim/") and code != "503":
+            responses[code] = {"$ref": "#/components/responses/ScimError"}
+        elif path.startswith("/xapi/") and code != "503":
+            responses[code] = {"$ref": "#/components/responses/XapiError"}
+        else:
+            responses[code] = {"$ref": f"#/components/responses/{_BY_CODE[code]}"}
+    for code, response in responses.items():
+        if isinstance(response, dict) and "$ref" not in response:
+            response.setdefault("description", HTTPStatus(int(code)).phrase)
 
 
 def _portable_patterns(node: Any) -> Any:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..db import Base, TimestampMixin, new_id
+from ..db import Base, TimestampMixin, new_id, utcnow
 
-__all__ = ["ApiClient", "Connection", "Organisation"]
+__all__ = ["ApiClient", "AuditEvent", "Connection", "Organisation"]
 
 
 class Organisation(TimestampMixin, Base):
@@ -26,6 +27,12 @@ class Organisation(TimestampMixin, Base):
     description: Mapped[str | None] = mapped_column(Text)
     # The one accent colour of its pages ("#1d4e89"); None: the service's own.
     accent_color: Mapped[str | None] = mapped_column(String(7))
+    # How to sign a credential whose canonical statements sort differently by Unicode code
+    # point (RDFC-1.0) and by UTF-16 code unit (JavaScript verifiers): "refuse" (422),
+    # "code-point" or "utf-16". Set in organisation.toml; README "Canonical ordering".
+    nquads_ordering: Mapped[str] = mapped_column(
+        String(16), default="refuse", server_default="refuse"
+    )
 
 
 class ApiClient(TimestampMixin, Base):
@@ -47,6 +54,8 @@ class ApiClient(TimestampMixin, Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     secret_ciphertext: Mapped[bytes | None]
     connection: Mapped[str | None] = mapped_column(String(63))
+    # For a team:read token: the person whose supervised teams it sees (and nothing else).
+    supervisor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("people.id"))
     revoked_at: Mapped[datetime | None]
 
     @property
@@ -70,3 +79,22 @@ class Connection(TimestampMixin, Base):
     base_url: Mapped[str | None] = mapped_column(String(2000))
     # What an event for an unknown person does: "create" the person or "park" the event.
     unknown_person: Mapped[str] = mapped_column(String(10), default="park")
+
+
+class AuditEvent(Base):
+    """Who did what to an organisation's access: API clients created, revoked, rotated.
+    Rows are only ever added."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_organisation_at", "organisation_id", "at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    organisation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE")
+    )
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    # "client <id> (<name>)" for an API caller, "operator" for the command line.
+    actor: Mapped[str] = mapped_column(String(300))
+    action: Mapped[str] = mapped_column(String(50))
+    target: Mapped[str] = mapped_column(String(300))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

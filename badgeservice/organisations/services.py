@@ -5,22 +5,35 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..auth import SCOPES, hash_token, new_secret, new_token
+from ..db import utcnow
 from ..errors import BadRequest, Conflict, NotFound
 from ..keystore import KeyStore
-from .models import ApiClient, Connection, Organisation
+from ..people import models as _people  # noqa: F401 - api_clients.supervisor_id refers to people
+from .models import ApiClient, AuditEvent, Connection, Organisation
 
 __all__ = [
+    "OPERATOR",
     "IssuedClient",
     "create_client",
+    "find_client",
     "get_organisation",
+    "list_audit",
+    "list_clients",
     "organisation_by_slug",
+    "record_audit",
+    "revoke_client",
+    "rotate_client",
     "upsert_organisation",
 ]
+
+# The actor of what the command line does (it runs with the service's configuration).
+OPERATOR = "operator (command line)"
 
 
 @dataclass(frozen=True)
@@ -55,6 +68,7 @@ def upsert_organisation(
     email: str | None = None,
     description: str | None = None,
     accent_color: str | None = None,
+    nquads_ordering: str = "refuse",
 ) -> Organisation:
     """Create the organisation ``slug`` or update its profile fields."""
     organisation = session.scalar(select(Organisation).where(Organisation.slug == slug))
@@ -64,6 +78,7 @@ def upsert_organisation(
     organisation.name, organisation.url = name, url
     organisation.email, organisation.description = email, description
     organisation.accent_color = accent_color
+    organisation.nquads_ordering = nquads_ordering
     session.flush()
     return organisation
 
@@ -76,8 +91,12 @@ def create_client(
     scopes: Iterable[str],
     keystore: KeyStore,
     connection: str | None = None,
+    supervisor_id: uuid.UUID | None = None,
+    actor: str = OPERATOR,
 ) -> IssuedClient:
-    """A new API client: a bearer token, and a signing secret for inbound webhooks."""
+    """A new API client: a bearer token, and a signing secret for inbound webhooks. A
+    ``team:read`` client acts for a supervisor (``supervisor_id``) and sees only the teams
+    that person supervises."""
     wanted = sorted(set(scopes))
     unknown = [scope for scope in wanted if scope not in SCOPES]
     if not wanted or unknown:
@@ -96,6 +115,12 @@ def create_client(
         is None
     ):
         raise BadRequest(f"organisation {organisation.slug!r} has no connection {connection!r}")
+    if ("team:read" in wanted) != (supervisor_id is not None):
+        raise BadRequest(
+            "a team:read client needs the supervisor it acts for"
+            if supervisor_id is None
+            else "only a team:read client acts for a supervisor"
+        )
     exists = session.scalar(
         select(ApiClient).where(
             ApiClient.organisation_id == organisation.id, ApiClient.name == name
@@ -111,8 +136,115 @@ def create_client(
         scopes=" ".join(wanted),
         token_hash=hash_token(token),
         connection=connection,
+        supervisor_id=supervisor_id,
     )
     client.secret_ciphertext = keystore.wrap(secret.encode("utf-8"), key_id=f"client:{client.id}")
     session.add(client)
     session.flush()
+    record_audit(
+        session,
+        organisation.id,
+        actor,
+        "client.created",
+        client,
+        {
+            "scopes": wanted,
+            "connection": connection,
+            "supervisor": supervisor_id and str(supervisor_id),
+        },
+    )
     return IssuedClient(client, token, secret)
+
+
+def list_clients(
+    session: Session, organisation_id: uuid.UUID, *, revoked: bool | None = None
+) -> list[ApiClient]:
+    """The organisation's API clients by name (never their tokens or secrets)."""
+    query = select(ApiClient).where(ApiClient.organisation_id == organisation_id)
+    if revoked is not None:
+        query = query.where(
+            ApiClient.revoked_at.is_not(None) if revoked else ApiClient.revoked_at.is_(None)
+        )
+    return list(session.scalars(query.order_by(ApiClient.name, ApiClient.id)))
+
+
+def find_client(session: Session, organisation_id: uuid.UUID, ref: str) -> ApiClient:
+    """The organisation's client with id or name ``ref``; another organisation's is not
+    found."""
+    query = select(ApiClient).where(ApiClient.organisation_id == organisation_id)
+    try:
+        query = query.where(ApiClient.id == uuid.UUID(ref))
+    except ValueError:
+        query = query.where(ApiClient.name == ref)
+    client = session.scalar(query)
+    if client is None:
+        raise NotFound(f"no API client {ref!r}")
+    return client
+
+
+def revoke_client(session: Session, client: ApiClient, *, actor: str) -> ApiClient:
+    """Revoke the client: its token and signing secret are refused from the next request
+    on. Revoking twice is a conflict (decided by the database, not by what was read)."""
+    now = utcnow()
+    changed = session.execute(
+        update(ApiClient)
+        .where(ApiClient.id == client.id, ApiClient.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if not getattr(changed, "rowcount", 0):
+        raise Conflict(f"API client {client.name!r} is already revoked")
+    session.refresh(client)
+    record_audit(session, client.organisation_id, actor, "client.revoked", client, {})
+    return client
+
+
+def rotate_client(
+    session: Session, client: ApiClient, keystore: KeyStore, *, actor: str
+) -> IssuedClient:
+    """A new token and signing secret for the client; the old ones are refused at once."""
+    if client.revoked_at is not None:
+        raise Conflict(f"API client {client.name!r} is revoked; create a new one")
+    token, secret = new_token(), new_secret()
+    client.token_hash = hash_token(token)
+    client.secret_ciphertext = keystore.wrap(secret.encode("utf-8"), key_id=f"client:{client.id}")
+    session.flush()
+    record_audit(session, client.organisation_id, actor, "client.rotated", client, {})
+    return IssuedClient(client, token, secret)
+
+
+def record_audit(
+    session: Session,
+    organisation_id: uuid.UUID,
+    actor: str,
+    action: str,
+    client: ApiClient,
+    details: dict[str, Any],
+) -> AuditEvent:
+    """Add a row to the organisation's audit trail (never a token or secret)."""
+    event = AuditEvent(
+        organisation_id=organisation_id,
+        at=utcnow(),
+        actor=actor[:300],
+        action=action,
+        target=f"client {client.id} ({client.name})"[:300],
+        details=details,
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+def list_audit(
+    session: Session, organisation_id: uuid.UUID, *, limit: int = 100, offset: int = 0
+) -> list[AuditEvent]:
+    """The organisation's audit trail, newest first."""
+    return list(
+        session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.organisation_id == organisation_id)
+            .order_by(AuditEvent.at.desc(), AuditEvent.id)
+            .limit(limit)
+            .offset(offset)
+        )
+    )

@@ -2,14 +2,33 @@
 
 from __future__ import annotations
 
-from flask import Response
+from typing import Any
 
-from ..api import api, dump, parse_id
+from flask import Response, jsonify
+
+from ..api import Page, api, dump, load_body, load_query, parse_id
 from ..auth import current_principal, requires
 from ..db import get_session
 from ..errors import NotFound
-from .schemas import OrganisationSchema
-from .services import get_organisation
+from ..people.services import get_person
+from ..services import keystore
+from .schemas import (
+    AuditEventSchema,
+    ClientInSchema,
+    ClientListQuery,
+    ClientSchema,
+    OrganisationSchema,
+)
+from .services import (
+    IssuedClient,
+    create_client,
+    find_client,
+    get_organisation,
+    list_audit,
+    list_clients,
+    revoke_client,
+    rotate_client,
+)
 
 __all__: list[str] = []
 
@@ -49,3 +68,143 @@ def get_organisation_view(organisation_id: str) -> Response:
     if wanted != current_principal().organisation_id:
         raise NotFound(f"no organisation {organisation_id}")
     return dump(OrganisationSchema(), get_organisation(get_session(), wanted))
+
+
+# -- API clients and the audit trail (admin) -------------------------------------------------
+
+
+def _actor() -> str:
+    principal = current_principal()
+    return f"client {principal.client_id} ({principal.name})"
+
+
+def _issued(issued: IssuedClient, status: int) -> Response:
+    body: dict[str, Any] = ClientSchema().dump(issued.client)
+    body.update(token=issued.token, secret=issued.secret)
+    response = jsonify(body)
+    response.status_code = status
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@api.get("/clients")
+@requires("admin")
+def list_clients_view() -> Response:
+    """The organisation's API clients (never their tokens or secrets).
+    ---
+    get:
+      tags: [clients]
+      parameters:
+        - {in: query, name: revoked, schema: {type: boolean}}
+        - {in: query, name: limit, schema: {type: integer, minimum: 1, maximum: 1000}}
+        - {in: query, name: offset, schema: {type: integer, minimum: 0, maximum: 1000000000}}
+      responses:
+        200:
+          content:
+            application/json:
+              schema: {type: object, properties: {items: {type: array, items: ClientSchema}}}
+    """
+    query = load_query(ClientListQuery())
+    clients = list_clients(
+        get_session(), current_principal().organisation_id, revoked=query.get("revoked")
+    )
+    page = clients[query["offset"] : query["offset"] + query["limit"]]
+    return dump(ClientSchema(many=True), page, wrap="items")
+
+
+@api.post("/clients")
+@requires("admin")
+def create_client_view() -> Response:
+    """Create an API client; the answer holds its token and secret, shown only this once.
+    ---
+    post:
+      tags: [clients]
+      requestBody: {required: true, content: {application/json: {schema: ClientInSchema}}}
+      responses:
+        201: {content: {application/json: {schema: IssuedClientSchema}}}
+        400: {$ref: '#/components/responses/BadRequest'}
+        404: {$ref: '#/components/responses/NotFound'}
+        409: {$ref: '#/components/responses/Conflict'}
+    """
+    data = load_body(ClientInSchema())
+    session = get_session()
+    organisation_id = current_principal().organisation_id
+    supervisor = data.get("supervisor")
+    issued = create_client(
+        session,
+        get_organisation(session, organisation_id),
+        name=data["name"],
+        scopes=data["scopes"],
+        connection=data.get("connection"),
+        supervisor_id=None
+        if supervisor is None
+        else get_person(session, organisation_id, supervisor).id,
+        keystore=keystore(),
+        actor=_actor(),
+    )
+    return _issued(issued, 201)
+
+
+@api.post("/clients/<client_ref>/revoke")
+@requires("admin")
+def revoke_client_view(client_ref: str) -> Response:
+    """Revoke an API client (by id or name): its token is refused from the next request.
+    ---
+    post:
+      tags: [clients]
+      parameters: [{in: path, name: client_ref, required: true, schema: {type: string}}]
+      requestBody: none
+      responses:
+        200: {content: {application/json: {schema: ClientSchema}}}
+        404: {$ref: '#/components/responses/NotFound'}
+        409: {$ref: '#/components/responses/Conflict'}
+    """
+    session = get_session()
+    client = find_client(session, current_principal().organisation_id, client_ref)
+    return dump(ClientSchema(), revoke_client(session, client, actor=_actor()))
+
+
+@api.post("/clients/<client_ref>/rotate")
+@requires("admin")
+def rotate_client_view(client_ref: str) -> Response:
+    """Give an API client a new token and secret; the old ones are refused at once.
+    ---
+    post:
+      tags: [clients]
+      parameters: [{in: path, name: client_ref, required: true, schema: {type: string}}]
+      requestBody: none
+      responses:
+        200: {content: {application/json: {schema: IssuedClientSchema}}}
+        404: {$ref: '#/components/responses/NotFound'}
+        409: {$ref: '#/components/responses/Conflict'}
+    """
+    session = get_session()
+    client = find_client(session, current_principal().organisation_id, client_ref)
+    return _issued(rotate_client(session, client, keystore(), actor=_actor()), 200)
+
+
+@api.get("/audit")
+@requires("admin")
+def list_audit_view() -> Response:
+    """The organisation's audit trail, newest first: who created, revoked or rotated which
+    API client.
+    ---
+    get:
+      tags: [clients]
+      parameters:
+        - {in: query, name: limit, schema: {type: integer, minimum: 1, maximum: 1000}}
+        - {in: query, name: offset, schema: {type: integer, minimum: 0, maximum: 1000000000}}
+      responses:
+        200:
+          content:
+            application/json:
+              schema: {type: object, properties: {items: {type: array, items: AuditEventSchema}}}
+    """
+    query = load_query(Page())
+    events = list_audit(
+        get_session(),
+        current_principal().organisation_id,
+        limit=query["limit"],
+        offset=query["offset"],
+    )
+    return dump(AuditEventSchema(many=True), events, wrap="items")

@@ -22,9 +22,22 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, TimestampMixin, new_id
 
-__all__ = ["PATH_KINDS", "TRIGGER_KINDS", "Path", "PathTarget", "SubGoal", "Trigger"]
+__all__ = [
+    "OUT_OF_ORDER",
+    "PATH_KINDS",
+    "TRIGGER_KINDS",
+    "Path",
+    "PathTarget",
+    "SubGoal",
+    "Trigger",
+]
 
 PATH_KINDS = ("organisation", "team", "individual")
+# What a completion of a sub-goal whose prerequisites are not achieved yet does: "accept"
+# issues the credential (the competence is real) and progress shows the sub-goal as done
+# out of order; "wait" holds it back (an LMS event is parked with the reason, a manual award
+# refused) until the prerequisites are achieved.
+OUT_OF_ORDER = ("accept", "wait")
 TRIGGER_KINDS = ("lms", "xapi", "manual", "evidence")
 
 sub_goal_prerequisites = Table(
@@ -55,6 +68,7 @@ class Path(TimestampMixin, Base):
     achievement_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("achievements.id"))
     approved_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("people.id"))
     approved_at: Mapped[datetime | None]
+    out_of_order: Mapped[str] = mapped_column(String(10), default="accept")
 
     targets: Mapped[list[PathTarget]] = relationship(
         back_populates="path", cascade="all, delete-orphan", order_by="PathTarget.position"

@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from ..achievements.models import Achievement, AchievementVersion
+from ..db import utcnow
 from ..issuing.models import Credential
 from ..people.models import Person, TeamMember
 from .models import Path, SubGoal
 
-__all__ = ["PathProgress", "achieved_achievements", "paths_of", "progress"]
+__all__ = [
+    "PathProgress",
+    "achieved_achievements",
+    "paths_of",
+    "progress",
+    "valid_credential",
+]
 
 
 @dataclass(frozen=True)
@@ -22,6 +30,13 @@ class PathProgress:
     required: list[SubGoal]
     optional: list[SubGoal]
     achieved: set[uuid.UUID]  # sub-goal ids
+    held: frozenset[uuid.UUID] = frozenset()  # achievements with a valid credential
+
+    def out_of_order(self, goal: SubGoal) -> bool:
+        """Achieved while one of its prerequisites is not (the path accepted it)."""
+        return goal.id in self.achieved and any(
+            prerequisite.achievement_id not in self.held for prerequisite in goal.prerequisites
+        )
 
     @property
     def complete(self) -> bool:
@@ -51,14 +66,24 @@ def paths_of(session: Session, person: Person) -> list[Path]:
     return list(session.scalars(query.order_by(Path.slug)))
 
 
+def valid_credential(now: datetime | None = None) -> ColumnElement[bool]:
+    """A credential that counts: neither revoked nor past its ``validUntil``."""
+    now = now or utcnow()
+    return and_(
+        Credential.revoked_at.is_(None),
+        or_(Credential.valid_until.is_(None), Credential.valid_until > now),
+    )
+
+
 def achieved_achievements(session: Session, person: Person) -> set[uuid.UUID]:
-    """Achievements (any version) the person holds an unrevoked credential for."""
+    """Achievements (any version) the person holds a valid credential for (not revoked,
+    not expired): progress follows the valid one when an achievement was reached again."""
     return set(
         session.scalars(
             select(Achievement.id)
             .join(AchievementVersion, AchievementVersion.achievement_id == Achievement.id)
             .join(Credential, Credential.achievement_version_id == AchievementVersion.id)
-            .where(Credential.person_id == person.id, Credential.revoked_at.is_(None))
+            .where(Credential.person_id == person.id, valid_credential())
         )
     )
 
@@ -87,4 +112,5 @@ def progress(
         required=[g for g in goals if g.required],
         optional=[g for g in goals if not g.required],
         achieved=achieved,
+        held=frozenset(held),
     )

@@ -14,9 +14,9 @@ from marshmallow import (
     validates_schema,
 )
 
-from ..api import Page
+from ..api import Page, Ref
 from ..people.schemas import SLUG, StrictBoolean, text_field
-from .models import PATH_KINDS, TRIGGER_KINDS
+from .models import OUT_OF_ORDER, PATH_KINDS, TRIGGER_KINDS
 from .services import MAX_SUB_GOALS, PathData, SubGoalData, TargetData, TriggerData
 
 __all__ = [
@@ -65,8 +65,10 @@ class SubGoalInSchema(Schema):
 
     slug = fields.String(required=True, validate=SLUG)
     name = text_field(300, required=True)
-    achievement_id = fields.UUID(required=True, data_key="achievement")
-    competence_id = fields.UUID(data_key="competence", allow_none=True)
+    achievement_id = Ref("an achievement slug", required=True, data_key="achievement")
+    competence_id = Ref(
+        "framework-slug:code", shape=r"[^:]+:.+", data_key="competence", allow_none=True
+    )
     level = fields.Integer(allow_none=True, strict=True, validate=LEVEL)
     required = StrictBoolean()
     position = fields.Integer(strict=True, validate=validate.Range(min=0, max=100_000))
@@ -84,7 +86,9 @@ class TargetInSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    competence_id = fields.UUID(required=True, data_key="competence")
+    competence_id = Ref(
+        "framework-slug:code", shape=r"[^:]+:.+", required=True, data_key="competence"
+    )
     level = fields.Integer(required=True, strict=True, validate=LEVEL)
     share = fields.Float(
         required=True,
@@ -96,11 +100,24 @@ class TargetInSchema(Schema):
         ),
     )
     due = fields.Date(required=True)
-    team_id = fields.UUID(data_key="team", allow_none=True)
+    team_id = Ref("a team slug", data_key="team", allow_none=True)
 
     @post_load
     def _make(self, data: dict[str, Any], **_: Any) -> TargetData:
         return TargetData(**data)
+
+
+def OUT_OF_ORDER_FIELD() -> fields.String:  # noqa: N802 - used like a field class
+    return fields.String(
+        data_key="outOfOrder",
+        validate=validate.OneOf(OUT_OF_ORDER),
+        metadata={
+            "description": "a completion before the sub-goal's prerequisites: accept "
+            "(default: the credential is issued, progress shows it done out of order) or "
+            "wait (held back until the prerequisites are achieved: an LMS event is parked, "
+            "a manual award refused with 409)"
+        },
+    )
 
 
 _SUB_GOALS = validate.Length(max=MAX_SUB_GOALS, error=f"at most {MAX_SUB_GOALS} sub-goals")
@@ -117,9 +134,10 @@ class PathInSchema(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(PATH_KINDS))
     name = text_field(300, required=True)
     description = fields.String(allow_none=True, validate=validate.Length(max=20_000))
-    team_id = fields.UUID(data_key="team", allow_none=True)
-    person_id = fields.UUID(data_key="person", allow_none=True)
-    achievement_id = fields.UUID(
+    team_id = Ref("a team slug", data_key="team", allow_none=True)
+    person_id = Ref("an employee number or e-mail", data_key="person", allow_none=True)
+    achievement_id = Ref(
+        "an achievement slug",
         data_key="achievement",
         allow_none=True,
         metadata={"description": "the path badge, issued when every required sub-goal is achieved"},
@@ -128,6 +146,7 @@ class PathInSchema(Schema):
     sub_goals = fields.List(
         fields.Nested(SubGoalInSchema), data_key="subGoals", validate=_SUB_GOALS
     )
+    out_of_order = OUT_OF_ORDER_FIELD()
 
     @post_load
     def _make(self, data: dict[str, Any], **_: Any) -> PathData:
@@ -143,7 +162,7 @@ class PathPatchSchema(Schema):
 
     name = text_field(300)
     description = fields.String(allow_none=True, validate=validate.Length(max=20_000))
-    achievement_id = fields.UUID(data_key="achievement", allow_none=True)
+    achievement_id = Ref("an achievement slug", data_key="achievement", allow_none=True)
     targets = fields.List(fields.Nested(TargetInSchema), validate=validate.Length(max=100))
     sub_goals = fields.List(
         fields.Nested(SubGoalInSchema), data_key="subGoals", validate=_SUB_GOALS
@@ -151,6 +170,7 @@ class PathPatchSchema(Schema):
     add_sub_goals = fields.List(
         fields.Nested(SubGoalInSchema), data_key="addSubGoals", validate=_SUB_GOALS
     )
+    out_of_order = OUT_OF_ORDER_FIELD()
 
     @validates_schema
     def _check(self, data: dict[str, Any], **_: Any) -> None:
@@ -164,7 +184,8 @@ class ApproveSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    supervisor = fields.UUID(
+    supervisor = Ref(
+        "an employee number or e-mail",
         required=True,
         metadata={"description": "a person who supervises one of the path person's teams"},
     )
@@ -175,8 +196,8 @@ class PathListQuery(Page):
         unknown = RAISE
 
     kind = fields.String(validate=validate.OneOf(PATH_KINDS))
-    team = fields.UUID()
-    person = fields.UUID()
+    team = Ref("a team slug")
+    person = Ref("an employee number or e-mail")
 
 
 # -- output ----------------------------------------------------------------------------
@@ -222,6 +243,9 @@ class PathSchema(Schema):
     achievement = fields.UUID(allow_none=True)
     approved_by = fields.UUID(allow_none=True, data_key="approvedBy")
     approved_at = fields.DateTime(allow_none=True, data_key="approvedAt")
+    out_of_order = fields.String(
+        required=True, data_key="outOfOrder", validate=validate.OneOf(OUT_OF_ORDER)
+    )
     created_at = fields.DateTime(data_key="createdAt")
     targets = fields.List(fields.Nested(TargetSchema))
     sub_goals = fields.List(fields.Nested(SubGoalSchema), data_key="subGoals")

@@ -46,6 +46,7 @@ __all__ = [
     "create_path",
     "delete_path",
     "get_path",
+    "get_sub_goal",
     "inherited_sub_goals",
     "list_paths",
     "person_progress",
@@ -104,12 +105,21 @@ class PathData:
     achievement_id: uuid.UUID | None = None
     targets: Sequence[TargetData] = ()
     sub_goals: Sequence[SubGoalData] = ()
+    out_of_order: str = "accept"
 
 
 # Keys of update_path's changes: sub_goals replaces all sub-goals (matched by slug, so
 # kept ones keep their ids), add_sub_goals appends.
 PATH_CHANGES = frozenset(
-    {"name", "description", "achievement_id", "targets", "sub_goals", "add_sub_goals"}
+    {
+        "name",
+        "description",
+        "achievement_id",
+        "targets",
+        "sub_goals",
+        "add_sub_goals",
+        "out_of_order",
+    }
 )
 __all__ += ["PATH_CHANGES"]
 
@@ -126,11 +136,43 @@ def _flush(session: Session, what: str) -> None:
 # -- reading ---------------------------------------------------------------------------
 
 
-def get_path(session: Session, organisation_id: uuid.UUID, path_id: uuid.UUID) -> Path:
+def get_path(session: Session, organisation_id: uuid.UUID, path_id: uuid.UUID | str) -> Path:
+    """The path by id, or by its slug."""
+    if isinstance(path_id, str):
+        found = session.scalar(
+            select(Path).where(Path.organisation_id == organisation_id, Path.slug == path_id)
+        )
+        if found is None:
+            raise NotFound(f"no path {path_id!r}")
+        return found
     path = session.get(Path, path_id)
     if path is None or path.organisation_id != organisation_id:
         raise NotFound(f"no path {path_id}")
     return path
+
+
+def get_sub_goal(
+    session: Session, organisation_id: uuid.UUID, sub_goal_id: uuid.UUID | str
+) -> SubGoal:
+    """The sub-goal by id, or as ``path-slug/sub-goal-slug``."""
+    if isinstance(sub_goal_id, str):
+        path_slug, _, slug = sub_goal_id.partition("/")
+        found = session.scalar(
+            select(SubGoal)
+            .join(Path, Path.id == SubGoal.path_id)
+            .where(
+                Path.organisation_id == organisation_id,
+                Path.slug == path_slug,
+                SubGoal.slug == slug,
+            )
+        )
+        if found is None:
+            raise NotFound(f"no sub-goal {sub_goal_id!r} (give an id or path-slug/sub-goal-slug)")
+        return found
+    goal = session.get(SubGoal, sub_goal_id)
+    if goal is None or goal.organisation_id != organisation_id:
+        raise NotFound(f"no sub-goal {sub_goal_id}")
+    return goal
 
 
 def list_paths(
@@ -207,6 +249,7 @@ def create_path(session: Session, organisation_id: uuid.UUID, data: PathData) ->
         team_id=data.team_id,
         person_id=data.person_id,
         achievement_id=data.achievement_id,
+        out_of_order=data.out_of_order,
     )
     path.targets = _targets(data.targets)
     _set_sub_goals(path, data.sub_goals, replace=True)
@@ -238,7 +281,7 @@ def update_path(session: Session, path: Path, changes: Mapping[str, Any]) -> Pat
     if replace:
         _check_removable(session, path, {g.slug for g in goals})
     before = _plan(path)
-    for name in ("name", "description", "achievement_id"):
+    for name in ("name", "description", "achievement_id", "out_of_order"):
         if name in changes:
             setattr(path, name, changes[name])
     if "targets" in changes:

@@ -55,6 +55,7 @@ class PathSpec:
     approved_by_id: uuid.UUID | None
     targets: Sequence[TargetSpec]
     sub_goals: Sequence[SubGoalSpec]
+    out_of_order: str = "accept"
 
 
 def _assign(obj: object, **values: object) -> bool:
@@ -86,6 +87,7 @@ def sync_path(
         person_id=spec.person_id,
         achievement_id=spec.achievement_id,
         approved_by_id=spec.approved_by_id,
+        out_of_order=spec.out_of_order,
     )
     if spec.approved_by_id is None:
         changed |= _assign(path, approved_at=None)

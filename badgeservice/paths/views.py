@@ -6,10 +6,12 @@ from typing import Any
 
 from flask import Response
 
-from ..api import api, dump, load_body, load_query, parse_id
+from ..api import api, dump, load_body, load_query, parse_ref
 from ..auth import current_principal, requires
 from ..db import get_session
+from ..people.services import get_person, get_team
 from .models import Path, SubGoal
+from .refs import resolve_changes, resolve_path_data, resolve_person
 from .schemas import ApproveSchema, PathInSchema, PathListQuery, PathPatchSchema, PathSchema
 from .services import (
     approve_individual_path,
@@ -52,6 +54,7 @@ def _view(path: Path, inherited: list[SubGoal] | None = None) -> dict[str, Any]:
         "achievement": path.achievement_id,
         "approved_by": path.approved_by_id,
         "approved_at": path.approved_at,
+        "out_of_order": path.out_of_order,
         "created_at": path.created_at,
         "targets": [
             {
@@ -79,7 +82,7 @@ def _detail(path: Path) -> dict[str, Any]:
 
 
 def _own_path(path_id: str) -> Path:
-    return get_path(get_session(), current_principal().organisation_id, parse_id(path_id, "path"))
+    return get_path(get_session(), current_principal().organisation_id, parse_ref(path_id))
 
 
 @api.get("/paths")
@@ -93,8 +96,11 @@ def list_paths_view() -> Response:
       tags: [paths]
       parameters:
         - {in: query, name: kind, schema: {type: string, enum: [organisation, team, individual]}}
-        - {in: query, name: team, schema: {type: string, format: uuid}}
-        - {in: query, name: person, schema: {type: string, format: uuid}}
+        - {in: query, name: team, schema: {type: string}, description: "a team id or slug"}
+        - in: query
+          name: person
+          schema: {type: string}
+          description: a person id, employee number or e-mail
         - {in: query, name: limit, schema: {type: integer, minimum: 1, maximum: 1000}}
         - {in: query, name: offset, schema: {type: integer, minimum: 0}}
       responses:
@@ -103,14 +109,18 @@ def list_paths_view() -> Response:
             application/json:
               schema: {type: object, properties: {items: {type: array, items: PathSchema}}}
         400: {$ref: '#/components/responses/BadRequest'}
+        404: {$ref: '#/components/responses/NotFound'}
     """
     query = load_query(PathListQuery())
+    session, organisation_id = get_session(), current_principal().organisation_id
+    team = get_team(session, organisation_id, query["team"]) if "team" in query else None
+    person = get_person(session, organisation_id, query["person"]) if "person" in query else None
     rows = list_paths(
-        get_session(),
-        current_principal().organisation_id,
+        session,
+        organisation_id,
         kind=query.get("kind"),
-        team_id=query.get("team"),
-        person_id=query.get("person"),
+        team_id=team.id if team is not None else None,
+        person_id=person.id if person is not None else None,
         limit=query["limit"],
         offset=query["offset"],
     )
@@ -134,7 +144,8 @@ def create_path_view() -> Response:
         409: {$ref: '#/components/responses/Conflict'}
     """
     data = load_body(PathInSchema())
-    path = create_path(get_session(), current_principal().organisation_id, data)
+    session, organisation_id = get_session(), current_principal().organisation_id
+    path = create_path(session, organisation_id, resolve_path_data(session, organisation_id, data))
     return dump(PathSchema(), _detail(path), 201)
 
 
@@ -177,7 +188,9 @@ def update_path_view(path_id: str) -> Response:
     """
     path = _own_path(path_id)
     changes = load_body(PathPatchSchema())
-    return dump(PathSchema(), _detail(update_path(get_session(), path, changes)))
+    session = get_session()
+    changes = resolve_changes(session, path.organisation_id, changes)
+    return dump(PathSchema(), _detail(update_path(session, path, changes)))
 
 
 @api.delete("/paths/<path_id>")
@@ -215,5 +228,7 @@ def approve_path_view(path_id: str) -> Response:
     """
     path = _own_path(path_id)
     data = load_body(ApproveSchema())
-    approve_individual_path(get_session(), path, data["supervisor"])
+    session = get_session()
+    supervisor = resolve_person(session, path.organisation_id, data["supervisor"], "supervisor")
+    approve_individual_path(session, path, supervisor)
     return dump(PathSchema(), _detail(path))

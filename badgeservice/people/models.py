@@ -103,6 +103,8 @@ class Team(TimestampMixin, Base):
     parent_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("teams.id"))
     # The IdP's group id when the team is provisioned over SCIM.
     external_id: Mapped[str | None] = mapped_column(String(300))
+    # Written over SCIM: the IdP owns its name and its members (definition files do not).
+    provisioned: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     members: Mapped[list[TeamMember]] = relationship(

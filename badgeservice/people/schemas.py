@@ -14,7 +14,7 @@ from marshmallow import (
     validates_schema,
 )
 
-from ..api import Page
+from ..api import Page, Ref
 from .services import ROLES, LmsAccountData, MemberData
 
 __all__ = [
@@ -108,7 +108,7 @@ class PersonInSchema(Schema):
 class PeopleQuery(Page):
     employee_number = fields.String(data_key="employeeNumber", validate=validate.Length(max=100))
     email = fields.String(validate=validate.Length(max=320))
-    team = fields.UUID()
+    team = Ref("a team slug")
     active = fields.Boolean()
 
 
@@ -142,6 +142,11 @@ class ProgressGoalSchema(Schema):
         required=True, metadata={"description": "taken from an organisation or team path"}
     )
     achieved = fields.Boolean(required=True)
+    out_of_order = fields.Boolean(
+        required=True,
+        data_key="outOfOrder",
+        metadata={"description": "achieved before one of its prerequisites"},
+    )
 
 
 class PersonPathSchema(Schema):
@@ -158,6 +163,10 @@ class PersonPathSchema(Schema):
     required_achieved = fields.Integer(data_key="requiredAchieved")
     share = fields.Float(metadata={"description": "share of required sub-goals achieved, 0..1"})
     complete = fields.Boolean(required=True)
+    out_of_order = fields.String(
+        data_key="outOfOrder",
+        metadata={"description": "what the path does with a completion before prerequisites"},
+    )
 
 
 # -- teams -----------------------------------------------------------------------------
@@ -167,7 +176,7 @@ class MemberInSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    person_id = fields.UUID(required=True, data_key="person")
+    person_id = Ref("an employee number or e-mail", required=True, data_key="person")
     role = fields.String(load_default="member", validate=validate.OneOf(ROLES))
 
     @post_load

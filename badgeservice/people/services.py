@@ -70,7 +70,7 @@ class PersonData:
 class MemberData:
     """A person in a team, as a ``member`` or a ``supervisor``."""
 
-    person_id: uuid.UUID
+    person_id: uuid.UUID | str  # an id, employee number or e-mail
     role: str = "member"
 
 
@@ -102,7 +102,13 @@ def _flush(session: Session, what: str) -> None:
 # -- people ----------------------------------------------------------------------------
 
 
-def get_person(session: Session, organisation_id: uuid.UUID, person_id: uuid.UUID) -> Person:
+def get_person(session: Session, organisation_id: uuid.UUID, person_id: uuid.UUID | str) -> Person:
+    """The person by id, or by a natural key: an e-mail address (text with ``@``,
+    case-insensitive) or else an employee number."""
+    if isinstance(person_id, str):
+        if "@" in person_id:
+            return find_person(session, organisation_id, email=person_id)
+        return find_person(session, organisation_id, employee_number=person_id)
     person = session.get(Person, person_id)
     if person is None or person.organisation_id != organisation_id:
         raise NotFound(f"no person {person_id}")
@@ -268,7 +274,15 @@ def _replace_accounts(person: Person, accounts: Sequence[LmsAccountData]) -> Non
 # -- teams -----------------------------------------------------------------------------
 
 
-def get_team(session: Session, organisation_id: uuid.UUID, team_id: uuid.UUID) -> Team:
+def get_team(session: Session, organisation_id: uuid.UUID, team_id: uuid.UUID | str) -> Team:
+    """The team by id, or by its slug."""
+    if isinstance(team_id, str):
+        found = session.scalar(
+            select(Team).where(Team.organisation_id == organisation_id, Team.slug == team_id)
+        )
+        if found is None:
+            raise NotFound(f"no team {team_id!r}")
+        return found
     team = session.get(Team, team_id)
     if team is None or team.organisation_id != organisation_id:
         raise NotFound(f"no team {team_id}")
@@ -276,9 +290,17 @@ def get_team(session: Session, organisation_id: uuid.UUID, team_id: uuid.UUID) -
 
 
 def list_teams(
-    session: Session, organisation_id: uuid.UUID, *, limit: int = 100, offset: int = 0
+    session: Session,
+    organisation_id: uuid.UUID,
+    *,
+    limit: int = 100,
+    offset: int = 0,
+    only: set[uuid.UUID] | None = None,
 ) -> list[Team]:
+    """The organisation's teams by slug (``only`` these, when given)."""
     query = select(Team).where(Team.organisation_id == organisation_id)
+    if only is not None:
+        query = query.where(Team.id.in_(sorted(only)))
     query = query.options(selectinload(Team.members)).order_by(Team.slug)
     return list(session.scalars(query.limit(limit).offset(offset)))
 
@@ -344,7 +366,15 @@ def _check_parent(session: Session, team: Team, parent_id: uuid.UUID | None) -> 
 def _replace_team_members(session: Session, team: Team, members: Sequence[MemberData]) -> None:
     wanted: list[tuple[uuid.UUID, str]] = []
     for index, member in enumerate(members):
-        key = (member.person_id, member.role)
+        person_id = member.person_id
+        if isinstance(person_id, str):  # an employee number or e-mail
+            try:
+                person_id = get_person(session, team.organisation_id, person_id).id
+            except NotFound:
+                raise _invalid(
+                    f"members.{index}.person", f"no person {person_id!r} in this organisation"
+                ) from None
+        key = (person_id, member.role)
         if member.role not in ROLES:
             raise _invalid(f"members.{index}.role", f"must be one of {', '.join(ROLES)}")
         if key in wanted:
@@ -373,6 +403,45 @@ def _people_in(
                 Person.organisation_id == organisation_id, Person.id.in_(wanted)
             )
         )
+    )
+
+
+def supervised_teams(session: Session, supervisor_id: uuid.UUID | None) -> set[uuid.UUID]:
+    """The teams an active person supervises (none for a deactivated one)."""
+    if supervisor_id is None:
+        return set()
+    return set(
+        session.scalars(
+            select(TeamMember.team_id)
+            .join(Person, Person.id == TeamMember.person_id)
+            .where(
+                TeamMember.person_id == supervisor_id,
+                TeamMember.role == "supervisor",
+                Person.active.is_(True),
+            )
+        )
+    )
+
+
+def visible_teams(session: Session, principal: Any) -> set[uuid.UUID] | None:
+    """The teams ``principal`` (an :class:`~badgeservice.auth.Principal`) may read: None
+    for all of them (an organisation-wide token), else those its supervisor supervises."""
+    if principal.sees_everyone:
+        return None
+    return supervised_teams(session, principal.supervisor_id)
+
+
+def in_teams(session: Session, person: Person, teams: set[uuid.UUID]) -> bool:
+    """Whether ``person`` is a member (or supervisor) of one of ``teams``."""
+    if not teams:
+        return False
+    return (
+        session.scalar(
+            select(TeamMember.id)
+            .where(TeamMember.person_id == person.id, TeamMember.team_id.in_(teams))
+            .limit(1)
+        )
+        is not None
     )
 
 

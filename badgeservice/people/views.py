@@ -6,9 +6,10 @@ from typing import Any
 
 from flask import Response
 
-from ..api import api, dump, load_body, load_query, parse_id, partial
+from ..api import api, dump, load_body, load_query, parse_ref, partial
 from ..auth import current_principal, requires
 from ..db import get_session
+from ..errors import NotFound
 from ..paths.progress import PathProgress
 from ..paths.services import person_progress
 from .models import Person, Team
@@ -30,24 +31,37 @@ from .services import (
     deactivate_person,
     get_person,
     get_team,
+    in_teams,
     list_people,
     list_teams,
     replace_members,
     update_person,
     update_team,
+    visible_teams,
 )
 
 __all__: list[str] = []
 
 
 def _own_person(person_id: str) -> Person:
-    organisation_id = current_principal().organisation_id
-    return get_person(get_session(), organisation_id, parse_id(person_id, "person"))
+    """The person, if the caller may see them: a team:read token sees the members of the
+    teams its supervisor supervises, and nobody else (not found, like a missing person)."""
+    principal, session = current_principal(), get_session()
+    person = get_person(session, principal.organisation_id, parse_ref(person_id))
+    teams = visible_teams(session, principal)
+    if teams is not None and not in_teams(session, person, teams):
+        raise NotFound(f"no person {person_id!r}")
+    return person
 
 
 def _own_team(team_id: str) -> Team:
-    organisation_id = current_principal().organisation_id
-    return get_team(get_session(), organisation_id, parse_id(team_id, "team"))
+    """The team, if the caller may see it (a team:read token: the supervised ones)."""
+    principal, session = current_principal(), get_session()
+    team = get_team(session, principal.organisation_id, parse_ref(team_id))
+    teams = visible_teams(session, principal)
+    if teams is not None and team.id not in teams:
+        raise NotFound(f"no team {team_id!r}")
+    return team
 
 
 @api.get("/people")
@@ -60,7 +74,7 @@ def list_people_view() -> Response:
       parameters:
         - {in: query, name: employeeNumber, schema: {type: string}}
         - {in: query, name: email, schema: {type: string}}
-        - {in: query, name: team, schema: {type: string, format: uuid}}
+        - {in: query, name: team, schema: {type: string}, description: "a team id or slug"}
         - {in: query, name: active, schema: {type: boolean}}
         - {in: query, name: limit, schema: {type: integer, minimum: 1, maximum: 1000}}
         - {in: query, name: offset, schema: {type: integer, minimum: 0}}
@@ -70,14 +84,17 @@ def list_people_view() -> Response:
             application/json:
               schema: {type: object, properties: {items: {type: array, items: PersonSchema}}}
         400: {$ref: '#/components/responses/BadRequest'}
+        404: {$ref: '#/components/responses/NotFound'}
     """
     query = load_query(PeopleQuery())
+    session, organisation_id = get_session(), current_principal().organisation_id
+    team = get_team(session, organisation_id, query["team"]) if "team" in query else None
     rows = list_people(
-        get_session(),
-        current_principal().organisation_id,
+        session,
+        organisation_id,
         employee_number=query.get("employee_number"),
         email=query.get("email"),
-        team_id=query.get("team"),
+        team_id=team.id if team is not None else None,
         active=query.get("active"),
         limit=query["limit"],
         offset=query["offset"],
@@ -104,7 +121,7 @@ def create_person_view() -> Response:
 
 
 @api.get("/people/<person_id>")
-@requires("admin", "awards:write", "hr:read")
+@requires("admin", "awards:write", "hr:read", "team:read")
 def get_person_view(person_id: str) -> Response:
     """One person with their LMS accounts and teams.
     ---
@@ -174,6 +191,7 @@ def _progress_view(item: PathProgress) -> dict[str, Any]:
                 "required": goal.required,
                 "inherited": goal.path_id != path.id,
                 "achieved": goal.id in item.achieved,
+                "out_of_order": item.out_of_order(goal),
             }
             for goal in own + inherited
         ],
@@ -181,11 +199,12 @@ def _progress_view(item: PathProgress) -> dict[str, Any]:
         "required_achieved": sum(goal.id in item.achieved for goal in item.required),
         "share": item.share,
         "complete": item.complete,
+        "out_of_order": path.out_of_order,
     }
 
 
 @api.get("/people/<person_id>/paths")
-@requires("admin", "awards:write", "hr:read")
+@requires("admin", "awards:write", "hr:read", "team:read")
 def person_paths_view(person_id: str) -> Response:
     """The person's paths with their progress on each.
 
@@ -211,7 +230,7 @@ def person_paths_view(person_id: str) -> Response:
 
 
 @api.get("/teams")
-@requires("admin", "awards:write", "hr:read")
+@requires("admin", "awards:write", "hr:read", "team:read")
 def list_teams_view() -> Response:
     """The organisation's teams by slug.
     ---
@@ -228,11 +247,13 @@ def list_teams_view() -> Response:
         400: {$ref: '#/components/responses/BadRequest'}
     """
     query = load_query(TeamListQuery())
+    principal, session = current_principal(), get_session()
     rows = list_teams(
-        get_session(),
-        current_principal().organisation_id,
+        session,
+        principal.organisation_id,
         limit=query["limit"],
         offset=query["offset"],
+        only=visible_teams(session, principal),
     )
     return dump(TeamSchema(many=True), rows, wrap="items")
 
@@ -256,7 +277,7 @@ def create_team_view() -> Response:
 
 
 @api.get("/teams/<team_id>")
-@requires("admin", "awards:write", "hr:read")
+@requires("admin", "awards:write", "hr:read", "team:read")
 def get_team_view(team_id: str) -> Response:
     """One team with its members.
     ---

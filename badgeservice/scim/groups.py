@@ -249,6 +249,7 @@ def _write(session: Session, team: Team, values: GroupValues) -> None:
         raise uniqueness(f"externalId {values.external_id!r} belongs to another Group")
     team.name = values.display_name
     team.external_id = values.external_id
+    team.provisioned = True
     flush(session, "the Group")
     wanted = set(values.members)
     current = {p.id for p in _provisioned_members(session, team)}

@@ -40,7 +40,9 @@ def flush(session: Session, what: str) -> None:
 
 
 def sync_supervisors(session: Session, team_ids: Iterable[uuid.UUID]) -> None:
-    """Make the supervisors of these teams the active managers of their members."""
+    """Make the supervisors of these teams the active managers of their members: of the
+    teams provisioned over SCIM (Groups) only; the supervisors of a team the definition
+    files or the API keep are theirs."""
     ids = set(team_ids)
     if not ids:
         return
@@ -62,7 +64,7 @@ def sync_supervisors(session: Session, team_ids: Iterable[uuid.UUID]) -> None:
             wanted[team_id].add(manager_id)
     teams = session.scalars(
         select(Team)
-        .where(Team.id.in_(ids))
+        .where(Team.id.in_(ids), Team.provisioned.is_(True))
         .options(selectinload(Team.members))
         .execution_options(populate_existing=True)
     )

@@ -1,8 +1,8 @@
 """The SCIM 2.0 endpoints under ``/scim/v2`` (RFC 7644).
 
-Not part of the ``/api/v1`` OpenAPI document: SCIM describes itself through
-``/ServiceProviderConfig``, ``/ResourceTypes`` and ``/Schemas`` (public, as RFC 7644 §4
-allows: they say what the server supports, nothing about an organisation). Users and
+In the OpenAPI document with the RFC's resource shapes by reference; SCIM also describes
+itself through ``/ServiceProviderConfig``, ``/ResourceTypes`` and ``/Schemas`` (public, as
+RFC 7644 §4 allows: they say what the server supports, nothing about an organisation). Users and
 Groups need a bearer token with the scope ``scim`` (or ``admin``) and only ever see the
 token's organisation. Requests and answers are ``application/scim+json``
 (``application/json`` is accepted too); every error is a SCIM error document.
@@ -16,7 +16,7 @@ from typing import Any
 
 from flask import Response, current_app, request
 
-from ..api import public, refuse_nul
+from ..api import MalformedJson, parse_json, public
 from ..auth import current_principal, requires
 from ..db import get_session
 from ..errors import BadRequest
@@ -70,13 +70,13 @@ def _body() -> Any:
         raise ScimError(415, "send the body as application/scim+json (or application/json)")
     raw = request.get_data(cache=False)
     try:
-        data = json.loads(raw)
-        refuse_nul(data, "")
+        return parse_json(raw)
+    except MalformedJson as exc:
+        raise invalid_syntax(exc.detail) from None
     except BadRequest as exc:
+        # Well-formed JSON with a value no attribute can hold (NUL, a lone surrogate, an
+        # infinite number).
         raise invalid_value(exc.detail) from None
-    except (ValueError, RecursionError):
-        raise invalid_syntax("the body is not valid JSON (or nests too deeply)") from None
-    return data
 
 
 def _filter() -> Filter | None:
@@ -153,6 +153,15 @@ def _precondition(resource: dict[str, Any]) -> None:
 
 @public.get(f"{PREFIX}/ServiceProviderConfig")
 def scim_service_provider_config() -> Response:
+    """What this SCIM server supports (RFC 7643 §5); public.
+    ---
+    get:
+      tags: [scim]
+      responses:
+        200:
+          content:
+            application/scim+json: {schema: {$ref: '#/components/schemas/ScimResource'}}
+    """
     return _answer(service_provider_config(_base()))
 
 
@@ -170,11 +179,32 @@ def _discovery_list(documents: list[dict[str, Any]]) -> Response:
 
 @public.get(f"{PREFIX}/ResourceTypes")
 def scim_resource_types() -> Response:
+    """The resource types, User and Group; public.
+    ---
+    get:
+      tags: [scim]
+      responses:
+        200:
+          content:
+            application/scim+json: {schema: {$ref: '#/components/schemas/ScimListResponse'}}
+    """
     return _discovery_list(resource_types(_base()))
 
 
 @public.get(f"{PREFIX}/ResourceTypes/<name>")
 def scim_resource_type(name: str) -> Response:
+    """One resource type; public.
+    ---
+    get:
+      tags: [scim]
+      parameters:
+        - {in: path, name: name, required: true, schema: {type: string}}
+      responses:
+        200:
+          content:
+            application/scim+json: {schema: {$ref: '#/components/schemas/ScimResource'}}
+        404: {$ref: '#/components/responses/ScimError'}
+    """
     document = lookup(resource_types(_base()), "id", name)
     if document is None:
         raise ScimError(404, f"no resource type {name!r}")
@@ -183,11 +213,32 @@ def scim_resource_type(name: str) -> Response:
 
 @public.get(f"{PREFIX}/Schemas")
 def scim_schemas() -> Response:
+    """The schemas of Users, Groups and the enterprise extension; public.
+    ---
+    get:
+      tags: [scim]
+      responses:
+        200:
+          content:
+            application/scim+json: {schema: {$ref: '#/components/schemas/ScimListResponse'}}
+    """
     return _discovery_list(schemas_documents(_base()))
 
 
 @public.get(f"{PREFIX}/Schemas/<path:urn>")
 def scim_schema(urn: str) -> Response:
+    """One schema by its URN; public.
+    ---
+    get:
+      tags: [scim]
+      parameters:
+        - {in: path, name: urn, required: true, schema: {type: string}}
+      responses:
+        200:
+          content:
+            application/scim+json: {schema: {$ref: '#/components/schemas/ScimResource'}}
+        404: {$ref: '#/components/responses/ScimError'}
+    """
     document = lookup(schemas_documents(_base()), "id", urn)
     if document is None:
         raise ScimError(404, f"no schema {urn!r}")
@@ -204,6 +255,25 @@ def _user(user_id: str) -> Any:
 @public.get(f"{PREFIX}/Users")
 @requires("scim")
 def scim_list_users() -> Response:
+    """People as SCIM Users (scope scim), filtered and paged.
+    ---
+    get:
+      tags: [scim]
+      security: [{bearer: []}]
+      parameters:
+        - in: query
+          name: filter
+          schema: {type: string}
+          description: RFC 7644 filter, e.g. userName eq "aino"
+        - {in: query, name: startIndex, schema: {type: integer}}
+        - {in: query, name: count, schema: {type: integer}}
+        - {in: query, name: attributes, schema: {type: string}}
+        - {in: query, name: excludedAttributes, schema: {type: string}}
+      responses:
+        200:
+          content:
+            application/scim+json: {schema: {$ref: '#/components/schemas/ScimListResponse'}}
+    """
     page = paging(request.args.get("startIndex"), request.args.get("count"))
     session = get_session()
     total, rows = users.list_users(session, current_principal().organisation_id, _filter(), page)
@@ -213,6 +283,22 @@ def scim_list_users() -> Response:
 @public.post(f"{PREFIX}/Users")
 @requires("scim")
 def scim_create_user() -> Response:
+    """Provision a person (one known by externalId, employee number or e-mail is adopted).
+    ---
+    post:
+      tags: [scim]
+      security: [{bearer: []}]
+      requestBody:
+        required: true
+        content:
+          application/scim+json: {schema: {$ref: '#/components/schemas/ScimResource'}}
+          application/json: {schema: {$ref: '#/components/schemas/ScimResource'}}
+      responses:
+        201:
+          content:
+            application/scim+json: {schema: {$ref: '#/components/schemas/ScimResource'}}
+        409: {$ref: '#/components/responses/ScimError'}
+    """
     doc = normalize(_body(), USER)
     session = get_session()
     person = users.create_user(session, current_principal().organisation_id, doc)
@@ -222,18 +308,81 @@ def scim_create_user() -> Response:
 @public.get(f"{PREFIX}/Users/<user_id>")
 @requires("scim")
 def scim_get_user(user_id: str) -> Response:
+    """One User.
+    ---
+    get:
+      tags: [scim]
+      security: [{bearer: []}]
+      parameters:
+        - {in: path, name: user_id, required: true, schema: {type: string}}
+        - in: header
+          name: If-None-Match
+          schema: {type: string}
+          description: 304 when the resource's ETag matches
+      responses:
+        200:
+          content:
+            application/scim+json: {schema: {$ref: '#/components/schemas/ScimResource'}}
+        304: {description: Not modified (If-None-Match)}
+    """
     return _one(USER, users.user_resource(get_session(), _user(user_id), _base()))
 
 
 @public.put(f"{PREFIX}/Users/<user_id>")
 @requires("scim")
 def scim_replace_user(user_id: str) -> Response:
+    """Replace a User.
+    ---
+    put:
+      tags: [scim]
+      security: [{bearer: []}]
+      parameters:
+        - {in: path, name: user_id, required: true, schema: {type: string}}
+        - in: header
+          name: If-Match
+          schema: {type: string}
+          description: 412 unless the resource's ETag matches
+      requestBody:
+        required: true
+        content:
+          application/scim+json: {schema: {$ref: '#/components/schemas/ScimResource'}}
+          application/json: {schema: {$ref: '#/components/schemas/ScimResource'}}
+      responses:
+        200:
+          content:
+            application/scim+json: {schema: {$ref: '#/components/schemas/ScimResource'}}
+        409: {$ref: '#/components/responses/ScimError'}
+        412: {$ref: '#/components/responses/ScimError'}
+    """
     return _write_user(user_id, lambda current: normalize(_body(), USER))
 
 
 @public.patch(f"{PREFIX}/Users/<user_id>")
 @requires("scim")
 def scim_patch_user(user_id: str) -> Response:
+    """Change a User with PATCH operations (all or none).
+    ---
+    patch:
+      tags: [scim]
+      security: [{bearer: []}]
+      parameters:
+        - {in: path, name: user_id, required: true, schema: {type: string}}
+        - in: header
+          name: If-Match
+          schema: {type: string}
+          description: 412 unless the resource's ETag matches
+      requestBody:
+        required: true
+        content:
+          application/scim+json: {schema: {$ref: '#/components/schemas/ScimPatchOp'}}
+          application/json: {schema: {$ref: '#/components/schemas/ScimPatchOp'}}
+      responses:
+        200:
+          content:
+            application/scim+json: {schema: {$ref: '#/components/schemas/ScimResource'}}
+        409: {$ref: '#/components/responses/ScimError'}
+        412: {$ref: '#/components/responses/ScimError'}
+    """
     return _write_user(user_id, lambda current: apply_patch(current, _body(), USER))
 
 
@@ -250,6 +399,21 @@ def _write_user(user_id: str, document: Callable[[dict[str, Any]], dict[str, Any
 @public.delete(f"{PREFIX}/Users/<user_id>")
 @requires("scim")
 def scim_delete_user(user_id: str) -> Response:
+    """Deactivate a person (they keep every credential).
+    ---
+    delete:
+      tags: [scim]
+      security: [{bearer: []}]
+      parameters:
+        - {in: path, name: user_id, required: true, schema: {type: string}}
+        - in: header
+          name: If-Match
+          schema: {type: string}
+          description: 412 unless the resource's ETag matches
+      responses:
+        204: {description: Done}
+        412: {$ref: '#/components/responses/ScimError'}
+    """
     session = get_session()
     person = _user(user_id)
     _precondition(users.user_resource(session, person, _base()))
@@ -267,6 +431,25 @@ def _group(group_id: str) -> Any:
 @public.get(f"{PREFIX}/Groups")
 @requires("scim")
 def scim_list_groups() -> Response:
+    """Teams as SCIM Groups (scope scim), filtered and paged.
+    ---
+    get:
+      tags: [scim]
+      security: [{bearer: []}]
+      parameters:
+        - in: query
+          name: filter
+          schema: {type: string}
+          description: RFC 7644 filter, e.g. userName eq "aino"
+        - {in: query, name: startIndex, schema: {type: integer}}
+        - {in: query, name: count, schema: {type: integer}}
+        - {in: query, name: attributes, schema: {type: string}}
+        - {in: query, name: excludedAttributes, schema: {type: string}}
+      responses:
+        200:
+          content:
+            application/scim+json: {schema: {$ref: '#/components/schemas/ScimListResponse'}}
+    """
     page = paging(request.args.get("startIndex"), request.args.get("count"))
     session = get_session()
     total, rows = groups.list_groups(session, current_principal().organisation_id, _filter(), page)
@@ -276,6 +459,22 @@ def scim_list_groups() -> Response:
 @public.post(f"{PREFIX}/Groups")
 @requires("scim")
 def scim_create_group() -> Response:
+    """Provision a team with its members.
+    ---
+    post:
+      tags: [scim]
+      security: [{bearer: []}]
+      requestBody:
+        required: true
+        content:
+          application/scim+json: {schema: {$ref: '#/components/schemas/ScimResource'}}
+          application/json: {schema: {$ref: '#/components/schemas/ScimResource'}}
+      responses:
+        201:
+          content:
+            application/scim+json: {schema: {$ref: '#/components/schemas/ScimResource'}}
+        409: {$ref: '#/components/responses/ScimError'}
+    """
     doc = normalize(_body(), GROUP)
     session = get_session()
     team = groups.create_group(session, current_principal().organisation_id, doc)
@@ -285,18 +484,81 @@ def scim_create_group() -> Response:
 @public.get(f"{PREFIX}/Groups/<group_id>")
 @requires("scim")
 def scim_get_group(group_id: str) -> Response:
+    """One Group.
+    ---
+    get:
+      tags: [scim]
+      security: [{bearer: []}]
+      parameters:
+        - {in: path, name: group_id, required: true, schema: {type: string}}
+        - in: header
+          name: If-None-Match
+          schema: {type: string}
+          description: 304 when the resource's ETag matches
+      responses:
+        200:
+          content:
+            application/scim+json: {schema: {$ref: '#/components/schemas/ScimResource'}}
+        304: {description: Not modified (If-None-Match)}
+    """
     return _one(GROUP, groups.group_resource(get_session(), _group(group_id), _base()))
 
 
 @public.put(f"{PREFIX}/Groups/<group_id>")
 @requires("scim")
 def scim_replace_group(group_id: str) -> Response:
+    """Replace a Group.
+    ---
+    put:
+      tags: [scim]
+      security: [{bearer: []}]
+      parameters:
+        - {in: path, name: group_id, required: true, schema: {type: string}}
+        - in: header
+          name: If-Match
+          schema: {type: string}
+          description: 412 unless the resource's ETag matches
+      requestBody:
+        required: true
+        content:
+          application/scim+json: {schema: {$ref: '#/components/schemas/ScimResource'}}
+          application/json: {schema: {$ref: '#/components/schemas/ScimResource'}}
+      responses:
+        200:
+          content:
+            application/scim+json: {schema: {$ref: '#/components/schemas/ScimResource'}}
+        409: {$ref: '#/components/responses/ScimError'}
+        412: {$ref: '#/components/responses/ScimError'}
+    """
     return _write_group(group_id, lambda current: normalize(_body(), GROUP))
 
 
 @public.patch(f"{PREFIX}/Groups/<group_id>")
 @requires("scim")
 def scim_patch_group(group_id: str) -> Response:
+    """Change a Group (e.g. its members) with PATCH operations.
+    ---
+    patch:
+      tags: [scim]
+      security: [{bearer: []}]
+      parameters:
+        - {in: path, name: group_id, required: true, schema: {type: string}}
+        - in: header
+          name: If-Match
+          schema: {type: string}
+          description: 412 unless the resource's ETag matches
+      requestBody:
+        required: true
+        content:
+          application/scim+json: {schema: {$ref: '#/components/schemas/ScimPatchOp'}}
+          application/json: {schema: {$ref: '#/components/schemas/ScimPatchOp'}}
+      responses:
+        200:
+          content:
+            application/scim+json: {schema: {$ref: '#/components/schemas/ScimResource'}}
+        409: {$ref: '#/components/responses/ScimError'}
+        412: {$ref: '#/components/responses/ScimError'}
+    """
     return _write_group(group_id, lambda current: apply_patch(current, _body(), GROUP))
 
 
@@ -312,6 +574,21 @@ def _write_group(group_id: str, document: Callable[[dict[str, Any]], dict[str, A
 @public.delete(f"{PREFIX}/Groups/<group_id>")
 @requires("scim")
 def scim_delete_group(group_id: str) -> Response:
+    """Delete a team (its people stay).
+    ---
+    delete:
+      tags: [scim]
+      security: [{bearer: []}]
+      parameters:
+        - {in: path, name: group_id, required: true, schema: {type: string}}
+        - in: header
+          name: If-Match
+          schema: {type: string}
+          description: 412 unless the resource's ETag matches
+      responses:
+        204: {description: Done}
+        412: {$ref: '#/components/responses/ScimError'}
+    """
     session = get_session()
     team = _group(group_id)
     _precondition(groups.group_resource(session, team, _base()))

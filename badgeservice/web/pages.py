@@ -13,6 +13,7 @@ from sqlalchemy import select
 from .. import __version__
 from ..db import get_session
 from ..errors import BadRequest
+from ..openapi.views import LINKS
 from ..organisations.models import Organisation
 from .base import organisation, render_page, web
 from .i18n import LANGUAGES
@@ -31,7 +32,42 @@ def _organisations() -> list[Organisation]:
 def index() -> ResponseReturnValue:
     """The front door: the organisation's landing page when the service has one
     organisation, a list to choose from when it has several. ``Accept: application/json``
-    gets the same as data, with the API's address."""
+    gets the same as data, with the addresses of the API, its documentation and health.
+    ---
+    get:
+      tags: [service]
+      security: []
+      responses:
+        200:
+          description: an HTML page, or JSON when the client prefers JSON
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [name, version, links, organisations, api]
+                properties:
+                  name: {type: string}
+                  version: {type: string}
+                  description: {type: string}
+                  links:
+                    type: object
+                    required: [apiDocs, openapi, health]
+                    properties:
+                      apiDocs: {type: string}
+                      openapi: {type: string}
+                      health: {type: string}
+                  organisations:
+                    type: array
+                    items:
+                      type: object
+                      required: [slug, name, page]
+                      properties:
+                        slug: {type: string}
+                        name: {type: string}
+                        page: {type: string}
+                  api: {type: string}
+            text/html: {schema: {type: string}}
+    """
     organisations = _organisations()
     if (
         request.accept_mimetypes.best_match(["text/html", "application/json"])
@@ -41,14 +77,15 @@ def index() -> ResponseReturnValue:
         base = current_app.config["PUBLIC_URL"]
         return jsonify(
             {
-                "service": "badgeservice",
+                "name": "badgeservice",
                 "version": __version__,
+                "description": "Open Badges 3.0 issuing and competence recognition",
+                "links": LINKS,
                 "organisations": [
                     {"slug": o.slug, "name": o.name, "page": f"{base}/o/{o.slug}/"}
                     for o in organisations
                 ],
                 "api": f"{base}/api/v1",
-                "openapi": f"{base}/api/v1/openapi.json",
             }
         )
     if len(organisations) == 1:

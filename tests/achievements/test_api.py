@@ -278,7 +278,10 @@ def test_openapi_documents_the_achievement_operations(client: Any) -> None:
     schemas = spec["components"]["schemas"]
     assert "achievementType" in schemas["AchievementCreate"]["properties"]
     assert "change" in schemas["Achievement"]["properties"]
-    assert not any(path.startswith("/achievements") for path in spec["paths"])
+    # The public documents are described too, with no token needed.
+    public = spec["paths"]["/achievements/{org}/{slug}/v{number}/image"]["get"]
+    assert public["security"] == []
+    assert set(public["responses"]["200"]["content"]) == {"image/png", "image/svg+xml"}
 
 
 def test_png_round_trip(client: Any, make_tenant: Any) -> None:

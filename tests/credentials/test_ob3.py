@@ -816,7 +816,7 @@ def test_validate_profile() -> None:
 
 
 def test_pinned_schema_files() -> None:
-    # Hashes from /work/shared/reference/schemas/README.md: the schema is a contract.
+    # The 1EdTech schemas as published (their sha256): the schema is a contract.
     expected = {
         "ob_v3p0_achievementcredential_schema.json": (
             "b7358e895f492e74055dc6bfc7ffc420d0e497f90c4579fb83d9519b86d393ea"

@@ -313,7 +313,8 @@ def test_one_bad_entry_does_not_hide_the_others(
     index = len(example.paths)
     assert problems(org_copy) == [
         f"{LABEL}/paths.toml: paths[{index}].colour: unknown key (known keys: achievement, "
-        "approved_by, description, kind, name, person, slug, subgoals, targets, team)",
+        "approved_by, description, kind, name, out_of_order, person, slug, subgoals, targets, "
+        "team)",
         f"{LABEL}/paths.toml: paths[{index + 1}].subgoals[0].achievement: "
         "unknown achievement 'nope'",
     ]

@@ -22,7 +22,9 @@ from tests.hr.conftest import DlvOrg
 from tests.hr.fake_receiver import FakeReceiver
 
 SECRET = "whsec_" + base64.b64encode(b"k" * 32).decode()
-SLOW = RetryPolicy((600,), max_age=3600, timeout=1.0)  # one attempt per round
+SLOW = RetryPolicy(
+    (600,), max_age=3600, timeout=1.0, breaker_threshold=10_000
+)  # one attempt per round
 
 
 def test_the_webhook_adapter_signs_compact_utf8_json() -> None:

@@ -7,7 +7,7 @@ import csv
 import io
 import os
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -267,6 +267,8 @@ def test_holders_csv(res_world: ResWorld) -> None:
     assert 'filename="holders-3.1-level-0.csv"' in response.headers["Content-Disposition"]
     text = response.get_data(as_text=True)
     assert text.endswith("\r\n")
+    assert text.startswith("\ufeff")  # Excel reads UTF-8 only with a byte-order mark
+    text = text.removeprefix("\ufeff")
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0] == [
         "id",
@@ -300,6 +302,59 @@ def test_holders_csv(res_world: ResWorld) -> None:
     assert len(list(csv.reader(io.StringIO(by_accept.get_data(as_text=True))))) == 3
     as_json = res_world.get("/api/v1/hr/holders", competence=c31, format="json")
     assert as_json.mimetype == "application/json"
+
+
+def test_holders_spreadsheets_open_right_in_excel(res_world: ResWorld) -> None:
+    """Excel with a Finnish locale: UTF-8 needs the byte-order mark, the separator is `;`;
+    or the XLSX workbook, where a cell starting with '=' stays text."""
+    from openpyxl import load_workbook
+
+    c31 = res_world.org.codes["3.1"]
+    response = res_world.get(
+        "/api/v1/hr/holders", competence=c31, format="csv", separator="semicolon"
+    )
+    assert response.status_code == 200
+    raw = response.get_data()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0][:3] == ["id", "employeeNumber", "givenName"]
+    assert [row[3] for row in rows[1:]] == ["Korhonen", "Aalto", "Nieminen", "Virtanen"]
+    assert rows[2][2] == 'Aino, "A"'  # a comma needs no quoting now, a quote still does
+    assert rows[3][2] == "'=1+2"
+
+    xlsx = res_world.get("/api/v1/hr/holders", competence=c31, format="xlsx")
+    assert xlsx.status_code == 200
+    assert xlsx.mimetype == ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    assert 'filename="holders-3.1-level-0.xlsx"' in xlsx.headers["Content-Disposition"]
+    sheet = load_workbook(io.BytesIO(xlsx.get_data())).active
+    table = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert table[0] == [
+        "id",
+        "employeeNumber",
+        "givenName",
+        "familyName",
+        "email",
+        "teams",
+        "competence",
+        "level",
+        "since",
+        "validUntil",
+    ]
+    assert [row[3] for row in table[1:]] == ["Korhonen", "Aalto", "Nieminen", "Virtanen"]
+    assert [row[7] for row in table[1:]] == [5, 4, 4, 3]  # numbers, not text
+    assert table[2][2] == 'Aino, "A"'
+    formula = sheet.cell(row=4, column=3)
+    assert (formula.value, formula.data_type) == ("=1+2", "s")  # text, never run
+    assert isinstance(table[1][8], datetime)  # a date-time, sortable in the spreadsheet
+    by_accept = res_world.org.client.get(
+        "/api/v1/hr/holders",
+        query_string={"competence": c31},
+        headers={
+            **res_world.org.headers,
+            "Accept": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        },
+    )
+    assert by_accept.data[:2] == b"PK"  # a zip: the workbook
 
 
 def test_csv_streams_many_rows(res_world: ResWorld) -> None:
@@ -352,7 +407,8 @@ def test_csv_streams_many_rows(res_world: ResWorld) -> None:
         ({"competence": "3.1", "validAt": "2026-13-01"}, 400),
         ({"competence": "3.1", "validAt": "tomorrow"}, 400),
         ({"competence": "3.1", "team": str(uuid.uuid4())}, 404),
-        ({"competence": "3.1", "format": "xlsx"}, 400),
+        ({"competence": "3.1", "format": "pdf"}, 400),
+        ({"competence": "3.1", "format": "csv", "separator": "tab"}, 400),
         ({"competence": "3.1", "limit": "0"}, 400),
         ({"competence": "3.1", "colour": "red"}, 400),
         ({"competence": "3.1", "team": "x\x00"}, 400),
@@ -370,7 +426,7 @@ def test_holders_bad_input(res_world: ResWorld, params: dict[str, str], status: 
     [
         ({"months": "37"}, 400),
         ({"months": "-1"}, 400),
-        ({"team": "nope"}, 400),
+        ({"team": "nope"}, 404),  # a team slug that names no team
         ({"team": str(uuid.uuid4())}, 404),
         ({"unknown": "1"}, 400),
     ],

@@ -5,9 +5,13 @@ revocation the status list reports it revoked."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -94,3 +98,48 @@ def test_bad_requests_to_the_real_server_are_problem_json(server: dict[str, Any]
     with pytest.raises(urllib.error.HTTPError) as info:
         urllib.request.urlopen(request, timeout=30)
     assert info.value.code == 413
+
+
+def test_command_line_verify_of_a_revoked_credential_against_the_live_server(
+    server: dict[str, Any], tmp_path: Path
+) -> None:
+    """No flags but the loopback one: the CLI fetches the did:web document and the status
+    list from the server itself, and a revoked credential is not verified."""
+    base, token = server["base"], server["token"]
+    status, paths = _http("GET", f"{base}/api/v1/paths?kind=organisation", token=token)
+    goal = paths["items"][0]["subGoals"][0]
+    status, award = _http(
+        "POST",
+        f"{base}/api/v1/awards",
+        {"subGoal": goal["id"], "person": {"employeeNumber": "E1002"}},
+        token,
+    )
+    assert status == 201, award
+    path = tmp_path / "credential.json"
+    path.write_text(json.dumps(award["credential"]), encoding="utf-8")
+
+    def verify(*flags: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "badgeservice", "credentials", "verify", *flags, str(path)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    result = verify("--allow-loopback-http")
+    assert result.returncode == 0, result.stdout + result.stderr
+    status, _ = _http(
+        "POST", f"{base}/api/v1/credentials/{award['id']}/revoke", {"reason": "test"}, token
+    )
+    assert status == 200
+    result = verify("--allow-loopback-http")
+    assert result.returncode == 1, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    assert report["verified"] is False
+    assert "status: revocation: revoked" in report["errors"]
+    # The public verify endpoint of the same server says so too, by URL.
+    status, answer = _http("POST", f"{base}/api/v1/verify", {"url": award["url"]})
+    assert status == 200, answer
+    assert answer["verified"] is False
+    assert "status: revocation: revoked" in answer["errors"]

@@ -72,7 +72,8 @@ CASES: list[tuple[str, Callable[[Body], None], str, str]] = [
     ("bad kind", _set("kind", value="department"), "kind", "Must be one of"),
     ("name wrong type", _set("name", value=["P"]), "name", "Not a valid string"),
     ("blank name", _set("name", value="  "), "name", "blank"),
-    ("achievement not a uuid", _set("achievement", value="badge-1"), "achievement", "UUID"),
+    # "badge-1" could be an achievement slug: it names none.
+    ("achievement unknown", _set("achievement", value="badge-1"), "achievement", "no achievement"),
     ("subGoals not a list", _set("subGoals", value={"a": 1}), "subGoals", "list"),
     (
         "required not a boolean",
@@ -259,5 +260,5 @@ def test_bad_bodies(client: Any, acme: Any) -> None:
     problem(client.post(f"{API}/paths", data="slug=p", headers=acme.headers), 400)
     huge = '{"slug": "p", "kind": "organisation", "name": "' + "x" * (1024 * 1024) + '"}'
     problem(client.post(f"{API}/paths", data=huge, headers=headers), 413)
-    problem(client.get(f"{API}/paths?team=nope", headers=acme.headers), 400)
+    problem(client.get(f"{API}/paths?team=nope", headers=acme.headers), 404)  # a team slug
     problem(client.get(f"{API}/paths?limit=5000", headers=acme.headers), 400)

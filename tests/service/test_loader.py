@@ -128,3 +128,16 @@ def test_broken_definitions_report_every_problem_and_change_nothing(
     assert _snapshot(app)["organisations"] == 0
     with pytest.raises(BadRequest, match="no such folder"):
         _load(app, issuers_dir / "nowhere")
+
+
+def test_the_organisation_ordering_is_loaded(app: Any, issuers_dir: Path) -> None:
+    from badgeservice.organisations.models import Organisation
+
+    toml = issuers_dir / "esimerkkiopisto" / "organisation.toml"
+    line = 'slug = "esimerkkiopisto"'
+    toml.write_text(toml.read_text().replace(line, line + '\nnquads_ordering = "code-point"', 1))
+    _load(app, issuers_dir)
+    with app.app_context(), session_scope(database()) as session:
+        organisation = session.scalar(select(Organisation))
+        assert organisation is not None
+        assert organisation.nquads_ordering == "code-point"

@@ -193,7 +193,7 @@ def test_role_check_helper(web_app: Any, make_org: Any) -> None:
     from flask import g, session
 
     from badgeservice.access.roles import Role
-    from badgeservice.db import database
+    from badgeservice.db import get_session
     from badgeservice.errors import Forbidden
     from badgeservice.organisations.models import Organisation
     from badgeservice.people.models import Person
@@ -214,7 +214,8 @@ def test_role_check_helper(web_app: Any, make_org: Any) -> None:
         return "hr page"
 
     with web_app.test_request_context("/o/acme/reserve"):
-        db = database().sessions()
+        # The request's own session (on SQLite a second one would wait for its write lock).
+        db = get_session()
         g.organisation = db.get(Organisation, acme.id)
         assert hr_page().status_code == 303  # signed out → sign in
         sign_in_person(db.get(Person, acme.people["aino"]), "test")
@@ -224,7 +225,6 @@ def test_role_check_helper(web_app: Any, make_org: Any) -> None:
         sign_in_person(db.get(Person, acme.people["hanna"]), "test")
         assert "sid" in session
         assert hr_page() == "hr page"
-        db.close()
 
 
 class _Tags(HTMLParser):

@@ -1,7 +1,7 @@
 """page sign-in, roles and sessions
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-04 22:16:30
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import badgeservice.db
 
-revision = "0005"
-down_revision = "0004"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

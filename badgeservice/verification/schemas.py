@@ -1,0 +1,36 @@
+"""The verification report, as the OpenAPI document describes it (README "The
+verification report" documents the same format for the command line)."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+__all__ = ["CheckSchema", "VerificationReportSchema", "VerifyByUrlSchema"]
+
+
+class CheckSchema(Schema):
+    name = fields.String(
+        required=True,
+        metadata={"enum": ["type", "proof", "issuer", "validity", "status", "schema"]},
+    )
+    outcome = fields.String(required=True, validate=validate.OneOf(["passed", "failed", "skipped"]))
+    message = fields.String(required=True)
+
+
+class VerificationReportSchema(Schema):
+    verified = fields.Boolean(required=True)
+    credential = fields.String(allow_none=True, required=True)
+    issuer = fields.String(allow_none=True, required=True)
+    checkedAt = fields.String(required=True)  # noqa: N815 - the report's JSON key
+    nquadsOrdering = fields.String(  # noqa: N815
+        allow_none=True,
+        required=True,
+        metadata={"enum": ["code-point", "utf-16", None]},
+    )
+    checks = fields.List(fields.Nested(CheckSchema), required=True)
+    errors = fields.List(fields.String(), required=True)
+    warnings = fields.List(fields.String(), required=True)
+
+
+class VerifyByUrlSchema(Schema):
+    url = fields.Url(required=True, schemes={"https", "http"})
