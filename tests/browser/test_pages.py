@@ -143,7 +143,12 @@ def test_the_main_task_with_the_keyboard_alone(site: Site, new_context: Any) -> 
     tab_to(page, "Sign in with your organisation account")
     page.keyboard.press("Enter")
     page.wait_for_url(f"{site.provider.issuer}/**")
-    # The provider's own form: its login field has the focus.
+    # The provider's own form: its login field has the focus (wait for it: the provider
+    # redirects once more before the form is there, and keys typed before are lost).
+    page.wait_for_function(
+        "document.activeElement && document.activeElement.tagName === 'INPUT'"
+        " && document.activeElement.name === 'login'"
+    )
     page.keyboard.type("aino")
     page.keyboard.press("Tab")
     page.keyboard.type("any password")

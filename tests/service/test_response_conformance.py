@@ -81,6 +81,16 @@ def _seed(base: str, token: str) -> tuple[dict[str, str], list[tuple[str, str, A
     assert status == 201, team
     issuer = get("/issuers")["items"][0]
     organisation = get("/organisations")["items"][0]
+    sign_in = {
+        "issuer": "https://login.example.org/realms/staff",
+        "clientId": "badgeservice",
+        "clientSecret": "conformance secret",
+        "match": "employee_number",
+    }
+    status, answer = http(
+        "PUT", f"{api}/organisations/{organisation['id']}/sign-in", sign_in, token
+    )
+    assert status in (200, 201), answer
     achievement = get("/achievements?limit=100")["items"][0]
     framework = get("/frameworks")["items"][0]
     values = {
