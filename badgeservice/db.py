@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,9 +21,11 @@ from sqlalchemy import (
     event,
 )
 from sqlalchemy.engine import Dialect, make_url
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from .errors import Conflict, busy_problem, is_busy, problem
 
 if TYPE_CHECKING:  # Flask is imported where it is used: commands start without it
     from flask import Flask, Response
@@ -30,7 +33,9 @@ if TYPE_CHECKING:  # Flask is imported where it is used: commands start without 
 __all__ = [
     "Base",
     "Database",
+    "Outcome",
     "UTCDateTime",
+    "flush_or_conflict",
     "get_session",
     "init_app",
     "new_id",
@@ -45,6 +50,23 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+class Outcome(StrEnum):
+    """What an upsert did."""
+
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+
+
+def flush_or_conflict(session: Session, what: str) -> None:
+    """Flush; a uniqueness rule the checks could not see (another request stored the same
+    value in between) is a 409, not a 500."""
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        raise Conflict(f"{what} conflicts with data stored meanwhile; reload and retry") from exc
 
 
 def utcnow() -> datetime:
@@ -164,13 +186,9 @@ def init_app(app: Flask) -> None:
                 session.rollback()
         except IntegrityError:
             session.rollback()
-            from .errors import problem
-
             return problem(409, "conflict", "Conflict", "the change conflicts with existing data")
         except OperationalError as exc:
             session.rollback()
-            from .errors import busy_problem, is_busy
-
             if not is_busy(exc):
                 raise
             return busy_problem()
@@ -178,12 +196,47 @@ def init_app(app: Flask) -> None:
             session.close()
         return response
 
+    _map_database_errors(app)
+
     @app.teardown_request
     def _close(_exc: BaseException | None) -> None:
         session: Session | None = g.pop("db_session", None)
         if session is not None:
             session.rollback()
             session.close()
+
+
+def _map_database_errors(app: Flask) -> None:
+    """Database errors that reach a view leave as problem+json (or a page, see
+    :mod:`.errors`), after the request's session is rolled back."""
+
+    @app.errorhandler(IntegrityError)
+    def _integrity_error(error: IntegrityError) -> Response:
+        # A uniqueness rule hit by a concurrent request between a service's check and its
+        # flush: the same answer the check would have given.
+        rollback_request_session()
+        return problem(409, "conflict", "Conflict", "the change conflicts with existing data")
+
+    @app.errorhandler(DataError)
+    def _data_error(error: DataError) -> Response:
+        # A value the database cannot store or compare (a NUL character in a path segment,
+        # a number out of range): the client's input, so a 400, not a crash.
+        rollback_request_session()
+        return problem(
+            400,
+            "bad-request",
+            "Bad request",
+            "a value in the request cannot be stored or searched for",
+        )
+
+    @app.errorhandler(OperationalError)
+    def _operational_error(error: OperationalError) -> Response:
+        rollback_request_session()
+        if is_busy(error):
+            app.logger.warning("database busy: %s", error.orig)
+            return busy_problem()
+        app.logger.exception("database error")
+        return problem(500, "internal-error", "Internal error", "the error was logged")
 
 
 def rollback_request_session() -> None:

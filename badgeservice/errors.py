@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import OperationalError
 
 from .credentials.errors import CredentialError
 
@@ -146,40 +146,6 @@ def init_app(app: Flask) -> None:
         fields = getattr(error, "fields", None)
         extra = {"fields": fields} if isinstance(fields, list) else {}
         return problem(422, error.code, "Unusable credential document", str(error), **extra)
-
-    @app.errorhandler(IntegrityError)
-    def _integrity_error(error: IntegrityError) -> Response:
-        # A uniqueness rule hit by a concurrent request between a service's check and its
-        # flush: the same answer the check would have given.
-        from .db import rollback_request_session
-
-        rollback_request_session()
-        return problem(409, "conflict", "Conflict", "the change conflicts with existing data")
-
-    @app.errorhandler(DataError)
-    def _data_error(error: DataError) -> Response:
-        # A value the database cannot store or compare (a NUL character in a path segment,
-        # a number out of range): the client's input, so a 400, not a crash.
-        from .db import rollback_request_session
-
-        rollback_request_session()
-        return problem(
-            400,
-            "bad-request",
-            "Bad request",
-            "a value in the request cannot be stored or searched for",
-        )
-
-    @app.errorhandler(OperationalError)
-    def _operational_error(error: OperationalError) -> Response:
-        from .db import rollback_request_session
-
-        rollback_request_session()
-        if is_busy(error):
-            app.logger.warning("database busy: %s", error.orig)
-            return busy_problem()
-        app.logger.exception("database error")
-        return problem(500, "internal-error", "Internal error", "the error was logged")
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> Response:

@@ -9,7 +9,7 @@ file does not bury the operator under follow-on errors.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TypeVar
@@ -20,7 +20,7 @@ from defusedxml import ElementTree as SafeET
 from ..credentials.baking import MAX_IMAGE_BYTES
 from .errors import DefinitionError
 
-__all__ = ["Known", "Report", "find_cycles", "read_inside", "unique"]
+__all__ = ["Known", "Report", "read_inside", "unique"]
 
 _T = TypeVar("_T")
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -93,43 +93,6 @@ def unique(
             report.add(file, at.format(index), f"duplicate {what} {key(item)!r} (first at {where})")
         else:
             first[value] = index
-
-
-def find_cycles(graph: Mapping[str, Sequence[str]]) -> list[list[str]]:
-    """Cycles of a directed graph, each once, as ``[a, b, a]``; edges to unknown nodes ignored.
-
-    Not every elementary cycle is listed, but every node that lies on a cycle is on one that is,
-    which is what an operator needs to break them.
-    """
-    state: dict[str, int] = {}  # 1 = on the current DFS stack, 2 = finished
-    cycles: list[list[str]] = []
-    seen: set[frozenset[str]] = set()
-    for start in graph:
-        if start in state:
-            continue
-        stack: list[tuple[str, int]] = [(start, 0)]
-        trail = [start]
-        state[start] = 1
-        while stack:
-            node, edge = stack[-1]
-            edges = [target for target in graph.get(node, ()) if target in graph]
-            if edge == len(edges):
-                stack.pop()
-                trail.pop()
-                state[node] = 2
-                continue
-            stack[-1] = (node, edge + 1)
-            target = edges[edge]
-            if state.get(target) == 1:
-                cycle = [*trail[trail.index(target) :], target]
-                if (members := frozenset(cycle)) not in seen:
-                    seen.add(members)
-                    cycles.append(cycle)
-            elif target not in state:
-                state[target] = 1
-                stack.append((target, 0))
-                trail.append(target)
-    return cycles
 
 
 def read_inside(

@@ -10,7 +10,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from .checks import Known, Report, find_cycles, unique
+from ..graphs import find_cycles
+from .checks import Known, Report, unique
 from .model import (
     AchievementDefinition,
     ConnectionDefinition,

@@ -13,6 +13,7 @@ import os
 import uuid
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import Flask
@@ -28,21 +29,22 @@ from ..access.signin import (
     put_settings,
 )
 from ..achievements.services import AchievementContent, upsert_achievement
-from ..db import utcnow
+from ..db import Outcome, utcnow
 from ..errors import BadRequest
 from ..frameworks.models import Competence, Framework
 from ..frameworks.services import install_framework
 from ..frameworks.sources import FrameworkSourceError, load_digcomp22, parse_case_package
 from ..hr.endpoints import declare_endpoint
-from ..issuers.models import Issuer
 from ..issuers.services import IssuerService
 from ..keystore import KeyStore
-from ..organisations.models import Connection
-from ..organisations.services import upsert_organisation
-from ..paths.sync import PathSpec, SubGoalSpec, TargetSpec, sync_path
-from ..people.sync import PersonSpec, Skipped, TeamSpec, sync_people, sync_teams
+from ..organisations.services import upsert_connection, upsert_organisation
+from ..paths.data import PathData, SubGoalData, TargetData, TriggerData
+from ..paths.services import upsert_path
+from ..people.models import Person, Team
+from ..people.services import LmsAccountData, PersonData, Skipped, upsert_person
+from ..people.teams import TeamData, upsert_team
 from .errors import DefinitionErrors
-from .model import OrganisationDefinition
+from .model import OrganisationDefinition, PathDefinition
 from .reader import read_all
 
 __all__ = ["apply_organisation", "load_definitions"]
@@ -73,7 +75,6 @@ def apply_organisation(
 ) -> str:
     """Apply one organisation folder; returns a one-line summary of what changed and of
     what the files declare but do not own any more (provisioned by SCIM, deactivated)."""
-    counts: Counter[str] = Counter()
     organisation = upsert_organisation(
         session,
         slug=definition.slug,
@@ -84,177 +85,227 @@ def apply_organisation(
         accent_color=definition.accent_color,
         nquads_ordering=definition.nquads_ordering,
     )
-    org_id = organisation.id
-    counts[f"sign-in {_apply_sign_in(session, org_id, definition, issuers.keystore)}"] += 1
+    load = _Load(session, organisation.id, definition, issuers)
+    sign_in = _apply_sign_in(session, organisation.id, definition, issuers.keystore)
+    load.counts[f"sign-in {sign_in}"] += 1
+    load.issuers()
+    load.frameworks()
+    load.connections()
+    load.teams()
+    load.people()
+    load.achievements()
+    load.paths()
+    session.flush()
+    return load.summary()
 
-    issuer_rows = {
-        i.slug: i for i in session.scalars(select(Issuer).where(Issuer.organisation_id == org_id))
-    }
-    for item in definition.issuers:
-        issuer = issuer_rows.get(item.slug)
-        if issuer is None:
-            issuer = Issuer(organisation_id=org_id, slug=item.slug, name=item.name)
-            session.add(issuer)
-            issuer_rows[item.slug] = issuer
-            counts["issuers created"] += 1
-        issuer.name, issuer.url, issuer.email = item.name, item.url, item.email
-        issuer.description = item.description
-        issuer.image_path = str(item.image.relative_to(definition.folder)) if item.image else None
-        session.flush()
-        issuers.ensure_key(issuer)
 
-    for ref in definition.frameworks:
-        if ref.source == "digcomp22":
-            source = load_digcomp22()
-        else:
-            assert ref.file is not None
-            try:
-                source = parse_case_package(json.loads(ref.file.read_text(encoding="utf-8")))
-            except (ValueError, FrameworkSourceError) as exc:
-                raise BadRequest(f"{ref.file}: {exc}") from None
-        _, outcome = install_framework(session, org_id, source, ref.slug)
-        counts[f"frameworks {outcome}"] += 1
-    competences = {
-        (framework.slug, competence.code): competence.id
-        for framework, competence in session.execute(
-            select(Framework, Competence)
-            .join(Competence)
-            .where(Framework.organisation_id == org_id)
-        ).all()
-    }
+@dataclass
+class _Load:
+    """One organisation folder on its way in: each step calls the domain's upsert service
+    and counts what it did; later steps find earlier records by slug."""
 
-    existing = {
-        c.name: c
-        for c in session.scalars(select(Connection).where(Connection.organisation_id == org_id))
-    }
-    for conn in definition.connections:
-        row = existing.get(conn.name) or Connection(organisation_id=org_id, name=conn.name)
-        if conn.name not in existing:
-            session.add(row)
-        row.kind, row.description = conn.kind, conn.description
-        row.base_url, row.unknown_person = conn.base_url, conn.unknown_person
-    for hr in definition.hr_endpoints:
-        outcome = declare_endpoint(
-            session,
-            org_id,
-            name=hr.name,
-            url=hr.url,
-            description=hr.description,
-            keystore=issuers.keystore,
-        )
-        counts[f"HR endpoints {outcome}"] += outcome != "unchanged"
+    session: Session
+    org_id: uuid.UUID
+    definition: OrganisationDefinition
+    issuer_service: IssuerService
+    counts: Counter[str] = field(default_factory=Counter)
+    skipped: list[Skipped] = field(default_factory=list)
+    issuer_ids: dict[str, uuid.UUID] = field(default_factory=dict)
+    competences: dict[tuple[str, str], uuid.UUID] = field(default_factory=dict)
+    team_rows: dict[str, Team] = field(default_factory=dict)
+    person_rows: dict[str, Person] = field(default_factory=dict)
+    achievement_ids: dict[str, uuid.UUID] = field(default_factory=dict)
 
-    skipped: list[Skipped] = []
-    teams, created, updated = sync_teams(
-        session, org_id, [TeamSpec(t.slug, t.name, t.parent) for t in definition.teams], skipped
-    )
-    counts["teams created"] += created
-    counts["teams updated"] += updated
-    supervises: dict[str, list[str]] = {}
-    for team in definition.teams:
-        for number in team.supervisors:
-            supervises.setdefault(number, []).append(team.slug)
-    people, created, updated = sync_people(
-        session,
-        org_id,
-        teams,
-        [
-            PersonSpec(
-                p.employee_number,
-                p.email,
-                p.given_name,
-                p.family_name,
-                p.teams,
-                supervises.get(p.employee_number, []),
-                [(a.connection, a.account) for a in p.lms_accounts],
+    def issuers(self) -> None:
+        for item in self.definition.issuers:
+            issuer, outcome = self.issuer_service.upsert_issuer(
+                self.org_id,
+                item.slug,
+                name=item.name,
+                url=item.url,
+                email=item.email,
+                description=item.description,
+                image_path=(
+                    str(item.image.relative_to(self.definition.folder)) if item.image else None
+                ),
             )
-            for p in definition.people
-        ],
-        skipped,
-    )
-    counts["people created"] += created
-    counts["people updated"] += updated
-    counts["role grants changed"] += sync_file_grants(
-        session, org_id, {people[p.employee_number].id: p.roles for p in definition.people}
-    )
+            self.issuer_ids[item.slug] = issuer.id
+            self.counts["issuers created"] += outcome == Outcome.CREATED
 
-    achievements = {}
-    for badge in definition.achievements:
-        content = AchievementContent(
-            name=badge.name,
-            description=badge.description,
-            criteria_narrative=badge.criteria_narrative,
-            criteria_url=badge.criteria_url,
-            achievement_type=badge.achievement_type,
-            tags=list(badge.tags),
-            alignments=[
-                {"competence": str(competences[(a.framework, a.competence)]), "level": a.level}
-                for a in badge.alignments
-            ],
-            image=badge.image.read_bytes(),
-            image_media_type=MEDIA_TYPES[badge.image.suffix.lower()],
-            valid_for_days=badge.valid_for_days,
-        )
-        achievement, outcome = upsert_achievement(
-            session,
-            organisation_id=org_id,
-            issuer_id=issuer_rows[badge.issuer].id,
-            slug=badge.slug,
-            content=content,
-        )
-        achievements[badge.slug] = achievement.id
-        counts[f"achievements {outcome}"] += 1
+    def frameworks(self) -> None:
+        for ref in self.definition.frameworks:
+            if ref.source == "digcomp22":
+                source = load_digcomp22()
+            else:
+                assert ref.file is not None
+                try:
+                    source = parse_case_package(json.loads(ref.file.read_text(encoding="utf-8")))
+                except (ValueError, FrameworkSourceError) as exc:
+                    raise BadRequest(f"{ref.file}: {exc}") from None
+            _, outcome = install_framework(self.session, self.org_id, source, ref.slug)
+            self.counts[f"frameworks {outcome}"] += 1
+        self.competences = {
+            (framework.slug, competence.code): competence.id
+            for framework, competence in self.session.execute(
+                select(Framework, Competence)
+                .join(Competence)
+                .where(Framework.organisation_id == self.org_id)
+            ).all()
+        }
 
-    now = utcnow()
-    for path in definition.paths:
-        spec = PathSpec(
+    def connections(self) -> None:
+        for conn in self.definition.connections:
+            upsert_connection(
+                self.session,
+                self.org_id,
+                conn.name,
+                kind=conn.kind,
+                description=conn.description,
+                base_url=conn.base_url,
+                unknown_person=conn.unknown_person,
+            )
+        for hr in self.definition.hr_endpoints:
+            outcome = declare_endpoint(
+                self.session,
+                self.org_id,
+                name=hr.name,
+                url=hr.url,
+                description=hr.description,
+                keystore=self.issuer_service.keystore,
+            )
+            self.counts[f"HR endpoints {outcome}"] += outcome != "unchanged"
+
+    def teams(self) -> None:
+        """Parents before children (the reader refused cycles)."""
+        declared = {team.slug: team for team in self.definition.teams}
+
+        def upsert(slug: str) -> Team:
+            if slug not in self.team_rows:
+                spec = declared[slug]
+                parent = upsert(spec.parent).id if spec.parent in declared else None
+                data = TeamData(slug=spec.slug, name=spec.name, parent_id=parent)
+                team, outcome = upsert_team(self.session, self.org_id, data, self.skipped)
+                self.team_rows[slug] = team
+                self.counts[f"teams {outcome}"] += outcome != Outcome.UNCHANGED
+            return self.team_rows[slug]
+
+        for slug in declared:
+            upsert(slug)
+
+    def people(self) -> None:
+        all_teams = list(
+            self.session.scalars(select(Team).where(Team.organisation_id == self.org_id))
+        )
+        for person in self.definition.people:
+            # Every file-owned team of the organisation: a role not declared goes.
+            roles: dict[Team, set[str]] = {team: set() for team in all_teams}
+            for slug in person.teams:
+                roles[self.team_rows[slug]].add("member")
+            for team in self.definition.teams:
+                if person.employee_number in team.supervisors:
+                    roles[self.team_rows[team.slug]].add("supervisor")
+            data = PersonData(
+                employee_number=person.employee_number,
+                email=person.email,
+                given_name=person.given_name,
+                family_name=person.family_name,
+                lms_accounts=[LmsAccountData(a.connection, a.account) for a in person.lms_accounts],
+            )
+            row, outcome = upsert_person(
+                self.session, self.org_id, data, roles=roles, skipped=self.skipped
+            )
+            self.person_rows[person.employee_number] = row
+            self.counts[f"people {outcome}"] += outcome != Outcome.UNCHANGED
+        grants = {self.person_rows[p.employee_number].id: p.roles for p in self.definition.people}
+        self.counts["role grants changed"] += sync_file_grants(self.session, self.org_id, grants)
+
+    def achievements(self) -> None:
+        for badge in self.definition.achievements:
+            content = AchievementContent(
+                name=badge.name,
+                description=badge.description,
+                criteria_narrative=badge.criteria_narrative,
+                criteria_url=badge.criteria_url,
+                achievement_type=badge.achievement_type,
+                tags=list(badge.tags),
+                alignments=[
+                    {
+                        "competence": str(self.competences[(a.framework, a.competence)]),
+                        "level": a.level,
+                    }
+                    for a in badge.alignments
+                ],
+                image=badge.image.read_bytes(),
+                image_media_type=MEDIA_TYPES[badge.image.suffix.lower()],
+                valid_for_days=badge.valid_for_days,
+            )
+            achievement, outcome = upsert_achievement(
+                self.session,
+                organisation_id=self.org_id,
+                issuer_id=self.issuer_ids[badge.issuer],
+                slug=badge.slug,
+                content=content,
+            )
+            self.achievement_ids[badge.slug] = achievement.id
+            self.counts[f"achievements {outcome}"] += 1
+
+    def paths(self) -> None:
+        now = utcnow()
+        for path in self.definition.paths:
+            approver = self.person_rows[path.approved_by].id if path.approved_by else None
+            _, outcome = upsert_path(
+                self.session, self.org_id, self._path_data(path), approved_by_id=approver, at=now
+            )
+            self.counts[f"paths {outcome}"] += 1
+
+    def _path_data(self, path: PathDefinition) -> PathData:
+        teams, people = self.team_rows, self.person_rows
+        return PathData(
             slug=path.slug,
             kind=path.kind,
             name=path.name,
             description=path.description,
             team_id=teams[path.team].id if path.team else None,
             person_id=people[path.person].id if path.person else None,
-            achievement_id=achievements[path.achievement] if path.achievement else None,
+            achievement_id=self.achievement_ids[path.achievement] if path.achievement else None,
             out_of_order=path.out_of_order,
-            approved_by_id=people[path.approved_by].id if path.approved_by else None,
             targets=[
-                TargetSpec(
-                    competences[(t.framework, t.competence)],
-                    t.level,
-                    t.share,
-                    t.due,
-                    teams[t.team].id if t.team else None,
+                TargetData(
+                    competence_id=self.competences[(t.framework, t.competence)],
+                    level=t.level,
+                    share=t.share,
+                    due=t.due,
+                    team_id=teams[t.team].id if t.team else None,
                 )
                 for t in path.targets
             ],
             sub_goals=[
-                SubGoalSpec(
+                SubGoalData(
                     slug=g.slug,
                     name=g.name,
-                    achievement_id=achievements[g.achievement],
-                    competence_id=competences[g.competence] if g.competence else None,
+                    achievement_id=self.achievement_ids[g.achievement],
+                    competence_id=self.competences[g.competence] if g.competence else None,
                     level=g.level,
                     position=g.position,
                     required=g.required,
                     prerequisites=g.prerequisites,
-                    triggers=[(t.kind, t.connection, t.activity) for t in g.triggers],
+                    triggers=[TriggerData(t.kind, t.connection, t.activity) for t in g.triggers],
                 )
                 for g in path.subgoals
             ],
         )
-        _, outcome = sync_path(session, org_id, spec, now)
-        counts[f"paths {outcome}"] += 1
-    session.flush()
-    counts.pop("sign-in unchanged", None)
-    counts.pop("sign-in none", None)
-    summary = ", ".join(f"{n} {what}" for what, n in sorted(counts.items()) if n)
-    line = f"{definition.slug}: {summary or 'unchanged'}"
-    reasons: dict[str, list[str]] = {}
-    for note in skipped:
-        reasons.setdefault(note.reason, []).append(note.what)
-    for reason, what in reasons.items():
-        line += f"; skipped, {reason}: {', '.join(what)}"
-    return line
+
+    def summary(self) -> str:
+        self.counts.pop("sign-in unchanged", None)
+        self.counts.pop("sign-in none", None)
+        summary = ", ".join(f"{n} {what}" for what, n in sorted(self.counts.items()) if n)
+        line = f"{self.definition.slug}: {summary or 'unchanged'}"
+        reasons: dict[str, list[str]] = {}
+        for note in self.skipped:
+            reasons.setdefault(note.reason, []).append(note.what)
+        for reason, what in reasons.items():
+            line += f"; skipped, {reason}: {', '.join(what)}"
+        return line
 
 
 def _apply_sign_in(

@@ -31,6 +31,7 @@ from ..organisations.models import Connection
 from ..paths.models import SubGoal, Trigger
 from ..paths.progress import paths_of
 from ..people.models import LmsAccount, Person
+from ..people.services import LmsAccountData, PersonData, create_person
 from .models import EventState, InboundEvent
 
 __all__ = ["IngestService", "Received", "content_hash"]
@@ -360,20 +361,15 @@ class IngestService:
             return None
         if not (ref.get("employeeNumber") or ref.get("email")):
             return None  # nothing a person record could be found by later
-        person = Person(
-            organisation_id=org,
+        accounts = [LmsAccountData(event.connection, ref["account"])] if ref.get("account") else []
+        data = PersonData(
             employee_number=ref.get("employeeNumber"),
             email=ref.get("email"),
             given_name=ref.get("givenName"),
             family_name=ref.get("familyName"),
+            lms_accounts=accounts,
         )
-        if ref.get("account"):
-            person.lms_accounts.append(
-                LmsAccount(organisation_id=org, connection=event.connection, account=ref["account"])
-            )
-        self.session.add(person)
-        self.session.flush()
-        return person
+        return create_person(self.session, org, data)
 
     # -- replay -----------------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -16,7 +17,7 @@ from ..credentials.multikey import KeyPair, decode_private_key
 from ..credentials.proofs import sign
 from ..credentials.statuslist import MIN_ENTRIES, allocate_index, status_list_credential
 from ..credentials.statuslist import StatusList as Bits
-from ..db import utcnow
+from ..db import Outcome, utcnow
 from ..errors import NotFound
 from ..keystore import KeyStore
 from ..organisations.models import Organisation
@@ -78,6 +79,28 @@ class IssuerService:
         return did_web_document(
             self.did(issuer), [(k.fragment, k.public_key_multibase) for k in issuer.keys]
         )
+
+    def upsert_issuer(
+        self, organisation_id: uuid.UUID, slug: str, **profile: str | None
+    ) -> tuple[Issuer, Outcome]:
+        """Create the issuer ``slug`` (with its first signing key) or bring its profile
+        (``name``, ``url``, ``email``, ``description``, ``image_path``) in line: the one
+        place an issuer is made."""
+        issuer = self.session.scalar(
+            select(Issuer).where(Issuer.organisation_id == organisation_id, Issuer.slug == slug)
+        )
+        outcome = Outcome.UNCHANGED
+        if issuer is None:
+            issuer = Issuer(organisation_id=organisation_id, slug=slug, name=profile["name"])
+            self.session.add(issuer)
+            outcome = Outcome.CREATED
+        for key, value in profile.items():
+            if getattr(issuer, key) != value:
+                setattr(issuer, key, value)
+                outcome = outcome if outcome == Outcome.CREATED else Outcome.UPDATED
+        self.session.flush()
+        self.ensure_key(issuer)
+        return issuer, outcome
 
     # -- keys -------------------------------------------------------------------------
 

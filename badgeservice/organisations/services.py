@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..auth import SCOPES, hash_token, new_secret, new_token
-from ..db import utcnow
+from ..db import Outcome, utcnow
 from ..errors import BadRequest, Conflict, NotFound
 from ..keystore import KeyStore
 from ..people import models as _people  # noqa: F401 - api_clients.supervisor_id refers to people
@@ -29,6 +29,7 @@ __all__ = [
     "record_audit",
     "revoke_client",
     "rotate_client",
+    "upsert_connection",
     "upsert_organisation",
 ]
 
@@ -81,6 +82,29 @@ def upsert_organisation(
     organisation.nquads_ordering = nquads_ordering
     session.flush()
     return organisation
+
+
+def upsert_connection(
+    session: Session, organisation_id: uuid.UUID, name: str, **settings: str | None
+) -> Outcome:
+    """Create the connection ``name`` or bring its ``settings`` (``kind``,
+    ``description``, ``base_url``, ``unknown_person``) in line."""
+    row = session.scalar(
+        select(Connection).where(
+            Connection.organisation_id == organisation_id, Connection.name == name
+        )
+    )
+    outcome = Outcome.UNCHANGED
+    if row is None:
+        row = Connection(organisation_id=organisation_id, name=name)
+        session.add(row)
+        outcome = Outcome.CREATED
+    for key, value in settings.items():
+        if getattr(row, key) != value:
+            setattr(row, key, value)
+            outcome = outcome if outcome == Outcome.CREATED else Outcome.UPDATED
+    session.flush()
+    return outcome
 
 
 def create_client(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,11 +16,10 @@ from sqlalchemy.orm import Session
 from ..achievements.models import Achievement
 from ..errors import BadRequest
 from ..frameworks.models import Competence, Framework
+from ..graphs import find_cycles
 from ..people.models import Person, Team
+from .data import PathData, SubGoalData, TargetData, TriggerData
 from .models import PATH_KINDS, TRIGGER_KINDS
-
-if TYPE_CHECKING:
-    from .services import PathData, SubGoalData, TargetData, TriggerData
 
 __all__ = [
     "LEVELS",
@@ -31,7 +30,6 @@ __all__ = [
     "check_sub_goals",
     "check_targets",
     "check_trigger",
-    "find_cycle",
 ]
 
 MAX_SUB_GOALS = 200
@@ -197,9 +195,10 @@ def check_sub_goals(
                 problems.add(
                     (*where, index, "prerequisites"), f"{slug!r} is not a sub-goal of this path"
                 )
-    cycle = find_cycle(graph)
-    if cycle:
-        problems.add(where, f"prerequisites form a cycle: {' → '.join(cycle)}")
+    # Self-loops were reported above; one cycle is enough to point at.
+    cycles = find_cycles({slug: [p for p in after if p != slug] for slug, after in graph.items()})
+    if cycles:
+        problems.add(where, f"prerequisites form a cycle: {' → '.join(cycles[0])}")
 
 
 def check_trigger(trigger: TriggerData, at: Where, problems: Problems) -> None:
@@ -217,31 +216,3 @@ def check_trigger(trigger: TriggerData, at: Where, problems: Problems) -> None:
                 f"{trigger.kind} triggers have no {name}: only lms and xapi triggers "
                 "name a connection and an activity",
             )
-
-
-def find_cycle(graph: Mapping[str, Sequence[str]]) -> list[str] | None:
-    """A prerequisite cycle as slugs (first = last), or None. Self-loops are reported
-    separately and unknown slugs ignored."""
-    visiting: list[str] = []
-    done: set[str] = set()
-
-    def visit(node: str) -> list[str] | None:
-        visiting.append(node)
-        for after in graph.get(node, ()):
-            if after == node or after not in graph or after in done:
-                continue
-            if after in visiting:
-                return [*visiting[visiting.index(after) :], after]
-            found = visit(after)
-            if found:
-                return found
-        visiting.pop()
-        done.add(node)
-        return None
-
-    for start in graph:
-        if start not in done:
-            found = visit(start)
-            if found:
-                return found
-    return None

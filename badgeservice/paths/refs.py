@@ -16,7 +16,7 @@ from ..achievements.models import Achievement
 from ..frameworks.models import Competence, Framework
 from ..people.models import Person, Team
 from .checks import Problems, Where
-from .services import PathData, SubGoalData, TargetData
+from .data import PathData, SubGoalData, TargetData
 
 __all__ = ["resolve_changes", "resolve_path_data", "resolve_person"]
 

@@ -16,8 +16,9 @@ from marshmallow import (
 
 from ..api import Page, Ref
 from ..people.schemas import SLUG, StrictBoolean, text_field
+from .checks import MAX_SUB_GOALS
+from .data import PathData, SubGoalData, TargetData, TriggerData
 from .models import OUT_OF_ORDER, PATH_KINDS, TRIGGER_KINDS
-from .services import MAX_SUB_GOALS, PathData, SubGoalData, TargetData, TriggerData
 
 __all__ = [
     "ApproveSchema",

@@ -1,47 +1,42 @@
 """Paths: organisation, team and individual paths with their targets, sub-goals and
 triggers, and the supervisor's approval of an individual path.
 
-Functions take plain data (the dataclasses below) so the API and the organisation-definition
-loader share every rule: references stay inside the organisation, prerequisites stay inside
-the path and form no cycle, triggers name a connection and activity exactly when their kind
-needs one. Invalid data is a 400 naming every offending field; a clash with stored data is a
-409. Functions flush and never commit.
+Functions take plain data (:mod:`.data`); the API and the organisation-definition loader
+both write through :func:`create_path`, :func:`update_path` and :func:`upsert_path`, so
+they share every rule of :mod:`.checks`: references stay inside the organisation,
+prerequisites stay inside the path and form no cycle, triggers name a connection and
+activity exactly when their kind needs one. Invalid data is a 400 naming every offending
+field; a clash with stored data is a 409. Functions flush and never commit.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from ..db import utcnow
+from ..db import Outcome, flush_or_conflict, utcnow
 from ..errors import BadRequest, Conflict, Forbidden, NotFound
 from ..issuing.models import Credential
 from ..people.models import Person
 from ..people.services import supervises
+from .building import plan, set_sub_goals, target_rows, targets
 from .checks import (
-    MAX_SUB_GOALS,
     Problems,
     check_achievement,
     check_owner,
     check_sub_goals,
     check_targets,
 )
-from .models import Path, PathTarget, SubGoal, Trigger
+from .data import PATH_CHANGES, PathData, SubGoalData, TriggerData
+from .models import Path, SubGoal
 from .progress import PathProgress, achieved_achievements, paths_of, progress
 
 __all__ = [
-    "MAX_SUB_GOALS",
-    "PathData",
-    "SubGoalData",
-    "TargetData",
-    "TriggerData",
     "approve_individual_path",
     "create_path",
     "delete_path",
@@ -53,84 +48,6 @@ __all__ = [
     "update_path",
     "upsert_path",
 ]
-
-
-@dataclass(frozen=True)
-class TriggerData:
-    """``lms``/``xapi``: a connection name and an activity id; ``manual``/``evidence``:
-    neither."""
-
-    kind: str
-    connection: str | None = None
-    activity: str | None = None
-
-
-@dataclass(frozen=True)
-class SubGoalData:
-    """A sub-goal; ``prerequisites`` are slugs of sub-goals of the same path and
-    ``position`` defaults to the order given."""
-
-    slug: str
-    name: str
-    achievement_id: uuid.UUID
-    competence_id: uuid.UUID | None = None
-    level: int | None = None
-    required: bool = True
-    position: int | None = None
-    prerequisites: Sequence[str] = ()
-    triggers: Sequence[TriggerData] = ()
-
-
-@dataclass(frozen=True)
-class TargetData:
-    """``share`` (0 < share ≤ 1) of the people (of ``team_id``, or all) reach ``level``."""
-
-    competence_id: uuid.UUID
-    level: int
-    share: float
-    due: date
-    team_id: uuid.UUID | None = None
-
-
-@dataclass(frozen=True)
-class PathData:
-    """A path: ``team_id`` for a team path, ``person_id`` for an individual one."""
-
-    slug: str
-    kind: str
-    name: str
-    description: str | None = None
-    team_id: uuid.UUID | None = None
-    person_id: uuid.UUID | None = None
-    achievement_id: uuid.UUID | None = None
-    targets: Sequence[TargetData] = ()
-    sub_goals: Sequence[SubGoalData] = ()
-    out_of_order: str = "accept"
-
-
-# Keys of update_path's changes: sub_goals replaces all sub-goals (matched by slug, so
-# kept ones keep their ids), add_sub_goals appends.
-PATH_CHANGES = frozenset(
-    {
-        "name",
-        "description",
-        "achievement_id",
-        "targets",
-        "sub_goals",
-        "add_sub_goals",
-        "out_of_order",
-    }
-)
-__all__ += ["PATH_CHANGES"]
-
-
-def _flush(session: Session, what: str) -> None:
-    """Flush; a uniqueness rule the checks could not see (another request stored the same
-    value in between) is a 409, not a 500."""
-    try:
-        session.flush()
-    except IntegrityError as exc:
-        raise Conflict(f"{what} conflicts with data stored meanwhile; reload and retry") from exc
 
 
 # -- reading ---------------------------------------------------------------------------
@@ -251,10 +168,10 @@ def create_path(session: Session, organisation_id: uuid.UUID, data: PathData) ->
         achievement_id=data.achievement_id,
         out_of_order=data.out_of_order,
     )
-    path.targets = _targets(data.targets)
-    _set_sub_goals(path, data.sub_goals, replace=True)
+    path.targets = targets(data.targets)
+    set_sub_goals(path, data.sub_goals, replace=True)
     session.add(path)
-    _flush(session, "the path")
+    flush_or_conflict(session, "the path")
     return path
 
 
@@ -280,42 +197,106 @@ def update_path(session: Session, path: Path, changes: Mapping[str, Any]) -> Pat
     problems.raise_any()
     if replace:
         _check_removable(session, path, {g.slug for g in goals})
-    before = _plan(path)
+    before = plan(path)
     for name in ("name", "description", "achievement_id", "out_of_order"):
         if name in changes:
             setattr(path, name, changes[name])
-    if "targets" in changes:
-        path.targets = _targets(changes["targets"])
+    if "targets" in changes and target_rows(targets(changes["targets"])) != target_rows(
+        path.targets
+    ):
+        path.targets = targets(changes["targets"])
     if goals or replace:
-        _set_sub_goals(path, goals, replace=replace)
-    if path.approved_at is not None and _plan(path) != before:
+        set_sub_goals(path, goals, replace=replace)
+    if path.approved_at is not None and plan(path) != before:
         path.approved_by_id, path.approved_at = None, None
-    _flush(session, "the path")
+    flush_or_conflict(session, "the path")
     return path
 
 
-def upsert_path(session: Session, organisation_id: uuid.UUID, data: PathData) -> tuple[Path, bool]:
-    """Create the path ``data.slug`` or bring it in line with ``data`` (for loaders that run
-    again and again); returns the path and whether it was created."""
+def upsert_path(
+    session: Session,
+    organisation_id: uuid.UUID,
+    data: PathData,
+    *,
+    approved_by_id: uuid.UUID | None = None,
+    at: datetime | None = None,
+) -> tuple[Path, Outcome]:
+    """Create the path ``data.slug`` or bring it in line with ``data`` (for a loader that
+    runs again and again; the same checks as the API). A sub-goal credentials were issued
+    for stays even when ``data`` leaves it out. ``approved_by_id`` is the declared approval
+    of an individual path, recorded ``at`` (now) when it first appears."""
     path = session.scalar(
         select(Path).where(Path.organisation_id == organisation_id, Path.slug == data.slug)
     )
     if path is None:
-        return create_path(session, organisation_id, data), True
-    if (path.kind, path.team_id, path.person_id) != (data.kind, data.team_id, data.person_id):
-        raise Conflict(f"path {data.slug!r} exists with another kind, team or person")
-    update_path(
-        session,
-        path,
-        {
+        path = create_path(session, organisation_id, data)
+        outcome = Outcome.CREATED
+    else:
+        if (path.kind, path.team_id, path.person_id) != (data.kind, data.team_id, data.person_id):
+            raise Conflict(f"path {data.slug!r} exists with another kind, team or person")
+        before = _state(path)
+        changes = {
             "name": data.name,
             "description": data.description,
             "achievement_id": data.achievement_id,
+            "out_of_order": data.out_of_order,
             "targets": data.targets,
-            "sub_goals": data.sub_goals,
-        },
+            "sub_goals": [*data.sub_goals, *_issued_left_out(session, path, data)],
+        }
+        update_path(session, path, changes)
+        outcome = Outcome.UNCHANGED if _state(path) == before else Outcome.UPDATED
+    if path.approved_by_id != approved_by_id or (approved_by_id is None) != (
+        path.approved_at is None
+    ):
+        path.approved_by_id = approved_by_id
+        path.approved_at = None if approved_by_id is None else at or utcnow()
+        outcome = outcome if outcome == Outcome.CREATED else Outcome.UPDATED
+        flush_or_conflict(session, "the path")
+    return path, outcome
+
+
+def _issued_left_out(session: Session, path: Path, data: PathData) -> list[SubGoalData]:
+    """The path's sub-goals missing from ``data`` that credentials were issued for, as data
+    (their prerequisites kept as far as they stay in the path)."""
+    declared = {g.slug for g in data.sub_goals}
+    missing = {g.id: g for g in path.sub_goals if g.slug not in declared}
+    if not missing:
+        return []
+    issued = {
+        goal_id
+        for goal_id in session.scalars(
+            select(Credential.sub_goal_id).where(Credential.sub_goal_id.in_(missing)).distinct()
+        )
+        if goal_id is not None
+    }
+    staying = declared | {missing[i].slug for i in issued}
+    return [
+        SubGoalData(
+            slug=goal.slug,
+            name=goal.name,
+            achievement_id=goal.achievement_id,
+            competence_id=goal.competence_id,
+            level=goal.level,
+            required=goal.required,
+            position=goal.position,
+            prerequisites=[p.slug for p in goal.prerequisites if p.slug in staying],
+            triggers=[TriggerData(t.kind, t.connection, t.activity) for t in goal.triggers],
+        )
+        for goal in sorted((missing[i] for i in issued), key=lambda g: g.position)
+    ]
+
+
+def _state(path: Path) -> tuple[Any, ...]:
+    """Everything an upsert may change, to tell ``updated`` from ``unchanged``."""
+    return (
+        path.name,
+        path.description,
+        path.achievement_id,
+        path.out_of_order,
+        target_rows(path.targets),
+        plan(path),
+        sorted((g.slug, g.name, g.position) for g in path.sub_goals),
     )
-    return path, False
 
 
 def delete_path(session: Session, path: Path) -> None:
@@ -329,7 +310,7 @@ def delete_path(session: Session, path: Path) -> None:
     if issued is not None:
         raise Conflict(f"credentials were issued for path {path.slug!r}; it cannot be deleted")
     session.delete(path)
-    _flush(session, "deleting the path")
+    flush_or_conflict(session, "deleting the path")
 
 
 def approve_individual_path(
@@ -378,69 +359,3 @@ def _check_removable(session: Session, path: Path, keep: set[str]) -> None:
         raise Conflict(
             f"sub-goal {removed[issued]!r} has credentials issued for it; keep it in subGoals"
         )
-
-
-# -- building --------------------------------------------------------------------------
-
-
-def _targets(targets: Sequence[TargetData]) -> list[PathTarget]:
-    return [
-        PathTarget(
-            competence_id=t.competence_id,
-            level=t.level,
-            share=t.share,
-            due=t.due,
-            team_id=t.team_id,
-            position=index,
-        )
-        for index, t in enumerate(targets, start=1)
-    ]
-
-
-def _set_sub_goals(path: Path, goals: Sequence[SubGoalData], *, replace: bool) -> None:
-    """Replace (by slug: kept sub-goals keep their ids) or append, then link
-    prerequisites. The data was checked."""
-    existing = {goal.slug: goal for goal in path.sub_goals}
-    start = 0 if replace else max((g.position for g in path.sub_goals), default=0)
-    result = [] if replace else list(path.sub_goals)
-    for index, data in enumerate(goals, start=start + 1):
-        goal = existing.get(data.slug) if replace else None
-        if goal is None:
-            goal = SubGoal(organisation_id=path.organisation_id, slug=data.slug)
-        goal.name, goal.achievement_id = data.name, data.achievement_id
-        goal.competence_id, goal.level, goal.required = (
-            data.competence_id,
-            data.level,
-            data.required,
-        )
-        goal.position = data.position if data.position is not None else index
-        goal.triggers = [
-            Trigger(
-                organisation_id=path.organisation_id,
-                kind=t.kind,
-                connection=t.connection,
-                activity=t.activity,
-            )
-            for t in data.triggers
-        ]
-        result.append(goal)
-    path.sub_goals = result
-    by_slug = {goal.slug: goal for goal in result}
-    for data in goals:
-        by_slug[data.slug].prerequisites = [by_slug[s] for s in dict.fromkeys(data.prerequisites)]
-
-
-def _plan(path: Path) -> list[tuple[Any, ...]]:
-    """What a supervisor approves: the sub-goals with what completes them."""
-    return sorted(
-        (
-            g.slug,
-            g.achievement_id,
-            g.required,
-            g.competence_id,
-            g.level,
-            sorted(p.slug for p in g.prerequisites),
-            sorted((t.kind, t.connection or "", t.activity or "") for t in g.triggers),
-        )
-        for g in path.sub_goals
-    )

@@ -15,7 +15,8 @@ from marshmallow import (
 )
 
 from ..api import Page, Ref
-from .services import ROLES, LmsAccountData, MemberData
+from .services import LmsAccountData
+from .teams import ROLES, MemberData
 
 __all__ = [
     "EMPLOYEE_NUMBER",

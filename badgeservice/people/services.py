@@ -1,47 +1,43 @@
-"""People and teams: lookups by the identifiers other systems know them by, and the writes
-the API, SCIM and the organisation-definition loader share.
+"""People: lookups by the identifiers other systems know them by, and the one write path
+the API, the organisation-definition loader, SCIM and ingest's auto-create share.
 
 Every function is scoped to one organisation. Writes take plain data (the dataclasses
 below, or a mapping of changed fields), check uniqueness and references themselves so a
 caller gets a precise 400/409 instead of a database error, and flush without committing.
+A person row is made only by :func:`add_person`. Teams are in :mod:`.teams`.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from ..db import new_id
+from ..db import Outcome, flush_or_conflict, new_id
 from ..errors import BadRequest, Conflict, NotFound
 from .models import LmsAccount, Person, Team, TeamMember
 
 __all__ = [
-    "ROLES",
+    "SCIM_OWNS",
     "LmsAccountData",
-    "MemberData",
     "PersonData",
-    "TeamData",
+    "Skipped",
+    "add_person",
     "create_person",
-    "create_team",
     "deactivate_person",
     "find_person",
     "get_person",
     "get_team",
     "list_people",
     "list_teams",
-    "replace_members",
     "supervises",
     "update_person",
-    "update_team",
+    "upsert_person",
 ]
-
-ROLES = ("member", "supervisor")
 
 
 @dataclass(frozen=True)
@@ -67,36 +63,20 @@ class PersonData:
 
 
 @dataclass(frozen=True)
-class MemberData:
-    """A person in a team, as a ``member`` or a ``supervisor``."""
+class Skipped:
+    """A declared change an upsert did not apply, and why (for a loader's summary)."""
 
-    person_id: uuid.UUID | str  # an id, employee number or e-mail
-    role: str = "member"
+    what: str
+    reason: str
 
 
-@dataclass(frozen=True)
-class TeamData:
-    slug: str
-    name: str
-    parent_id: uuid.UUID | None = None
-    members: Sequence[MemberData] = ()
-
+SCIM_OWNS = "provisioned by SCIM"
 
 _PERSON_FIELDS = frozenset(f.name for f in fields(PersonData))
-_TEAM_FIELDS = frozenset(f.name for f in fields(TeamData))
 
 
 def _invalid(field: str, message: str) -> BadRequest:
     return BadRequest(f"{field}: {message}", errors={field: [message]})
-
-
-def _flush(session: Session, what: str) -> None:
-    """Flush; a uniqueness rule the checks could not see (another request stored the same
-    value in between) is a 409, not a 500."""
-    try:
-        session.flush()
-    except IntegrityError as exc:
-        raise Conflict(f"{what} conflicts with data stored meanwhile; reload and retry") from exc
 
 
 # -- people ----------------------------------------------------------------------------
@@ -169,13 +149,25 @@ def list_people(
     return list(session.scalars(query))
 
 
+def add_person(session: Session, organisation_id: uuid.UUID, **attributes: Any) -> Person:
+    """Store a new person with ``attributes`` (columns of :class:`Person`): the one place a
+    person row is made. Callers have checked their rules first (:func:`create_person` the
+    API's and the files', SCIM its own identifiers)."""
+    person = Person(id=new_id(), organisation_id=organisation_id, **attributes)
+    session.add(person)
+    return person
+
+
 def create_person(session: Session, organisation_id: uuid.UUID, data: PersonData) -> Person:
     """A new person; 409 when the employee number, e-mail or an LMS account is taken."""
-    # The id is set now so the uniqueness checks can exclude this person by it.
-    person = Person(id=new_id(), organisation_id=organisation_id)
-    _apply_person(session, person, {f.name: getattr(data, f.name) for f in fields(data)})
-    session.add(person)
-    _flush(session, "the person")
+    person = add_person(session, organisation_id)
+    try:
+        with session.no_autoflush:  # the checks must not store the half-made row
+            _apply_person(session, person, {f.name: getattr(data, f.name) for f in fields(data)})
+    except (BadRequest, Conflict):
+        session.expunge(person)
+        raise
+    flush_or_conflict(session, "the person")
     return person
 
 
@@ -186,7 +178,7 @@ def update_person(session: Session, person: Person, changes: Mapping[str, Any]) 
     if unknown:
         raise BadRequest(f"cannot change {', '.join(sorted(unknown))} of a person")
     _apply_person(session, person, changes)
-    _flush(session, "the person")
+    flush_or_conflict(session, "the person")
     return person
 
 
@@ -195,6 +187,79 @@ def deactivate_person(session: Session, person: Person) -> Person:
     person.active = False
     session.flush()
     return person
+
+
+def upsert_person(
+    session: Session,
+    organisation_id: uuid.UUID,
+    data: PersonData,
+    *,
+    roles: Mapping[Team, set[str]],
+    skipped: list[Skipped],
+) -> tuple[Person, Outcome]:
+    """Create the person ``data.employee_number`` or bring them in line with ``data`` and
+    with ``roles`` in the teams given (for a loader that runs again and again).
+
+    Only what the caller owns is written: a SCIM User keeps the e-mail and names from the
+    IdP, a SCIM Group (a provisioned team) keeps its members, and a deactivated person is
+    left alone; what would have changed there is noted in ``skipped``."""
+    assert data.employee_number is not None
+    person = session.scalar(
+        select(Person).where(
+            Person.organisation_id == organisation_id,
+            Person.employee_number == data.employee_number,
+        )
+    )
+    if person is None:
+        person = create_person(session, organisation_id, data)
+        _sync_roles(session, person, roles, skipped)
+        return person, Outcome.CREATED
+    if not person.active:
+        skipped.append(Skipped(f"person {data.employee_number}", "deactivated"))
+        return person, Outcome.UNCHANGED
+    before = _person_state(person)
+    changes: dict[str, Any] = {"lms_accounts": data.lms_accounts}
+    names = {"email": data.email, "given_name": data.given_name, "family_name": data.family_name}
+    if person.user_name is None:  # not a SCIM User: the caller owns the record
+        changes.update(names)
+    elif any(getattr(person, key) != value for key, value in names.items()):
+        skipped.append(Skipped(f"e-mail and names of person {data.employee_number}", SCIM_OWNS))
+    update_person(session, person, changes)
+    _sync_roles(session, person, roles, skipped)
+    return person, Outcome.UPDATED if _person_state(person) != before else Outcome.UNCHANGED
+
+
+def _person_state(person: Person) -> tuple[Any, ...]:
+    return (
+        person.email,
+        person.given_name,
+        person.family_name,
+        sorted((a.connection, a.account) for a in person.lms_accounts),
+        sorted((str(m.team_id), m.role) for m in person.memberships),
+    )
+
+
+def _sync_roles(
+    session: Session, person: Person, roles: Mapping[Team, set[str]], skipped: list[Skipped]
+) -> None:
+    """Make the person's roles in the teams of ``roles`` exactly those given; a
+    provisioned team's members are the IdP's, so there a difference is only noted."""
+    wanted: set[tuple[uuid.UUID, str]] = set()
+    for team, team_roles in sorted(roles.items(), key=lambda item: item[0].slug):
+        for role in sorted(team_roles):
+            if not team.provisioned:
+                wanted.add((team.id, role))
+            elif not any(m.team_id == team.id and m.role == role for m in person.memberships):
+                what = f"{role} {person.employee_number} of team {team.slug}"
+                skipped.append(Skipped(what, SCIM_OWNS))
+    owned = {team.id for team in roles if not team.provisioned}
+    have = {(m.team_id, m.role): m for m in person.memberships if m.team_id in owned}
+    for key, membership in have.items():
+        if key not in wanted:
+            person.memberships.remove(membership)
+    for team_id, role in sorted(wanted - set(have), key=str):
+        person.memberships.append(TeamMember(team_id=team_id, role=role))
+    flush_or_conflict(session, "the person's teams")
 
 
 def _apply_person(session: Session, person: Person, values: Mapping[str, Any]) -> None:
@@ -303,107 +368,6 @@ def list_teams(
         query = query.where(Team.id.in_(sorted(only)))
     query = query.options(selectinload(Team.members)).order_by(Team.slug)
     return list(session.scalars(query.limit(limit).offset(offset)))
-
-
-def create_team(session: Session, organisation_id: uuid.UUID, data: TeamData) -> Team:
-    """A new team with its members; 409 when the slug is taken."""
-    team = Team(id=new_id(), organisation_id=organisation_id)
-    _apply_team(session, team, {f.name: getattr(data, f.name) for f in fields(data)})
-    session.add(team)
-    _flush(session, "the team")
-    return team
-
-
-def update_team(session: Session, team: Team, changes: Mapping[str, Any]) -> Team:
-    """Change the given fields (names of :class:`TeamData`); ``members`` replaces them."""
-    unknown = set(changes) - _TEAM_FIELDS
-    if unknown:
-        raise BadRequest(f"cannot change {', '.join(sorted(unknown))} of a team")
-    _apply_team(session, team, changes)
-    _flush(session, "the team")
-    return team
-
-
-def replace_members(session: Session, team: Team, members: Sequence[MemberData]) -> Team:
-    """Make ``members`` the team's whole membership."""
-    return update_team(session, team, {"members": members})
-
-
-def _apply_team(session: Session, team: Team, values: Mapping[str, Any]) -> None:
-    org = team.organisation_id
-    if (
-        "slug" in values
-        and values["slug"] != team.slug
-        and session.scalar(
-            select(Team.id).where(Team.organisation_id == org, Team.slug == values["slug"])
-        )
-    ):
-        raise Conflict(f"a team with slug {values['slug']!r} exists already")
-    if "parent_id" in values:
-        _check_parent(session, team, values["parent_id"])
-        team.parent_id = values["parent_id"]
-    if "members" in values:
-        _replace_team_members(session, team, values["members"])
-    for name in ("slug", "name"):
-        if name in values:
-            setattr(team, name, values[name])
-
-
-def _check_parent(session: Session, team: Team, parent_id: uuid.UUID | None) -> None:
-    """The parent exists in the organisation and is not the team or below it."""
-    seen: set[uuid.UUID] = set()
-    current = parent_id
-    while current is not None and current not in seen:
-        if current == team.id:
-            raise _invalid("parent", f"team {current} is this team or below it: a cycle")
-        seen.add(current)
-        row = session.get(Team, current)
-        if row is None or row.organisation_id != team.organisation_id:
-            raise _invalid("parent", f"no team {current} in this organisation")
-        current = row.parent_id
-
-
-def _replace_team_members(session: Session, team: Team, members: Sequence[MemberData]) -> None:
-    wanted: list[tuple[uuid.UUID, str]] = []
-    for index, member in enumerate(members):
-        person_id = member.person_id
-        if isinstance(person_id, str):  # an employee number or e-mail
-            try:
-                person_id = get_person(session, team.organisation_id, person_id).id
-            except NotFound:
-                raise _invalid(
-                    f"members.{index}.person", f"no person {person_id!r} in this organisation"
-                ) from None
-        key = (person_id, member.role)
-        if member.role not in ROLES:
-            raise _invalid(f"members.{index}.role", f"must be one of {', '.join(ROLES)}")
-        if key in wanted:
-            raise _invalid(
-                f"members.{index}", f"person {member.person_id} is listed twice as {member.role}"
-            )
-        wanted.append(key)
-    known = _people_in(session, team.organisation_id, (p for p, _ in wanted))
-    for index, (person_id, _role) in enumerate(wanted):
-        if person_id not in known:
-            raise _invalid(f"members.{index}.person", f"no person {person_id} in this organisation")
-    team.members = [m for m in team.members if (m.person_id, m.role) in wanted]
-    have = {(m.person_id, m.role) for m in team.members}
-    team.members += [TeamMember(person_id=p, role=r) for p, r in wanted if (p, r) not in have]
-
-
-def _people_in(
-    session: Session, organisation_id: uuid.UUID, ids: Iterable[uuid.UUID]
-) -> set[uuid.UUID]:
-    wanted = set(ids)
-    if not wanted:
-        return set()
-    return set(
-        session.scalars(
-            select(Person.id).where(
-                Person.organisation_id == organisation_id, Person.id.in_(wanted)
-            )
-        )
-    )
 
 
 def supervised_teams(session: Session, supervisor_id: uuid.UUID | None) -> set[uuid.UUID]:

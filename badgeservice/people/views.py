@@ -25,20 +25,17 @@ from .schemas import (
 )
 from .services import (
     PersonData,
-    TeamData,
     create_person,
-    create_team,
     deactivate_person,
     get_person,
     get_team,
     in_teams,
     list_people,
     list_teams,
-    replace_members,
     update_person,
-    update_team,
     visible_teams,
 )
+from .teams import TeamData, create_team, replace_members, update_team
 
 __all__: list[str] = []
 

@@ -25,9 +25,10 @@ from typing import Any
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from ..db import new_id, utcnow
+from ..db import utcnow
 from ..paths.models import Path, PathTarget
 from ..people.models import Person, Team, TeamMember
+from ..people.teams import TeamData, create_team
 from .errors import ScimError, invalid_filter, invalid_value, uniqueness
 from .filters import AttrPath, Filter
 from .query import Column, Paging, read_page, to_sql
@@ -203,13 +204,8 @@ def list_groups(
 
 def create_group(session: Session, organisation_id: uuid.UUID, doc: dict[str, Any]) -> Team:
     values = group_values(session, organisation_id, doc)
-    team = Team(
-        id=new_id(),
-        organisation_id=organisation_id,
-        slug=_free_slug(session, organisation_id, values.display_name),
-        name=values.display_name,
-    )
-    session.add(team)
+    slug = _free_slug(session, organisation_id, values.display_name)
+    team = create_team(session, organisation_id, TeamData(slug=slug, name=values.display_name))
     _write(session, team, values)
     return team
 

@@ -28,9 +28,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from ..db import new_id
 from ..people.models import Person, TeamMember
-from ..people.services import deactivate_person
+from ..people.services import add_person, deactivate_person
 from .errors import ScimError, invalid_filter, invalid_value, uniqueness
 from .filters import AttrPath, Filter
 from .query import Column, Paging, read_page, to_sql
@@ -178,8 +177,7 @@ def create_user(session: Session, organisation_id: uuid.UUID, doc: dict[str, Any
     values = user_values(doc)
     person = _adoptable(session, organisation_id, values)
     if person is None:
-        person = Person(id=new_id(), organisation_id=organisation_id)
-        session.add(person)
+        person = add_person(session, organisation_id)
         _write(session, person, values)
         return person
     # Adopted: what the IdP did not send (an employee number loaded from HR files, say)
@@ -316,8 +314,7 @@ def _manager_id(session: Session, person: Person, value: str | None) -> uuid.UUI
             break
         manager = session.scalar(in_org.where(condition).limit(1))
     if manager is None:
-        manager = Person(id=new_id(), organisation_id=org, external_id=value, active=False)
-        session.add(manager)
+        manager = add_person(session, org, external_id=value, active=False)
         # Stored before the report points at it: the unit of work does not order rows of
         # one table by a foreign key without a relationship.
         flush(session, "the manager reference")

@@ -8,17 +8,13 @@ from typing import Any
 
 import pytest
 
-from badgeservice.db import database, session_scope
+from badgeservice.db import Outcome, database, session_scope
 from badgeservice.errors import BadRequest, Conflict
-from badgeservice.paths.services import (
-    PathData,
-    SubGoalData,
-    TriggerData,
-    approve_individual_path,
-    upsert_path,
-)
-from badgeservice.people.services import MemberData, PersonData, TeamData, create_person
-from badgeservice.people.services import create_team as create_team_service
+from badgeservice.paths.data import PathData, SubGoalData, TriggerData
+from badgeservice.paths.services import approve_individual_path, upsert_path
+from badgeservice.people.services import PersonData, create_person
+from badgeservice.people.teams import MemberData, TeamData
+from badgeservice.people.teams import create_team as create_team_service
 from tests.people.support import seed_achievements
 
 
@@ -34,8 +30,8 @@ def test_upsert_path_creates_then_updates(app: Any, make_tenant: Any) -> None:
         sub_goals=(SubGoalData("a", "A", ids["a"], triggers=(lms,)),),
     )
     with app.app_context(), session_scope(database()) as session:
-        path, created = upsert_path(session, org, first)
-        assert created
+        path, outcome = upsert_path(session, org, first)
+        assert outcome == Outcome.CREATED
         goal_id = path.sub_goals[0].id
     second = PathData(
         slug="basics",
@@ -47,8 +43,8 @@ def test_upsert_path_creates_then_updates(app: Any, make_tenant: Any) -> None:
         ),
     )
     with app.app_context(), session_scope(database()) as session:
-        path, created = upsert_path(session, org, second)
-        assert not created
+        path, outcome = upsert_path(session, org, second)
+        assert outcome == Outcome.UPDATED
         assert path.name == "Basics 2"
         assert [g.slug for g in path.sub_goals] == ["a", "b"]
         assert path.sub_goals[0].id == goal_id
@@ -56,6 +52,11 @@ def test_upsert_path_creates_then_updates(app: Any, make_tenant: Any) -> None:
             ("lms", "moodle", "course:7")
         ]
         assert [p.slug for p in path.sub_goals[1].prerequisites] == ["a"]
+        trigger_id = path.sub_goals[0].triggers[0].id
+    with app.app_context(), session_scope(database()) as session:
+        path, outcome = upsert_path(session, org, second)
+        assert outcome == Outcome.UNCHANGED
+        assert path.sub_goals[0].triggers[0].id == trigger_id  # kept, not rewritten
     with app.app_context(), session_scope(database()) as session:
         with pytest.raises(Conflict, match="another kind"):
             upsert_path(session, org, PathData(slug="basics", kind="team", name="Basics"))
