@@ -10,7 +10,7 @@ import copy
 import hashlib
 import json
 import uuid
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
@@ -18,9 +18,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from ..credentials.contexts import OB_V3P0, VC_V2
 from ..errors import BadRequest, Conflict, NotFound
-from ..frameworks.models import Competence
 from ..frameworks.services import competences_by_id
 from ..issuers.models import Issuer
 from ..issuing.models import Credential
@@ -29,7 +27,6 @@ from .models import Achievement, AchievementVersion
 
 __all__ = [
     "AchievementContent",
-    "achievement_document",
     "aligned_competence_ids",
     "create_achievement",
     "get_achievement",
@@ -322,66 +319,3 @@ def get_version(achievement: Achievement, number: int) -> AchievementVersion:
         if version.version == number:
             return version
     raise NotFound(f"achievement {achievement.slug!r} has no version {number}")
-
-
-# -- the public OB 3.0 Achievement -------------------------------------------------------
-
-
-def _prune(obj: dict[str, Any]) -> dict[str, Any]:
-    # The OB 3.0 JSON binding (as issuing emits it): empty values are left out.
-    return {k: v for k, v in obj.items() if v is not None and v != "" and v != [] and v != {}}
-
-
-def _alignments(session: Session, entries: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    nodes = []
-    for entry in entries:
-        competence = session.get(Competence, uuid.UUID(str(entry["competence"])))
-        if competence is None:
-            continue
-        level = entry.get("level")
-        nodes.append(
-            _prune(
-                {
-                    "type": ["Alignment"],
-                    "targetName": competence.name,
-                    "targetUrl": competence.uri,
-                    "targetCode": competence.code,
-                    "targetFramework": competence.framework.name,
-                    "targetDescription": f"Proficiency level {level}" if level else None,
-                    "targetType": "CFItem" if competence.framework.source == "case" else None,
-                }
-            )
-        )
-    return nodes
-
-
-def achievement_document(session: Session, version: AchievementVersion, url: str) -> dict[str, Any]:
-    """The OB 3.0 ``Achievement`` of ``version`` whose id is ``url``, equal to what issuing
-    embeds in the credentials citing that version (plus an ``@context``)."""
-    levels = [entry["level"] for entry in version.alignments if entry.get("level")]
-    result = {
-        "id": f"{url}/v{version.version}#level",
-        "type": ["ResultDescription"],
-        "name": "Proficiency level",
-        "resultType": "PerformanceLevel",
-        "requiredValue": str(max(levels, default=0)),
-    }
-    image = {"id": f"{url}/v{version.version}/image", "type": "Image"} if version.image else None
-    return _prune(
-        {
-            "@context": [VC_V2, OB_V3P0],
-            "id": url,
-            "type": ["Achievement"],
-            "name": version.name,
-            "description": version.description,
-            "criteria": _prune(
-                {"id": version.criteria_url, "narrative": version.criteria_narrative}
-            ),
-            "image": image,
-            "achievementType": version.achievement_type,
-            "alignment": _alignments(session, version.alignments),
-            "resultDescription": [result] if levels else [],
-            "tag": list(version.tags),
-            "version": str(version.version),
-        }
-    )

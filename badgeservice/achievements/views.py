@@ -14,6 +14,7 @@ from ..errors import NotFound
 from ..frameworks.services import competences_by_id
 from ..organisations.services import get_organisation
 from ..services import issuing_service
+from .documents import achievement_document
 from .models import Achievement, AchievementVersion
 from .schemas import (
     AchievementCreateSchema,
@@ -24,7 +25,6 @@ from .schemas import (
 )
 from .services import (
     AchievementContent,
-    achievement_document,
     create_achievement,
     get_achievement,
     get_version,

@@ -35,6 +35,7 @@ __all__ = [
     "Result",
     "ResultDescription",
     "RubricCriterionLevel",
+    "achievement_document",
     "build_credential",
     "hash_identity",
     "identity_matches",
@@ -300,6 +301,13 @@ def _check_result(result: Result, descriptions: Mapping[str, ResultDescription],
                 f"{path}.achievedLevel: {result.achieved_level!r} is not a "
                 "rubricCriterionLevel of the linked resultDescription"
             )
+
+
+def achievement_document(achievement: Achievement) -> dict[str, Any]:
+    """The ``Achievement`` as a standalone JSON-LD document (its public address serves it):
+    the node :func:`build_credential` embeds, with an ``@context``."""
+    _check_achievement(achievement, "achievement")
+    return {"@context": [VC_V2, OB_V3P0], **_node(achievement, "achievement")}
 
 
 def build_credential(

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from ..achievements.documents import level_description_id, levels, version_achievement
 from ..achievements.models import Achievement, AchievementVersion
 from ..credentials import ob3
 from ..credentials.identity import IdentityObject
@@ -21,7 +22,6 @@ from ..credentials.proofs import SigningOrdering, sign
 from ..credentials.statuslist import status_entry
 from ..db import utcnow
 from ..errors import BadRequest, Conflict, NotFound
-from ..frameworks.models import Competence, Framework
 from ..hr.recognitions import record_issued, record_revoked
 from ..issuers.models import Issuer, StatusList
 from ..issuers.services import IssuerService
@@ -223,50 +223,7 @@ class IssuingService:
         self, issuer: Issuer, achievement: Achievement, version: AchievementVersion
     ) -> ob3.Achievement:
         url = self.achievement_url(issuer.organisation.slug, achievement.slug)
-        aligned = self._aligned(version)
-        alignments = []
-        for entry in version.alignments:
-            found = aligned.get(uuid.UUID(str(entry["competence"])))
-            if found is None:
-                continue
-            competence, framework = found
-            level = entry.get("level")
-            alignments.append(
-                ob3.Alignment(
-                    target_name=competence.name,
-                    target_url=competence.uri,
-                    target_code=competence.code,
-                    target_framework=framework.name,
-                    target_description=(f"Proficiency level {level}" if level else None),
-                    target_type="CFItem" if framework.source == "case" else None,
-                )
-            )
-        return ob3.Achievement(
-            id=url,
-            name=version.name,
-            description=version.description,
-            criteria=ob3.Criteria(id=version.criteria_url, narrative=version.criteria_narrative),
-            image=ob3.Image(id=f"{url}/v{version.version}/image") if version.image else None,
-            achievement_type=version.achievement_type,
-            alignments=tuple(alignments),
-            result_descriptions=_level_descriptions(url, version),
-            tags=tuple(version.tags),
-            version=str(version.version),
-        )
-
-    def _aligned(
-        self, version: AchievementVersion
-    ) -> dict[uuid.UUID, tuple[Competence, Framework]]:
-        """The version's aligned competences with their frameworks, in one query."""
-        ids = {uuid.UUID(str(entry["competence"])) for entry in version.alignments}
-        if not ids:
-            return {}
-        rows = self.session.execute(
-            select(Competence, Framework)
-            .join(Framework, Framework.id == Competence.framework_id)
-            .where(Competence.id.in_(sorted(ids)))
-        )
-        return {competence.id: (competence, framework) for competence, framework in rows}
+        return version_achievement(self.session, version, url)
 
     # -- revocation -------------------------------------------------------------------
 
@@ -348,28 +305,10 @@ def _recipient(person: Person) -> ob3.Recipient:
     return ob3.Recipient(id=person.did, identifiers=tuple(identifiers))
 
 
-def _level_descriptions(url: str, version: AchievementVersion) -> tuple[ob3.ResultDescription, ...]:
-    levels = _levels(version)
-    if not levels:
-        return ()
-    return (
-        ob3.ResultDescription(
-            id=f"{url}/v{version.version}#level",
-            name="Proficiency level",
-            result_type="PerformanceLevel",
-            required_value=str(max(levels)),
-        ),
-    )
-
-
 def _level_results(url: str, version: AchievementVersion) -> tuple[ob3.Result, ...]:
-    levels = _levels(version)
-    if not levels:
+    required = levels(version)
+    if not required:
         return ()
     return (
-        ob3.Result(result_description=f"{url}/v{version.version}#level", value=str(max(levels))),
+        ob3.Result(result_description=level_description_id(url, version), value=str(max(required))),
     )
-
-
-def _levels(version: AchievementVersion) -> list[int]:
-    return [int(entry["level"]) for entry in version.alignments if entry.get("level")]

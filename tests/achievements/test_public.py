@@ -3,13 +3,18 @@ without a token, consistent with what issued credentials embed."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
+
+from jsonschema import Draft201909Validator  # type: ignore[import-untyped]
 
 from badgeservice.credentials.contexts import OB_V3P0, VC_V2
 
 from .support import SVG, add_person, award, b64, create, install_digcomp, png_bytes, problem
 
 URL = "https://badges.example.org/achievements/acme/content-creator"
+SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
 SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
 
 
@@ -158,3 +163,25 @@ def test_unknown_addresses_are_problem_404s(client: Any, make_tenant: Any) -> No
         "/achievements/acme/content-creator/v1/image",
     ):  # version 1 has no image
         problem(client.get(path), 404)
+
+
+def test_document_is_a_valid_1edtech_achievement(client: Any, make_tenant: Any) -> None:
+    """The served document (less its @context) satisfies the Achievement definition of the
+    1EdTech OB 3.0 credential schema; a document missing a required field would not."""
+    tenant = make_tenant("acme")
+    codes = install_digcomp(client, tenant)
+    create(
+        client,
+        tenant,
+        alignments=[{"competence": codes["3.1"], "level": 4}],
+        image={"mediaType": "image/svg+xml", "data": b64(SVG)},
+    )
+    served = client.get("/achievements/acme/content-creator").get_json()
+    schema = json.loads((SCHEMAS / "ob_v3p0_achievementcredential_schema.json").read_text())
+    validator = Draft201909Validator(
+        {"$schema": schema["$schema"], "$defs": schema["$defs"], "$ref": "#/$defs/Achievement"}
+    )
+    node = {key: value for key, value in served.items() if key != "@context"}
+    assert list(validator.iter_errors(node)) == []
+    del node["criteria"]
+    assert list(validator.iter_errors(node)) != []

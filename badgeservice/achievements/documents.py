@@ -1,0 +1,96 @@
+"""The OB 3.0 ``Achievement`` of an achievement version: built once, here, as the
+``credentials.ob3`` object that issuing embeds in credentials and that the public achievement
+address serves (with an ``@context``)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..credentials import ob3
+from ..frameworks.models import Competence, Framework
+from .models import AchievementVersion
+
+__all__ = ["achievement_document", "level_description_id", "levels", "version_achievement"]
+
+
+def levels(version: AchievementVersion) -> list[int]:
+    """The proficiency levels the version's alignments name."""
+    return [int(entry["level"]) for entry in version.alignments if entry.get("level")]
+
+
+def level_description_id(url: str, version: AchievementVersion) -> str:
+    """The id of the version's ``ResultDescription`` of the proficiency level."""
+    return f"{url}/v{version.version}#level"
+
+
+def version_achievement(session: Session, version: AchievementVersion, url: str) -> ob3.Achievement:
+    """The ``Achievement`` of ``version`` whose id is ``url`` (the achievement's public
+    address); alignments to competences no longer stored are left out."""
+    aligned = _aligned(session, version)
+    alignments = []
+    for entry in version.alignments:
+        found = aligned.get(uuid.UUID(str(entry["competence"])))
+        if found is None:
+            continue
+        competence, framework = found
+        level = entry.get("level")
+        alignments.append(
+            ob3.Alignment(
+                target_name=competence.name,
+                target_url=competence.uri,
+                target_code=competence.code,
+                target_framework=framework.name,
+                target_description=f"Proficiency level {level}" if level else None,
+                target_type="CFItem" if framework.source == "case" else None,
+            )
+        )
+    required = levels(version)
+    descriptions = (
+        (
+            ob3.ResultDescription(
+                id=level_description_id(url, version),
+                name="Proficiency level",
+                result_type="PerformanceLevel",
+                required_value=str(max(required)),
+            ),
+        )
+        if required
+        else ()
+    )
+    return ob3.Achievement(
+        id=url,
+        name=version.name,
+        description=version.description,
+        criteria=ob3.Criteria(id=version.criteria_url, narrative=version.criteria_narrative),
+        image=ob3.Image(id=f"{url}/v{version.version}/image") if version.image else None,
+        achievement_type=version.achievement_type,
+        alignments=tuple(alignments),
+        result_descriptions=descriptions,
+        tags=tuple(version.tags),
+        version=str(version.version),
+    )
+
+
+def achievement_document(session: Session, version: AchievementVersion, url: str) -> dict[str, Any]:
+    """The public JSON-LD document of ``version``: the embedded ``Achievement`` with an
+    ``@context``."""
+    return ob3.achievement_document(version_achievement(session, version, url))
+
+
+def _aligned(
+    session: Session, version: AchievementVersion
+) -> dict[uuid.UUID, tuple[Competence, Framework]]:
+    """The version's aligned competences with their frameworks, in one query."""
+    ids = {uuid.UUID(str(entry["competence"])) for entry in version.alignments}
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Competence, Framework)
+        .join(Framework, Framework.id == Competence.framework_id)
+        .where(Competence.id.in_(sorted(ids)))
+    )
+    return {competence.id: (competence, framework) for competence, framework in rows}
