@@ -27,10 +27,11 @@ def _client_line(client: Any) -> str:
 def clients_list(organisation: str, as_json: bool) -> None:
     """List the organisation's API clients (never their tokens or secrets)."""
     from .organisations.schemas import ClientSchema
-    from .organisations.services import list_clients, organisation_by_slug
+    from .organisations.services import clients_query, organisation_by_slug
 
     with _session(_app()) as session:
-        clients = list_clients(session, organisation_by_slug(session, organisation).id)
+        org = organisation_by_slug(session, organisation)
+        clients = list(session.scalars(clients_query(org.id)))
         if as_json:
             click.echo(json.dumps(ClientSchema(many=True).dump(clients)))
             return
@@ -98,11 +99,11 @@ def audit_group() -> None:
 @handles_errors
 def audit_list(organisation: str, limit: int) -> None:
     """Print the audit trail, newest first: time, actor, action, target."""
-    from .organisations.services import list_audit, organisation_by_slug
+    from .organisations.services import audit_query, organisation_by_slug
 
     with _session(_app()) as session:
         org = organisation_by_slug(session, organisation)
-        for event in list_audit(session, org.id, limit=limit):
+        for event in session.scalars(audit_query(org.id).limit(limit)):
             click.echo(
                 f"{event.at:%Y-%m-%dT%H:%M:%S}Z  {event.actor}  {event.action}  {event.target}"
             )

@@ -10,23 +10,31 @@ import json
 import math
 import re
 import uuid
+from collections.abc import Iterable, Mapping
 from itertools import accumulate
 from typing import Any, TypeVar
 
 from flask import Blueprint, Response, jsonify, request
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from sqlalchemy import Select
 
+from .db import get_session
 from .errors import BadRequest, NotFound
 
 __all__ = [
     "MAX_JSON_DEPTH",
     "MAX_OFFSET",
+    "PAGE_OF",
     "MalformedJson",
+    "Page",
     "Ref",
     "api",
     "dump",
+    "dump_page",
     "load_body",
     "load_query",
+    "page_schema",
+    "paginate",
     "parse_id",
     "parse_json",
     "parse_ref",
@@ -43,13 +51,54 @@ MAX_OFFSET = 1_000_000_000
 
 
 class Page(Schema):
-    """``limit`` and ``offset`` query parameters; list queries extend it."""
+    """``limit`` and ``offset`` query parameters; list queries extend it. The OpenAPI
+    document takes the query parameters of a list from its schema (``parameters: [{in:
+    query, schema: SomeListQuery}]``), so they are described here once."""
 
     class Meta:
         unknown = RAISE
 
-    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_OFFSET))
+    limit = fields.Integer(
+        load_default=100,
+        validate=validate.Range(min=1, max=1000),
+        metadata={"description": "at most this many items (1 to 1000)"},
+    )
+    offset = fields.Integer(
+        load_default=0,
+        validate=validate.Range(min=0, max=MAX_OFFSET),
+        metadata={"description": "skip this many items first"},
+    )
+
+
+def paginate(statement: Select[Any], query: Mapping[str, Any]) -> list[Any]:
+    """One page of ``statement``'s rows, as a :class:`Page` query asked: the entities when
+    it selects one, else the rows. The statement must order its rows (a page of an
+    unordered query is not the same page twice)."""
+    if not statement._order_by_clauses:
+        raise TypeError("paginate() needs an ordered statement")
+    page = statement.limit(query["limit"]).offset(query["offset"])
+    if len(statement.column_descriptions) == 1:
+        return list(get_session().scalars(page))
+    return list(get_session().execute(page).tuples())
+
+
+# The one page envelope of every list: ``{"items": [...]}``. A docstring names it as
+# ``schema: {page-of: ItemSchema}``; the OpenAPI builder writes it out (:func:`page_schema`).
+PAGE_OF = "page-of"
+
+
+def page_schema(item: Any) -> dict[str, Any]:
+    """The OpenAPI schema of a page of ``item`` (a schema name or an inline schema)."""
+    return {
+        "type": "object",
+        "required": ["items"],
+        "properties": {"items": {"type": "array", "items": item}},
+    }
+
+
+def dump_page(schema: Schema, rows: Iterable[Any]) -> Response:
+    """A page of ``rows``, each serialized with ``schema``, in the page envelope."""
+    return dump(schema, list(rows), wrap="items", many=True)
 
 
 def load_body(schema: Schema) -> Any:
@@ -195,9 +244,11 @@ def _summary(messages: Any, prefix: str = "") -> str:
     return "; ".join(parts)
 
 
-def dump(schema: Schema, obj: Any, status: int = 200, *, wrap: str | None = None) -> Response:
+def dump(
+    schema: Schema, obj: Any, status: int = 200, *, wrap: str | None = None, many: bool = False
+) -> Response:
     """Serialize ``obj`` with ``schema`` as the JSON response (lists under ``wrap``)."""
-    data = schema.dump(obj)
+    data = schema.dump(obj, many=many or None)
     response = jsonify({wrap: data} if wrap else data)
     response.status_code = status
     return response
@@ -207,7 +258,6 @@ def own(model: type[M], value: str, what: str) -> M:
     """The row of ``model`` with id ``value`` in the caller's organisation. Another
     organisation's row is "not found", exactly like a missing one: nothing leaks."""
     from .auth import current_principal
-    from .db import get_session
 
     row = get_session().get(model, parse_id(value, what))
     if row is None or getattr(row, "organisation_id", None) != current_principal().organisation_id:

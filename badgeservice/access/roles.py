@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from ..errors import BadRequest, Conflict, NotFound
@@ -25,7 +25,7 @@ __all__ = [
     "Role",
     "RoleSet",
     "grant_role",
-    "list_grants",
+    "grants_query",
     "revoke_role",
     "roles_of",
     "sync_file_grants",
@@ -85,22 +85,16 @@ def roles_of(session: Session, person: Person) -> RoleSet:
     return RoleSet(frozenset(roles), teams)
 
 
-def list_grants(
-    session: Session,
-    organisation_id: uuid.UUID,
-    *,
-    person_id: uuid.UUID | None = None,
-    role: str | None = None,
-    limit: int | None = None,
-    offset: int = 0,
-) -> list[RoleGrant]:
+def grants_query(
+    organisation_id: uuid.UUID, *, person_id: uuid.UUID | None = None, role: str | None = None
+) -> Select[RoleGrant]:
+    """The organisation's role grants (of one person, of one role) in the order given."""
     query = select(RoleGrant).where(RoleGrant.organisation_id == organisation_id)
     if person_id is not None:
         query = query.where(RoleGrant.person_id == person_id)
     if role is not None:
         query = query.where(RoleGrant.role == role)
-    query = query.order_by(RoleGrant.created_at, RoleGrant.id).offset(offset).limit(limit)
-    return list(session.scalars(query))
+    return query.order_by(RoleGrant.created_at, RoleGrant.id)
 
 
 def grant_role(session: Session, person: Person, role: Role) -> tuple[RoleGrant, bool]:

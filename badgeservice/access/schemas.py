@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
 
+from ..api import Page
 from .roles import GRANTABLE, Role
 from .signin import MATCHES
 
@@ -74,10 +75,8 @@ class PersonRolesSchema(Schema):
     grants = fields.List(fields.Nested(RoleGrantSchema), required=True)
 
 
-class RoleGrantQuery(Schema):
+class RoleGrantQuery(Page):
     class Meta:
         unknown = RAISE
 
     role = fields.String(validate=validate.OneOf([r.value for r in GRANTABLE]))
-    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000_000))

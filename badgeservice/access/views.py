@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Response, current_app
 
-from ..api import api, dump, load_body, load_query, parse_id, parse_ref
+from ..api import api, dump, dump_page, load_body, load_query, paginate, parse_id, parse_ref
 from ..auth import current_principal, requires
 from ..db import get_session
 from ..errors import NotFound
@@ -16,7 +16,7 @@ from ..people.models import Person
 from ..people.services import get_person
 from ..services import keystore
 from .models import SignInSettings
-from .roles import grant_role, list_grants, parse_role, revoke_role, roles_of
+from .roles import grant_role, grants_query, parse_role, revoke_role, roles_of
 from .schemas import (
     PersonRolesSchema,
     RoleGrantQuery,
@@ -140,7 +140,7 @@ def _roles_view(person: Person) -> dict[str, Any]:
         "person": person.id,
         "roles": [role.value for role in held.ordered()],
         "supervised_teams": sorted(held.supervised_teams, key=str),
-        "grants": list_grants(session, person.organisation_id, person_id=person.id),
+        "grants": list(session.scalars(grants_query(person.organisation_id, person_id=person.id))),
     }
 
 
@@ -217,22 +217,14 @@ def list_role_grants_view() -> Response:
     get:
       tags: [people]
       parameters:
-        - {in: query, name: role, schema: {type: string, enum: [assessor, hr, admin]}}
-        - {in: query, name: limit, schema: {type: integer, minimum: 1, maximum: 1000}}
-        - {in: query, name: offset, schema: {type: integer, minimum: 0}}
+        - {in: query, schema: RoleGrantQuery}
       responses:
         200:
           content:
             application/json:
-              schema: {type: object, properties: {items: {type: array, items: RoleGrantSchema}}}
+              schema: {page-of: RoleGrantSchema}
         400: {$ref: '#/components/responses/BadRequest'}
     """
     query = load_query(RoleGrantQuery())
-    grants = list_grants(
-        get_session(),
-        current_principal().organisation_id,
-        role=query.get("role"),
-        limit=query["limit"],
-        offset=query["offset"],
-    )
-    return dump(RoleGrantSchema(many=True), grants, wrap="items")
+    statement = grants_query(current_principal().organisation_id, role=query.get("role"))
+    return dump_page(RoleGrantSchema(), paginate(statement, query))

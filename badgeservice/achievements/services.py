@@ -14,7 +14,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import Select, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -27,13 +27,13 @@ from .models import Achievement, AchievementVersion
 
 __all__ = [
     "AchievementContent",
+    "achievements_query",
     "aligned_competence_ids",
     "create_achievement",
     "get_achievement",
     "get_version",
     "is_issued",
     "issued_version_ids",
-    "list_achievements",
     "public_achievement",
     "update_achievement",
     "upsert_achievement",
@@ -264,19 +264,14 @@ def update_achievement(
         raise Conflict(f"achievement {achievement_id} was changed concurrently; retry") from None
 
 
-def list_achievements(
-    session: Session, organisation_id: uuid.UUID, *, limit: int = 100, offset: int = 0
-) -> list[Achievement]:
+def achievements_query(organisation_id: uuid.UUID) -> Select[Achievement]:
     """The organisation's achievements by slug, versions loaded."""
-    rows = session.scalars(
+    return (
         select(Achievement)
         .where(Achievement.organisation_id == organisation_id)
         .options(selectinload(Achievement.versions))
         .order_by(Achievement.slug)
-        .limit(limit)
-        .offset(offset)
     )
-    return list(rows)
 
 
 def issued_version_ids(session: Session, version_ids: Collection[uuid.UUID]) -> set[uuid.UUID]:

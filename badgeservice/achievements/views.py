@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Response, jsonify
 
-from ..api import api, dump, load_body, load_query, parse_ref, public
+from ..api import api, dump, dump_page, load_body, load_query, paginate, parse_ref, public
 from ..auth import current_principal, requires
 from ..db import get_session
 from ..errors import NotFound
@@ -25,11 +25,11 @@ from .schemas import (
 )
 from .services import (
     AchievementContent,
+    achievements_query,
     create_achievement,
     get_achievement,
     get_version,
     issued_version_ids,
-    list_achievements,
     public_achievement,
     update_achievement,
 )
@@ -118,22 +118,17 @@ def list_achievements_view() -> Response:
     get:
       tags: [achievements]
       parameters:
-        - {in: query, name: limit, schema: {type: integer, minimum: 1, maximum: 1000}}
-        - {in: query, name: offset, schema: {type: integer, minimum: 0}}
+        - {in: query, schema: AchievementListQuery}
       responses:
         200:
           content:
             application/json:
-              schema:
-                type: object
-                properties: {items: {type: array, items: AchievementSummarySchema}}
+              schema: {page-of: AchievementSummarySchema}
         400: {$ref: '#/components/responses/BadRequest'}
     """
     query = load_query(AchievementListQuery())
-    rows = list_achievements(get_session(), current_principal().organisation_id, **query)
-    return dump(
-        AchievementSummarySchema(many=True), [_view(row, full=False) for row in rows], wrap="items"
-    )
+    rows = paginate(achievements_query(current_principal().organisation_id), query)
+    return dump_page(AchievementSummarySchema(), [_view(row, full=False) for row in rows])
 
 
 @api.post("/achievements")

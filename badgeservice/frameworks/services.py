@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -24,12 +24,12 @@ from .sources import (
 __all__ = [
     "KNOWN_SOURCES",
     "competences_by_id",
+    "frameworks_query",
     "get_competence",
     "get_framework",
     "import_case_package",
     "install_framework",
     "install_known_framework",
-    "list_frameworks",
 ]
 
 KNOWN_SOURCES: Mapping[str, Callable[[], FrameworkSource]] = {"digcomp22": load_digcomp22}
@@ -198,9 +198,7 @@ def import_case_package(
     return install_framework(session, organisation_id, source, slug or source.slug)
 
 
-def list_frameworks(
-    session: Session, organisation_id: uuid.UUID, *, limit: int = 100, offset: int = 0
-) -> list[tuple[Framework, int]]:
+def frameworks_query(organisation_id: uuid.UUID) -> Select[tuple[Framework, int]]:
     """The organisation's frameworks by slug, each with its number of competences."""
     count = (
         select(func.count(Competence.id))
@@ -208,14 +206,11 @@ def list_frameworks(
         .correlate(Framework)
         .scalar_subquery()
     )
-    rows = session.execute(
+    return (
         select(Framework, count)
         .where(Framework.organisation_id == organisation_id)
         .order_by(Framework.slug)
-        .limit(limit)
-        .offset(offset)
     )
-    return [(framework, int(number)) for framework, number in rows]
 
 
 def get_framework(

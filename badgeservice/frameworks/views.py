@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Response
 
-from ..api import api, dump, load_body, load_query, parse_id
+from ..api import api, dump, dump_page, load_body, load_query, paginate, parse_id
 from ..auth import current_principal, requires
 from ..db import get_session
 from .models import Competence, Framework
@@ -19,11 +19,11 @@ from .schemas import (
     FrameworkSummarySchema,
 )
 from .services import (
+    frameworks_query,
     get_competence,
     get_framework,
     import_case_package,
     install_known_framework,
-    list_frameworks,
 )
 
 __all__: list[str] = []
@@ -62,20 +62,17 @@ def list_frameworks_view() -> Response:
     get:
       tags: [frameworks]
       parameters:
-        - {in: query, name: limit, schema: {type: integer, minimum: 1, maximum: 1000}}
-        - {in: query, name: offset, schema: {type: integer, minimum: 0}}
+        - {in: query, schema: FrameworkListQuery}
       responses:
         200:
           content:
             application/json:
-              schema:
-                type: object
-                properties: {items: {type: array, items: FrameworkSummarySchema}}
+              schema: {page-of: FrameworkSummarySchema}
         400: {$ref: '#/components/responses/BadRequest'}
     """
     query = load_query(FrameworkListQuery())
-    rows = list_frameworks(get_session(), current_principal().organisation_id, **query)
-    return dump(FrameworkSummarySchema(many=True), [_summary(*row) for row in rows], wrap="items")
+    rows = paginate(frameworks_query(current_principal().organisation_id), query)
+    return dump_page(FrameworkSummarySchema(), [_summary(*row) for row in rows])
 
 
 @api.post("/frameworks")

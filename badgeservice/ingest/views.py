@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Response, request
 from sqlalchemy import select
 
-from ..api import api, dump, load_body, load_query, own
+from ..api import api, dump, dump_page, load_body, load_query, own, paginate
 from ..auth import current_principal, requires
 from ..db import get_session
 from ..errors import NotFound
@@ -99,16 +99,12 @@ def list_events() -> Response:
     get:
       tags: [events]
       parameters:
-        - {in: query, name: state, schema: {type: string,
-           enum: [received, processed, unmatched, ignored, parked, failed]}}
-        - {in: query, name: connection, schema: {type: string}}
-        - {in: query, name: limit, schema: {type: integer, minimum: 1, maximum: 1000}}
-        - {in: query, name: offset, schema: {type: integer, minimum: 0, maximum: 1000000000}}
+        - {in: query, schema: EventListQuery}
       responses:
         200:
           content:
             application/json:
-              schema: {type: object, properties: {items: {type: array, items: InboundEventSchema}}}
+              schema: {page-of: InboundEventSchema}
     """
     query = load_query(EventListQuery())
     principal = current_principal()
@@ -120,12 +116,8 @@ def list_events() -> Response:
         stmt = stmt.where(InboundEvent.state == query["state"])
     if "connection" in query:
         stmt = stmt.where(InboundEvent.connection == query["connection"])
-    rows = get_session().scalars(
-        stmt.order_by(InboundEvent.received_at.desc(), InboundEvent.id)
-        .limit(query["limit"])
-        .offset(query["offset"])
-    )
-    return dump(InboundEventSchema(many=True), list(rows), wrap="items")
+    rows = paginate(stmt.order_by(InboundEvent.received_at.desc(), InboundEvent.id), query)
+    return dump_page(InboundEventSchema(), rows)
 
 
 @api.get("/events/<event_id>")

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Response, jsonify, request
 from sqlalchemy import select
 
-from ..api import api, dump, own, public
+from ..api import api, dump, dump_page, own, public
 from ..auth import current_principal, requires
 from ..db import get_session
 from ..errors import NotFound
@@ -123,17 +123,14 @@ def list_issuers() -> Response:
         200:
           content:
             application/json:
-              schema:
-                type: object
-                properties:
-                  items: {type: array, items: IssuerSchema}
+              schema: {page-of: IssuerSchema}
     """
     rows = get_session().scalars(
         select(Issuer)
         .where(Issuer.organisation_id == current_principal().organisation_id)
         .order_by(Issuer.slug)
     )
-    return dump(IssuerSchema(many=True), [_issuer_dump(r) for r in rows], wrap="items")
+    return dump_page(IssuerSchema(), [_issuer_dump(r) for r in rows])
 
 
 @api.get("/issuers/<issuer_id>")

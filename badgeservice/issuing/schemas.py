@@ -78,7 +78,7 @@ class CredentialListQuery(Page):
     class Meta:
         unknown = RAISE
 
-    person = Ref("an employee number or e-mail")
+    person = Ref("an employee number or e-mail", metadata={"description": "only this person's"})
 
 
 class CredentialSchema(Schema):

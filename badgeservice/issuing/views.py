@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from ..achievements.models import AchievementVersion
 from ..achievements.services import get_achievement
-from ..api import api, dump, load_body, load_query, own, parse_ref, public
+from ..api import api, dump, dump_page, load_body, load_query, own, paginate, parse_ref, public
 from ..auth import current_principal, requires
 from ..credentials import ob3
 from ..db import get_session
@@ -115,17 +115,12 @@ def list_credentials() -> Response:
     get:
       tags: [credentials]
       parameters:
-        - in: query
-          name: person
-          schema: {type: string}
-          description: a person id, employee number or e-mail
-        - {in: query, name: limit, schema: {type: integer, minimum: 1, maximum: 1000}}
-        - {in: query, name: offset, schema: {type: integer, minimum: 0}}
+        - {in: query, schema: CredentialListQuery}
       responses:
         200:
           content:
             application/json:
-              schema: {type: object, properties: {items: {type: array, items: CredentialSchema}}}
+              schema: {page-of: CredentialSchema}
         404: {$ref: '#/components/responses/NotFound'}
     """
     query = load_query(CredentialListQuery())
@@ -134,12 +129,8 @@ def list_credentials() -> Response:
     if "person" in query:
         person = get_person(get_session(), organisation_id, query["person"])
         stmt = stmt.where(Credential.person_id == person.id)
-    rows = get_session().scalars(
-        stmt.order_by(Credential.issued_at.desc(), Credential.id)
-        .limit(query["limit"])
-        .offset(query["offset"])
-    )
-    return dump(CredentialSchema(many=True), [_view(c) for c in rows], wrap="items")
+    rows = paginate(stmt.order_by(Credential.issued_at.desc(), Credential.id), query)
+    return dump_page(CredentialSchema(), [_view(c) for c in rows])
 
 
 @api.get("/credentials/<credential_id>")

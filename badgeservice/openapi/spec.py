@@ -16,6 +16,7 @@ from apispec.yaml_utils import load_operations_from_docstring
 from flask import Flask
 
 from .. import __version__
+from ..api import PAGE_OF, page_schema
 
 __all__ = ["build_spec"]
 
@@ -206,6 +207,7 @@ def build_spec(app: Flask) -> dict[str, Any]:
             if operation.get("requestBody") == "none":
                 operation["requestBody"] = copy.deepcopy(NO_BODY)
             _default_errors(path, rule, operation)
+            _page_envelopes(operation)
         spec.path(path=path, operations=operations)
     document: dict[str, Any] = _portable_patterns(spec.to_dict())
     return document
@@ -222,6 +224,17 @@ NO_BODY = {
         }
     },
 }
+
+
+def _page_envelopes(operation: dict[str, Any]) -> None:
+    """``schema: {page-of: ItemSchema}`` in a docstring becomes the one page envelope."""
+    for response in operation.get("responses", {}).values():
+        if not isinstance(response, dict):
+            continue
+        for media in response.get("content", {}).values():
+            schema = media.get("schema")
+            if isinstance(schema, dict) and PAGE_OF in schema:
+                media["schema"] = page_schema(schema[PAGE_OF])
 
 
 def _default_errors(path: str, rule: Any, operation: dict[str, Any]) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
 from ..auth import SCOPES, hash_token, new_secret, new_token
@@ -20,11 +20,11 @@ from .models import ApiClient, AuditEvent, Connection, Organisation
 __all__ = [
     "OPERATOR",
     "IssuedClient",
+    "audit_query",
+    "clients_query",
     "create_client",
     "find_client",
     "get_organisation",
-    "list_audit",
-    "list_clients",
     "organisation_by_slug",
     "record_audit",
     "revoke_client",
@@ -180,16 +180,14 @@ def create_client(
     return IssuedClient(client, token, secret)
 
 
-def list_clients(
-    session: Session, organisation_id: uuid.UUID, *, revoked: bool | None = None
-) -> list[ApiClient]:
+def clients_query(organisation_id: uuid.UUID, *, revoked: bool | None = None) -> Select[ApiClient]:
     """The organisation's API clients by name (never their tokens or secrets)."""
     query = select(ApiClient).where(ApiClient.organisation_id == organisation_id)
     if revoked is not None:
         query = query.where(
             ApiClient.revoked_at.is_not(None) if revoked else ApiClient.revoked_at.is_(None)
         )
-    return list(session.scalars(query.order_by(ApiClient.name, ApiClient.id)))
+    return query.order_by(ApiClient.name, ApiClient.id)
 
 
 def find_client(session: Session, organisation_id: uuid.UUID, ref: str) -> ApiClient:
@@ -259,16 +257,10 @@ def record_audit(
     return event
 
 
-def list_audit(
-    session: Session, organisation_id: uuid.UUID, *, limit: int = 100, offset: int = 0
-) -> list[AuditEvent]:
+def audit_query(organisation_id: uuid.UUID) -> Select[AuditEvent]:
     """The organisation's audit trail, newest first."""
-    return list(
-        session.scalars(
-            select(AuditEvent)
-            .where(AuditEvent.organisation_id == organisation_id)
-            .order_by(AuditEvent.at.desc(), AuditEvent.id)
-            .limit(limit)
-            .offset(offset)
-        )
+    return (
+        select(AuditEvent)
+        .where(AuditEvent.organisation_id == organisation_id)
+        .order_by(AuditEvent.at.desc(), AuditEvent.id)
     )

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Response, jsonify
 
-from ..api import Page, api, dump, load_body, load_query, parse_id
+from ..api import Page, api, dump, dump_page, load_body, load_query, paginate, parse_id
 from ..auth import current_principal, requires
 from ..db import get_session
 from ..errors import NotFound
@@ -21,11 +21,11 @@ from .schemas import (
 )
 from .services import (
     IssuedClient,
+    audit_query,
+    clients_query,
     create_client,
     find_client,
     get_organisation,
-    list_audit,
-    list_clients,
     revoke_client,
     rotate_client,
 )
@@ -44,12 +44,10 @@ def list_organisations() -> Response:
         200:
           content:
             application/json:
-              schema:
-                type: object
-                properties: {items: {type: array, items: OrganisationSchema}}
+              schema: {page-of: OrganisationSchema}
     """
     organisation = get_organisation(get_session(), current_principal().organisation_id)
-    return dump(OrganisationSchema(many=True), [organisation], wrap="items")
+    return dump_page(OrganisationSchema(), [organisation])
 
 
 @api.get("/organisations/<organisation_id>")
@@ -95,21 +93,16 @@ def list_clients_view() -> Response:
     get:
       tags: [clients]
       parameters:
-        - {in: query, name: revoked, schema: {type: boolean}}
-        - {in: query, name: limit, schema: {type: integer, minimum: 1, maximum: 1000}}
-        - {in: query, name: offset, schema: {type: integer, minimum: 0, maximum: 1000000000}}
+        - {in: query, schema: ClientListQuery}
       responses:
         200:
           content:
             application/json:
-              schema: {type: object, properties: {items: {type: array, items: ClientSchema}}}
+              schema: {page-of: ClientSchema}
     """
     query = load_query(ClientListQuery())
-    clients = list_clients(
-        get_session(), current_principal().organisation_id, revoked=query.get("revoked")
-    )
-    page = clients[query["offset"] : query["offset"] + query["limit"]]
-    return dump(ClientSchema(many=True), page, wrap="items")
+    statement = clients_query(current_principal().organisation_id, revoked=query.get("revoked"))
+    return dump_page(ClientSchema(), paginate(statement, query))
 
 
 @api.post("/clients")
@@ -192,19 +185,13 @@ def list_audit_view() -> Response:
     get:
       tags: [clients]
       parameters:
-        - {in: query, name: limit, schema: {type: integer, minimum: 1, maximum: 1000}}
-        - {in: query, name: offset, schema: {type: integer, minimum: 0, maximum: 1000000000}}
+        - {in: query, schema: Page}
       responses:
         200:
           content:
             application/json:
-              schema: {type: object, properties: {items: {type: array, items: AuditEventSchema}}}
+              schema: {page-of: AuditEventSchema}
     """
     query = load_query(Page())
-    events = list_audit(
-        get_session(),
-        current_principal().organisation_id,
-        limit=query["limit"],
-        offset=query["offset"],
-    )
-    return dump(AuditEventSchema(many=True), events, wrap="items")
+    events = paginate(audit_query(current_principal().organisation_id), query)
+    return dump_page(AuditEventSchema(), events)

@@ -197,8 +197,8 @@ class PathListQuery(Page):
         unknown = RAISE
 
     kind = fields.String(validate=validate.OneOf(PATH_KINDS))
-    team = Ref("a team slug")
-    person = Ref("an employee number or e-mail")
+    team = Ref("a team slug", metadata={"description": "the paths of this team"})
+    person = Ref("an employee number or e-mail", metadata={"description": "this person's paths"})
 
 
 # -- output ----------------------------------------------------------------------------

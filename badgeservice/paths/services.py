@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..db import Outcome, flush_or_conflict, utcnow
@@ -43,7 +43,7 @@ __all__ = [
     "get_path",
     "get_sub_goal",
     "inherited_sub_goals",
-    "list_paths",
+    "paths_query",
     "person_progress",
     "update_path",
     "upsert_path",
@@ -92,16 +92,13 @@ def get_sub_goal(
     return goal
 
 
-def list_paths(
-    session: Session,
+def paths_query(
     organisation_id: uuid.UUID,
     *,
     kind: str | None = None,
     team_id: uuid.UUID | None = None,
     person_id: uuid.UUID | None = None,
-    limit: int = 100,
-    offset: int = 0,
-) -> list[Path]:
+) -> Select[Path]:
     """The organisation's paths by slug; ``team_id``/``person_id`` select team and
     individual paths of that team or person."""
     query = select(Path).where(Path.organisation_id == organisation_id)
@@ -116,7 +113,7 @@ def list_paths(
         selectinload(Path.sub_goals).selectinload(SubGoal.triggers),
         selectinload(Path.sub_goals).selectinload(SubGoal.prerequisites),
     )
-    return list(session.scalars(query.order_by(Path.slug).limit(limit).offset(offset)))
+    return query.order_by(Path.slug)
 
 
 def inherited_sub_goals(session: Session, path: Path) -> list[SubGoal]:

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Response
 
-from ..api import api, dump, load_body, load_query, parse_ref
+from ..api import api, dump, dump_page, load_body, load_query, paginate, parse_ref
 from ..auth import current_principal, requires
 from ..db import get_session
 from ..people.services import get_person, get_team
@@ -19,7 +19,7 @@ from .services import (
     delete_path,
     get_path,
     inherited_sub_goals,
-    list_paths,
+    paths_query,
     update_path,
 )
 
@@ -95,19 +95,12 @@ def list_paths_view() -> Response:
     get:
       tags: [paths]
       parameters:
-        - {in: query, name: kind, schema: {type: string, enum: [organisation, team, individual]}}
-        - {in: query, name: team, schema: {type: string}, description: "a team id or slug"}
-        - in: query
-          name: person
-          schema: {type: string}
-          description: a person id, employee number or e-mail
-        - {in: query, name: limit, schema: {type: integer, minimum: 1, maximum: 1000}}
-        - {in: query, name: offset, schema: {type: integer, minimum: 0}}
+        - {in: query, schema: PathListQuery}
       responses:
         200:
           content:
             application/json:
-              schema: {type: object, properties: {items: {type: array, items: PathSchema}}}
+              schema: {page-of: PathSchema}
         400: {$ref: '#/components/responses/BadRequest'}
         404: {$ref: '#/components/responses/NotFound'}
     """
@@ -115,16 +108,13 @@ def list_paths_view() -> Response:
     session, organisation_id = get_session(), current_principal().organisation_id
     team = get_team(session, organisation_id, query["team"]) if "team" in query else None
     person = get_person(session, organisation_id, query["person"]) if "person" in query else None
-    rows = list_paths(
-        session,
+    statement = paths_query(
         organisation_id,
         kind=query.get("kind"),
         team_id=team.id if team is not None else None,
         person_id=person.id if person is not None else None,
-        limit=query["limit"],
-        offset=query["offset"],
     )
-    return dump(PathSchema(many=True), [_view(p) for p in rows], wrap="items")
+    return dump_page(PathSchema(), [_view(p) for p in paginate(statement, query)])
 
 
 @api.post("/paths")

@@ -109,7 +109,7 @@ class PersonInSchema(Schema):
 class PeopleQuery(Page):
     employee_number = fields.String(data_key="employeeNumber", validate=validate.Length(max=100))
     email = fields.String(validate=validate.Length(max=320))
-    team = Ref("a team slug")
+    team = Ref("a team slug", metadata={"description": "only members of this team"})
     active = fields.Boolean()
 
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..db import Outcome, flush_or_conflict, new_id
@@ -32,9 +32,9 @@ __all__ = [
     "find_person",
     "get_person",
     "get_team",
-    "list_people",
-    "list_teams",
+    "people_query",
     "supervises",
+    "teams_query",
     "update_person",
     "upsert_person",
 ]
@@ -121,17 +121,14 @@ def find_person(
     return person
 
 
-def list_people(
-    session: Session,
+def people_query(
     organisation_id: uuid.UUID,
     *,
     employee_number: str | None = None,
     email: str | None = None,
     team_id: uuid.UUID | None = None,
     active: bool | None = None,
-    limit: int = 100,
-    offset: int = 0,
-) -> list[Person]:
+) -> Select[Person]:
     """The organisation's people in creation order, narrowed by the given filters."""
     query = select(Person).where(Person.organisation_id == organisation_id)
     if employee_number is not None:
@@ -145,8 +142,7 @@ def list_people(
     if active is not None:
         query = query.where(Person.active == active)
     query = query.options(selectinload(Person.lms_accounts), selectinload(Person.memberships))
-    query = query.order_by(Person.created_at, Person.id).limit(limit).offset(offset)
-    return list(session.scalars(query))
+    return query.order_by(Person.created_at, Person.id)
 
 
 def add_person(session: Session, organisation_id: uuid.UUID, **attributes: Any) -> Person:
@@ -354,20 +350,12 @@ def get_team(session: Session, organisation_id: uuid.UUID, team_id: uuid.UUID | 
     return team
 
 
-def list_teams(
-    session: Session,
-    organisation_id: uuid.UUID,
-    *,
-    limit: int = 100,
-    offset: int = 0,
-    only: set[uuid.UUID] | None = None,
-) -> list[Team]:
+def teams_query(organisation_id: uuid.UUID, *, only: set[uuid.UUID] | None = None) -> Select[Team]:
     """The organisation's teams by slug (``only`` these, when given)."""
     query = select(Team).where(Team.organisation_id == organisation_id)
     if only is not None:
         query = query.where(Team.id.in_(sorted(only)))
-    query = query.options(selectinload(Team.members)).order_by(Team.slug)
-    return list(session.scalars(query.limit(limit).offset(offset)))
+    return query.options(selectinload(Team.members)).order_by(Team.slug)
 
 
 def supervised_teams(session: Session, supervisor_id: uuid.UUID | None) -> set[uuid.UUID]:

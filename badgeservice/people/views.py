@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Response
 
-from ..api import api, dump, load_body, load_query, parse_ref, partial
+from ..api import api, dump, dump_page, load_body, load_query, paginate, parse_ref, partial
 from ..auth import current_principal, requires
 from ..db import get_session
 from ..errors import NotFound
@@ -30,8 +30,8 @@ from .services import (
     get_person,
     get_team,
     in_teams,
-    list_people,
-    list_teams,
+    people_query,
+    teams_query,
     update_person,
     visible_teams,
 )
@@ -69,34 +69,26 @@ def list_people_view() -> Response:
     get:
       tags: [people]
       parameters:
-        - {in: query, name: employeeNumber, schema: {type: string}}
-        - {in: query, name: email, schema: {type: string}}
-        - {in: query, name: team, schema: {type: string}, description: "a team id or slug"}
-        - {in: query, name: active, schema: {type: boolean}}
-        - {in: query, name: limit, schema: {type: integer, minimum: 1, maximum: 1000}}
-        - {in: query, name: offset, schema: {type: integer, minimum: 0}}
+        - {in: query, schema: PeopleQuery}
       responses:
         200:
           content:
             application/json:
-              schema: {type: object, properties: {items: {type: array, items: PersonSchema}}}
+              schema: {page-of: PersonSchema}
         400: {$ref: '#/components/responses/BadRequest'}
         404: {$ref: '#/components/responses/NotFound'}
     """
     query = load_query(PeopleQuery())
     session, organisation_id = get_session(), current_principal().organisation_id
     team = get_team(session, organisation_id, query["team"]) if "team" in query else None
-    rows = list_people(
-        session,
+    statement = people_query(
         organisation_id,
         employee_number=query.get("employee_number"),
         email=query.get("email"),
         team_id=team.id if team is not None else None,
         active=query.get("active"),
-        limit=query["limit"],
-        offset=query["offset"],
     )
-    return dump(PersonSchema(many=True), rows, wrap="items")
+    return dump_page(PersonSchema(), paginate(statement, query))
 
 
 @api.post("/people")
@@ -216,11 +208,11 @@ def person_paths_view(person_id: str) -> Response:
         200:
           content:
             application/json:
-              schema: {type: object, properties: {items: {type: array, items: PersonPathSchema}}}
+              schema: {page-of: PersonPathSchema}
         404: {$ref: '#/components/responses/NotFound'}
     """
     items = person_progress(get_session(), _own_person(person_id))
-    return dump(PersonPathSchema(many=True), [_progress_view(i) for i in items], wrap="items")
+    return dump_page(PersonPathSchema(), [_progress_view(i) for i in items])
 
 
 # -- teams -----------------------------------------------------------------------------
@@ -234,25 +226,18 @@ def list_teams_view() -> Response:
     get:
       tags: [teams]
       parameters:
-        - {in: query, name: limit, schema: {type: integer, minimum: 1, maximum: 1000}}
-        - {in: query, name: offset, schema: {type: integer, minimum: 0}}
+        - {in: query, schema: TeamListQuery}
       responses:
         200:
           content:
             application/json:
-              schema: {type: object, properties: {items: {type: array, items: TeamSchema}}}
+              schema: {page-of: TeamSchema}
         400: {$ref: '#/components/responses/BadRequest'}
     """
     query = load_query(TeamListQuery())
     principal, session = current_principal(), get_session()
-    rows = list_teams(
-        session,
-        principal.organisation_id,
-        limit=query["limit"],
-        offset=query["offset"],
-        only=visible_teams(session, principal),
-    )
-    return dump(TeamSchema(many=True), rows, wrap="items")
+    statement = teams_query(principal.organisation_id, only=visible_teams(session, principal))
+    return dump_page(TeamSchema(), paginate(statement, query))
 
 
 @api.post("/teams")
