@@ -1,4 +1,4 @@
-"""The REST API blueprint ``/api/v1`` and the edge helpers every view uses.
+"""The edge helpers every view of the REST API (``/api/v1``) uses.
 
 Views are thin: :func:`load_body` parses with a marshmallow schema into plain data, one
 service call does the work, :func:`dump` writes the answer. Unknown fields are rejected.
@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from itertools import accumulate
 from typing import Any, TypeVar
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Response, jsonify, request
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 from sqlalchemy import Select
 
@@ -28,7 +28,6 @@ __all__ = [
     "MalformedJson",
     "Page",
     "Ref",
-    "api",
     "dump",
     "dump_page",
     "load_body",
@@ -41,8 +40,6 @@ __all__ = [
     "partial",
     "refuse_nul",
 ]
-
-api = Blueprint("api", __name__, url_prefix="/api/v1")
 
 M = TypeVar("M")
 
@@ -304,10 +301,3 @@ def parse_id(value: str, what: str) -> uuid.UUID:
         return uuid.UUID(value)
     except ValueError:
         raise NotFound(f"no {what} {value!r}") from None
-
-
-# Public, unauthenticated documents: credentials, issuer profiles, DID documents, status
-# lists, achievements. Anyone can verify a badge without asking for permission.
-public = Blueprint("public", __name__)
-
-__all__ += ["public"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, jsonify
+from flask import Blueprint, Flask, jsonify
 
 from . import __version__, db, errors, security_headers
 
@@ -29,28 +29,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     app.extensions["badgeservice.keystore"] = keystore_from_config(config)
 
-    # Every domain's views, registered on the two blueprints in one visible list.
-    from .access import views as _access  # noqa: F401
-    from .achievements import views as _achievements  # noqa: F401
-    from .api import api, public
-    from .frameworks import views as _frameworks  # noqa: F401
-    from .hr import feed_views as _hr_feed  # noqa: F401
-    from .hr import reserve_views as _hr_reserve  # noqa: F401
-    from .hr import views as _hr  # noqa: F401
-    from .ingest import moodle as _moodle  # noqa: F401
-    from .ingest import views as _ingest  # noqa: F401
-    from .ingest import xapi as _xapi  # noqa: F401
-    from .issuers import views as _issuers  # noqa: F401
-    from .issuing import views as _issuing  # noqa: F401
-    from .openapi import views as _openapi  # noqa: F401
-    from .organisations import views as _organisations  # noqa: F401
-    from .paths import views as _paths  # noqa: F401
-    from .people import views as _people  # noqa: F401
-    from .scim import views as _scim  # noqa: F401
-    from .verification import views as _verification  # noqa: F401
-
-    app.register_blueprint(api)
-    app.register_blueprint(public)
+    for blueprint in _blueprints():
+        app.register_blueprint(blueprint)
     # The pages for people (web/): their blueprint, languages, sessions, form tokens.
     from .web import init_app as init_pages
 
@@ -74,3 +54,48 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         return jsonify({"status": "ok", "version": __version__})
 
     return app
+
+
+def _blueprints() -> list[Blueprint]:
+    """Every domain's blueprints, in one visible list: ``api`` ones under ``/api/v1`` (bearer
+    tokens), ``public`` ones for documents anyone may read and the inbound channels."""
+    from .access import views as access
+    from .achievements import views as achievements
+    from .frameworks import views as frameworks
+    from .hr import feed_views as hr_feed
+    from .hr import reserve_views as hr_reserve
+    from .hr import views as hr
+    from .ingest import moodle, xapi
+    from .ingest import views as ingest
+    from .issuers import views as issuers
+    from .issuing import views as issuing
+    from .openapi import views as openapi
+    from .organisations import views as organisations
+    from .paths import views as paths
+    from .people import views as people
+    from .scim import views as scim
+    from .verification import views as verification
+
+    return [
+        organisations.api,
+        access.api,
+        people.api,
+        frameworks.api,
+        achievements.api,
+        achievements.public,
+        issuers.api,
+        issuers.public,
+        issuing.api,
+        issuing.public,
+        paths.api,
+        ingest.api,
+        moodle.public,
+        xapi.public,
+        hr.api,
+        hr_feed.api,
+        hr_reserve.api,
+        scim.public,
+        verification.api,
+        openapi.api,
+        openapi.public,
+    ]

@@ -12,49 +12,19 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable
 from datetime import UTC, datetime
-from functools import wraps
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import click
 
+from .clitools import InputError, fail, handles_errors
 from .credentials.errors import CredentialError
 
 if TYPE_CHECKING:
     from .credentials.proofs import SigningOrdering
 
-F = TypeVar("F", bound=Callable[..., Any])
-
 MAX_INPUT_BYTES = 64 * 1024 * 1024
-
-
-class InputError(Exception):
-    """Unusable input given on the command line."""
-
-
-def fail(message: str) -> NoReturn:
-    """Print one error line and exit 2."""
-    # A message may quote input that is not text (a lone surrogate): escape, never crash.
-    line = f"error: {message}".encode("utf-8", "backslashreplace").decode("utf-8")
-    click.echo(line.replace("\n", " "), err=True)
-    sys.exit(2)
-
-
-def handles_errors(func: F) -> F:
-    """Turn library and input errors into one line and exit 2; never a traceback."""
-
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except (CredentialError, InputError) as exc:
-            fail(str(exc))
-        except OSError as exc:
-            fail(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "))
-
-    return wrapper  # type: ignore[return-value]
 
 
 def read_bytes(source: str) -> bytes:

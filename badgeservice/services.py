@@ -1,16 +1,19 @@
-"""Service factories for the current request: each service is built from the request's
-session and the application's configuration."""
+"""Service factories: each service is built from a session and the current application's
+configuration, alike for views (the request's session by default), workers and commands
+(their own session, inside ``app.app_context()``)."""
 
 from __future__ import annotations
 
 from flask import current_app
+from sqlalchemy.orm import Session
 
 from .db import get_session
+from .ingest.services import IngestService
 from .issuers.services import IssuerService
 from .issuing.services import IssuingService
 from .keystore import KeyStore
 
-__all__ = ["issuer_service", "issuing_service", "keystore"]
+__all__ = ["ingest_service", "issuer_service", "issuing_service", "keystore"]
 
 
 def keystore() -> KeyStore:
@@ -18,13 +21,18 @@ def keystore() -> KeyStore:
     return store
 
 
-def issuer_service() -> IssuerService:
+def issuer_service(session: Session | None = None) -> IssuerService:
     return IssuerService(
-        get_session(), public_url=current_app.config["PUBLIC_URL"], keystore=keystore()
+        session or get_session(), public_url=current_app.config["PUBLIC_URL"], keystore=keystore()
     )
 
 
-def issuing_service() -> IssuingService:
+def issuing_service(session: Session | None = None) -> IssuingService:
     return IssuingService(
-        get_session(), public_url=current_app.config["PUBLIC_URL"], keystore=keystore()
+        session or get_session(), public_url=current_app.config["PUBLIC_URL"], keystore=keystore()
     )
+
+
+def ingest_service(session: Session | None = None) -> IngestService:
+    session = session or get_session()
+    return IngestService(session, issuing_service(session))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, current_app
+from flask import Blueprint, Response, current_app
 
-from ..api import api, dump, dump_page, load_body, load_query, paginate, parse_id, parse_ref
+from ..api import dump, dump_page, load_body, load_query, paginate, parse_id, parse_ref
 from ..auth import current_principal, requires
 from ..db import get_session
 from ..errors import NotFound
@@ -26,7 +26,9 @@ from .schemas import (
 )
 from .signin import SignInSpec, delete_settings, get_settings, put_settings
 
-__all__: list[str] = []
+__all__ = ["api"]
+
+api = Blueprint("access", __name__, url_prefix="/api/v1")
 
 
 def _own_organisation(organisation_id: str) -> Organisation:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Response, jsonify
+from flask import Blueprint, Response, jsonify
 
-from ..api import api, dump, dump_page, load_body, load_query, paginate, parse_ref, public
+from ..api import dump, dump_page, load_body, load_query, paginate, parse_ref
 from ..auth import current_principal, requires
 from ..db import get_session
 from ..errors import NotFound
@@ -34,7 +34,10 @@ from .services import (
     update_achievement,
 )
 
-__all__: list[str] = []
+__all__ = ["api", "public"]
+
+api = Blueprint("achievements", __name__, url_prefix="/api/v1")
+public = Blueprint("achievements_public", __name__)
 
 # An SVG badge is served as a document of its own: no script, no external loads.
 SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'"

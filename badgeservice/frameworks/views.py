@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response
+from flask import Blueprint, Response
 
-from ..api import api, dump, dump_page, load_body, load_query, paginate, parse_id
+from ..api import dump, dump_page, load_body, load_query, paginate, parse_id
 from ..auth import current_principal, requires
 from ..db import get_session
 from .models import Competence, Framework
@@ -26,7 +26,9 @@ from .services import (
     install_known_framework,
 )
 
-__all__: list[str] = []
+__all__ = ["api"]
+
+api = Blueprint("frameworks", __name__, url_prefix="/api/v1")
 
 _FIELDS = (
     "id",

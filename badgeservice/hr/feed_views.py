@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Response
+from flask import Blueprint, Response
 
-from ..api import api, dump, load_query
+from ..api import dump, load_query
 from ..auth import current_principal, requires
 from ..db import get_session
 from .feed import read_feed
 from .feed_schemas import FeedPageSchema, FeedQuery
 
-__all__: list[str] = []
+__all__ = ["api"]
+
+api = Blueprint("hr_feed", __name__, url_prefix="/api/v1")
 
 
 @api.get("/hr/competences")

@@ -9,9 +9,9 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from flask import Response, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
-from ..api import api, dump, load_query, parse_ref
+from ..api import dump, load_query, parse_ref
 from ..auth import current_principal, requires
 from ..db import database, get_session
 from ..errors import Forbidden, NotFound
@@ -30,7 +30,9 @@ from .reserve_schemas import (
 )
 from .supervision import LatestAchievement, TeamOverview, team_overview
 
-__all__: list[str] = []
+__all__ = ["api"]
+
+api = Blueprint("hr_reserve", __name__, url_prefix="/api/v1")
 
 
 @api.get("/hr/reserve")

@@ -12,7 +12,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request
 from sqlalchemy import select
 
-from ..api import api, dump, load_body, load_query, parse_id, partial
+from ..api import dump, load_body, load_query, parse_id, partial
 from ..auth import current_principal, requires
 from ..db import get_session
 from ..errors import Unauthorized, problem
@@ -41,7 +41,9 @@ from .schemas import (
     EndpointSecretSchema,
 )
 
-__all__ = ["DEMO_RECEIVER_PATH", "demo_receiver"]
+__all__ = ["DEMO_RECEIVER_PATH", "api", "demo_receiver"]
+
+api = Blueprint("hr", __name__, url_prefix="/api/v1")
 
 log = logging.getLogger(__name__)
 

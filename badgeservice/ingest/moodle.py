@@ -40,10 +40,10 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Response, request
+from flask import Blueprint, Response, request
 from sqlalchemy import select
 
-from ..api import dump, parse_json, public
+from ..api import dump, parse_json
 from ..auth import hash_token
 from ..db import get_session
 from ..errors import BadRequest, Unauthorized
@@ -59,7 +59,9 @@ from .channels import (
 )
 from .schemas import InboundResponseSchema
 
-__all__ = ["CHANNEL", "NAMESPACE", "external_id", "interpret"]
+__all__ = ["CHANNEL", "NAMESPACE", "external_id", "interpret", "public"]
+
+public = Blueprint("moodle", __name__)
 
 CHANNEL = "moodle"
 # The namespace of the UUIDv5 external ids of Moodle events.

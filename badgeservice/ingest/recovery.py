@@ -51,7 +51,7 @@ def _process(app: Flask, event_id: uuid.UUID) -> bool:
     from ..issuing.services import IssuingService
     from .services import IngestService
 
-    with app.test_request_context(), session_scope(database()) as session:
+    with app.app_context(), session_scope(database()) as session:
         issuing = IssuingService(
             session,
             public_url=app.config["PUBLIC_URL"],

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Response, request
+from flask import Blueprint, Response, request
 from sqlalchemy import select
 
-from ..api import api, dump, dump_page, load_body, load_query, own, paginate
+from ..api import dump, dump_page, load_body, load_query, own, paginate
 from ..auth import current_principal, requires
 from ..db import get_session
 from ..errors import NotFound
@@ -20,7 +20,9 @@ from .schemas import (
 )
 from .services import IngestService
 
-__all__: list[str] = []
+__all__ = ["api"]
+
+api = Blueprint("ingest", __name__, url_prefix="/api/v1")
 
 # Built once: a schema keeps no state between loads and dumps, and building one per request
 # costs more than the load itself.

@@ -35,7 +35,7 @@ def _service(app: Flask, session: Session) -> IngestService:
 
 
 def _received_batch(app: Flask, size: int) -> int:
-    with app.test_request_context(), session_scope(database()) as session:
+    with app.app_context(), session_scope(database()) as session:
         ingest = _service(app, session)
         # FOR UPDATE SKIP LOCKED: several workers on PostgreSQL never take the same event.
         events = ingest.pending([EventState.RECEIVED.value], limit=size, lock=True)
@@ -47,7 +47,7 @@ def _received_batch(app: Flask, size: int) -> int:
 def _retry_parked(app: Flask, size: int) -> int:
     """One pass over the events parked now (each tried once, so a still-unknown person
     does not keep the worker busy); returns how many left the parked state."""
-    with app.test_request_context(), session_scope(database()) as session:
+    with app.app_context(), session_scope(database()) as session:
         ids = [
             event.id
             for event in _service(app, session).pending([EventState.PARKED.value], limit=100_000)
@@ -55,7 +55,7 @@ def _retry_parked(app: Flask, size: int) -> int:
     released = 0
     for start in range(0, len(ids), size):
         chunk = ids[start : start + size]
-        with app.test_request_context(), session_scope(database()) as session:
+        with app.app_context(), session_scope(database()) as session:
             ingest = _service(app, session)
             for event in ingest.claim(chunk, EventState.PARKED.value):
                 released += ingest.process(event).state != EventState.PARKED

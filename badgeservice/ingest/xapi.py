@@ -54,11 +54,11 @@ from datetime import datetime
 from functools import wraps
 from typing import Any
 
-from flask import Response, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
-from ..api import parse_json, public
+from ..api import parse_json
 from ..db import get_session
 from ..errors import AppError, BadRequest, Conflict, Forbidden, PayloadTooLarge, Unauthorized
 from ..people.models import Person
@@ -74,7 +74,9 @@ from .channels import (
 from .checks import instant_problem, score_problem
 from .services import IngestService, content_hash
 
-__all__: list[str] = []
+__all__ = ["public"]
+
+public = Blueprint("xapi", __name__)
 
 CHANNEL = "xapi"
 VERSION = "1.0.3"

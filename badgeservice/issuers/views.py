@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 from sqlalchemy import select
 
-from ..api import api, dump, dump_page, own, public
+from ..api import dump, dump_page, own
 from ..auth import current_principal, requires
 from ..db import get_session
 from ..errors import NotFound
@@ -15,7 +15,10 @@ from ..services import issuer_service
 from .models import Issuer, StatusList
 from .schemas import IssuerSchema
 
-__all__: list[str] = []
+__all__ = ["api", "public"]
+
+api = Blueprint("issuers", __name__, url_prefix="/api/v1")
+public = Blueprint("issuers_public", __name__)
 
 
 def _json(document: dict[str, Any], media_type: str, max_age: int) -> Response:

@@ -5,24 +5,27 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 from sqlalchemy import select
 
 from ..achievements.models import AchievementVersion
 from ..achievements.services import get_achievement
-from ..api import api, dump, dump_page, load_body, load_query, own, paginate, parse_ref, public
+from ..api import dump, dump_page, load_body, load_query, own, paginate, parse_ref
 from ..auth import current_principal, requires
 from ..credentials import ob3
 from ..db import get_session
 from ..errors import NotFound
 from ..paths.services import get_sub_goal
 from ..people.services import find_person, get_person
-from ..services import issuing_service
+from ..services import ingest_service, issuing_service
 from .awards import award
 from .models import Credential
 from .schemas import AwardSchema, CredentialListQuery, CredentialSchema, RevokeSchema
 
-__all__: list[str] = []
+__all__ = ["api", "public"]
+
+api = Blueprint("issuing", __name__, url_prefix="/api/v1")
+public = Blueprint("issuing_public", __name__)
 
 
 def _view(
@@ -100,9 +103,7 @@ def create_award() -> Response:
     )
     if outcome.created:
         # Completions that waited for this (a prerequisite) are processed now.
-        from ..ingest.services import IngestService
-
-        IngestService(session, issuing_service()).release_waiting(person.id)
+        ingest_service(session).release_waiting(person.id)
     body = _view(outcome.credential, outcome.path_credentials)
     return dump(CredentialSchema(), body, 201 if outcome.created else 200)
 

@@ -200,7 +200,7 @@ def build_spec(app: Flask) -> dict[str, Any]:
         for operation in operations.values():
             operation.setdefault("summary", summary)
             operation.setdefault("operationId", rule.endpoint.rsplit(".", 1)[-1])
-            if rule.endpoint.startswith("api."):
+            if rule.rule.startswith("/api/v1/"):
                 operation.setdefault("security", [{"bearer": []}])
             else:
                 operation.setdefault("security", [])

@@ -7,14 +7,16 @@ from __future__ import annotations
 from importlib import resources
 from typing import Any
 
-from flask import Response, current_app, jsonify, render_template_string
+from flask import Blueprint, Response, current_app, jsonify, render_template_string
 
 from .. import __version__
-from ..api import api, public
 from ..errors import NotFound
 from .spec import build_spec
 
-__all__: list[str] = []
+__all__ = ["api", "public"]
+
+api = Blueprint("openapi", __name__, url_prefix="/api/v1")
+public = Blueprint("openapi_public", __name__)
 
 LINKS = {"apiDocs": "/api/docs", "openapi": "/api/v1/openapi.json", "health": "/healthz"}
 

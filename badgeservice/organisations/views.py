@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, jsonify
+from flask import Blueprint, Response, jsonify
 
-from ..api import Page, api, dump, dump_page, load_body, load_query, paginate, parse_id
+from ..api import Page, dump, dump_page, load_body, load_query, paginate, parse_id
 from ..auth import current_principal, requires
 from ..db import get_session
 from ..errors import NotFound
@@ -30,7 +30,9 @@ from .services import (
     rotate_client,
 )
 
-__all__: list[str] = []
+__all__ = ["api"]
+
+api = Blueprint("organisations", __name__, url_prefix="/api/v1")
 
 
 @api.get("/organisations")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response
+from flask import Blueprint, Response
 
-from ..api import api, dump, dump_page, load_body, load_query, paginate, parse_ref
+from ..api import dump, dump_page, load_body, load_query, paginate, parse_ref
 from ..auth import current_principal, requires
 from ..db import get_session
 from ..people.services import get_person, get_team
@@ -23,7 +23,9 @@ from .services import (
     update_path,
 )
 
-__all__: list[str] = []
+__all__ = ["api"]
+
+api = Blueprint("paths", __name__, url_prefix="/api/v1")
 
 
 def goal_view(goal: SubGoal) -> dict[str, Any]:

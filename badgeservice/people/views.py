@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response
+from flask import Blueprint, Response
 
-from ..api import api, dump, dump_page, load_body, load_query, paginate, parse_ref, partial
+from ..api import dump, dump_page, load_body, load_query, paginate, parse_ref, partial
 from ..auth import current_principal, requires
 from ..db import get_session
 from ..errors import NotFound
@@ -37,7 +37,9 @@ from .services import (
 )
 from .teams import TeamData, create_team, replace_members, update_team
 
-__all__: list[str] = []
+__all__ = ["api"]
+
+api = Blueprint("people", __name__, url_prefix="/api/v1")
 
 
 def _own_person(person_id: str) -> Person:

@@ -14,9 +14,9 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from flask import Response, current_app, request
+from flask import Blueprint, Response, current_app, request
 
-from ..api import MalformedJson, parse_json, public
+from ..api import MalformedJson, parse_json
 from ..auth import current_principal, requires
 from ..db import get_session
 from ..errors import BadRequest
@@ -45,7 +45,9 @@ from .schema import (
 )
 from .services import project
 
-__all__: list[str] = []
+__all__ = ["public"]
+
+public = Blueprint("scim", __name__)
 
 public.after_app_request(scim_error_response)
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 
-from ..api import api
 from ..credentials import baking
 from ..credentials.errors import CredentialError
 from ..db import get_session
@@ -17,7 +16,9 @@ from ..services import issuer_service
 from .schemas import VerificationReportSchema
 from .services import credential_at, verify_posted
 
-__all__: list[str] = []
+__all__ = ["api"]
+
+api = Blueprint("verification", __name__, url_prefix="/api/v1")
 
 
 @api.post("/verify")

@@ -8,8 +8,8 @@ from typing import Any
 
 import click
 
-from .cli import handles_errors
-from .commands import _app, _session
+from ..clitools import handles_errors
+from .base import app_for_command, session_in
 
 __all__ = ["add_access_commands", "audit_group"]
 
@@ -26,10 +26,10 @@ def _client_line(client: Any) -> str:
 @handles_errors
 def clients_list(organisation: str, as_json: bool) -> None:
     """List the organisation's API clients (never their tokens or secrets)."""
-    from .organisations.schemas import ClientSchema
-    from .organisations.services import clients_query, organisation_by_slug
+    from ..organisations.schemas import ClientSchema
+    from ..organisations.services import clients_query, organisation_by_slug
 
-    with _session(_app()) as session:
+    with session_in(app_for_command()) as session:
         org = organisation_by_slug(session, organisation)
         clients = list(session.scalars(clients_query(org.id)))
         if as_json:
@@ -45,14 +45,14 @@ def clients_list(organisation: str, as_json: bool) -> None:
 @handles_errors
 def clients_revoke(organisation: str, client: str) -> None:
     """Revoke CLIENT (id or name): its token and secret are refused from now on."""
-    from .organisations.services import (
+    from ..organisations.services import (
         OPERATOR,
         find_client,
         organisation_by_slug,
         revoke_client,
     )
 
-    with _session(_app()) as session:
+    with session_in(app_for_command()) as session:
         org = organisation_by_slug(session, organisation)
         revoked = revoke_client(session, find_client(session, org.id, client), actor=OPERATOR)
         click.echo(_client_line(revoked))
@@ -66,15 +66,15 @@ def clients_revoke(organisation: str, client: str) -> None:
 def clients_rotate(organisation: str, as_json: bool, client: str) -> None:
     """Give CLIENT (id or name) a new token and signing secret, shown only now; the old
     ones are refused from now on."""
-    from .organisations.services import (
+    from ..organisations.services import (
         OPERATOR,
         find_client,
         organisation_by_slug,
         rotate_client,
     )
-    from .services import keystore
+    from ..services import keystore
 
-    with _session(_app()) as session:
+    with session_in(app_for_command()) as session:
         org = organisation_by_slug(session, organisation)
         issued = rotate_client(
             session, find_client(session, org.id, client), keystore(), actor=OPERATOR
@@ -99,9 +99,9 @@ def audit_group() -> None:
 @handles_errors
 def audit_list(organisation: str, limit: int) -> None:
     """Print the audit trail, newest first: time, actor, action, target."""
-    from .organisations.services import audit_query, organisation_by_slug
+    from ..organisations.services import audit_query, organisation_by_slug
 
-    with _session(_app()) as session:
+    with session_in(app_for_command()) as session:
         org = organisation_by_slug(session, organisation)
         for event in session.scalars(audit_query(org.id).limit(limit)):
             click.echo(

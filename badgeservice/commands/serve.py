@@ -1,0 +1,96 @@
+"""``badgeservice serve``: the web service under gunicorn."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..clitools import handles_errors
+from .base import app_for_command
+
+__all__ = ["run_gunicorn", "serve"]
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int)
+@handles_errors
+def serve(host: str, port: int, workers: int) -> None:
+    """Run the web service with gunicorn."""
+    app_for_command()  # a configuration it cannot start with fails here, in one line
+    run_gunicorn(host, port, workers)
+
+
+def run_gunicorn(
+    host: str,
+    port: int,
+    workers: int,
+    *,
+    demo: bool = False,
+    overrides: dict[str, Any] | None = None,
+) -> None:
+    from gunicorn.app.base import BaseApplication
+
+    from ..config import load_config
+
+    instance = Path(load_config()["INSTANCE_PATH"]).resolve()
+
+    class Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("accesslog", "-")
+            if "control_socket" in self.cfg.settings:
+                # gunicorn >= 25.1 opens a control socket, by default in ~/.gunicorn/ (one
+                # for every service of the user): this service's runtime files stay in its
+                # instance folder.
+                instance.mkdir(parents=True, exist_ok=True)
+                self.cfg.set("control_socket", str(instance / "gunicorn.ctl"))
+            self.cfg.set("post_worker_init", _tune_worker)
+            if demo:
+                # One process with request threads, and the HR delivery thread started
+                # after the fork (never fork a process that runs threads).
+                self.cfg.set("worker_class", "gthread")
+                self.cfg.set("threads", 4)
+                self.cfg.set("post_worker_init", _start_demo_delivery)
+
+        def load(self) -> Any:
+            app = app_for_command(overrides)
+            if demo:
+                from ..hr.views import demo_receiver
+
+                app.register_blueprint(demo_receiver)
+            return app
+
+    Server().run()
+
+
+def _tune_worker(worker: Any) -> None:
+    """gunicorn hook: the app is loaded in this worker; settle its garbage collector, and in
+    request mode process in the background what requests left (ingest/recovery.py)."""
+    from ..runtime import tune_gc
+
+    tune_gc()
+    if worker.wsgi.config["PROCESSING"] == "request":
+        from ..ingest.recovery import start_recovery
+
+        start_recovery(worker.wsgi, echo=worker.log.info)
+
+
+def _start_demo_delivery(worker: Any) -> None:
+    """gunicorn hook (in the demo's one worker): deliver HR pushes in a thread."""
+    import logging
+
+    _tune_worker(worker)
+
+    from ..hr.worker import start_background_delivery
+
+    logger = logging.getLogger("badgeservice.hr")
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    start_background_delivery(worker.wsgi, echo=logger.info)
