@@ -17,7 +17,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from ..errors import BadRequest, Conflict, NotFound
-from ..people.models import Person, TeamMember
+from ..people.models import Person, TeamMember, TeamRole
 from .models import RoleGrant
 
 __all__ = [
@@ -74,7 +74,7 @@ def roles_of(session: Session, person: Person) -> RoleSet:
     teams = frozenset(
         session.scalars(
             select(TeamMember.team_id).where(
-                TeamMember.person_id == person.id, TeamMember.role == "supervisor"
+                TeamMember.person_id == person.id, TeamMember.role == TeamRole.SUPERVISOR
             )
         )
     )

@@ -16,7 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from enum import StrEnum
+from typing import Any
 
 from .did import DocumentResolver, Resolver, default_resolver
 from .errors import CredentialError, MalformedDocumentError, SchemaValidationError
@@ -35,7 +36,15 @@ __all__ = [
     "verify_credential",
 ]
 
-Outcome = Literal["passed", "failed", "skipped"]
+
+class Outcome(StrEnum):
+    """The outcome of one check."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
 OB_TYPES = frozenset({"OpenBadgeCredential", "AchievementCredential"})
 # The report's JSON keys, a documented format (README "The verification report").
 REPORT_KEYS = (
@@ -78,13 +87,13 @@ class VerificationReport:
 
     @property
     def verified(self) -> bool:
-        return all(check.outcome != "failed" for check in self.checks) and any(
-            check.name == "proof" and check.outcome == "passed" for check in self.checks
+        return all(check.outcome != Outcome.FAILED for check in self.checks) and any(
+            check.name == "proof" and check.outcome == Outcome.PASSED for check in self.checks
         )
 
     @property
     def errors(self) -> list[str]:
-        return [f"{c.name}: {c.message}" for c in self.checks if c.outcome == "failed"]
+        return [f"{c.name}: {c.message}" for c in self.checks if c.outcome == Outcome.FAILED]
 
     def add(self, name: str, outcome: Outcome, message: str) -> None:
         self.checks.append(Check(name, outcome, message))
@@ -174,9 +183,9 @@ def verify_credential(
     )
     types = _types(document)
     if "VerifiableCredential" in types:
-        report.add("type", "passed", ", ".join(sorted(types)))
+        report.add("type", Outcome.PASSED, ", ".join(sorted(types)))
     else:
-        report.add("type", "failed", "type does not include VerifiableCredential")
+        report.add("type", Outcome.FAILED, "type does not include VerifiableCredential")
 
     proof = verify_proof(document, resolver, processor=processor)
     if not proof.document_processed:
@@ -190,20 +199,24 @@ def verify_credential(
             else ""
         )
         report.add(
-            "proof", "passed", f"eddsa-rdfc-2022 signature by {proof.verification_method}{order}"
+            "proof",
+            Outcome.PASSED,
+            f"eddsa-rdfc-2022 signature by {proof.verification_method}{order}",
         )
     else:
-        report.add("proof", "failed", "; ".join(proof.errors))
+        report.add("proof", Outcome.FAILED, "; ".join(proof.errors))
 
     if issuer is None:
-        report.add("issuer", "failed", "credential has no issuer id")
+        report.add("issuer", Outcome.FAILED, "credential has no issuer id")
     elif proof.controller is None:
-        report.add("issuer", "skipped", "no verification method was resolved")
+        report.add("issuer", Outcome.SKIPPED, "no verification method was resolved")
     elif proof.controller == issuer:
-        report.add("issuer", "passed", f"key is controlled by the issuer {issuer}")
+        report.add("issuer", Outcome.PASSED, f"key is controlled by the issuer {issuer}")
     else:
         report.add(
-            "issuer", "failed", f"key controller {proof.controller} is not the issuer {issuer}"
+            "issuer",
+            Outcome.FAILED,
+            f"key controller {proof.controller} is not the issuer {issuer}",
         )
 
     _check_validity(document, now, report)
@@ -213,20 +226,20 @@ def verify_credential(
             source = _Layered(status_lists or {}, status_source)
         _check_status(document, source, resolver, now, processor, report)
     elif document.get("credentialStatus") is not None:
-        report.add("status", "skipped", "NOT checked: status checking was turned off")
+        report.add("status", Outcome.SKIPPED, "NOT checked: status checking was turned off")
         report.warnings.append(NO_STATUS_WARNING)
     else:
-        report.add("status", "skipped", "credential has no credentialStatus")
+        report.add("status", Outcome.SKIPPED, "credential has no credentialStatus")
 
     if types & OB_TYPES:
         try:
             validate_credential(document)
         except SchemaValidationError as exc:
-            report.add("schema", "failed", str(exc))
+            report.add("schema", Outcome.FAILED, str(exc))
         else:
-            report.add("schema", "passed", "1EdTech OB 3.0 AchievementCredential JSON Schema")
+            report.add("schema", Outcome.PASSED, "1EdTech OB 3.0 AchievementCredential JSON Schema")
     else:
-        report.add("schema", "skipped", "not an Open Badges credential")
+        report.add("schema", Outcome.SKIPPED, "not an Open Badges credential")
     return report
 
 
@@ -248,9 +261,9 @@ def _check_validity(document: Mapping[str, Any], now: datetime, report: Verifica
         if name == "validUntil" and now > moment:
             problems.append(f"expired (validUntil {value})")
     if problems:
-        report.add("validity", "failed", "; ".join(problems))
+        report.add("validity", Outcome.FAILED, "; ".join(problems))
     else:
-        report.add("validity", "passed", ", ".join(window) or "no validity window")
+        report.add("validity", Outcome.PASSED, ", ".join(window) or "no validity window")
 
 
 class _Layered:
@@ -274,17 +287,21 @@ def _check_status(
 ) -> None:
     entries = document.get("credentialStatus")
     if entries is None:
-        report.add("status", "skipped", "credential has no credentialStatus")
+        report.add("status", Outcome.SKIPPED, "credential has no credentialStatus")
         return
     unchecked = "status could not be checked: "
     for entry in entries if isinstance(entries, list) else [entries]:
         if not isinstance(entry, Mapping) or entry.get("type") != "BitstringStatusListEntry":
             kind = entry.get("type") if isinstance(entry, Mapping) else entry
-            report.add("status", "failed", f"{unchecked}status type {kind!r} is not supported")
+            report.add(
+                "status", Outcome.FAILED, f"{unchecked}status type {kind!r} is not supported"
+            )
             continue
         url = entry.get("statusListCredential")
         if not isinstance(url, str):
-            report.add("status", "failed", f"{unchecked}statusListCredential {url!r} is not a URL")
+            report.add(
+                "status", Outcome.FAILED, f"{unchecked}statusListCredential {url!r} is not a URL"
+            )
             continue
         try:
             list_credential = source.status_list(url)
@@ -292,22 +309,22 @@ def _check_status(
                 list_credential, resolver=resolver, now=now, processor=processor, check_status=False
             )
         except CredentialError as exc:
-            report.add("status", "failed", f"{unchecked}{exc}")
+            report.add("status", Outcome.FAILED, f"{unchecked}{exc}")
             continue
         if not list_report.verified:
             report.add(
                 "status",
-                "failed",
+                Outcome.FAILED,
                 f"{unchecked}status list {url} does not verify: {'; '.join(list_report.errors)}",
             )
             continue
         result = check_status(entry, list_credential)
         if result.error:
-            report.add("status", "failed", f"{result.error}: {result.message}")
+            report.add("status", Outcome.FAILED, f"{result.error}: {result.message}")
         elif not result.valid:
-            report.add("status", "failed", f"{result.purpose}: {result.message}")
+            report.add("status", Outcome.FAILED, f"{result.purpose}: {result.message}")
         else:
-            report.add("status", "passed", result.message)
+            report.add("status", Outcome.PASSED, result.message)
 
 
 __all__ += ["DocumentResolver"]

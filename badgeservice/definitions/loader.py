@@ -40,7 +40,7 @@ from ..keystore import KeyStore
 from ..organisations.services import upsert_connection, upsert_organisation
 from ..paths.data import PathData, SubGoalData, TargetData, TriggerData
 from ..paths.services import upsert_path
-from ..people.models import Person, Team
+from ..people.models import Person, Team, TeamRole
 from ..people.services import LmsAccountData, PersonData, Skipped, upsert_person
 from ..people.teams import TeamData, upsert_team
 from .errors import DefinitionErrors
@@ -200,10 +200,10 @@ class _Load:
             # Every file-owned team of the organisation: a role not declared goes.
             roles: dict[Team, set[str]] = {team: set() for team in all_teams}
             for slug in person.teams:
-                roles[self.team_rows[slug]].add("member")
+                roles[self.team_rows[slug]].add(TeamRole.MEMBER)
             for team in self.definition.teams:
                 if person.employee_number in team.supervisors:
-                    roles[self.team_rows[team.slug]].add("supervisor")
+                    roles[self.team_rows[team.slug]].add(TeamRole.SUPERVISOR)
             data = PersonData(
                 employee_number=person.employee_number,
                 email=person.email,

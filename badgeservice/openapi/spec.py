@@ -55,6 +55,7 @@ _BY_CODE = {
     "404": "NotFound",
     "413": "PayloadTooLarge",
     "415": "UnsupportedMediaType",
+    "414": "UriTooLong",
     "503": "Busy",
 }
 # Routes that read no database (no 503) and routes not described (static files).
@@ -168,6 +169,13 @@ def build_spec(app: Flask) -> dict[str, Any]:
             response["headers"] = {"Retry-After": {"schema": {"type": "integer"}, "required": True}}
         spec.components.response(name, response)
     spec.components.response(
+        "UriTooLong",
+        {
+            "description": "The request line (path and query) is longer than the server "
+            "takes (4094 bytes); the server refuses it before the service reads it."
+        },
+    )
+    spec.components.response(
         "ScimError",
         {
             "description": "A SCIM error (RFC 7644 §3.12).",
@@ -245,7 +253,9 @@ def _default_errors(path: str, rule: Any, operation: dict[str, Any]) -> None:
     if "requestBody" in operation:
         wanted += ["400", "413", "415"]
     if any(p.get("in") == "query" for p in operation.get("parameters", [])):
-        wanted.append("400")
+        # The query's own limits (lengths from the schemas) add up past what the server
+        # takes on a request line: it refuses such a request before the application sees it.
+        wanted += ["400", "414"]
     if rule.arguments:
         wanted.append("404")
     if path not in _NO_DATABASE:
@@ -253,7 +263,9 @@ def _default_errors(path: str, rule: Any, operation: dict[str, Any]) -> None:
     for code in wanted:
         if code in responses or int(code) in responses:
             continue
-        if path.startswith("/scim/") and code != "503":
+        if code == "414":
+            responses[code] = {"$ref": "#/components/responses/UriTooLong"}
+        elif path.startswith("/scim/") and code != "503":
             responses[code] = {"$ref": "#/components/responses/ScimError"}
         elif path.startswith("/xapi/") and code != "503":
             responses[code] = {"$ref": "#/components/responses/XapiError"}

@@ -19,7 +19,7 @@ from ..frameworks.models import Competence, Framework
 from ..graphs import find_cycles
 from ..people.models import Person, Team
 from .data import PathData, SubGoalData, TargetData, TriggerData
-from .models import PATH_KINDS, TRIGGER_KINDS
+from .models import PATH_KINDS, TRIGGER_KINDS, PathKind
 
 __all__ = [
     "LEVELS",
@@ -83,14 +83,14 @@ def check_owner(session: Session, org: uuid.UUID, data: PathData, problems: Prob
     if data.kind not in PATH_KINDS:
         problems.add(("kind",), f"must be one of {', '.join(PATH_KINDS)}")
         return
-    if data.kind == "team":
+    if data.kind == PathKind.TEAM:
         if data.team_id is None:
             problems.add(("team",), "a team path needs a team")
         elif not _ids_in(session, Team.id, Team.organisation_id, org, [data.team_id]):
             problems.add(("team",), f"no team {data.team_id} in this organisation")
     elif data.team_id is not None:
         problems.add(("team",), "only team paths name a team")
-    if data.kind == "individual":
+    if data.kind == PathKind.INDIVIDUAL:
         person = session.get(Person, data.person_id) if data.person_id else None
         if data.person_id is None:
             problems.add(("person",), "an individual path needs a person")
@@ -117,7 +117,7 @@ def check_targets(
     where: Where,
     problems: Problems,
 ) -> None:
-    if targets and kind == "individual":
+    if targets and kind == PathKind.INDIVIDUAL:
         problems.add(where, "targets belong to organisation and team paths, not individual ones")
         return
     competences = _ids_in(

@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from .models import OutOfOrder
+
 __all__ = ["PATH_CHANGES", "PathData", "SubGoalData", "TargetData", "TriggerData"]
 
 
@@ -61,7 +63,7 @@ class PathData:
     achievement_id: uuid.UUID | None = None
     targets: Sequence[TargetData] = ()
     sub_goals: Sequence[SubGoalData] = ()
-    out_of_order: str = "accept"
+    out_of_order: str = OutOfOrder.ACCEPT
 
 
 # Keys of update_path's changes: sub_goals replaces all sub-goals (matched by slug, so

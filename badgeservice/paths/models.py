@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     Boolean,
@@ -26,19 +27,42 @@ __all__ = [
     "OUT_OF_ORDER",
     "PATH_KINDS",
     "TRIGGER_KINDS",
+    "OutOfOrder",
     "Path",
+    "PathKind",
     "PathTarget",
     "SubGoal",
     "Trigger",
+    "TriggerKind",
 ]
 
-PATH_KINDS = ("organisation", "team", "individual")
-# What a completion of a sub-goal whose prerequisites are not achieved yet does: "accept"
-# issues the credential (the competence is real) and progress shows the sub-goal as done
-# out of order; "wait" holds it back (an LMS event is parked with the reason, a manual award
-# refused) until the prerequisites are achieved.
-OUT_OF_ORDER = ("accept", "wait")
-TRIGGER_KINDS = ("lms", "xapi", "manual", "evidence")
+
+class PathKind(StrEnum):
+    ORGANISATION = "organisation"
+    TEAM = "team"
+    INDIVIDUAL = "individual"
+
+
+class OutOfOrder(StrEnum):
+    """What a completion of a sub-goal whose prerequisites are not achieved yet does:
+    ``accept`` issues the credential (the competence is real) and progress shows the
+    sub-goal as done out of order; ``wait`` holds it back (an LMS event is parked with the
+    reason, a manual award refused) until the prerequisites are achieved."""
+
+    ACCEPT = "accept"
+    WAIT = "wait"
+
+
+class TriggerKind(StrEnum):
+    LMS = "lms"
+    XAPI = "xapi"
+    MANUAL = "manual"
+    EVIDENCE = "evidence"
+
+
+PATH_KINDS = tuple(kind.value for kind in PathKind)
+OUT_OF_ORDER = tuple(choice.value for choice in OutOfOrder)
+TRIGGER_KINDS = tuple(kind.value for kind in TriggerKind)
 
 sub_goal_prerequisites = Table(
     "sub_goal_prerequisites",
@@ -68,7 +92,7 @@ class Path(TimestampMixin, Base):
     achievement_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("achievements.id"))
     approved_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("people.id"))
     approved_at: Mapped[datetime | None]
-    out_of_order: Mapped[str] = mapped_column(String(10), default="accept")
+    out_of_order: Mapped[str] = mapped_column(String(10), default=OutOfOrder.ACCEPT)
 
     targets: Mapped[list[PathTarget]] = relationship(
         back_populates="path", cascade="all, delete-orphan", order_by="PathTarget.position"

@@ -33,7 +33,7 @@ from .checks import (
     check_targets,
 )
 from .data import PATH_CHANGES, PathData, SubGoalData, TriggerData
-from .models import Path, SubGoal
+from .models import Path, PathKind, SubGoal
 from .progress import PathProgress, achieved_achievements, paths_of, progress
 
 __all__ = [
@@ -119,14 +119,14 @@ def paths_query(
 def inherited_sub_goals(session: Session, path: Path) -> list[SubGoal]:
     """For an individual path: the required sub-goals of the organisation and team paths
     its person is on (what :func:`progress` adds to the path's own). Empty otherwise."""
-    if path.kind != "individual" or path.person_id is None:
+    if path.kind != PathKind.INDIVIDUAL or path.person_id is None:
         return []
     person = session.get(Person, path.person_id)
     assert person is not None  # foreign key
     return [
         goal
         for other in paths_of(session, person)
-        if other.kind != "individual"
+        if other.kind != PathKind.INDIVIDUAL
         for goal in other.sub_goals
         if goal.required
     ]
@@ -315,7 +315,7 @@ def approve_individual_path(
 ) -> Path:
     """Record that ``supervisor_id``, a supervisor of one of the person's teams, approved
     the individual path."""
-    if path.kind != "individual":
+    if path.kind != PathKind.INDIVIDUAL:
         raise Conflict(
             f"path {path.slug!r} is a {path.kind} path; only individual paths are approved"
         )

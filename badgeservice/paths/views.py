@@ -10,7 +10,7 @@ from ..api import dump, dump_page, load_body, load_query, paginate, parse_ref
 from ..auth import current_principal, requires
 from ..db import get_session
 from ..people.services import get_person, get_team
-from .models import Path, SubGoal
+from .models import Path, PathKind, SubGoal
 from .refs import resolve_changes, resolve_path_data, resolve_person
 from .schemas import ApproveSchema, PathInSchema, PathListQuery, PathPatchSchema, PathSchema
 from .services import (
@@ -78,7 +78,7 @@ def _view(path: Path, inherited: list[SubGoal] | None = None) -> dict[str, Any]:
 
 def _detail(path: Path) -> dict[str, Any]:
     """The path as GET /paths/{id} shows it: individual paths with what they inherit."""
-    if path.kind != "individual":
+    if path.kind != PathKind.INDIVIDUAL:
         return _view(path)
     return _view(path, inherited_sub_goals(get_session(), path))
 

@@ -4,13 +4,27 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, TimestampMixin, new_id, utcnow
 
-__all__ = ["LmsAccount", "Person", "Team", "TeamMember"]
+__all__ = [
+    "LmsAccount",
+    "Person",
+    "Team",
+    "TeamMember",
+    "TeamRole",
+]
+
+
+class TeamRole(StrEnum):
+    """A person's role in a team."""
+
+    MEMBER = "member"
+    SUPERVISOR = "supervisor"
 
 
 class Person(TimestampMixin, Base):
@@ -125,7 +139,7 @@ class TeamMember(Base):
     person_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("people.id", ondelete="CASCADE"), index=True
     )
-    role: Mapped[str] = mapped_column(String(20), default="member")
+    role: Mapped[str] = mapped_column(String(20), default=TeamRole.MEMBER)
 
     team: Mapped[Team] = relationship(back_populates="members")
     person: Mapped[Person] = relationship(back_populates="memberships")

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..db import Outcome, flush_or_conflict, new_id
 from ..errors import BadRequest, Conflict, NotFound
-from .models import LmsAccount, Person, Team, TeamMember
+from .models import LmsAccount, Person, Team, TeamMember, TeamRole
 
 __all__ = [
     "SCIM_OWNS",
@@ -368,7 +368,7 @@ def supervised_teams(session: Session, supervisor_id: uuid.UUID | None) -> set[u
             .join(Person, Person.id == TeamMember.person_id)
             .where(
                 TeamMember.person_id == supervisor_id,
-                TeamMember.role == "supervisor",
+                TeamMember.role == TeamRole.SUPERVISOR,
                 Person.active.is_(True),
             )
         )
@@ -405,7 +405,7 @@ def supervises(session: Session, supervisor: Person, person: Person) -> bool:
             select(TeamMember.id)
             .where(
                 TeamMember.person_id == supervisor.id,
-                TeamMember.role == "supervisor",
+                TeamMember.role == TeamRole.SUPERVISOR,
                 TeamMember.team_id.in_(teams_of_person),
             )
             .limit(1)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from ..db import Outcome, flush_or_conflict, new_id
 from ..errors import BadRequest, Conflict, NotFound
-from .models import Person, Team, TeamMember
+from .models import Person, Team, TeamMember, TeamRole
 from .services import SCIM_OWNS, Skipped, get_person
 
 __all__ = [
@@ -26,7 +26,7 @@ __all__ = [
     "upsert_team",
 ]
 
-ROLES = ("member", "supervisor")
+ROLES = tuple(role.value for role in TeamRole)
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class MemberData:
     """A person in a team, as a ``member`` or a ``supervisor``."""
 
     person_id: uuid.UUID | str  # an id, employee number or e-mail
-    role: str = "member"
+    role: str = TeamRole.MEMBER
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from ..db import utcnow
 from ..paths.models import Path, PathTarget
-from ..people.models import Person, Team, TeamMember
+from ..people.models import Person, Team, TeamMember, TeamRole
 from ..people.teams import TeamData, create_team
 from .errors import ScimError, invalid_filter, invalid_value, uniqueness
 from .filters import AttrPath, Filter
@@ -60,7 +60,7 @@ def _provisioned_members(session: Session, team: Team) -> list[Person]:
             .join(TeamMember, TeamMember.person_id == Person.id)
             .where(
                 TeamMember.team_id == team.id,
-                TeamMember.role == "member",
+                TeamMember.role == TeamRole.MEMBER,
                 Person.user_name.is_not(None),
             )
             .order_by(Person.created_at, Person.id)
@@ -166,7 +166,7 @@ def _members_of(condition: Any) -> Any:
         .join(Person, Person.id == TeamMember.person_id)
         .where(
             TeamMember.team_id == Team.id,
-            TeamMember.role == "member",
+            TeamMember.role == TeamRole.MEMBER,
             Person.user_name.is_not(None),
             condition,
         )
@@ -253,10 +253,12 @@ def _write(session: Session, team: Team, values: GroupValues) -> None:
         team.members = [
             m
             for m in team.members
-            if m.role != "member" or m.person_id not in current or m.person_id in wanted
+            if m.role != TeamRole.MEMBER or m.person_id not in current or m.person_id in wanted
         ]
         team.members += [
-            TeamMember(person_id=p, role="member") for p in values.members if p not in current
+            TeamMember(person_id=p, role=TeamRole.MEMBER)
+            for p in values.members
+            if p not in current
         ]
         team.updated_at = utcnow()
     flush(session, "the Group")

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from ..db import utcnow
-from ..people.models import Person, Team, TeamMember
+from ..people.models import Person, Team, TeamMember, TeamRole
 from .errors import invalid_value, uniqueness
 from .filters import FilterError, attr_path
 from .schema import ResourceType
@@ -54,7 +54,7 @@ def sync_supervisors(session: Session, team_ids: Iterable[uuid.UUID]) -> None:
         .join(manager, manager.id == member.manager_id)
         .where(
             TeamMember.team_id.in_(ids),
-            TeamMember.role == "member",
+            TeamMember.role == TeamRole.MEMBER,
             manager.active.is_(True),
         )
     ).all()
@@ -71,10 +71,12 @@ def sync_supervisors(session: Session, team_ids: Iterable[uuid.UUID]) -> None:
     for team in teams:
         keep = wanted[team.id]
         before = len(team.members)
-        team.members = [m for m in team.members if m.role != "supervisor" or m.person_id in keep]
-        have = {m.person_id for m in team.members if m.role == "supervisor"}
+        team.members = [
+            m for m in team.members if m.role != TeamRole.SUPERVISOR or m.person_id in keep
+        ]
+        have = {m.person_id for m in team.members if m.role == TeamRole.SUPERVISOR}
         team.members += [
-            TeamMember(person_id=p, role="supervisor") for p in sorted(keep - have, key=str)
+            TeamMember(person_id=p, role=TeamRole.SUPERVISOR) for p in sorted(keep - have, key=str)
         ]
         if len(team.members) != before or keep - have:
             team.updated_at = utcnow()

@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from ..people.models import Person, TeamMember
+from ..people.models import Person, TeamMember, TeamRole
 from ..people.services import add_person, deactivate_person
 from .errors import ScimError, invalid_filter, invalid_value, uniqueness
 from .filters import AttrPath, Filter
@@ -330,7 +330,7 @@ def _affected_teams(session: Session, person: Person) -> set[uuid.UUID]:
     return set(
         session.scalars(
             select(TeamMember.team_id).where(
-                TeamMember.role == "member",
+                TeamMember.role == TeamRole.MEMBER,
                 or_(TeamMember.person_id == person.id, TeamMember.person_id.in_(reports)),
             )
         )

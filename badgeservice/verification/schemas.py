@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from ..credentials.verify import Outcome
+
 __all__ = ["CheckSchema", "VerificationReportSchema", "VerifyByUrlSchema"]
 
 
@@ -13,7 +15,7 @@ class CheckSchema(Schema):
         required=True,
         metadata={"enum": ["type", "proof", "issuer", "validity", "status", "schema"]},
     )
-    outcome = fields.String(required=True, validate=validate.OneOf(["passed", "failed", "skipped"]))
+    outcome = fields.String(required=True, validate=validate.OneOf([o.value for o in Outcome]))
     message = fields.String(required=True)
 
 
