@@ -134,7 +134,7 @@ def setup_organisation(app: Any) -> str:
         session.add(issuer)
         session.flush()
         session.add(StatusList(issuer_id=issuer.id, number=1, length=131072, bits=b"\0" * 16384))
-        framework, _ = install_known_framework(session, organisation.id, "digcomp22")
+        framework, _ = install_known_framework(session, organisation.id, "digcomp22", in_use=())
         competences = [c for c in framework.competences if c.kind == "competence"]
         for competence in competences:
             for level in range(1, LEVELS + 1):

@@ -28,7 +28,11 @@ from ..access.signin import (
     get_settings,
     put_settings,
 )
-from ..achievements.services import AchievementContent, upsert_achievement
+from ..achievements.services import (
+    AchievementContent,
+    aligned_competence_ids,
+    upsert_achievement,
+)
 from ..db import Outcome, utcnow
 from ..errors import BadRequest
 from ..frameworks.models import Competence, Framework
@@ -142,7 +146,10 @@ class _Load:
                     source = parse_case_package(json.loads(ref.file.read_text(encoding="utf-8")))
                 except (ValueError, FrameworkSourceError) as exc:
                     raise BadRequest(f"{ref.file}: {exc}") from None
-            _, outcome = install_framework(self.session, self.org_id, source, ref.slug)
+            in_use = aligned_competence_ids(self.session, self.org_id)
+            _, outcome = install_framework(
+                self.session, self.org_id, source, ref.slug, in_use=in_use
+            )
             self.counts[f"frameworks {outcome}"] += 1
         self.competences = {
             (framework.slug, competence.code): competence.id

@@ -74,14 +74,21 @@ def _competence_values(item: CompetenceSource, position: int) -> dict[str, Any]:
 
 
 def install_framework(
-    session: Session, organisation_id: uuid.UUID, source: FrameworkSource, slug: str
+    session: Session,
+    organisation_id: uuid.UUID,
+    source: FrameworkSource,
+    slug: str,
+    *,
+    in_use: Collection[uuid.UUID],
 ) -> tuple[Framework, str]:
     """Store ``source`` as the organisation's framework ``slug``: ``created``, ``updated`` or
     ``unchanged``.
 
     Competences are matched by code. An updated one keeps its id (alignments refer to it);
-    one the source no longer has is deleted unless an achievement aligns to it — then it is
-    kept, after the source's items, so issued badges and their alignments stay meaningful.
+    one the source no longer has is deleted unless it is ``in_use`` (the caller asks the
+    achievements, which align to competences:
+    :func:`~badgeservice.achievements.services.aligned_competence_ids`) — then it is kept,
+    after the source's items, so issued badges and their alignments stay meaningful.
 
     Raises:
         Conflict: ``slug`` already names a framework from another source or document, or a
@@ -112,7 +119,7 @@ def install_framework(
                 session.add(framework)
                 change = "created"
             else:
-                changed = _update(session, organisation_id, framework, source)
+                changed = _update(framework, source, set(in_use))
                 change = "updated" if changed else "unchanged"
             session.flush()
     except IntegrityError:
@@ -122,9 +129,7 @@ def install_framework(
     return framework, change
 
 
-def _update(
-    session: Session, organisation_id: uuid.UUID, framework: Framework, source: FrameworkSource
-) -> bool:
+def _update(framework: Framework, source: FrameworkSource, in_use: set[uuid.UUID]) -> bool:
     changed = _assign(framework, _framework_values(source))
     existing = {competence.code: competence for competence in framework.competences}
     for position, item in enumerate(source.items):
@@ -136,23 +141,15 @@ def _update(
         else:
             changed = _assign(competence, _competence_values(item, position)) or changed
     if existing:
-        retired = _retire(session, organisation_id, framework, existing, len(source.items))
+        retired = _retire(framework, existing, len(source.items), in_use)
         changed = retired or changed
     return changed
 
 
 def _retire(
-    session: Session,
-    organisation_id: uuid.UUID,
-    framework: Framework,
-    gone: Mapping[str, Competence],
-    position: int,
+    framework: Framework, gone: Mapping[str, Competence], position: int, kept: set[uuid.UUID]
 ) -> bool:
-    """Delete the competences the source dropped, except those achievements align to."""
-    # Imported here: achievements validate alignments with this module's lookups.
-    from ..achievements.services import aligned_competence_ids
-
-    kept = aligned_competence_ids(session, organisation_id)
+    """Delete the competences the source dropped, except those ``kept`` (in use)."""
     changed = False
     for competence in sorted(gone.values(), key=lambda c: c.position):
         if competence.id in kept:
@@ -170,18 +167,28 @@ def _retire(
 
 
 def install_known_framework(
-    session: Session, organisation_id: uuid.UUID, name: str, slug: str | None = None
+    session: Session,
+    organisation_id: uuid.UUID,
+    name: str,
+    slug: str | None = None,
+    *,
+    in_use: Collection[uuid.UUID],
 ) -> tuple[Framework, str]:
     """Install a shipped framework (``digcomp22``) under ``slug`` (default: the source name,
     which is also what organisation definition files call it, so both meet in one row)."""
     loader = KNOWN_SOURCES.get(name)
     if loader is None:
         raise BadRequest(f"unknown framework source {name!r}; known: {', '.join(KNOWN_SOURCES)}")
-    return install_framework(session, organisation_id, loader(), slug or name)
+    return install_framework(session, organisation_id, loader(), slug or name, in_use=in_use)
 
 
 def import_case_package(
-    session: Session, organisation_id: uuid.UUID, package: Any, slug: str | None = None
+    session: Session,
+    organisation_id: uuid.UUID,
+    package: Any,
+    slug: str | None = None,
+    *,
+    in_use: Collection[uuid.UUID],
 ) -> tuple[Framework, str]:
     """Install a 1EdTech CASE ``CFPackage`` (the request's ``package``).
 
@@ -195,7 +202,7 @@ def import_case_package(
         raise BadRequest(
             f"{path}: {exc.message}", path=path, errors={"package": [f"{path}: {exc.message}"]}
         ) from None
-    return install_framework(session, organisation_id, source, slug or source.slug)
+    return install_framework(session, organisation_id, source, slug or source.slug, in_use=in_use)
 
 
 def frameworks_query(organisation_id: uuid.UUID) -> Select[tuple[Framework, int]]:

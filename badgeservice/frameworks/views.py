@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint, Response
 
+from ..achievements.services import aligned_competence_ids
 from ..api import dump, dump_page, load_body, load_query, paginate, parse_id
 from ..auth import current_principal, requires
 from ..db import get_session
@@ -93,8 +94,13 @@ def install_framework_view() -> Response:
         413: {$ref: '#/components/responses/PayloadTooLarge'}
     """
     data = load_body(FrameworkInstallSchema())
+    session, organisation_id = get_session(), current_principal().organisation_id
     framework, change = install_known_framework(
-        get_session(), current_principal().organisation_id, data["source"], data.get("slug")
+        session,
+        organisation_id,
+        data["source"],
+        data.get("slug"),
+        in_use=aligned_competence_ids(session, organisation_id),
     )
     return dump(FrameworkSchema(), _detail(framework, change), 201 if change == "created" else 200)
 
@@ -115,8 +121,13 @@ def import_framework_view() -> Response:
         413: {$ref: '#/components/responses/PayloadTooLarge'}
     """
     data = load_body(FrameworkImportSchema())
+    session, organisation_id = get_session(), current_principal().organisation_id
     framework, change = import_case_package(
-        get_session(), current_principal().organisation_id, data["package"], data.get("slug")
+        session,
+        organisation_id,
+        data["package"],
+        data.get("slug"),
+        in_use=aligned_competence_ids(session, organisation_id),
     )
     return dump(FrameworkSchema(), _detail(framework, change), 201 if change == "created" else 200)
 

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, cast, func, literal, select
-from sqlalchemy.orm import Session, defer
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from ..credentials.contexts import OB_V3P0, VC_V2
 from ..credentials.did import did_web_document, did_web_from_url
 from ..credentials.multikey import KeyPair, decode_private_key
 from ..credentials.proofs import sign
-from ..credentials.statuslist import MIN_ENTRIES, allocate_index, status_list_credential
 from ..credentials.statuslist import StatusList as Bits
+from ..credentials.statuslist import status_list_credential
 from ..db import Outcome, utcnow
 from ..errors import NotFound
 from ..keystore import KeyStore
@@ -24,10 +23,6 @@ from ..organisations.models import Organisation
 from .models import Issuer, IssuerKey, StatusList
 
 __all__ = ["IssuerService", "SigningKey"]
-
-# Random probes for a free status-list index before reading the used ones (a list stays
-# under 1 % full for its first thousand credentials, so one probe nearly always suffices).
-PROBES = 8
 
 
 @dataclass(frozen=True)
@@ -139,73 +134,6 @@ class IssuerService:
         return SigningKey(pair, f"{self.did(issuer)}#{row.fragment}")
 
     # -- status lists -----------------------------------------------------------------
-
-    def allocate_status(self, issuer: Issuer) -> tuple[StatusList, int]:
-        """A random free index in the issuer's newest list (a new list when it is full).
-
-        A few random probes of the database find a free index while the list has room
-        (each an indexed lookup, so the cost does not grow with the list); only when they
-        all miss are the used indexes read, to choose among the rest or open a new list. The
-        uniqueness rule on (list, index) settles races between concurrent issuers.
-        """
-        from ..issuing.models import Credential
-
-        rng = secrets.SystemRandom()
-        # The newest list and the first probe in one query: the probe is a random 62-bit
-        # number taken modulo the list's length (by the database, for the list it finds;
-        # the bias of the modulo is below length / 2**62, nil for a power-of-two length).
-        draw = rng.getrandbits(62)
-        first_used = (
-            select(Credential.id)
-            .where(
-                Credential.status_list_id == StatusList.id,
-                Credential.status_index
-                == cast(literal(draw, BigInteger) % StatusList.length, Integer),
-            )
-            .exists()
-        )
-        found = self.session.execute(
-            select(StatusList, first_used)
-            # The bits (16 KiB and more) are read only when a revocation needs them.
-            .options(defer(StatusList.bits))
-            .where(StatusList.issuer_id == issuer.id)
-            .order_by(StatusList.number.desc())
-            .limit(1)
-        ).first()
-        current: StatusList | None = None
-        if found is not None:
-            current, used_first = found
-            if not used_first:
-                return current, draw % current.length
-            for _ in range(PROBES - 1):
-                candidate = rng.randrange(current.length)
-                used = self.session.scalar(
-                    select(Credential.id).where(
-                        Credential.status_list_id == current.id,
-                        Credential.status_index == candidate,
-                    )
-                )
-                if used is None:
-                    return current, candidate
-            taken = set(
-                self.session.scalars(
-                    select(Credential.status_index).where(Credential.status_list_id == current.id)
-                )
-            )
-            if len(taken) < current.length:
-                return current, allocate_index(taken, current.length, rng=rng)
-        number = 1 if current is None else current.number + 1
-        current = StatusList(
-            issuer_id=issuer.id,
-            number=number,
-            length=MIN_ENTRIES,
-            bits=Bits(MIN_ENTRIES).to_bytes(),
-            purpose="revocation",
-        )
-        self.session.add(current)
-        self.session.flush()
-        self.sign_status_list(issuer, current)
-        return current, rng.randrange(current.length)
 
     def set_status(self, status_list: StatusList, index: int, value: int) -> None:
         """Set one entry and sign the list afresh, in the same transaction."""

@@ -28,6 +28,7 @@ from ..issuers.services import IssuerService
 from ..keystore import KeyStore
 from ..people.models import Person
 from .models import Credential
+from .status import allocate_status
 
 __all__ = ["IssueResult", "IssuingService", "is_valid"]
 
@@ -171,7 +172,7 @@ class IssuingService:
         days = version.valid_for_days
         valid_until = now + timedelta(days=days) if days else None
         credential_id = uuid.uuid4()
-        status_list, index = self.issuers.allocate_status(issuer)
+        status_list, index = allocate_status(self.issuers, issuer)
         document = ob3.build_credential(
             credential_id=self.credential_url(credential_id),
             issuer=_profile(self.issuers.profile(issuer)),

@@ -13,10 +13,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask
-from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.engine import make_url
 
 from ..config import ConfigurationError
+from .base import csrf
 
 __all__ = [
     "check_development_sign_in",
@@ -25,8 +25,6 @@ __all__ = [
     "init_app",
     "is_loopback",
 ]
-
-csrf = CSRFProtect()
 
 
 def is_loopback(host: str) -> bool:

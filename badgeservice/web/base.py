@@ -6,12 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Flask, Response, abort, g, render_template, request
+from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import select
 
 from ..db import get_session
 from ..organisations.models import Organisation
 
-__all__ = ["CSP", "organisation", "render_page", "wants_html", "web"]
+__all__ = ["CSP", "csrf", "organisation", "render_page", "wants_html", "web"]
+
+# The form tokens of the pages (init_app attaches it to the application).
+csrf = CSRFProtect()
 
 web = Blueprint(
     "web",
@@ -42,8 +46,6 @@ def _check_form_token() -> None:
     # Every form of the pages carries a token (Flask-WTF); the API's bearer tokens and
     # signed webhooks are not forms and are not checked here.
     if request.method == "POST":
-        from . import csrf
-
         csrf.protect()
 
 
