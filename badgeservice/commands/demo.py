@@ -24,8 +24,6 @@ __all__ = ["demo"]
 @handles_errors
 def demo(host: str, port: int) -> None:
     """Create or upgrade the database, load issuers/, print a token, start the service."""
-    import os
-
     from ..db import database
     from ..definitions.loader import load_definitions
     from ..hr.endpoints import declare_endpoint
@@ -34,18 +32,7 @@ def demo(host: str, port: int) -> None:
     from ..organisations.services import create_client, organisation_by_slug
     from ..services import keystore
 
-    os.environ.setdefault("BADGESERVICE_PUBLIC_URL", f"http://{host}:{port}")
-    # The demo pushes to its own stand-in HR receiver on this host: allowed as an operator
-    # would allow an internal HR system (outbound requests go to public addresses only).
-    allowed = os.environ.get("BADGESERVICE_OUTBOUND_ALLOW", "")
-    os.environ["BADGESERVICE_OUTBOUND_ALLOW"] = ",".join(filter(None, (allowed, host)))
-    # "Continue as" an example person on the pages: only here, and only on loopback with
-    # the embedded database.
-    from ..config import load_config
-    from ..web import demo_configuration, is_loopback
-
-    overrides: dict[str, Any] = {"DEMO": True}
-    overrides["DEV_SIGN_IN"] = is_loopback(host) and demo_configuration(load_config(overrides))
+    overrides = _demo_settings(host, port)
     app = app_for_command(overrides)
     with app.app_context():
         upgrade(database().engine)
@@ -85,6 +72,25 @@ def demo(host: str, port: int) -> None:
     else:
         click.echo(f"pages:            {url}/ (no demo sign-in: not on loopback with SQLite)")
     run_gunicorn(host, port, 1, demo=True, overrides=overrides)
+
+
+def _demo_settings(host: str, port: int) -> dict[str, Any]:
+    """The environment and the configuration overrides of the demo."""
+    import os
+
+    from ..config import load_config
+    from ..web import demo_configuration, is_loopback
+
+    os.environ.setdefault("BADGESERVICE_PUBLIC_URL", f"http://{host}:{port}")
+    # The demo pushes to its own stand-in HR receiver on this host: allowed as an operator
+    # would allow an internal HR system (outbound requests go to public addresses only).
+    allowed = os.environ.get("BADGESERVICE_OUTBOUND_ALLOW", "")
+    os.environ["BADGESERVICE_OUTBOUND_ALLOW"] = ",".join(filter(None, (allowed, host)))
+    # "Continue as" an example person on the pages: only here, and only on loopback with
+    # the embedded database.
+    overrides: dict[str, Any] = {"DEMO": True}
+    overrides["DEV_SIGN_IN"] = is_loopback(host) and demo_configuration(load_config(overrides))
+    return overrides
 
 
 def _example_award(session: Session, organisation_id: uuid.UUID) -> str | None:

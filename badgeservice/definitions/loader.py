@@ -45,8 +45,9 @@ from ..organisations.services import upsert_connection, upsert_organisation
 from ..paths.data import PathData, SubGoalData, TargetData, TriggerData
 from ..paths.services import upsert_path
 from ..people.models import Person, Team, TeamRole
-from ..people.services import LmsAccountData, PersonData, Skipped, upsert_person
-from ..people.teams import TeamData, upsert_team
+from ..people.services import LmsAccountData, PersonData
+from ..people.teams import TeamData
+from ..people.upserts import Skipped, upsert_person, upsert_team
 from .errors import DefinitionErrors
 from .model import OrganisationDefinition, PathDefinition
 from .reader import read_all

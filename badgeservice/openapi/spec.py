@@ -155,6 +155,34 @@ def build_spec(app: Flask) -> dict[str, Any]:
         },
         servers=[{"url": app.config["PUBLIC_URL"]}],
     )
+    _components(spec)
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if rule.endpoint in _UNDESCRIBED:
+            continue
+        view = app.view_functions[rule.endpoint]
+        operations = load_operations_from_docstring(view.__doc__ or "")
+        if not operations:
+            continue
+        path = _PATH_PARAM.sub(r"{\1}", rule.rule)
+        summary = (view.__doc__ or "").strip().split("\n")[0]
+        for operation in operations.values():
+            operation.setdefault("summary", summary)
+            operation.setdefault("operationId", rule.endpoint.rsplit(".", 1)[-1])
+            if rule.rule.startswith("/api/v1/"):
+                operation.setdefault("security", [{"bearer": []}])
+            else:
+                operation.setdefault("security", [])
+            if operation.get("requestBody") == "none":
+                operation["requestBody"] = copy.deepcopy(NO_BODY)
+            _default_errors(path, rule, operation)
+            _page_envelopes(operation)
+        spec.path(path=path, operations=operations)
+    document: dict[str, Any] = _portable_patterns(spec.to_dict())
+    return document
+
+
+def _components(spec: APISpec) -> None:
+    """The shared schemas, error answers and security schemes operations refer to."""
     spec.components.schema("Problem", PROBLEM)
     for name, schema in SCIM_SCHEMAS.items():
         spec.components.schema(name, schema)
@@ -196,29 +224,6 @@ def build_spec(app: Flask) -> dict[str, Any]:
         "basic",
         {"type": "http", "scheme": "basic", "description": "xAPI: client id and secret"},
     )
-    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
-        if rule.endpoint in _UNDESCRIBED:
-            continue
-        view = app.view_functions[rule.endpoint]
-        operations = load_operations_from_docstring(view.__doc__ or "")
-        if not operations:
-            continue
-        path = _PATH_PARAM.sub(r"{\1}", rule.rule)
-        summary = (view.__doc__ or "").strip().split("\n")[0]
-        for operation in operations.values():
-            operation.setdefault("summary", summary)
-            operation.setdefault("operationId", rule.endpoint.rsplit(".", 1)[-1])
-            if rule.rule.startswith("/api/v1/"):
-                operation.setdefault("security", [{"bearer": []}])
-            else:
-                operation.setdefault("security", [])
-            if operation.get("requestBody") == "none":
-                operation["requestBody"] = copy.deepcopy(NO_BODY)
-            _default_errors(path, rule, operation)
-            _page_envelopes(operation)
-        spec.path(path=path, operations=operations)
-    document: dict[str, Any] = _portable_patterns(spec.to_dict())
-    return document
 
 
 # An action that takes nothing but its path (``requestBody: none`` in a docstring): no body

@@ -4,7 +4,8 @@ the API, the organisation-definition loader, SCIM and ingest's auto-create share
 Every function is scoped to one organisation. Writes take plain data (the dataclasses
 below, or a mapping of changed fields), check uniqueness and references themselves so a
 caller gets a precise 400/409 instead of a database error, and flush without committing.
-A person row is made only by :func:`add_person`. Teams are in :mod:`.teams`.
+A person row is made only by :func:`add_person`. Teams are in :mod:`.teams`, the upserts
+a loader runs again and again in :mod:`.upserts`.
 """
 
 from __future__ import annotations
@@ -17,15 +18,13 @@ from typing import Any
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from ..db import Outcome, flush_or_conflict, new_id
+from ..db import flush_or_conflict, new_id
 from ..errors import BadRequest, Conflict, NotFound
 from .models import LmsAccount, Person, Team, TeamMember, TeamRole
 
 __all__ = [
-    "SCIM_OWNS",
     "LmsAccountData",
     "PersonData",
-    "Skipped",
     "add_person",
     "create_person",
     "deactivate_person",
@@ -36,7 +35,6 @@ __all__ = [
     "supervises",
     "teams_query",
     "update_person",
-    "upsert_person",
 ]
 
 
@@ -61,16 +59,6 @@ class PersonData:
     active: bool = True
     lms_accounts: Sequence[LmsAccountData] = ()
 
-
-@dataclass(frozen=True)
-class Skipped:
-    """A declared change an upsert did not apply, and why (for a loader's summary)."""
-
-    what: str
-    reason: str
-
-
-SCIM_OWNS = "provisioned by SCIM"
 
 _PERSON_FIELDS = frozenset(f.name for f in fields(PersonData))
 
@@ -183,79 +171,6 @@ def deactivate_person(session: Session, person: Person) -> Person:
     person.active = False
     session.flush()
     return person
-
-
-def upsert_person(
-    session: Session,
-    organisation_id: uuid.UUID,
-    data: PersonData,
-    *,
-    roles: Mapping[Team, set[str]],
-    skipped: list[Skipped],
-) -> tuple[Person, Outcome]:
-    """Create the person ``data.employee_number`` or bring them in line with ``data`` and
-    with ``roles`` in the teams given (for a loader that runs again and again).
-
-    Only what the caller owns is written: a SCIM User keeps the e-mail and names from the
-    IdP, a SCIM Group (a provisioned team) keeps its members, and a deactivated person is
-    left alone; what would have changed there is noted in ``skipped``."""
-    assert data.employee_number is not None
-    person = session.scalar(
-        select(Person).where(
-            Person.organisation_id == organisation_id,
-            Person.employee_number == data.employee_number,
-        )
-    )
-    if person is None:
-        person = create_person(session, organisation_id, data)
-        _sync_roles(session, person, roles, skipped)
-        return person, Outcome.CREATED
-    if not person.active:
-        skipped.append(Skipped(f"person {data.employee_number}", "deactivated"))
-        return person, Outcome.UNCHANGED
-    before = _person_state(person)
-    changes: dict[str, Any] = {"lms_accounts": data.lms_accounts}
-    names = {"email": data.email, "given_name": data.given_name, "family_name": data.family_name}
-    if person.user_name is None:  # not a SCIM User: the caller owns the record
-        changes.update(names)
-    elif any(getattr(person, key) != value for key, value in names.items()):
-        skipped.append(Skipped(f"e-mail and names of person {data.employee_number}", SCIM_OWNS))
-    update_person(session, person, changes)
-    _sync_roles(session, person, roles, skipped)
-    return person, Outcome.UPDATED if _person_state(person) != before else Outcome.UNCHANGED
-
-
-def _person_state(person: Person) -> tuple[Any, ...]:
-    return (
-        person.email,
-        person.given_name,
-        person.family_name,
-        sorted((a.connection, a.account) for a in person.lms_accounts),
-        sorted((str(m.team_id), m.role) for m in person.memberships),
-    )
-
-
-def _sync_roles(
-    session: Session, person: Person, roles: Mapping[Team, set[str]], skipped: list[Skipped]
-) -> None:
-    """Make the person's roles in the teams of ``roles`` exactly those given; a
-    provisioned team's members are the IdP's, so there a difference is only noted."""
-    wanted: set[tuple[uuid.UUID, str]] = set()
-    for team, team_roles in sorted(roles.items(), key=lambda item: item[0].slug):
-        for role in sorted(team_roles):
-            if not team.provisioned:
-                wanted.add((team.id, role))
-            elif not any(m.team_id == team.id and m.role == role for m in person.memberships):
-                what = f"{role} {person.employee_number} of team {team.slug}"
-                skipped.append(Skipped(what, SCIM_OWNS))
-    owned = {team.id for team in roles if not team.provisioned}
-    have = {(m.team_id, m.role): m for m in person.memberships if m.team_id in owned}
-    for key, membership in have.items():
-        if key not in wanted:
-            person.memberships.remove(membership)
-    for team_id, role in sorted(wanted - set(have), key=str):
-        person.memberships.append(TeamMember(team_id=team_id, role=role))
-    flush_or_conflict(session, "the person's teams")
 
 
 def _apply_person(session: Session, person: Person, values: Mapping[str, Any]) -> None:

@@ -1,5 +1,6 @@
 """Teams: the one write path for a team, shared by the API, the organisation-definition
-loader and SCIM Groups. A team row is made only by :func:`create_team`."""
+loader (through :func:`.upserts.upsert_team`) and SCIM Groups. A team row is made only by
+:func:`create_team`."""
 
 from __future__ import annotations
 
@@ -11,10 +12,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..db import Outcome, flush_or_conflict, new_id
+from ..db import flush_or_conflict, new_id
 from ..errors import BadRequest, Conflict, NotFound
 from .models import Person, Team, TeamMember, TeamRole
-from .services import SCIM_OWNS, Skipped, get_person
+from .services import get_person
 
 __all__ = [
     "ROLES",
@@ -23,7 +24,6 @@ __all__ = [
     "create_team",
     "replace_members",
     "update_team",
-    "upsert_team",
 ]
 
 ROLES = tuple(role.value for role in TeamRole)
@@ -151,23 +151,3 @@ def _people_in(
             )
         )
     )
-
-
-def upsert_team(
-    session: Session, organisation_id: uuid.UUID, data: TeamData, skipped: list[Skipped]
-) -> tuple[Team, Outcome]:
-    """Create the team ``data.slug`` or bring its name and parent in line with ``data`` (its
-    members are left as they are). A team provisioned over SCIM keeps its name and parent;
-    a difference is noted in ``skipped``."""
-    team = session.scalar(
-        select(Team).where(Team.organisation_id == organisation_id, Team.slug == data.slug)
-    )
-    if team is None:
-        return create_team(session, organisation_id, data), Outcome.CREATED
-    if (team.name, team.parent_id) == (data.name, data.parent_id):
-        return team, Outcome.UNCHANGED
-    if team.provisioned:
-        skipped.append(Skipped(f"team {data.slug}", SCIM_OWNS))
-        return team, Outcome.UNCHANGED
-    update_team(session, team, {"name": data.name, "parent_id": data.parent_id})
-    return team, Outcome.UPDATED
