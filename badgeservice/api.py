@@ -76,7 +76,7 @@ def paginate(statement: Select[Any], query: Mapping[str, Any]) -> list[Any]:
     page = statement.limit(query["limit"]).offset(query["offset"])
     if len(statement.column_descriptions) == 1:
         return list(get_session().scalars(page))
-    return list(get_session().execute(page).tuples())
+    return list(get_session().execute(page).all())
 
 
 # The one page envelope of every list: ``{"items": [...]}``. A docstring names it as
