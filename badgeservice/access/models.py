@@ -4,13 +4,28 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base, TimestampMixin, new_id, utcnow
 
-__all__ = ["RoleGrant", "SignInIdentity", "SignInSettings", "WebSession"]
+__all__ = [
+    "RoleGrant",
+    "SignInIdentity",
+    "SignInSettings",
+    "Source",
+    "WebSession",
+]
+
+
+class Source(StrEnum):
+    """Where a setting or grant comes from: ``file`` when the organisation's files declare
+    it (a reload keeps it in line), ``api`` when the API made it (a reload leaves it)."""
+
+    API = "api"
+    FILE = "file"
 
 
 class SignInSettings(TimestampMixin, Base):
@@ -32,8 +47,7 @@ class SignInSettings(TimestampMixin, Base):
     client_secret_ciphertext: Mapped[bytes | None]
     match: Mapped[str] = mapped_column(String(20))
     claim: Mapped[str] = mapped_column(String(200))
-    # "file" when organisation.toml declares it (a reload keeps it in line), else "api".
-    source: Mapped[str] = mapped_column(String(10), default="api")
+    source: Mapped[str] = mapped_column(String(10), default=Source.API)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
@@ -69,8 +83,7 @@ class RoleGrant(TimestampMixin, Base):
     )
     person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     role: Mapped[str] = mapped_column(String(20))
-    # "file" (people.toml; a reload makes these match the file) or "api" (left alone by it).
-    source: Mapped[str] = mapped_column(String(10), default="api")
+    source: Mapped[str] = mapped_column(String(10), default=Source.API)
 
 
 class WebSession(Base):

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import BadRequest, Conflict, NotFound
 from ..people.models import Person, TeamMember, TeamRole
-from .models import RoleGrant
+from .models import RoleGrant, Source
 
 __all__ = [
     "GRANTABLE",
@@ -105,7 +105,10 @@ def grant_role(session: Session, person: Person, role: Role) -> tuple[RoleGrant,
     if existing is not None:
         return existing, False
     grant = RoleGrant(
-        organisation_id=person.organisation_id, person_id=person.id, role=role.value, source="api"
+        organisation_id=person.organisation_id,
+        person_id=person.id,
+        role=role.value,
+        source=Source.API,
     )
     session.add(grant)
     session.flush()
@@ -119,7 +122,7 @@ def revoke_role(session: Session, person: Person, role: Role) -> None:
     )
     if grant is None:
         raise NotFound(f"the person does not hold the role {role.value!r}")
-    if grant.source == "file":
+    if grant.source == Source.FILE:
         raise Conflict(
             f"the role {role.value!r} is declared in the organisation's people.toml; "
             "remove it there and load the files again"
@@ -154,15 +157,15 @@ def sync_file_grants(
                         organisation_id=organisation_id,
                         person_id=person_id,
                         role=role,
-                        source="file",
+                        source=Source.FILE,
                     )
                 )
                 changed += 1
-            elif grant.source != "file":
-                grant.source = "file"
+            elif grant.source != Source.FILE:
+                grant.source = Source.FILE
                 changed += 1
     for (person_id, role), grant in have.items():
-        if grant.source == "file" and role not in wanted_by_person[person_id]:
+        if grant.source == Source.FILE and role not in wanted_by_person[person_id]:
             session.delete(grant)
             changed += 1
     session.flush()

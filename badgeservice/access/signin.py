@@ -24,7 +24,7 @@ from ..db import utcnow
 from ..errors import AppError, BadRequest
 from ..keystore import KeyStore
 from ..people.models import Person
-from .models import SignInIdentity, SignInSettings
+from .models import SignInIdentity, SignInSettings, Source
 
 __all__ = [
     "DEFAULT_CLAIMS",
@@ -104,7 +104,7 @@ def put_settings(
     spec: SignInSpec,
     *,
     keystore: KeyStore,
-    source: str = "api",
+    source: str = Source.API,
     keep_secret: bool = False,
 ) -> tuple[SignInSettings, str]:
     """Create or replace the organisation's settings; returns them and ``created``,

@@ -20,6 +20,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..access.models import Source
 from ..access.roles import sync_file_grants
 from ..access.signin import (
     SignInSpec,
@@ -325,7 +326,7 @@ def _apply_sign_in(
     declared = definition.sign_in
     existing = get_settings(session, org_id)
     if declared is None:
-        if existing is not None and existing.source == "file":
+        if existing is not None and existing.source == Source.FILE:
             delete_settings(session, org_id)
             return "removed"
         return "none"
@@ -348,7 +349,7 @@ def _apply_sign_in(
     spec = SignInSpec(declared.issuer, declared.client_id, secret, declared.match, declared.claim)
     try:
         _, outcome = put_settings(
-            session, org_id, spec, keystore=keystore, source="file", keep_secret=keep
+            session, org_id, spec, keystore=keystore, source=Source.FILE, keep_secret=keep
         )
     except BadRequest as exc:
         raise BadRequest(f"{where}: {exc.detail}") from None
