@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from ..clitools import handles_errors
-from .base import app_for_command, session_in
+from .base import app_for_command, echo_issued_client, session_in
 
 __all__ = ["add_access_commands", "audit_group"]
 
@@ -80,12 +80,7 @@ def clients_rotate(organisation: str, as_json: bool, client: str) -> None:
             session, find_client(session, org.id, client), keystore(), actor=OPERATOR
         )
         result = {"id": str(issued.client.id), "token": issued.token, "secret": issued.secret}
-    if as_json:
-        click.echo(json.dumps(result))
-    else:
-        click.echo(f"client  {result['id']}")
-        click.echo(f"token   {result['token']}")
-        click.echo(f"secret  {result['secret']}")
+    echo_issued_client(result, as_json=as_json)
 
 
 @click.group("audit")

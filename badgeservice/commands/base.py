@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -62,3 +63,15 @@ def plain_session() -> Iterator[tuple[Session, KeyStore]]:
                 raise InputError(exc.detail) from None
     finally:
         database.engine.dispose()
+
+
+def echo_issued_client(result: dict[str, str], *, as_json: bool) -> None:
+    """Print a client's id, token and secret once (created or rotated): JSON or aligned lines."""
+    import click
+
+    if as_json:
+        click.echo(json.dumps(result))
+        return
+    click.echo(f"client  {result['id']}")
+    click.echo(f"token   {result['token']}")
+    click.echo(f"secret  {result['secret']}")

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 
 import click
 
 from ..clitools import handles_errors
-from .base import plain_session
+from .base import echo_issued_client, plain_session
 
 __all__ = ["clients_group"]
 
@@ -61,9 +60,4 @@ def clients_create(
             supervisor_id=supervisor_id,
         )
         result = {"id": str(issued.client.id), "token": issued.token, "secret": issued.secret}
-    if as_json:
-        click.echo(json.dumps(result))
-    else:
-        click.echo(f"client  {result['id']}")
-        click.echo(f"token   {result['token']}")
-        click.echo(f"secret  {result['secret']}")
+    echo_issued_client(result, as_json=as_json)
