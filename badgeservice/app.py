@@ -47,6 +47,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from .paths import views as _paths  # noqa: F401
     from .people import views as _people  # noqa: F401
     from .scim import views as _scim  # noqa: F401
+    from .sharing import views as _sharing  # noqa: F401
     from .verification import views as _verification  # noqa: F401
 
     app.register_blueprint(api)
