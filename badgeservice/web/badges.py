@@ -3,10 +3,13 @@ verifier sees), and the verdict of a live verification in words people use."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+
+from markupsafe import Markup, escape
 
 from ..credentials.verify import VerificationReport
 
@@ -38,7 +41,7 @@ class AchievementView:
     id: str | None
     name: str
     description: str
-    criteria: tuple[str, ...]  # the narrative's paragraphs
+    criteria: tuple[Markup, ...]  # the narrative's paragraphs, escaped
     criteria_url: str | None
     image: str | None  # absolute, as the document gives it
     alignments: tuple[AlignmentView, ...]
@@ -56,10 +59,21 @@ def _node_id(value: Any) -> str | None:
     return _text(value)
 
 
-def _paragraphs(text: str | None) -> tuple[str, ...]:
+_EMPHASIS = re.compile(r"(?<![\w*])[*_]([^*_\n]+)[*_](?![\w*])")
+
+
+def _paragraphs(text: str | None) -> tuple[Markup, ...]:
+    """A Markdown narrative (as OB 3.0 defines it) in paragraphs, its text escaped; only
+    emphasis (``*like this*``) is drawn, the rest shows as written."""
     if not text:
         return ()
-    return tuple(part.strip() for part in text.replace("\r\n", "\n").split("\n\n") if part.strip())
+    parts = text.replace("\r\n", "\n").split("\n\n")
+    # Escaped first: the only markup in the result is the <em> added here.
+    return tuple(
+        Markup(_EMPHASIS.sub(r"<em>\1</em>", str(escape(part.strip()))))  # noqa: S704
+        for part in parts
+        if part.strip()
+    )
 
 
 def achievement_view(document: Any) -> AchievementView | None:

@@ -113,7 +113,7 @@ def achievement_page(
         image_src=local_path(view.image, _public_url()),
         issuer=issuer,
         issuer_page=local_path(issuer_service().base_url(issuer), _public_url()),
-        version=version,
+        achievement_version=version,
         current=current,
         current_page=local_path(f"{document['id']}", _public_url()),
         json_url=url,

@@ -9,9 +9,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, request
+from flask import current_app, g, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..api import parse_json
@@ -20,6 +21,7 @@ from ..credentials.errors import CredentialError
 from ..db import get_session
 from ..errors import AppError
 from ..issuing.models import Credential
+from ..organisations.models import Organisation
 from ..ratelimit import rate_limited
 from ..services import issuer_service
 from ..verification.services import credential_at, verify_posted
@@ -82,6 +84,10 @@ def _pasted(way: str) -> str:
 
 
 def _render(status: int = 200, **context: Any) -> ResponseReturnValue:
+    # A service of one organisation dresses the page in its colours, as its front page.
+    only = get_session().scalars(select(Organisation).limit(2)).all()
+    if len(only) == 1:
+        g.organisation = only[0]
     limit = int(current_app.config.get("MAX_CONTENT_LENGTH") or 0)
     context.setdefault("way", "")
     context["public_url"] = str(current_app.config["PUBLIC_URL"]).rstrip("/")

@@ -296,6 +296,9 @@ def test_achievement_and_issuer_pages_for_browsers_json_for_machines(
     html = page(client, path)
     assert f"<h1>{achievement['name']}</h1>" in html
     assert achievement["alignment"][0]["targetUrl"] in html
+    from badgeservice import __version__
+
+    assert f"badgeservice {__version__}</p>" in html  # the footer's, not shadowed
     assert page(client, f"{path}/v1").count("<h1>") == 1
     machine = client.get(path, headers={"Accept": "application/ld+json"})
     assert machine.mimetype == "application/ld+json"
@@ -418,3 +421,26 @@ def test_verify_needs_its_form_token(web_app: Any, example: Example) -> None:
     )
     assert answer.status_code == 400
     assert "The form has expired" in answer.get_data(as_text=True)
+
+
+def test_narratives_are_escaped_and_only_emphasis_is_drawn() -> None:
+    from badgeservice.web.badges import achievement_view
+
+    view = achievement_view(
+        {
+            "name": "X",
+            "criteria": {
+                "narrative": "Pass *the quiz* <script>alert(1)</script>\n\nsnake_case_name",
+                "id": "javascript:alert(1)",
+            },
+            "alignment": [{"targetName": "Y", "targetUrl": "javascript:alert(2)"}],
+        }
+    )
+    assert view is not None
+    assert [str(p) for p in view.criteria] == [
+        "Pass <em>the quiz</em> &lt;script&gt;alert(1)&lt;/script&gt;",
+        "snake_case_name",
+    ]
+    assert view.criteria_url is None  # only http(s) addresses become links
+    assert view.alignments[0].url is None
+    assert achievement_view("not an achievement") is None
