@@ -233,7 +233,7 @@ def public_current(org: str, slug: str) -> Response:
         200:
           content:
             application/ld+json: {schema: JsonLdDocument}
-            text/html: {schema: {type: string}, description: 'the page, for a browser'}
+            text/html: {schema: {type: string, description: 'the page, for a browser'}}
     """
     session = get_session()
     achievement = public_achievement(session, org, slug)
@@ -258,7 +258,7 @@ def public_version(org: str, slug: str, number: int) -> Response:
         200:
           content:
             application/ld+json: {schema: JsonLdDocument}
-            text/html: {schema: {type: string}, description: 'the page, for a browser'}
+            text/html: {schema: {type: string, description: 'the page, for a browser'}}
     """
     session = get_session()
     achievement = public_achievement(session, org, slug)

@@ -40,7 +40,7 @@ def issuer_profile(org: str, slug: str) -> Response:
         200:
           content:
             application/ld+json: {schema: JsonLdDocument}
-            text/html: {schema: {type: string}, description: 'the page, for a browser'}
+            text/html: {schema: {type: string, description: 'the page, for a browser'}}
     """
     service = issuer_service()
     issuer = service.by_slugs(org, slug)

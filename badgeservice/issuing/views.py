@@ -201,12 +201,13 @@ def public_credential(credential_id: str) -> Response:
             application/vc+ld+json: {schema: JsonLdDocument}
             application/json: {schema: JsonLdDocument}
             text/html:
-              schema: {type: string}
-              description: >-
-                the badge page, when the client ranks text/html above the JSON types (a
-                browser): the badge, the earner's name if they allowed it, and a
-                verification done on the spot. A badge its holder has not shared is a 404
-                page saying so (the JSON above is served whatever the sharing).
+              schema:
+                type: string
+                description: >-
+                  the badge page, when the client ranks text/html above the JSON types (a
+                  browser): the badge, the earner's name if they allowed it, and a
+                  verification done on the spot. A badge its holder has not shared is a 404
+                  page saying so (the JSON above is served whatever the sharing).
     """
     try:
         key = uuid.UUID(credential_id)
