@@ -483,3 +483,21 @@ def test_the_holder_signed_in_sees_their_private_badge_and_nobody_else_does(
     assert "has not been shared" in text_of(page(client, path_of(other), status=404))
     stranger = web_app.test_client()
     assert "has not been shared" in text_of(page(stranger, path_of(credential), status=404))
+
+
+def test_verify_is_rate_limited_with_a_page(database_url: str, tmp_path: Path) -> None:
+    from badgeservice.db import database
+    from tests.conftest import _empty_tables
+    from tests.web.conftest import make_app
+
+    app = make_app(database_url, tmp_path, VERIFY_RATE_LIMIT="2/minute")
+    try:
+        client = app.test_client()
+        for _ in range(2):
+            _verify(client, {"way": "url", "url": "nowhere"}, status=400)
+        words = _verify(client, {"way": "url", "url": "nowhere"}, status=429)
+        assert "Too many requests" in words
+    finally:
+        with app.app_context():
+            _empty_tables(database().engine)
+            database().engine.dispose()
