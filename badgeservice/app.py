@@ -74,6 +74,7 @@ def _blueprints() -> list[Blueprint]:
     from .paths import views as paths
     from .people import views as people
     from .scim import views as scim
+    from .sharing import views as sharing
     from .verification import views as verification
 
     return [
@@ -87,6 +88,7 @@ def _blueprints() -> list[Blueprint]:
         issuers.public,
         issuing.api,
         issuing.public,
+        sharing.api,
         paths.api,
         ingest.api,
         moodle.public,

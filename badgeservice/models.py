@@ -18,6 +18,7 @@ from .issuing.models import Credential
 from .organisations.models import ApiClient, AuditEvent, Connection, Organisation
 from .paths.models import Path, PathTarget, SubGoal, Trigger
 from .people.models import LmsAccount, Person, Team, TeamMember
+from .sharing.models import CredentialShare
 
 __all__ = [
     "Achievement",
@@ -30,6 +31,7 @@ __all__ = [
     "CompetenceHolding",
     "Connection",
     "Credential",
+    "CredentialShare",
     "Delivery",
     "DeliveryAttempt",
     "Framework",

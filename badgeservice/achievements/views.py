@@ -14,6 +14,7 @@ from ..errors import NotFound
 from ..frameworks.services import competences_by_id
 from ..organisations.services import get_organisation
 from ..services import issuing_service
+from ..web.public import achievement_page, prefers_html
 from .documents import achievement_document
 from .models import Achievement, AchievementVersion
 from .schemas import (
@@ -212,6 +213,8 @@ def _public(response: Response, media_type: str) -> Response:
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Cache-Control"] = "public, max-age=300"
     response.headers["X-Content-Type-Options"] = "nosniff"
+    # Browsers get a page at the same address: caches keep the two apart.
+    response.headers["Vary"] = "Accept"
     return response
 
 
@@ -225,14 +228,18 @@ def public_current(org: str, slug: str) -> Response:
         - {in: path, name: org, required: true, schema: {type: string}}
         - {in: path, name: slug, required: true, schema: {type: string}}
       responses:
-        200: {content: {application/ld+json: {schema: JsonLdDocument}}}
+        200:
+          content:
+            application/ld+json: {schema: JsonLdDocument}
+            text/html: {schema: {type: string, description: 'the page, for a browser'}}
     """
     session = get_session()
     achievement = public_achievement(session, org, slug)
     url = issuing_service().achievement_url(org, slug)
-    return _public(
-        jsonify(achievement_document(session, achievement.current, url)), "application/ld+json"
-    )
+    document = achievement_document(session, achievement.current, url)
+    if prefers_html():
+        return achievement_page(achievement, achievement.current, document, url)
+    return _public(jsonify(document), "application/ld+json")
 
 
 @public.get("/achievements/<org>/<slug>/v<int:number>")
@@ -246,12 +253,19 @@ def public_version(org: str, slug: str, number: int) -> Response:
         - {in: path, name: slug, required: true, schema: {type: string}}
         - {in: path, name: number, required: true, schema: {type: integer, minimum: 0}}
       responses:
-        200: {content: {application/ld+json: {schema: JsonLdDocument}}}
+        200:
+          content:
+            application/ld+json: {schema: JsonLdDocument}
+            text/html: {schema: {type: string, description: 'the page, for a browser'}}
     """
     session = get_session()
-    version = get_version(public_achievement(session, org, slug), number)
+    achievement = public_achievement(session, org, slug)
+    version = get_version(achievement, number)
     url = issuing_service().achievement_url(org, slug)
-    return _public(jsonify(achievement_document(session, version, url)), "application/ld+json")
+    document = achievement_document(session, version, url)
+    if prefers_html():
+        return achievement_page(achievement, version, document, f"{url}/v{number}")
+    return _public(jsonify(document), "application/ld+json")
 
 
 @public.get("/achievements/<org>/<slug>/v<int:number>/image")

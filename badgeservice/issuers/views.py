@@ -12,6 +12,7 @@ from ..auth import current_principal, requires
 from ..db import get_session
 from ..errors import NotFound
 from ..services import issuer_service
+from ..web.public import issuer_page, prefers_html
 from .models import Issuer, StatusList
 from .schemas import IssuerSchema
 
@@ -39,10 +40,18 @@ def issuer_profile(org: str, slug: str) -> Response:
         - {in: path, name: org, required: true, schema: {type: string}}
         - {in: path, name: slug, required: true, schema: {type: string}}
       responses:
-        200: {content: {application/ld+json: {schema: JsonLdDocument}}}
+        200:
+          content:
+            application/ld+json: {schema: JsonLdDocument}
+            text/html: {schema: {type: string, description: 'the page, for a browser'}}
     """
     service = issuer_service()
-    return _json(service.profile_document(service.by_slugs(org, slug)), "application/ld+json", 300)
+    issuer = service.by_slugs(org, slug)
+    if prefers_html():
+        return issuer_page(issuer)
+    response = _json(service.profile_document(issuer), "application/ld+json", 300)
+    response.headers["Vary"] = "Accept"
+    return response
 
 
 @public.get("/issuers/<org>/<slug>/did.json")

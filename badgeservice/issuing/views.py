@@ -18,6 +18,7 @@ from ..errors import NotFound
 from ..paths.services import get_sub_goal
 from ..people.services import find_person, get_person
 from ..services import ingest_service, issuing_service
+from ..web.public import credential_page, prefers_html
 from .awards import award
 from .models import Credential
 from .schemas import AwardSchema, CredentialListQuery, CredentialSchema, RevokeSchema
@@ -191,6 +192,14 @@ def public_credential(credential_id: str) -> Response:
             application/ld+json: {schema: JsonLdDocument}
             application/vc+ld+json: {schema: JsonLdDocument}
             application/json: {schema: JsonLdDocument}
+            text/html:
+              schema:
+                type: string
+                description: >-
+                  the badge page, when the client ranks text/html above the JSON types (a
+                  browser): the badge, the earner's name if they allowed it, and a
+                  verification done on the spot. A badge its holder has not shared is a 404
+                  page saying so (the JSON above is served whatever the sharing).
     """
     try:
         key = uuid.UUID(credential_id)
@@ -199,6 +208,8 @@ def public_credential(credential_id: str) -> Response:
     credential = get_session().get(Credential, key)
     if credential is None:
         raise NotFound(f"no credential {credential_id}")
+    if prefers_html():
+        return credential_page(credential)
     response = jsonify(credential.document)
     best = request.accept_mimetypes.best_match(
         ["application/ld+json", "application/vc+ld+json", "application/json"]

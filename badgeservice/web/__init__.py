@@ -58,6 +58,7 @@ def init_app(app: Flask) -> None:
     from . import errors, i18n, session
     from . import pages as _pages  # noqa: F401
     from . import signin_views as _signin  # noqa: F401
+    from . import verify_views as _verify  # noqa: F401
     from .base import init_headers, web
 
     session.init_app(app)
@@ -99,6 +100,8 @@ def _template_globals(app: Flask) -> None:
         ROLE_NAMES=texts.ROLE_NAMES,
         ROLE_TEXTS=texts.ROLE_TEXTS,
         STATUS_NAMES=texts.STATUS_NAMES,
+        CHECK_NAMES=texts.CHECK_NAMES,
+        CHECK_OUTCOMES=texts.CHECK_OUTCOMES,
         ERROR_TITLES=texts.ERROR_TITLES,
         ERROR_TEXTS=texts.ERROR_TEXTS,
         idle_minutes=max(1, int(app.config["SESSION_IDLE_TIMEOUT"]) // 60),

@@ -7,7 +7,15 @@ from flask_babel import lazy_gettext as _l
 
 from ..access.roles import Role
 
-__all__ = ["ERROR_TEXTS", "ERROR_TITLES", "ROLE_NAMES", "ROLE_TEXTS", "STATUS_NAMES"]
+__all__ = [
+    "CHECK_NAMES",
+    "CHECK_OUTCOMES",
+    "ERROR_TEXTS",
+    "ERROR_TITLES",
+    "ROLE_NAMES",
+    "ROLE_TEXTS",
+    "STATUS_NAMES",
+]
 
 ROLE_NAMES = {
     Role.LEARNER: _l("Learner"),
@@ -28,12 +36,26 @@ STATUS_NAMES = {
     "revoked": _l("revoked"),
     "expired": _l("expired"),
 }
+CHECK_NAMES = {
+    "type": _l("Credential type"),
+    "proof": _l("Signature"),
+    "issuer": _l("Issuer's key"),
+    "validity": _l("Validity period"),
+    "status": _l("Revocation status"),
+    "schema": _l("Open Badges format"),
+}
+CHECK_OUTCOMES = {
+    "passed": _l("passed"),
+    "failed": _l("failed"),
+    "skipped": _l("not checked"),
+}
 ERROR_TITLES = {
     "400": _l("The request could not be used"),
     "403": _l("This page is not for you"),
     "404": _l("Page not found"),
     "405": _l("That does not work here"),
     "413": _l("Too much data"),
+    "429": _l("Too many requests"),
     "500": _l("Something went wrong"),
     "form-expired": _l("The form has expired"),
 }
@@ -43,6 +65,7 @@ ERROR_TEXTS = {
     "404": _l("There is no page at this address. Check the address, or start from the front page."),
     "405": _l("This address does not accept that kind of request."),
     "413": _l("The data sent was larger than this service accepts."),
+    "429": _l("You sent many requests in a short time. Wait a minute and try again."),
     "500": _l("The service ran into an error. It has been logged; please try again later."),
     "form-expired": _l(
         "The page was open too long or the session changed. Go back, reload the page and "

@@ -8,6 +8,7 @@ fail when ``BADGESERVICE_REQUIRE_BROWSER=1`` (``make test`` sets it).
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -76,6 +77,7 @@ def require_browser() -> None:
 class Site:
     base: str
     provider: OpenIdProvider
+    token: str = ""  # an admin API token of the example organisation
 
 
 def _neighbour(issuers: Path) -> None:
@@ -133,6 +135,28 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
                 check=False,
             )
             assert done.returncode == 0, done.stderr
+        made = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "badgeservice",
+                "clients",
+                "create",
+                "--organisation",
+                ORG,
+                "--scopes",
+                "admin",
+                "--json",
+            ],
+            cwd=folder,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert made.returncode == 0, made.stderr
+        token = json.loads(made.stdout)["token"]
         server = subprocess.Popen(
             [sys.executable, "-m", "badgeservice", "serve", "--port", str(port), "--workers", "2"],
             cwd=folder,
@@ -149,7 +173,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
                     time.sleep(0.2)
             else:
                 pytest.fail("the server did not start")
-            yield Site(base, provider)
+            yield Site(base, provider, token)
         finally:
             server.terminate()
             server.wait(timeout=30)
