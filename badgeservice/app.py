@@ -31,6 +31,10 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
     for blueprint in _blueprints():
         app.register_blueprint(blueprint)
+    # The floors above awards hear of awards (awards never import them).
+    from .ingest.services import subscribe as ingest_hears_awards
+
+    ingest_hears_awards()
     # The pages for people (web/): their blueprint, languages, sessions, form tokens.
     from .web import init_app as init_pages
 
@@ -61,6 +65,7 @@ def _blueprints() -> list[Blueprint]:
     tokens), ``public`` ones for documents anyone may read and the inbound channels."""
     from .access import views as access
     from .achievements import views as achievements
+    from .awards import views as awards
     from .frameworks import views as frameworks
     from .hr import feed_views as hr_feed
     from .hr import reserve_views as hr_reserve
@@ -88,6 +93,7 @@ def _blueprints() -> list[Blueprint]:
         issuers.public,
         issuing.api,
         issuing.public,
+        awards.api,
         sharing.api,
         paths.api,
         ingest.api,

@@ -1,4 +1,5 @@
-"""Service factories: each service is built from a session and the current application's
+"""Service factories of the lower floors (the issuing, ingest and awards services have
+theirs beside them): each service is built from a session and the current application's
 configuration, alike for views (the request's session by default), workers and commands
 (their own session, inside ``app.app_context()``)."""
 
@@ -8,12 +9,10 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from .db import get_session
-from .ingest.services import IngestService
 from .issuers.services import IssuerService
-from .issuing.services import IssuingService
 from .keystore import KeyStore
 
-__all__ = ["ingest_service", "issuer_service", "issuing_service", "keystore"]
+__all__ = ["issuer_service", "keystore"]
 
 
 def keystore() -> KeyStore:
@@ -25,14 +24,3 @@ def issuer_service(session: Session | None = None) -> IssuerService:
     return IssuerService(
         session or get_session(), public_url=current_app.config["PUBLIC_URL"], keystore=keystore()
     )
-
-
-def issuing_service(session: Session | None = None) -> IssuingService:
-    return IssuingService(
-        session or get_session(), public_url=current_app.config["PUBLIC_URL"], keystore=keystore()
-    )
-
-
-def ingest_service(session: Session | None = None) -> IngestService:
-    session = session or get_session()
-    return IngestService(session, issuing_service(session))

@@ -39,7 +39,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from badgeservice.ingest.signatures import sign
+from badgeservice.webhooks import sign
 
 ROOT = Path(__file__).resolve().parent.parent
 CONNECTION = "moodle"

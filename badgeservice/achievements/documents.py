@@ -22,6 +22,11 @@ def levels(version: AchievementVersion) -> list[int]:
     return [int(entry["level"]) for entry in version.alignments if entry.get("level")]
 
 
+def achievement_url(public_url: str, organisation_slug: str, slug: str) -> str:
+    """The achievement's public URL (its id in every credential that embeds it)."""
+    return f"{public_url.rstrip('/')}/achievements/{organisation_slug}/{slug}"
+
+
 def level_description_id(url: str, version: AchievementVersion) -> str:
     """The id of the version's ``ResultDescription`` of the proficiency level."""
     return f"{url}/v{version.version}#level"

@@ -14,15 +14,15 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
-from sqlalchemy import Select, exists, select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from ..errors import BadRequest, Conflict, NotFound
 from ..frameworks.services import competences_by_id
 from ..issuers.models import Issuer
-from ..issuing.models import Credential
 from ..organisations.models import Organisation
+from ..references import held
 from .models import Achievement, AchievementVersion
 
 __all__ = [
@@ -99,9 +99,7 @@ def get_achievement(
 
 def is_issued(session: Session, version: AchievementVersion) -> bool:
     """Whether any credential cites this version (then it is frozen)."""
-    return bool(
-        session.scalar(select(exists().where(Credential.achievement_version_id == version.id)))
-    )
+    return bool(held(session, AchievementVersion.id, [version.id]))
 
 
 def upsert_achievement(
@@ -276,15 +274,7 @@ def achievements_query(organisation_id: uuid.UUID) -> Select[Achievement]:
 
 def issued_version_ids(session: Session, version_ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
     """Those of ``version_ids`` that some credential cites."""
-    if not version_ids:
-        return set()
-    return set(
-        session.scalars(
-            select(Credential.achievement_version_id)
-            .where(Credential.achievement_version_id.in_(list(version_ids)))
-            .distinct()
-        )
-    )
+    return set(held(session, AchievementVersion.id, version_ids))
 
 
 def aligned_competence_ids(session: Session, organisation_id: uuid.UUID) -> set[uuid.UUID]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, current_app, jsonify
 
 from ..api import dump, dump_page, load_body, load_query, paginate, parse_ref
 from ..auth import current_principal, requires
@@ -13,9 +13,8 @@ from ..db import get_session
 from ..errors import NotFound
 from ..frameworks.services import competences_by_id
 from ..organisations.services import get_organisation
-from ..services import issuing_service
 from ..web.public import achievement_page, prefers_html
-from .documents import achievement_document
+from .documents import achievement_document, achievement_url
 from .models import Achievement, AchievementVersion
 from .schemas import (
     AchievementCreateSchema,
@@ -40,6 +39,11 @@ __all__ = ["api", "public"]
 api = Blueprint("achievements", __name__, url_prefix="/api/v1")
 public = Blueprint("achievements_public", __name__)
 
+
+def _achievement_url(organisation_slug: str, slug: str) -> str:
+    return achievement_url(current_app.config["PUBLIC_URL"], organisation_slug, slug)
+
+
 # An SVG badge is served as a document of its own: no script, no external loads.
 SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
 
@@ -47,7 +51,7 @@ SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
 def _url(achievement: Achievement) -> str:
     """The public address, as issuing writes it into credentials."""
     organisation = get_organisation(get_session(), achievement.organisation_id)
-    return issuing_service().achievement_url(organisation.slug, achievement.slug)
+    return _achievement_url(organisation.slug, achievement.slug)
 
 
 def _summary(version: AchievementVersion, url: str, issued: set[Any]) -> dict[str, Any]:
@@ -235,7 +239,7 @@ def public_current(org: str, slug: str) -> Response:
     """
     session = get_session()
     achievement = public_achievement(session, org, slug)
-    url = issuing_service().achievement_url(org, slug)
+    url = _achievement_url(org, slug)
     document = achievement_document(session, achievement.current, url)
     if prefers_html():
         return achievement_page(achievement, achievement.current, document, url)
@@ -261,7 +265,7 @@ def public_version(org: str, slug: str, number: int) -> Response:
     session = get_session()
     achievement = public_achievement(session, org, slug)
     version = get_version(achievement, number)
-    url = issuing_service().achievement_url(org, slug)
+    url = _achievement_url(org, slug)
     document = achievement_document(session, version, url)
     if prefers_html():
         return achievement_page(achievement, version, document, f"{url}/v{number}")

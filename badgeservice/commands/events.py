@@ -29,7 +29,7 @@ def worker(until_idle: bool, batch_size: int, interval: float) -> None:
     """Process stored inbound events (and retry parked ones), deliver competence events to
     HR endpoints and expire recognitions, until stopped. ``--until-idle`` exits when nothing
     is due (a delivery waiting for a later retry is not due)."""
-    from ..hr.worker import run_worker
+    from ..workers import run_worker
 
     app = app_for_command()
     try:
@@ -72,8 +72,8 @@ def events_replay(
     from collections import Counter
 
     from ..ingest.models import InboundEvent
+    from ..ingest.services import ingest_service
     from ..organisations.services import organisation_by_slug
-    from ..services import ingest_service
 
     with session_in(app_for_command()) as session:
         ingest = ingest_service(session)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from .. import __version__
-from ..ingest.signatures import sign
+from ..webhooks import sign
 
 __all__ = ["ADAPTERS", "Adapter", "Request", "SignedWebhook", "adapter_for"]
 

@@ -16,9 +16,9 @@ from ..api import dump, load_body, load_query, parse_id, partial
 from ..auth import current_principal, requires
 from ..db import get_session
 from ..errors import Unauthorized, problem
-from ..ingest.signatures import verify
 from ..keystore import KeyStoreError
 from ..services import keystore
+from ..webhooks import verify
 from .endpoints import (
     create_endpoint,
     endpoint_secret,

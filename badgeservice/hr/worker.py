@@ -1,6 +1,6 @@
-"""``badgeservice worker``: inbound events and recognition expiry in the main loop, HR
-deliveries in a pool of threads beside it (so a slow endpoint never delays the processing
-of completion events); and the same delivery pool in the background of the demo server."""
+"""HR's share of the worker: deliveries in a pool of threads (so a slow endpoint never
+delays anything else) and the expiry of recognitions, as steps the worker's loop runs
+(``badgeservice.workers``); and the same in the background of the demo server."""
 
 from __future__ import annotations
 
@@ -12,13 +12,11 @@ from dataclasses import dataclass, field
 from flask import Flask
 
 from ..db import database, session_scope, utcnow
-from ..ingest.worker import WorkerStats
-from ..ingest.worker import run_worker as run_ingest_worker
 from . import recognitions
 from .delivery import DeliveryStats, Transport
 from .dispatch import DeliveryPool
 
-__all__ = ["HrSteps", "run_worker", "start_background_delivery"]
+__all__ = ["HrSteps", "start_background_delivery"]
 
 
 @dataclass
@@ -59,44 +57,6 @@ class HrSteps:
         if count:
             self.echo(f"hr: {count} recognition(s) expired")
         return count
-
-
-def run_worker(
-    app: Flask,
-    *,
-    until_idle: bool = False,
-    batch_size: int = 50,
-    interval: float = 1.0,
-    echo: Callable[[str], object] = print,
-    stop: threading.Event | None = None,
-    transport: Transport | None = None,
-) -> tuple[WorkerStats, HrSteps]:
-    """Inbound events, HR deliveries and expiry until stopped; with ``until_idle``, until
-    a round finds nothing to do (a delivery waiting for a later retry is not due)."""
-    steps = HrSteps(app, batch_size=batch_size, echo=echo, transport=transport, interval=interval)
-    if until_idle:
-        stats = run_ingest_worker(
-            app,
-            until_idle=True,
-            batch_size=batch_size,
-            interval=interval,
-            echo=echo,
-            steps=(steps.deliver, steps.expire),
-        )
-        return stats, steps
-    steps.pool.start()
-    try:
-        stats = run_ingest_worker(
-            app,
-            batch_size=batch_size,
-            interval=interval,
-            echo=echo,
-            steps=(steps.expire,),
-            stop=stop,
-        )
-    finally:
-        steps.pool.stop(timeout=60)
-    return stats, steps
 
 
 def start_background_delivery(

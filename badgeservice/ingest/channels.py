@@ -14,12 +14,14 @@ from sqlalchemy import and_, select
 from ..auth import current_principal
 from ..db import get_session
 from ..errors import BadRequest, Forbidden, NotFound, Unauthorized
+from ..issuing.services import issuing_service
 from ..organisations.models import ApiClient, Connection
-from ..services import issuing_service, keystore
+from ..services import keystore
+from ..webhooks import verify
+from .completion import Completion
 from .models import EventState, InboundEvent
 from .recovery import defer
 from .services import IngestService, Received
-from .signatures import verify
 
 __all__ = [
     "Caller",
@@ -143,13 +145,13 @@ def accept(
     channel: str,
     external_id: str,
     raw: str,
-    normalized: dict[str, Any],
+    completion: Completion,
 ) -> tuple[Received, IngestService]:
     """Store the event and commit it; then process it unless the worker does that. A
     duplicate of an event still unprocessed (its request died before processing it) is
     processed now, as the sender's retry expects."""
     (received,), ingest = accept_many(
-        caller, connection, channel, [(external_id, raw, normalized)], inline=1
+        caller, connection, channel, [(external_id, raw, completion)], inline=1
     )
     return received, ingest
 
@@ -158,11 +160,11 @@ def accept_many(
     caller: Caller,
     connection: Connection,
     channel: str,
-    items: Sequence[tuple[str, str, dict[str, Any]]],
+    items: Sequence[tuple[str, str, Completion]],
     *,
     inline: int,
 ) -> tuple[list[Received], IngestService]:
-    """Store every event of ``items`` (external id, raw, normalized) in one transaction,
+    """Store every event of ``items`` (external id, raw body, completion) in one transaction,
     committed before anything else; then, in request mode, process up to ``inline`` of
     them now and hand the rest to the server's background processing (or the worker)."""
     session = get_session()
@@ -174,9 +176,9 @@ def accept_many(
             channel=channel,
             external_id=external_id,
             raw=raw,
-            normalized=normalized,
+            completion=completion,
         )
-        for external_id, raw, normalized in items
+        for external_id, raw, completion in items
     ]
     session.commit()  # durable before we answer or process: nothing accepted is lost
     if current_app.config["PROCESSING"] != "request":

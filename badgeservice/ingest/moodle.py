@@ -13,7 +13,7 @@ Authentication (the route is on the public blueprint and does its own):
 * Standard Webhooks headers (``webhook-id``, ``webhook-timestamp``, ``webhook-signature``)
   with the client id in ``?client=``, for plugins that can sign.
 
-Interpretation, into the same ``normalized`` event the generic webhook produces:
+Parsed (:func:`parse`) into the same typed completion the generic webhook produces:
 
 * ``\\core\\event\\course_completed`` completes ``course:<courseid>``;
 * ``\\core\\event\\course_module_completion_updated`` completes ``cm:<contextinstanceid>``
@@ -57,9 +57,10 @@ from .channels import (
     resolve_client,
     signed_caller,
 )
+from .completion import Completion, PersonRef
 from .schemas import InboundResponseSchema
 
-__all__ = ["CHANNEL", "NAMESPACE", "external_id", "interpret", "public"]
+__all__ = ["CHANNEL", "NAMESPACE", "external_id", "parse", "public"]
 
 public = Blueprint("moodle", __name__)
 
@@ -130,15 +131,7 @@ def receive_moodle_event(connection: str) -> Response:
         caller = _token_caller(token)
     target = connection_of(caller, connection)
     raw = json.dumps(body, ensure_ascii=False) if token is not None else _raw_text()
-    normalized = interpret(body)
-    received, _ = accept(
-        caller,
-        target,
-        CHANNEL,
-        external_id(target.name, body),
-        raw,
-        normalized,
-    )
+    received, _ = accept(caller, target, CHANNEL, external_id(target.name, body), raw, parse(body))
     return dump(InboundResponseSchema(), event_view(received.event, received.duplicate), 202)
 
 
@@ -252,7 +245,7 @@ def _number(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-# -- interpretation ------------------------------------------------------------------------
+# -- parsing -------------------------------------------------------------------------------
 
 
 def external_id(connection: str, body: dict[str, Any]) -> str:
@@ -269,23 +262,19 @@ def external_id(connection: str, body: dict[str, Any]) -> str:
     return str(uuid.uuid5(NAMESPACE, json.dumps(key, separators=(",", ":"))))
 
 
-def interpret(body: dict[str, Any]) -> dict[str, Any]:
-    """The ``normalized`` event of a Moodle event body (400 naming a field that is wrong)."""
+def parse(body: dict[str, Any]) -> Completion:
+    """The completion a Moodle event body reports (400 naming a field that is wrong)."""
     name = _event_name(body)
     created = _timecreated(body)
     ids = _ids(body)
     other = _other(body)
-    person = {
-        key: value
-        for key, value in {
-            "employeeNumber": _text(body, "idnumber"),
-            "email": _text(body, "email"),
-            "account": None if ids["relateduserid"] is None else str(ids["relateduserid"]),
-            "givenName": _text(body, "firstname"),
-            "familyName": _text(body, "lastname"),
-        }.items()
-        if value
-    }
+    person = PersonRef(
+        employee_number=_text(body, "idnumber"),
+        email=_text(body, "email"),
+        account=None if ids["relateduserid"] is None else str(ids["relateduserid"]),
+        given_name=_text(body, "firstname"),
+        family_name=_text(body, "lastname"),
+    )
     activity: str | None = None
     result: dict[str, Any] = {}
     completed = False
@@ -320,14 +309,13 @@ def interpret(body: dict[str, Any]) -> dict[str, Any]:
             reason = f"competency rating grade {other.get('grade')!r} is not a positive grade"
     else:
         reason = f"event {name} does not complete anything"
-    return {
-        "event": name,
-        "person": person,
-        "activity": activity,
-        "activityName": None,
-        "completed": completed,
-        "reason": reason,
-        "result": result,
-        "time": datetime.fromtimestamp(created, UTC).isoformat(),
-        "kinds": ["lms"],
-    }
+    return Completion(
+        person=person,
+        activity=activity,
+        completed=completed,
+        reason=reason,
+        result=result,
+        time=datetime.fromtimestamp(created, UTC).isoformat(),
+        kinds=("lms",),
+        details={"event": name},
+    )

@@ -1,8 +1,9 @@
 """The inbox and the processing of inbound events.
 
-``receive`` stores an event (idempotently by its external id); the caller commits it before
-anything else happens. ``process`` then matches the person and the triggers and awards the
-sub-goals, inside a savepoint: whatever goes wrong leaves the event ``failed`` with its
+``receive`` stores an event (idempotently by its external id, its :class:`Completion` beside
+the raw body); the caller commits it before anything else happens. ``process`` then matches
+it (:mod:`.matching`: the person, the sub-goals) and hands the sub-goals to awards, inside a
+savepoint: whatever goes wrong leaves the event ``failed`` with its
 reason, never lost, and ``replay`` runs it again (awards are idempotent, so a replay never
 duplicates a credential).
 """
@@ -15,26 +16,25 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Executable, func, select, update
+from sqlalchemy import Executable, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
-from ..achievements.models import AchievementVersion
+from ..awards.awarding import ACHIEVED, WaitsForPrerequisites, award, revoke
+from ..awards.signals import awarded
 from ..credentials import ob3
-from ..db import utcnow
+from ..db import get_session, utcnow
 from ..errors import AppError
-from ..issuing.awards import ACHIEVED, WaitsForPrerequisites, award
+from ..issuing.holdings import achievements_of
 from ..issuing.models import Credential
-from ..issuing.services import IssuingService
-from ..organisations.models import Connection
-from ..paths.models import SubGoal, Trigger
-from ..paths.progress import paths_of
-from ..people.models import LmsAccount, Person
-from ..people.services import LmsAccountData, PersonData, create_person
+from ..issuing.services import IssuingService, issuing_service
+from ..people.models import Person
+from .completion import Completion
+from .matching import Goals, person_for, sub_goals_for
 from .models import EventState, InboundEvent
 
-__all__ = ["IngestService", "Received", "content_hash"]
+__all__ = ["IngestService", "Received", "content_hash", "ingest_service", "subscribe"]
 
 
 # The inbox's uniqueness rule (see InboundEvent).
@@ -97,7 +97,7 @@ class IngestService:
         channel: str,
         external_id: str,
         raw: str,
-        normalized: dict[str, Any],
+        completion: Completion,
     ) -> Received:
         """Store the event unless one with the same external id is already stored."""
         values: dict[str, Any] = {
@@ -108,7 +108,7 @@ class IngestService:
             "external_id": external_id,
             "content_hash": content_hash(raw),
             "raw": raw,
-            "normalized": normalized,
+            "normalized": completion.to_json(),
             "state": EventState.RECEIVED,
             "reason": None,
             "attempts": 0,
@@ -202,69 +202,59 @@ class IngestService:
     ) -> tuple[EventState, str, list[uuid.UUID], uuid.UUID | None]:
         """The outcome, the credentials issued and the person matched (set on the event by
         :meth:`process`, so the event row is updated once)."""
-        data = event.normalized
-        if data.get("void"):
-            return (*self._void(event, str(data["void"])), event.person_id)
-        if not data.get("completed"):
-            reason = str(data.get("reason") or "not a completion")
+        completion = Completion.from_json(event.normalized)
+        if completion.void is not None:
+            return (*self._void(event, completion.void), event.person_id)
+        if not completion.completed:
+            reason = completion.reason or "not a completion"
             return EventState.IGNORED, reason, [], event.person_id
-        person = self._person(event)
+        ref = completion.person
+        person = person_for(self.session, event.organisation_id, event.connection, ref)
         if person is None:
             return (
                 EventState.PARKED,
                 (
-                    f"no person matches {_describe(data.get('person') or {})}; the event waits "
+                    f"no person matches {ref.describe()}; the event waits "
                     "until the person exists (then replay it, or let the worker pick it up)"
                 ),
                 [],
                 event.person_id,
             )
-        activity = str(data.get("activity") or "")
-        # Each trigger with its sub-goal in one query.
-        triggers = self.session.scalars(
-            select(Trigger)
-            .options(joinedload(Trigger.sub_goal))
-            .where(
-                Trigger.organisation_id == event.organisation_id,
-                Trigger.connection == event.connection,
-                Trigger.activity == activity,
-                Trigger.kind.in_(data.get("kinds") or ["lms", "xapi"]),
-            )
-        ).all()
-        if not triggers:
-            return (
-                EventState.UNMATCHED,
-                (f"no trigger of connection {event.connection!r} knows activity {activity!r}"),
-                [],
-                person.id,
-            )
-        # Kept for the awards below: they need the same paths, and holding them keeps the
-        # rows in the session's identity map (a later lookup by id costs no query).
-        paths = paths_of(self.session, person)
-        own_paths = {path.id for path in paths}
-        goals: dict[uuid.UUID, SubGoal] = {}
-        for trigger in triggers:
-            goal = trigger.sub_goal
-            if goal.path_id in own_paths:
-                goals.setdefault(goal.achievement_id, goal)
-        if not goals:
+        matched = sub_goals_for(self.session, person, event.connection, completion)
+        if not matched.triggered:
             return (
                 EventState.UNMATCHED,
                 (
-                    f"activity {activity!r} completes sub-goals only of paths "
+                    f"no trigger of connection {event.connection!r} knows activity "
+                    f"{completion.activity or ''!r}"
+                ),
+                [],
+                person.id,
+            )
+        if not matched.goals:
+            return (
+                EventState.UNMATCHED,
+                (
+                    f"activity {completion.activity or ''!r} completes sub-goals only of paths "
                     f"{_display(person)} is not on"
                 ),
                 [],
                 person.id,
             )
+        return (*self._award(event, completion, person, matched), person.id)
+
+    def _award(
+        self, event: InboundEvent, completion: Completion, person: Person, matched: Goals
+    ) -> tuple[EventState, str, list[uuid.UUID]]:
+        """Award each matched sub-goal; parked when one waits for its prerequisites."""
         issued: list[uuid.UUID] = []
         held = 0
-        evidence = _evidence(event)
+        evidence = _evidence(event, completion)
         # The same event always means the same credential: one it led to before (a replay)
         # stands even when it was revoked since, e.g. by voiding the statement.
-        before = self._achievements_of(event.credential_ids)
+        before = achievements_of(self.session, event.credential_ids)
         waiting: list[str] = []
-        for goal in goals.values():
+        for goal in matched.goals:
             if goal.achievement_id in before:
                 held += 1
                 continue
@@ -277,7 +267,7 @@ class IngestService:
                     occurrence=ACHIEVED,
                     awarded_by=f"{event.channel}:{event.connection}",
                     evidence=evidence,
-                    paths=paths,
+                    paths=matched.paths,
                 )
             except WaitsForPrerequisites as exc:
                 waiting.append(exc.detail)
@@ -291,23 +281,11 @@ class IngestService:
             # Parked with the person known: processed again as soon as the person achieves
             # something (release_waiting), and by the worker's rounds over parked events.
             done = f"; {len(issued)} credential(s) issued, {held} already held" if issued else ""
-            return EventState.PARKED, "; ".join(waiting) + done, issued, person.id
+            return EventState.PARKED, "; ".join(waiting) + done, issued
         return (
             EventState.PROCESSED,
-            (f"{len(issued)} credential(s) issued, {held} already held"),
+            f"{len(issued)} credential(s) issued, {held} already held",
             issued,
-            person.id,
-        )
-
-    def _achievements_of(self, credential_ids: Sequence[str]) -> set[uuid.UUID]:
-        if not credential_ids:
-            return set()
-        return set(
-            self.session.scalars(
-                select(AchievementVersion.achievement_id)
-                .join(Credential, Credential.achievement_version_id == AchievementVersion.id)
-                .where(Credential.id.in_([uuid.UUID(value) for value in credential_ids]))
-            )
         )
 
     def _void(self, event: InboundEvent, target: str) -> tuple[EventState, str, list[uuid.UUID]]:
@@ -318,8 +296,11 @@ class IngestService:
         for credential_id in voided.credential_ids:
             credential = self.session.get(Credential, uuid.UUID(credential_id))
             if credential is not None and credential.revoked_at is None:
-                self.issuing.revoke(
-                    credential, f"statement {target} was voided by {event.external_id}"
+                revoke(
+                    self.session,
+                    self.issuing,
+                    credential,
+                    f"statement {target} was voided by {event.external_id}",
                 )
                 revoked += 1
         return (
@@ -327,49 +308,6 @@ class IngestService:
             f"voided statement {target}: {revoked} credential(s) revoked",
             [],
         )
-
-    def _person(self, event: InboundEvent) -> Person | None:
-        ref = event.normalized.get("person") or {}
-        org = event.organisation_id
-        query = select(Person).where(Person.organisation_id == org)
-        if ref.get("employeeNumber"):
-            found = self.session.scalar(
-                query.where(Person.employee_number == ref["employeeNumber"])
-            )
-            if found is not None:
-                return found
-        if ref.get("account"):
-            found = self.session.scalar(
-                query.join(LmsAccount).where(
-                    LmsAccount.connection == event.connection, LmsAccount.account == ref["account"]
-                )
-            )
-            if found is not None:
-                return found
-        if ref.get("email"):
-            found = self.session.scalar(
-                query.where(func.lower(Person.email) == str(ref["email"]).strip().lower())
-            )
-            if found is not None:
-                return found
-        connection = self.session.scalar(
-            select(Connection).where(
-                Connection.organisation_id == org, Connection.name == event.connection
-            )
-        )
-        if connection is None or connection.unknown_person != "create":
-            return None
-        if not (ref.get("employeeNumber") or ref.get("email")):
-            return None  # nothing a person record could be found by later
-        accounts = [LmsAccountData(event.connection, ref["account"])] if ref.get("account") else []
-        data = PersonData(
-            employee_number=ref.get("employeeNumber"),
-            email=ref.get("email"),
-            given_name=ref.get("givenName"),
-            family_name=ref.get("familyName"),
-            lms_accounts=accounts,
-        )
-        return create_person(self.session, org, data)
 
     # -- replay -----------------------------------------------------------------------
 
@@ -420,25 +358,31 @@ class IngestService:
         return list(self.session.scalars(query))
 
 
-def _evidence(event: InboundEvent) -> tuple[ob3.Evidence, ...]:
-    data = event.normalized
-    name = data.get("activityName") or data.get("activity")
+def ingest_service(session: Session | None = None) -> IngestService:
+    """The service on the request's session (or ``session``), configured by the app."""
+    session = session or get_session()
+    return IngestService(session, issuing_service(session))
+
+
+def subscribe() -> None:
+    """Completions parked for a prerequisite go on when a manual award issues it (once per
+    process: connecting again changes nothing)."""
+    awarded.connect(_release_after_award)
+
+
+def _release_after_award(_sender: object, *, session: Session, person_id: uuid.UUID) -> None:
+    ingest_service(session).release_waiting(person_id)
+
+
+def _evidence(event: InboundEvent, completion: Completion) -> tuple[ob3.Evidence, ...]:
+    name = completion.activity_name or completion.activity
     narrative = f"Completion of {name} reported by {event.connection} ({event.channel})"
-    if data.get("time"):
-        narrative += f" at {data['time']}"
-    score = (data.get("result") or {}).get("score")
+    if completion.time:
+        narrative += f" at {completion.time}"
+    score = completion.result.get("score")
     if isinstance(score, dict) and score:
         narrative += "; score " + ", ".join(f"{k} {v}" for k, v in sorted(score.items()))
     return (ob3.Evidence(name=f"Completion: {name}"[:300], narrative=narrative + "."),)
-
-
-def _describe(ref: dict[str, Any]) -> str:
-    parts = [
-        f"{key} {value!r}"
-        for key, value in sorted(ref.items())
-        if key in ("employeeNumber", "account", "email") and value
-    ]
-    return ", ".join(parts) or "no identifier"
 
 
 def _display(person: Person) -> str:

@@ -9,7 +9,7 @@ from ..api import dump, dump_page, load_body, load_query, own, paginate
 from ..auth import current_principal, requires
 from ..db import get_session
 from ..errors import NotFound
-from ..services import issuing_service
+from ..issuing.services import issuing_service
 from .channels import accept, connection_of, event_view, signed_caller, token_caller
 from .models import InboundEvent
 from .schemas import (
@@ -19,6 +19,7 @@ from .schemas import (
     InboundResponseSchema,
 )
 from .services import IngestService
+from .webhook import parse
 
 __all__ = ["api"]
 
@@ -64,32 +65,8 @@ def receive_event() -> Response:
         caller = token_caller()
     data = load_body(_COMPLETION)
     connection = connection_of(caller, data["source"]["connection"])
-    result = data["result"]
-    completed = bool(result["completion"]) and result.get("success") is not False
-    person = {
-        key: value
-        for key, value in {
-            "employeeNumber": data["person"].get("employee_number"),
-            "email": data["person"].get("email"),
-            "account": data["person"].get("account"),
-            "givenName": data["person"].get("given_name"),
-            "familyName": data["person"].get("family_name"),
-        }.items()
-        if value
-    }
-    normalized = {
-        "person": person,
-        "activity": data["activity"]["id"],
-        "activityName": data["activity"].get("name"),
-        "completed": completed,
-        "reason": None if completed else "the result is not a successful completion",
-        "result": {k: v for k, v in result.items() if k != "completion"},
-        "time": data["time"].isoformat(),
-        "kinds": ["lms", "xapi"],
-    }
-    received, _ = accept(
-        caller, connection, "webhook", data["id"], request.get_data(as_text=True), normalized
-    )
+    raw = request.get_data(as_text=True)
+    received, _ = accept(caller, connection, "webhook", data["id"], raw, parse(data))
     return dump(_INBOUND, event_view(received.event, received.duplicate), 202)
 
 

@@ -44,25 +44,23 @@ revokes the credentials it issued.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import re
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from functools import wraps
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
-from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
 from ..api import parse_json
 from ..db import get_session
 from ..errors import AppError, BadRequest, Conflict, Forbidden, PayloadTooLarge, Unauthorized
-from ..people.models import Person
-from ..services import issuing_service
+from ..issuing.services import issuing_service
 from .channels import (
     Caller,
     accept_many,
@@ -72,6 +70,7 @@ from .channels import (
     resolve_client,
 )
 from .checks import instant_problem, score_problem
+from .completion import Completion, PersonRef
 from .services import IngestService, content_hash
 
 __all__ = ["public"]
@@ -386,7 +385,7 @@ def _store(caller: Caller, prepared: list[tuple[str, dict[str, Any]]]) -> None:
     """Check every statement against the stored ones first, then accept the new ones."""
     connection = connection_of(caller, None)
     ingest = IngestService(get_session(), issuing_service())
-    new: list[tuple[str, str, dict[str, Any]]] = []
+    new: list[tuple[str, str, Completion]] = []
     for statement_id, statement in prepared:
         raw = _canonical(statement)
         stored = ingest.find(caller.organisation_id, CHANNEL, statement_id)
@@ -394,84 +393,59 @@ def _store(caller: Caller, prepared: list[tuple[str, dict[str, Any]]]) -> None:
             if stored.content_hash != content_hash(raw):
                 raise Conflict(f"statement {statement_id} is already stored with other content")
             continue
-        normalized = _normalize(statement, caller.organisation_id)
-        if normalized.get("void"):
-            voided = ingest.find(caller.organisation_id, CHANNEL, normalized["void"])
+        completion = parse(statement)
+        if completion.void is not None:
+            voided = ingest.find(caller.organisation_id, CHANNEL, completion.void)
             if voided is not None and voided.connection != connection.name:
                 raise Forbidden(
-                    f"statement {normalized['void']} came from another connection; "
+                    f"statement {completion.void} came from another connection; "
                     "only its own connection may void it"
                 )
-        new.append((statement_id, raw, normalized))
+        new.append((statement_id, raw, completion))
     accept_many(caller, connection, CHANNEL, new, inline=INLINE)
 
 
-def _normalize(statement: dict[str, Any], organisation_id: uuid.UUID) -> dict[str, Any]:
+def parse(statement: dict[str, Any]) -> Completion:
+    """The completion a (validated) statement reports."""
     verb_id = str(statement["verb"]["id"])
     target: dict[str, Any] = statement["object"]
     result: dict[str, Any] = statement.get("result") or {}
-    person = _person(statement["actor"], organisation_id)
     definition = target.get("definition") if isinstance(target.get("definition"), dict) else {}
     names = (definition or {}).get("name")
     name = next(iter(names.values()), None) if isinstance(names, dict) and names else None
-    normalized: dict[str, Any] = {
-        "person": person,
-        "activity": str(target.get("id") or ""),
-        "activityName": name if isinstance(name, str) else None,
-        "result": {
+    completion = Completion(
+        person=_person(statement["actor"]),
+        activity=str(target.get("id") or ""),
+        activity_name=name if isinstance(name, str) else None,
+        result={
             key: result[key]
             for key in ("success", "completion", "score", "duration")
             if key in result
         },
-        "time": statement.get("timestamp") or datetime.now().astimezone().isoformat(),
-        "kinds": [CHANNEL],
-        "verb": verb_id,
-    }
-    if verb_id == VOIDED:
-        normalized.update(completed=False, reason=None, void=_uuid(target["id"], "object.id"))
-    elif target.get("objectType", "Activity") != "Activity":
-        normalized.update(completed=False, reason="the object is not an Activity")
-    elif verb_id not in COMPLETING_VERBS:
-        normalized.update(completed=False, reason=f"verb {verb_id} does not complete a trigger")
-    elif result.get("success") is False:
-        normalized.update(completed=False, reason="result.success is false")
-    else:
-        normalized.update(completed=True, reason=None)
-    return normalized
-
-
-def _person(actor: dict[str, Any], organisation_id: uuid.UUID) -> dict[str, Any]:
-    person: dict[str, Any] = {}
-    if "account" in actor:
-        person["account"] = actor["account"]["name"]
-    elif "mbox" in actor:
-        person["email"] = str(actor["mbox"]).removeprefix("mailto:")
-    elif "mbox_sha1sum" in actor:
-        digest = str(actor["mbox_sha1sum"]).lower()
-        person["mboxSha1sum"] = digest
-        email = _email_by_sha1(organisation_id, digest)
-        if email:
-            person["email"] = email
-    elif "openid" in actor:
-        person["openid"] = actor["openid"]
-    return person
-
-
-def _email_by_sha1(organisation_id: uuid.UUID, digest: str) -> str | None:
-    """The e-mail of the organisation's person whose ``mailto:`` IRI hashes to ``digest``
-    (a scan of the organisation's addresses: fine for thousands of people)."""
-    emails = get_session().scalars(
-        select(Person.email).where(
-            Person.organisation_id == organisation_id, Person.email.isnot(None)
-        )
+        time=statement.get("timestamp") or datetime.now().astimezone().isoformat(),
+        kinds=(CHANNEL,),
+        details={"verb": verb_id},
+        completed=False,
     )
-    for email in emails:
-        if email and _mbox_sha1(email) == digest:
-            return email
-    return None
+    if verb_id == VOIDED:
+        return replace(completion, void=_uuid(target["id"], "object.id"))
+    if target.get("objectType", "Activity") != "Activity":
+        return replace(completion, reason="the object is not an Activity")
+    if verb_id not in COMPLETING_VERBS:
+        return replace(completion, reason=f"verb {verb_id} does not complete a trigger")
+    if result.get("success") is False:
+        return replace(completion, reason="result.success is false")
+    return replace(completion, completed=True)
 
 
-def _mbox_sha1(email: str) -> str:
-    return hashlib.sha1(
-        f"mailto:{email.strip().lower()}".encode(), usedforsecurity=False
-    ).hexdigest()
+def _person(actor: dict[str, Any]) -> PersonRef:
+    """Who the actor is: an account, an e-mail, the SHA-1 of one, or an OpenID."""
+    if "account" in actor:
+        return PersonRef(account=actor["account"]["name"])
+    if "mbox" in actor:
+        return PersonRef(email=str(actor["mbox"]).removeprefix("mailto:"))
+    if "mbox_sha1sum" in actor:
+        return PersonRef(mbox_sha1sum=str(actor["mbox_sha1sum"]).lower())
+    if "openid" in actor:
+        return PersonRef(openid=actor["openid"])
+    return PersonRef()

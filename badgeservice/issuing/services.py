@@ -9,28 +9,34 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import cast
 
+from flask import current_app
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from ..achievements.documents import level_description_id, levels, version_achievement
+from ..achievements.documents import (
+    achievement_url,
+    level_description_id,
+    levels,
+    version_achievement,
+)
 from ..achievements.models import Achievement, AchievementVersion
 from ..credentials import ob3
 from ..credentials.identity import IdentityObject
 from ..credentials.proofs import SigningOrdering, sign
 from ..credentials.statuslist import status_entry
-from ..db import utcnow
+from ..db import get_session, utcnow
 from ..errors import BadRequest, Conflict, NotFound
-from ..hr.recognitions import record_issued, record_revoked
 from ..issuers.models import Issuer, StatusList
 from ..issuers.services import IssuerService
 from ..keystore import KeyStore
 from ..people.models import Person
+from ..services import keystore
 from .models import Credential
 from .status import allocate_status
 
-__all__ = ["IssueResult", "IssuingService", "is_valid"]
+__all__ = ["IssueResult", "IssuingService", "is_valid", "issuing_service"]
 
 
 @dataclass(frozen=True)
@@ -53,7 +59,7 @@ class IssuingService:
         return f"{self.public_url}/credentials/{credential_id}"
 
     def achievement_url(self, organisation_slug: str, slug: str) -> str:
-        return f"{self.public_url}/achievements/{organisation_slug}/{slug}"
+        return achievement_url(self.public_url, organisation_slug, slug)
 
     # -- issuing ----------------------------------------------------------------------
 
@@ -116,7 +122,6 @@ class IssuingService:
                         awarded_by,
                         evidence,
                     )
-                    record_issued(self.session, credential)
                 return IssueResult(credential, True)
             except IntegrityError:
                 # Either a concurrent issue of the same occurrence won (return its result)
@@ -258,8 +263,14 @@ class IssuingService:
         assert status_list is not None
         self.issuers.set_status(status_list, credential.status_index, 1)
         self.session.flush()
-        record_revoked(self.session, credential)
         return credential
+
+
+def issuing_service(session: Session | None = None) -> IssuingService:
+    """The service on the request's session (or ``session``), configured by the app."""
+    return IssuingService(
+        session or get_session(), public_url=current_app.config["PUBLIC_URL"], keystore=keystore()
+    )
 
 
 def is_valid(credential: Credential, now: datetime) -> bool:

@@ -1,4 +1,4 @@
-"""Issuing views: manual awards, the credential API, and the public credential URL."""
+"""Issuing views: the credential API and the public credential URL."""
 
 from __future__ import annotations
 
@@ -9,27 +9,24 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from sqlalchemy import select
 
 from ..achievements.models import AchievementVersion
-from ..achievements.services import get_achievement
-from ..api import dump, dump_page, load_body, load_query, own, paginate, parse_ref
+from ..api import dump, dump_page, load_query, own, paginate
 from ..auth import current_principal, requires
-from ..credentials import ob3
 from ..db import get_session
 from ..errors import NotFound
-from ..paths.services import get_sub_goal
-from ..people.services import find_person, get_person
-from ..services import ingest_service, issuing_service
-from ..web.public import credential_page, prefers_html
-from .awards import award
+from ..people.services import get_person
+from ..web.credential_page import credential_page
+from ..web.public import prefers_html
 from .models import Credential
-from .schemas import AwardSchema, CredentialListQuery, CredentialSchema, RevokeSchema
+from .schemas import CredentialListQuery, CredentialSchema
+from .services import issuing_service
 
-__all__ = ["api", "public"]
+__all__ = ["api", "credential_view", "public"]
 
 api = Blueprint("issuing", __name__, url_prefix="/api/v1")
 public = Blueprint("issuing_public", __name__)
 
 
-def _view(
+def credential_view(
     credential: Credential, path_credentials: list[Credential] | None = None
 ) -> dict[str, Any]:
     version = get_session().get(AchievementVersion, credential.achievement_version_id)
@@ -47,66 +44,8 @@ def _view(
         "revocation_reason": credential.revocation_reason,
         "status": "revoked" if credential.revoked_at else "active",
         "credential": credential.document,
-        "path_credentials": [_view(c) for c in path_credentials or []],
+        "path_credentials": [credential_view(c) for c in path_credentials or []],
     }
-
-
-@api.post("/awards")
-@requires("awards:write")
-def create_award() -> Response:
-    """Award a sub-goal (or an achievement) to a person: 201 with a new credential, or 200
-    with the valid one the person already holds for it. A person whose credential was
-    revoked or has expired is issued a new one.
-    ---
-    post:
-      tags: [awards]
-      requestBody: {required: true, content: {application/json: {schema: AwardSchema}}}
-      responses:
-        201: {content: {application/json: {schema: CredentialSchema}}}
-        200: {content: {application/json: {schema: CredentialSchema}}}
-        400: {$ref: '#/components/responses/BadRequest'}
-        404: {$ref: '#/components/responses/NotFound'}
-        409:
-          description: >-
-            the person is deactivated, or the sub-goal's path waits for prerequisites the
-            person has not achieved (`missing` lists them)
-          content: {application/problem+json: {schema: {$ref: '#/components/schemas/Problem'}}}
-    """
-    data = load_body(AwardSchema())
-    principal = current_principal()
-    session = get_session()
-    ref = data["person"]
-    organisation_id = principal.organisation_id
-    if "id" in ref:
-        person = get_person(session, organisation_id, parse_ref(ref["id"]))
-    else:
-        person = find_person(
-            session,
-            organisation_id,
-            employee_number=ref.get("employee_number"),
-            email=ref.get("email"),
-        )
-    goal = get_sub_goal(session, organisation_id, data["sub_goal"]) if "sub_goal" in data else None
-    achievement = (
-        get_achievement(session, organisation_id, data["achievement"])
-        if "achievement" in data
-        else None
-    )
-    evidence = tuple(ob3.Evidence(**item) for item in data.get("evidence", []))
-    outcome = award(
-        session,
-        issuing_service(),
-        person=person,
-        sub_goal_id=goal.id if goal is not None else None,
-        achievement_id=achievement.id if achievement is not None else None,
-        awarded_by=f"client:{principal.name}",
-        evidence=evidence,
-    )
-    if outcome.created:
-        # Completions that waited for this (a prerequisite) are processed now.
-        ingest_service(session).release_waiting(person.id)
-    body = _view(outcome.credential, outcome.path_credentials)
-    return dump(CredentialSchema(), body, 201 if outcome.created else 200)
 
 
 @api.get("/credentials")
@@ -132,7 +71,7 @@ def list_credentials() -> Response:
         person = get_person(get_session(), organisation_id, query["person"])
         stmt = stmt.where(Credential.person_id == person.id)
     rows = paginate(stmt.order_by(Credential.issued_at.desc(), Credential.id), query)
-    return dump_page(CredentialSchema(), [_view(c) for c in rows])
+    return dump_page(CredentialSchema(), [credential_view(c) for c in rows])
 
 
 @api.get("/credentials/<credential_id>")
@@ -147,27 +86,7 @@ def get_credential(credential_id: str) -> Response:
         200: {content: {application/json: {schema: CredentialSchema}}}
         404: {$ref: '#/components/responses/NotFound'}
     """
-    return dump(CredentialSchema(), _view(own(Credential, credential_id, "credential")))
-
-
-@api.post("/credentials/<credential_id>/revoke")
-@requires("admin", "awards:write")
-def revoke_credential(credential_id: str) -> Response:
-    """Revoke: flips the credential's bit in its issuer's status list.
-    ---
-    post:
-      tags: [credentials]
-      parameters: [{in: path, name: credential_id, required: true, schema: {type: string}}]
-      requestBody: {required: true, content: {application/json: {schema: RevokeSchema}}}
-      responses:
-        200: {content: {application/json: {schema: CredentialSchema}}}
-        409: {$ref: '#/components/responses/Conflict'}
-    """
-    data = load_body(RevokeSchema())
-    credential = issuing_service().revoke(
-        own(Credential, credential_id, "credential"), data["reason"]
-    )
-    return dump(CredentialSchema(), _view(credential))
+    return dump(CredentialSchema(), credential_view(own(Credential, credential_id, "credential")))
 
 
 # The VC vocabulary's own IRI for "the status of this credential", as a link relation.

@@ -24,6 +24,7 @@ __all__ = [
     "clients_query",
     "create_client",
     "find_client",
+    "find_connection",
     "get_organisation",
     "organisation_by_slug",
     "record_audit",
@@ -82,6 +83,15 @@ def upsert_organisation(
     organisation.nquads_ordering = nquads_ordering
     session.flush()
     return organisation
+
+
+def find_connection(session: Session, organisation_id: uuid.UUID, name: str) -> Connection | None:
+    """The organisation's connection (an LMS or another sender of events) named ``name``."""
+    return session.scalar(
+        select(Connection).where(
+            Connection.organisation_id == organisation_id, Connection.name == name
+        )
+    )
 
 
 def upsert_connection(

@@ -1,26 +1,22 @@
-"""Path progress: which sub-goals a person has achieved, and path badges on completion."""
+"""Path progress: which of a path's sub-goals are achieved, given the achievements the
+person holds (the caller reads those; paths know nothing of credentials), and the person's
+paths."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from ..achievements.models import Achievement, AchievementVersion
-from ..db import utcnow
-from ..issuing.models import Credential
 from ..people.models import Person, TeamMember
 from .models import Path, SubGoal
 
 __all__ = [
     "PathProgress",
-    "achieved_achievements",
     "paths_of",
     "progress",
-    "valid_credential",
 ]
 
 
@@ -66,46 +62,23 @@ def paths_of(session: Session, person: Person) -> list[Path]:
     return list(session.scalars(query.order_by(Path.slug)))
 
 
-def valid_credential(now: datetime | None = None) -> ColumnElement[bool]:
-    """A credential that counts: neither revoked nor past its ``validUntil``."""
-    now = now or utcnow()
-    return and_(
-        Credential.revoked_at.is_(None),
-        or_(Credential.valid_until.is_(None), Credential.valid_until > now),
-    )
-
-
-def achieved_achievements(session: Session, person: Person) -> set[uuid.UUID]:
-    """Achievements (any version) the person holds a valid credential for (not revoked,
-    not expired): progress follows the valid one when an achievement was reached again."""
-    return set(
-        session.scalars(
-            select(Achievement.id)
-            .join(AchievementVersion, AchievementVersion.achievement_id == Achievement.id)
-            .join(Credential, Credential.achievement_version_id == AchievementVersion.id)
-            .where(Credential.person_id == person.id, valid_credential())
-        )
-    )
-
-
 def progress(
     session: Session,
     person: Person,
     path: Path,
     *,
+    held: set[uuid.UUID],
     paths: list[Path] | None = None,
-    held: set[uuid.UUID] | None = None,
 ) -> PathProgress:
     """Progress on ``path``; an individual path includes the required sub-goals of the
-    organisation and team paths the person is on. ``paths`` (the person's paths) and
-    ``held`` (their achievements) may be given when computing several paths at once."""
+    organisation and team paths the person is on. ``held``: the achievements the person
+    holds a valid credential for; ``paths`` (the person's paths) may be given when computing
+    several paths at once."""
     goals = list(path.sub_goals)
     if path.kind == "individual":
         for other in paths if paths is not None else paths_of(session, person):
             if other.kind != "individual":
                 goals += [g for g in other.sub_goals if g.required]
-    if held is None:
-        held = achieved_achievements(session, person)
     achieved = {goal.id for goal in goals if goal.achievement_id in held}
     return PathProgress(
         path=path,

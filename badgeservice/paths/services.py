@@ -16,14 +16,14 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..db import Outcome, flush_or_conflict, utcnow
 from ..errors import BadRequest, Conflict, Forbidden, NotFound
-from ..issuing.models import Credential
 from ..people.models import Person
 from ..people.services import supervises
+from ..references import held
 from .building import plan, set_sub_goals, target_rows, targets
 from .checks import (
     Problems,
@@ -33,8 +33,8 @@ from .checks import (
     check_targets,
 )
 from .data import PATH_CHANGES, PathData, SubGoalData, TriggerData
-from .models import Path, PathKind, SubGoal
-from .progress import PathProgress, achieved_achievements, paths_of, progress
+from .models import Path, PathKind, SubGoal, Trigger
+from .progress import paths_of
 
 __all__ = [
     "approve_individual_path",
@@ -44,7 +44,7 @@ __all__ = [
     "get_sub_goal",
     "inherited_sub_goals",
     "paths_query",
-    "person_progress",
+    "triggered_sub_goals",
     "update_path",
     "upsert_path",
 ]
@@ -116,6 +116,30 @@ def paths_query(
     return query.order_by(Path.slug)
 
 
+def triggered_sub_goals(
+    session: Session,
+    organisation_id: uuid.UUID,
+    *,
+    connection: str,
+    activity: str,
+    kinds: Sequence[str],
+) -> list[SubGoal]:
+    """The sub-goals a completion of ``activity`` reported through ``connection`` completes
+    (triggers of the given kinds), in one query."""
+    return list(
+        session.scalars(
+            select(SubGoal)
+            .join(Trigger, Trigger.sub_goal_id == SubGoal.id)
+            .where(
+                Trigger.organisation_id == organisation_id,
+                Trigger.connection == connection,
+                Trigger.activity == activity,
+                Trigger.kind.in_(list(kinds)),
+            )
+        ).unique()
+    )
+
+
 def inherited_sub_goals(session: Session, path: Path) -> list[SubGoal]:
     """For an individual path: the required sub-goals of the organisation and team paths
     its person is on (what :func:`progress` adds to the path's own). Empty otherwise."""
@@ -130,13 +154,6 @@ def inherited_sub_goals(session: Session, path: Path) -> list[SubGoal]:
         for goal in other.sub_goals
         if goal.required
     ]
-
-
-def person_progress(session: Session, person: Person) -> list[PathProgress]:
-    """Every path of the person with their progress on it."""
-    paths = paths_of(session, person)
-    held = achieved_achievements(session, person)
-    return [progress(session, person, path, paths=paths, held=held) for path in paths]
 
 
 # -- writing ---------------------------------------------------------------------------
@@ -259,13 +276,7 @@ def _issued_left_out(session: Session, path: Path, data: PathData) -> list[SubGo
     missing = {g.id: g for g in path.sub_goals if g.slug not in declared}
     if not missing:
         return []
-    issued = {
-        goal_id
-        for goal_id in session.scalars(
-            select(Credential.sub_goal_id).where(Credential.sub_goal_id.in_(missing)).distinct()
-        )
-        if goal_id is not None
-    }
+    issued = set(held(session, SubGoal.id, missing))
     staying = declared | {missing[i].slug for i in issued}
     return [
         SubGoalData(
@@ -299,12 +310,7 @@ def _state(path: Path) -> tuple[Any, ...]:
 def delete_path(session: Session, path: Path) -> None:
     """Delete a path nobody has a credential for (credentials must keep their path)."""
     goal_ids = [goal.id for goal in path.sub_goals]
-    issued = session.scalar(
-        select(Credential.id)
-        .where(or_(Credential.path_id == path.id, Credential.sub_goal_id.in_(goal_ids)))
-        .limit(1)
-    )
-    if issued is not None:
+    if held(session, Path.id, [path.id]) or held(session, SubGoal.id, goal_ids):
         raise Conflict(f"credentials were issued for path {path.slug!r}; it cannot be deleted")
     session.delete(path)
     flush_or_conflict(session, "deleting the path")
@@ -349,10 +355,9 @@ def _check_removable(session: Session, path: Path, keep: set[str]) -> None:
     removed = {g.id: g.slug for g in path.sub_goals if g.slug not in keep}
     if not removed:
         return
-    issued = session.scalar(
-        select(Credential.sub_goal_id).where(Credential.sub_goal_id.in_(removed)).limit(1)
-    )
-    if issued is not None:
+    issued = held(session, SubGoal.id, removed)
+    if issued:
+        first = next(goal_id for goal_id in removed if goal_id in issued)
         raise Conflict(
-            f"sub-goal {removed[issued]!r} has credentials issued for it; keep it in subGoals"
+            f"sub-goal {removed[first]!r} has credentials issued for it; keep it in subGoals"
         )

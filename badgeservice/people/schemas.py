@@ -24,7 +24,6 @@ __all__ = [
     "LmsAccountSchema",
     "PeopleQuery",
     "PersonInSchema",
-    "PersonPathSchema",
     "PersonSchema",
     "StrictBoolean",
     "TeamInSchema",
@@ -130,44 +129,6 @@ class PersonSchema(Schema):
     lms_accounts = fields.List(fields.Nested(LmsAccountSchema), data_key="lmsAccounts")
     teams = fields.List(fields.Nested(MembershipSchema), attribute="memberships")
     created_at = fields.DateTime(data_key="createdAt")
-
-
-class ProgressGoalSchema(Schema):
-    id = fields.UUID(required=True)
-    slug = fields.String(required=True)
-    name = fields.String(required=True)
-    achievement = fields.UUID(required=True)
-    path = fields.UUID(required=True, metadata={"description": "the path that defines it"})
-    required = fields.Boolean(required=True)
-    inherited = fields.Boolean(
-        required=True, metadata={"description": "taken from an organisation or team path"}
-    )
-    achieved = fields.Boolean(required=True)
-    out_of_order = fields.Boolean(
-        required=True,
-        data_key="outOfOrder",
-        metadata={"description": "achieved before one of its prerequisites"},
-    )
-
-
-class PersonPathSchema(Schema):
-    """One path of a person with the person's progress on it."""
-
-    id = fields.UUID(required=True)
-    slug = fields.String(required=True)
-    kind = fields.String(required=True)
-    name = fields.String(required=True)
-    achievement = fields.UUID(allow_none=True, metadata={"description": "the path badge"})
-    approved_at = fields.DateTime(allow_none=True, data_key="approvedAt")
-    sub_goals = fields.List(fields.Nested(ProgressGoalSchema), data_key="subGoals")
-    required_total = fields.Integer(data_key="requiredTotal")
-    required_achieved = fields.Integer(data_key="requiredAchieved")
-    share = fields.Float(metadata={"description": "share of required sub-goals achieved, 0..1"})
-    complete = fields.Boolean(required=True)
-    out_of_order = fields.String(
-        data_key="outOfOrder",
-        metadata={"description": "what the path does with a completion before prerequisites"},
-    )
 
 
 # -- teams -----------------------------------------------------------------------------

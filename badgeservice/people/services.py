@@ -10,6 +10,7 @@ a loader runs again and again in :mod:`.upserts`.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
@@ -31,10 +32,13 @@ __all__ = [
     "find_person",
     "get_person",
     "get_team",
+    "mbox_sha1",
     "people_query",
+    "person_by_identifiers",
     "supervises",
     "teams_query",
     "update_person",
+    "visible_person",
 ]
 
 
@@ -140,6 +144,56 @@ def add_person(session: Session, organisation_id: uuid.UUID, **attributes: Any) 
     person = Person(id=new_id(), organisation_id=organisation_id, **attributes)
     session.add(person)
     return person
+
+
+def person_by_identifiers(
+    session: Session,
+    organisation_id: uuid.UUID,
+    *,
+    employee_number: str | None = None,
+    lms_account: LmsAccountData | None = None,
+    email: str | None = None,
+    mbox_sha1sum: str | None = None,
+) -> Person | None:
+    """The organisation's person an inbound event names, by the first identifier that finds
+    one: employee number, the account in the sending LMS, e-mail (case-insensitive), the
+    SHA-1 of their ``mailto:`` IRI (xAPI); None when none does."""
+    query = select(Person).where(Person.organisation_id == organisation_id)
+    found = None
+    if employee_number:
+        found = session.scalar(query.where(Person.employee_number == employee_number))
+    if found is None and lms_account is not None:
+        found = session.scalar(
+            query.join(LmsAccount).where(
+                LmsAccount.connection == lms_account.connection,
+                LmsAccount.account == lms_account.account,
+            )
+        )
+    if found is None and email:
+        found = session.scalar(query.where(func.lower(Person.email) == email.strip().lower()))
+    if found is None and mbox_sha1sum:
+        found = _person_by_mbox_sha1(session, organisation_id, mbox_sha1sum.lower())
+    return found
+
+
+def _person_by_mbox_sha1(
+    session: Session, organisation_id: uuid.UUID, digest: str
+) -> Person | None:
+    """The person whose ``mailto:`` IRI hashes to ``digest`` (a scan of the organisation's
+    addresses: fine for thousands of people)."""
+    people = session.scalars(
+        select(Person).where(Person.organisation_id == organisation_id, Person.email.isnot(None))
+    )
+    for person in people:
+        if person.email and mbox_sha1(person.email) == digest:
+            return person
+    return None
+
+
+def mbox_sha1(email: str) -> str:
+    """The xAPI ``mbox_sha1sum`` of an address: SHA-1 of its ``mailto:`` IRI."""
+    iri = f"mailto:{email.strip().lower()}"
+    return hashlib.sha1(iri.encode(), usedforsecurity=False).hexdigest()
 
 
 def create_person(session: Session, organisation_id: uuid.UUID, data: PersonData) -> Person:
@@ -296,6 +350,16 @@ def visible_teams(session: Session, principal: Any) -> set[uuid.UUID] | None:
     if principal.sees_everyone:
         return None
     return supervised_teams(session, principal.supervisor_id)
+
+
+def visible_person(session: Session, principal: Any, person_id: uuid.UUID | str) -> Person:
+    """The person, if ``principal`` may see them: a team:read token sees the members of the
+    teams its supervisor supervises, and nobody else (not found, like a missing person)."""
+    person = get_person(session, principal.organisation_id, person_id)
+    teams = visible_teams(session, principal)
+    if teams is not None and not in_teams(session, person, teams):
+        raise NotFound(f"no person {str(person_id)!r}")
+    return person
 
 
 def in_teams(session: Session, person: Person, teams: set[uuid.UUID]) -> bool:

@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, Response
 
 from ..api import dump, dump_page, load_body, load_query, paginate, parse_ref, partial
 from ..auth import current_principal, requires
 from ..db import get_session
 from ..errors import NotFound
-from ..paths.progress import PathProgress
-from ..paths.services import person_progress
 from .models import Person, Team
 from .schemas import (
     PeopleQuery,
     PersonInSchema,
-    PersonPathSchema,
     PersonSchema,
     TeamInSchema,
     TeamListQuery,
@@ -27,12 +22,11 @@ from .services import (
     PersonData,
     create_person,
     deactivate_person,
-    get_person,
     get_team,
-    in_teams,
     people_query,
     teams_query,
     update_person,
+    visible_person,
     visible_teams,
 )
 from .teams import TeamData, create_team, replace_members, update_team
@@ -43,14 +37,8 @@ api = Blueprint("people", __name__, url_prefix="/api/v1")
 
 
 def _own_person(person_id: str) -> Person:
-    """The person, if the caller may see them: a team:read token sees the members of the
-    teams its supervisor supervises, and nobody else (not found, like a missing person)."""
-    principal, session = current_principal(), get_session()
-    person = get_person(session, principal.organisation_id, parse_ref(person_id))
-    teams = visible_teams(session, principal)
-    if teams is not None and not in_teams(session, person, teams):
-        raise NotFound(f"no person {person_id!r}")
-    return person
+    """The person, if the caller may see them (see :func:`visible_person`)."""
+    return visible_person(get_session(), current_principal(), parse_ref(person_id))
 
 
 def _own_team(team_id: str) -> Team:
@@ -159,62 +147,6 @@ def deactivate_person_view(person_id: str) -> Response:
         404: {$ref: '#/components/responses/NotFound'}
     """
     return dump(PersonSchema(), deactivate_person(get_session(), _own_person(person_id)))
-
-
-def _progress_view(item: PathProgress) -> dict[str, Any]:
-    path = item.path
-    own = list(path.sub_goals)
-    inherited = [goal for goal in item.required if goal.path_id != path.id]
-    return {
-        "id": path.id,
-        "slug": path.slug,
-        "kind": path.kind,
-        "name": path.name,
-        "achievement": path.achievement_id,
-        "approved_at": path.approved_at,
-        "sub_goals": [
-            {
-                "id": goal.id,
-                "slug": goal.slug,
-                "name": goal.name,
-                "achievement": goal.achievement_id,
-                "path": goal.path_id,
-                "required": goal.required,
-                "inherited": goal.path_id != path.id,
-                "achieved": goal.id in item.achieved,
-                "out_of_order": item.out_of_order(goal),
-            }
-            for goal in own + inherited
-        ],
-        "required_total": len(item.required),
-        "required_achieved": sum(goal.id in item.achieved for goal in item.required),
-        "share": item.share,
-        "complete": item.complete,
-        "out_of_order": path.out_of_order,
-    }
-
-
-@api.get("/people/<person_id>/paths")
-@requires("admin", "awards:write", "hr:read", "team:read")
-def person_paths_view(person_id: str) -> Response:
-    """The person's paths with their progress on each.
-
-    Organisation paths, their teams' paths and their individual paths, each sub-goal marked
-    achieved or not, with the share of required sub-goals done and whether the path is
-    complete.
-    ---
-    get:
-      tags: [people, paths]
-      parameters: [{in: path, name: person_id, required: true, schema: {type: string}}]
-      responses:
-        200:
-          content:
-            application/json:
-              schema: {page-of: PersonPathSchema}
-        404: {$ref: '#/components/responses/NotFound'}
-    """
-    items = person_progress(get_session(), _own_person(person_id))
-    return dump_page(PersonPathSchema(), [_progress_view(i) for i in items])
 
 
 # -- teams -----------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from ..api import dump, load_body, own
 from ..auth import requires
 from ..db import get_session
 from ..issuing.models import Credential
-from ..services import issuing_service
+from ..issuing.services import issuing_service
 from .schemas import SharingSchema, SharingUpdateSchema
 from .services import Sharing, get_sharing, set_sharing
 

@@ -12,17 +12,12 @@ from sqlalchemy import select
 from ..achievements.models import Achievement, AchievementVersion
 from ..db import get_session
 from ..issuers.models import Issuer
-from ..issuing.models import Credential
 from ..organisations.models import Organisation
-from ..people.models import Person
 from ..services import issuer_service
-from ..sharing import get_sharing
-from ..verification.services import verify_posted
-from .badges import achievement_view, local_path, parse_time, verdict_for
+from .badges import achievement_view, local_path
 from .base import render_page
-from .session import visitor_for
 
-__all__ = ["achievement_page", "credential_page", "issuer_page", "prefers_html"]
+__all__ = ["achievement_page", "issuer_page", "page", "prefers_html", "public_url"]
 
 # The media types the public documents are served as; a browser asks for text/html first.
 _DOCUMENT_TYPES = ("application/ld+json", "application/vc+ld+json", "application/json")
@@ -38,7 +33,7 @@ def prefers_html(req: Request | None = None) -> bool:
     return html > 0 and html > max(accept[kind] for kind in _DOCUMENT_TYPES)
 
 
-def _page(template: str, organisation: Organisation, status: int = 200, **context: Any) -> Response:
+def page(template: str, organisation: Organisation, status: int = 200, **context: Any) -> Response:
     g.organisation = organisation
     response = render_page(template, status=status, **context)
     response.headers["Vary"] = "Accept, Accept-Language, Cookie"
@@ -47,51 +42,8 @@ def _page(template: str, organisation: Organisation, status: int = 200, **contex
     return response
 
 
-def _public_url() -> str:
+def public_url() -> str:
     return str(current_app.config["PUBLIC_URL"]).rstrip("/")
-
-
-def credential_page(credential: Credential) -> Response:
-    """The badge page: the badge, its earner if they allowed it, and a verification done
-    now. A badge its holder has not shared shows only that (404), except to the holder."""
-    session = get_session()
-    organisation = session.get(Organisation, credential.organisation_id)
-    assert organisation is not None
-    sharing = get_sharing(session, credential)
-    visitor = visitor_for(organisation)
-    own = visitor is not None and visitor.person.id == credential.person_id
-    url = f"{_public_url()}/credentials/{credential.id}"
-    if not sharing.public and not own:
-        return _page("badge_private.html", organisation, 404, json_url=url)
-    document = credential.document
-    subject = document.get("credentialSubject")
-    subject = subject if isinstance(subject, dict) else {}
-    achievement = achievement_view(subject.get("achievement"))
-    issuer = session.get(Issuer, credential.issuer_id)
-    assert issuer is not None
-    report = verify_posted(session, issuer_service(), document)
-    verdict = verdict_for(report, document, revoked_at=credential.revoked_at)
-    earner = None
-    if sharing.show_name:
-        person = session.get(Person, credential.person_id)
-        earner = person.display_name if person is not None else None
-    return _page(
-        "badge.html",
-        organisation,
-        achievement=achievement,
-        image_src=local_path(achievement.image if achievement else None, _public_url()),
-        issuer=issuer,
-        issuer_page=local_path(issuer_service().base_url(issuer), _public_url()),
-        achievement_page=local_path(achievement.id if achievement else None, _public_url()),
-        issued_at=parse_time(document.get("validFrom")) or credential.issued_at,
-        valid_until=parse_time(document.get("validUntil")),
-        earner=earner,
-        verdict=verdict,
-        json_url=url,
-        canonical=url,
-        own=own,
-        shared=sharing.public,
-    )
 
 
 def achievement_page(
@@ -106,16 +58,16 @@ def achievement_page(
     view = achievement_view(document)
     assert view is not None
     current = achievement.current
-    return _page(
+    return page(
         "achievement.html",
         organisation,
         achievement=view,
-        image_src=local_path(view.image, _public_url()),
+        image_src=local_path(view.image, public_url()),
         issuer=issuer,
-        issuer_page=local_path(issuer_service().base_url(issuer), _public_url()),
+        issuer_page=local_path(issuer_service().base_url(issuer), public_url()),
         achievement_version=version,
         current=current,
-        current_page=local_path(f"{document['id']}", _public_url()),
+        current_page=local_path(f"{document['id']}", public_url()),
         json_url=url,
         canonical=url,
     )
@@ -137,12 +89,12 @@ def issuer_page(issuer: Issuer) -> Response:
     ]
     badges.sort(key=lambda pair: pair[0].casefold())
     base = service.base_url(issuer)
-    return _page(
+    return page(
         "issuer.html",
         organisation,
         issuer=issuer,
         did=service.did(issuer),
-        did_document=local_path(f"{base}/did.json", _public_url()),
+        did_document=local_path(f"{base}/did.json", public_url()),
         badges=badges,
         json_url=base,
         canonical=base,

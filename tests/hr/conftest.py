@@ -446,7 +446,7 @@ class DlvOrg:
     def person(self, number: str) -> uuid.UUID:
         """A person with one credential. Issuing publishes events of its own: call this
         before adding endpoints when a test wants only the events it publishes queued."""
-        from badgeservice.issuing.awards import award
+        from badgeservice.awards.awarding import award
         from badgeservice.issuing.services import IssuingService
         from badgeservice.people.services import PersonData, create_person
 

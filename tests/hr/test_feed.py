@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select, text
 
+from badgeservice.awards.awarding import award, revoke
 from badgeservice.db import database
 from badgeservice.hr.feed import encode_cursor
 from badgeservice.hr.models import CompetenceEvent, Recognition
@@ -229,13 +230,16 @@ def test_a_persons_events_keep_their_order_across_transactions(rec_pg: RecOrg) -
             person = newer.get(Person, uuid.UUID(org.people["aino"]))
             badge = newer.get(Achievement, uuid.UUID(achievement))
             assert person is not None and badge is not None
-            issued = issuing.issue(person=person, version=badge.current, occurrence="achieved")
+            issued = award(newer, issuing, person=person, achievement_id=badge.id)
             newer.commit()
             credential = older.get(Credential, issued.credential.id)
             assert credential is not None
-            IssuingService(
-                older, public_url="https://badges.example.org", keystore=keystore
-            ).revoke(credential, "issued in error")
+            revoke(
+                older,
+                IssuingService(older, public_url="https://badges.example.org", keystore=keystore),
+                credential,
+                "issued in error",
+            )
             older.commit()
         finally:
             older.close()

@@ -19,8 +19,8 @@ from sqlalchemy import select
 from badgeservice.db import utcnow
 from badgeservice.hr.dispatch import DeliveryPool
 from badgeservice.hr.models import Delivery, DeliveryAttempt, HrEndpoint
-from badgeservice.hr.worker import run_worker
 from badgeservice.ingest.models import InboundEvent
+from badgeservice.workers import run_worker
 from tests.hr.conftest import DlvOrg
 from tests.hr.fake_receiver import FakeReceiver
 from tests.ingest.support import Example, completion, load_example

@@ -14,10 +14,10 @@ from sqlalchemy import select
 
 from badgeservice.db import database, session_scope
 from badgeservice.definitions.loader import load_definitions
-from badgeservice.ingest.signatures import sign
 from badgeservice.organisations.services import create_client, organisation_by_slug
 from badgeservice.paths.models import Path as PathRow
 from badgeservice.paths.models import SubGoal, Trigger
+from badgeservice.webhooks import sign
 from tests.conftest import ROOT
 
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from badgeservice.ingest.signatures import sign
+from badgeservice.webhooks import sign
 from tests.conftest import ROOT, fresh_database
 from tests.live import free_port, http
 

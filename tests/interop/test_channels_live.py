@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from badgeservice.ingest.signatures import sign
+from badgeservice.webhooks import sign
 from tests.conftest import fresh_database
 from tests.interop.conftest import JsStack
 from tests.live import http, serve_example

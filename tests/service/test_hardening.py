@@ -235,7 +235,7 @@ def test_an_unauthenticated_client_id_learns_no_scopes(
     )
     assert xapi.status_code == 401 and "scope" not in xapi.get_json()["error"]
     # Properly authenticated, the missing scope is then named.
-    from badgeservice.ingest.signatures import sign
+    from badgeservice.webhooks import sign
 
     proper = dict(forged)
     proper["webhook-signature"] = sign(reader_secret, "msg-x", stamp, body)

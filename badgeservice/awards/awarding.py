@@ -1,5 +1,6 @@
-"""Awards: a sub-goal or achievement recognised for a person, and the path badges that
-follow when a path's required sub-goals are all achieved."""
+"""Awarding: a sub-goal or achievement recognised for a person (issued, and recorded as
+competences in the same transaction), the path badges that follow when a path's required
+sub-goals are all achieved, and revocation."""
 
 from __future__ import annotations
 
@@ -12,18 +13,22 @@ from sqlalchemy.orm import Session, joinedload
 from ..achievements.models import Achievement
 from ..credentials import ob3
 from ..errors import Conflict, NotFound
+from ..hr.recognitions import record_issued, record_revoked
+from ..issuing.holdings import achieved_achievements
+from ..issuing.models import Credential
+from ..issuing.services import IssueResult, IssuingService
 from ..paths.models import Path, SubGoal
-from ..paths.progress import achieved_achievements, paths_of, progress
+from ..paths.progress import paths_of, progress
 from ..people.models import Person
-from .models import Credential
-from .services import IssuingService
 
 __all__ = [
     "ACHIEVED",
     "AwardOutcome",
     "WaitsForPrerequisites",
     "award",
+    "complete_paths",
     "missing_prerequisites",
+    "revoke",
 ]
 
 # The occurrence of reaching an achievement: one valid credential per person and
@@ -54,7 +59,7 @@ def missing_prerequisites(
     if not sub_goal.prerequisites:
         return []
     if held is None:
-        held = achieved_achievements(session, person)
+        held = achieved_achievements(session, person.id)
     return [goal for goal in sub_goal.prerequisites if goal.achievement_id not in held]
 
 
@@ -93,21 +98,24 @@ def award(
     if achievement is None or achievement.organisation_id != person.organisation_id:
         raise NotFound(f"no achievement {achievement_id}")
     if sub_goal is not None and sub_goal.path.out_of_order == "wait":
-        held = achieved_achievements(session, person)
+        held = achieved_achievements(session, person.id)
         # A valid credential already held is returned as ever; only a new one waits.
         missing = (
             [] if achievement.id in held else missing_prerequisites(session, person, sub_goal, held)
         )
         if missing:
             raise WaitsForPrerequisites(sub_goal, sub_goal.path, missing)
-    result = issuing.issue(
-        person=person,
-        version=achievement.current,
-        occurrence=occurrence,
-        sub_goal_id=sub_goal.id if sub_goal else None,
-        path_id=sub_goal.path_id if sub_goal else None,
-        awarded_by=awarded_by,
-        evidence=evidence,
+    result = _recorded(
+        session,
+        issuing.issue(
+            person=person,
+            version=achievement.current,
+            occurrence=occurrence,
+            sub_goal_id=sub_goal.id if sub_goal else None,
+            path_id=sub_goal.path_id if sub_goal else None,
+            awarded_by=awarded_by,
+            evidence=evidence,
+        ),
     )
     outcome = AwardOutcome(result.credential, result.created)
     outcome.path_credentials = complete_paths(
@@ -140,7 +148,7 @@ def complete_paths(
     with_badges = [path for path in paths if path.achievement_id is not None]
     if not with_badges:
         return issued
-    held = achieved_achievements(session, person)
+    held = achieved_achievements(session, person.id)
     for path in with_badges:
         state = progress(session, person, path, paths=paths, held=held)
         # A path with nothing required (own or inherited) is not "completed" by any award.
@@ -149,13 +157,16 @@ def complete_paths(
         badge = _with_versions(session, path.achievement_id) if path.achievement_id else None
         if badge is None:
             continue
-        result = issuing.issue(
-            person=person,
-            version=badge.current,
-            occurrence=f"path:{path.id}",
-            path_id=path.id,
-            awarded_by="path completion",
-            renew=renewed is not None and renewed in {g.achievement_id for g in state.required},
+        result = _recorded(
+            session,
+            issuing.issue(
+                person=person,
+                version=badge.current,
+                occurrence=f"path:{path.id}",
+                path_id=path.id,
+                awarded_by="path completion",
+                renew=renewed is not None and renewed in {g.achievement_id for g in state.required},
+            ),
         )
         held.add(badge.id)  # a path badge may itself be a sub-goal of a later path
         if result.created:
@@ -163,9 +174,23 @@ def complete_paths(
     return issued
 
 
+def revoke(
+    session: Session, issuing: IssuingService, credential: Credential, reason: str
+) -> Credential:
+    """Revoke the credential (its status bit) and the competences it recognised, in one
+    transaction."""
+    issuing.revoke(credential, reason)
+    record_revoked(session, credential)
+    return credential
+
+
+def _recorded(session: Session, result: IssueResult) -> IssueResult:
+    """A new credential's competences, recorded in the transaction that issued it."""
+    if result.created:
+        record_issued(session, result.credential)
+    return result
+
+
 def _with_versions(session: Session, achievement_id: uuid.UUID) -> Achievement | None:
     """The achievement with its versions (``current`` is the newest), in one query."""
     return session.get(Achievement, achievement_id, options=[joinedload(Achievement.versions)])
-
-
-__all__ += ["complete_paths"]

@@ -1,4 +1,5 @@
-"""Standard Webhooks signatures (HMAC-SHA256, ``v1``) for inbound events."""
+"""Standard Webhooks signatures (HMAC-SHA256, ``v1``): inbound events are verified with
+them, deliveries to HR systems are signed with them."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import hashlib
 import hmac
 import time
 
-from ..errors import Unauthorized
+from .errors import Unauthorized
 
 __all__ = ["TOLERANCE_SECONDS", "sign", "verify"]
 

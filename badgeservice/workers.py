@@ -1,0 +1,55 @@
+"""``badgeservice worker``: inbound events and recognition expiry in the main loop, HR
+deliveries in a pool of threads beside it (so a slow endpoint never delays the processing
+of completion events). The composition of the floors' steps lives here, above them all."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from flask import Flask
+
+from .hr.delivery import Transport
+from .hr.worker import HrSteps
+from .ingest.worker import WorkerStats
+from .ingest.worker import run_worker as run_ingest_worker
+
+__all__ = ["run_worker"]
+
+
+def run_worker(
+    app: Flask,
+    *,
+    until_idle: bool = False,
+    batch_size: int = 50,
+    interval: float = 1.0,
+    echo: Callable[[str], object] = print,
+    stop: threading.Event | None = None,
+    transport: Transport | None = None,
+) -> tuple[WorkerStats, HrSteps]:
+    """Inbound events, HR deliveries and expiry until stopped; with ``until_idle``, until
+    a round finds nothing to do (a delivery waiting for a later retry is not due)."""
+    steps = HrSteps(app, batch_size=batch_size, echo=echo, transport=transport, interval=interval)
+    if until_idle:
+        stats = run_ingest_worker(
+            app,
+            until_idle=True,
+            batch_size=batch_size,
+            interval=interval,
+            echo=echo,
+            steps=(steps.deliver, steps.expire),
+        )
+        return stats, steps
+    steps.pool.start()
+    try:
+        stats = run_ingest_worker(
+            app,
+            batch_size=batch_size,
+            interval=interval,
+            echo=echo,
+            steps=(steps.expire,),
+            stop=stop,
+        )
+    finally:
+        steps.pool.stop(timeout=60)
+    return stats, steps
