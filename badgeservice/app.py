@@ -67,9 +67,9 @@ def _blueprints() -> list[Blueprint]:
     from .achievements import views as achievements
     from .awards import views as awards
     from .frameworks import views as frameworks
-    from .hr import feed_views as hr_feed
-    from .hr import reserve_views as hr_reserve
-    from .hr import views as hr
+    from .hr.delivery import views as hr
+    from .hr.recognitions import views as hr_feed
+    from .hr.reserve import views as hr_reserve
     from .ingest import moodle, xapi
     from .ingest import views as ingest
     from .issuers import views as issuers

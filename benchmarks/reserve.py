@@ -29,7 +29,8 @@ every interactive query.
 
 Nothing is cached in the process: every request reads the database. The organisation
 reserve keeps its completed trend points and its holder counts (in slices of people) in
-tables (see :mod:`badgeservice.hr.trends` and :mod:`badgeservice.hr.holder_counts`); a read
+tables (see :mod:`badgeservice.hr.reserve.trends` and
+:mod:`badgeservice.hr.reserve.holder_counts`); a read
 checks the competence events since the last one and counts again only what they touched.
 So the organisation reserve is timed as it runs in a busy organisation: "after a
 recognition" records a new recognition (credential, recognition, holding and competence

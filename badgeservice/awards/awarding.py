@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, joinedload
 from ..achievements.models import Achievement
 from ..credentials import ob3
 from ..errors import Conflict, NotFound
-from ..hr.recognitions import record_issued, record_revoked
+from ..hr.recognitions.recording import record_issued, record_revoked
 from ..issuing.holdings import achieved_achievements
 from ..issuing.models import Credential
 from ..issuing.services import IssueResult, IssuingService

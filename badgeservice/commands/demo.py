@@ -26,8 +26,8 @@ def demo(host: str, port: int) -> None:
     """Create or upgrade the database, load issuers/, print a token, start the service."""
     from ..db import database
     from ..definitions.loader import load_definitions
-    from ..hr.endpoints import declare_endpoint
-    from ..hr.views import DEMO_RECEIVER_PATH
+    from ..hr.delivery.endpoints import declare_endpoint
+    from ..hr.delivery.views import DEMO_RECEIVER_PATH
     from ..migrate import upgrade
     from ..organisations.services import create_client, organisation_by_slug
     from ..services import keystore

@@ -27,7 +27,7 @@ def hr_endpoints_group() -> None:
 @handles_errors
 def hr_endpoints_list(organisation: str) -> None:
     """List ORGANISATION's HR endpoints (never their secrets)."""
-    from ..hr.endpoints import list_endpoints
+    from ..hr.delivery.endpoints import list_endpoints
     from ..organisations.services import organisation_by_slug
 
     with session_in(app_for_command()) as session:
@@ -45,7 +45,7 @@ def hr_endpoints_list(organisation: str) -> None:
 def hr_endpoints_secret(organisation: str, name: str, rotate: bool) -> None:
     """Print the signing secret of ORGANISATION's endpoint NAME (e.g. one declared in its
     files) for the receiver to verify webhook-signature with."""
-    from ..hr.endpoints import endpoint_by_name, endpoint_secret, rotate_secret
+    from ..hr.delivery.endpoints import endpoint_by_name, endpoint_secret, rotate_secret
     from ..organisations.services import organisation_by_slug
     from ..services import keystore
 
@@ -66,7 +66,7 @@ def hr_endpoints_secret(organisation: str, name: str, rotate: bool) -> None:
 @handles_errors
 def hr_redeliver(organisation: str, dead: bool, ids: tuple[str, ...]) -> None:
     """Queue deliveries (IDs, or all dead ones) again, due now; attempts stay logged."""
-    from ..hr.endpoints import dead_deliveries, redeliver
+    from ..hr.delivery.endpoints import dead_deliveries, redeliver
     from ..organisations.services import organisation_by_slug
 
     if dead == bool(ids):

@@ -60,7 +60,7 @@ def run_gunicorn(
         def load(self) -> Any:
             app = app_for_command(overrides)
             if demo:
-                from ..hr.views import demo_receiver
+                from ..hr.delivery.views import demo_receiver
 
                 app.register_blueprint(demo_receiver)
             return app
@@ -86,7 +86,7 @@ def _start_demo_delivery(worker: Any) -> None:
 
     _tune_worker(worker)
 
-    from ..hr.worker import start_background_delivery
+    from ..hr.delivery.worker import start_background_delivery
 
     logger = logging.getLogger("badgeservice.hr")
     handler = logging.StreamHandler()

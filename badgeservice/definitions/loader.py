@@ -39,7 +39,7 @@ from ..errors import BadRequest
 from ..frameworks.models import Competence, Framework
 from ..frameworks.services import install_framework
 from ..frameworks.sources import FrameworkSourceError, load_digcomp22, parse_case_package
-from ..hr.endpoints import declare_endpoint
+from ..hr.delivery.endpoints import declare_endpoint
 from ..issuers.services import IssuerService
 from ..keystore import KeyStore
 from ..organisations.services import upsert_connection, upsert_organisation

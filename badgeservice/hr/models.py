@@ -232,7 +232,7 @@ class ReserveTrendPoint(Base):
     recomputes history: how many people of the organisation, leaving out those in
     :class:`ReserveTrendExcluded` (the inactive ones when the points were computed), held
     the competence at ``level`` or above at ``month_end``. Written and invalidated only by
-    :mod:`badgeservice.hr.trends`."""
+    :mod:`badgeservice.hr.reserve.trends`."""
 
     __tablename__ = "reserve_trend_points"
 
@@ -256,7 +256,7 @@ class ReserveHolderCount(Base):
     :class:`ReserveTrendExcluded`: ``level_n`` hold it at level n (0 = no level stated).
     Valid until ``lapse``, the first ``valid_until`` among the holdings counted; a change
     of one of the slice's holdings makes the reserve count the slice again. Written only by
-    :mod:`badgeservice.hr.holder_counts`."""
+    :mod:`badgeservice.hr.reserve.holder_counts`."""
 
     __tablename__ = "reserve_holder_counts"
 

@@ -273,8 +273,8 @@ def res_build(org: RecOrg) -> ResWorld:
     from sqlalchemy import update
 
     from badgeservice.db import utcnow
-    from badgeservice.hr.recognitions import expire_due
-    from badgeservice.hr.reserve import month_ends
+    from badgeservice.hr.recognitions.recording import expire_due
+    from badgeservice.hr.reserve.targets import month_ends
     from badgeservice.issuing.models import Credential
     from badgeservice.paths.models import Path, PathTarget, SubGoal
 
@@ -469,7 +469,7 @@ class DlvOrg:
         """Queue one event for the person; its id (the webhook-id receivers see)."""
         from badgeservice.db import utcnow
         from badgeservice.frameworks.models import Competence, Framework
-        from badgeservice.hr.outbox import publish
+        from badgeservice.hr.delivery.outbox import publish
 
         person_id = self.person(number)
         with self.db() as session:

@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import select
 
 from badgeservice.db import database
-from badgeservice.hr.adapters import SignedWebhook, adapter_for
-from badgeservice.hr.delivery import RetryPolicy, deliver_due
+from badgeservice.hr.delivery.adapters import SignedWebhook, adapter_for
+from badgeservice.hr.delivery.sending import RetryPolicy, deliver_due
 from badgeservice.hr.models import Delivery, HrEndpoint
 from tests.hr.conftest import DlvOrg
 from tests.hr.fake_receiver import FakeReceiver

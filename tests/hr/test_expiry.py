@@ -17,7 +17,7 @@ from badgeservice.db import database, session_scope
 from badgeservice.definitions import DefinitionErrors, read_organisation
 from badgeservice.definitions.loader import load_definitions
 from badgeservice.hr.models import CompetenceEvent, Recognition
-from badgeservice.hr.recognitions import expire_due
+from badgeservice.hr.recognitions.recording import expire_due
 from badgeservice.organisations.services import organisation_by_slug
 from tests.conftest import ROOT
 

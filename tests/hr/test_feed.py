@@ -12,9 +12,9 @@ from sqlalchemy import select, text
 
 from badgeservice.awards.awarding import award, revoke
 from badgeservice.db import database
-from badgeservice.hr.feed import encode_cursor
+from badgeservice.hr.delivery.outbox import publish
 from badgeservice.hr.models import CompetenceEvent, Recognition
-from badgeservice.hr.outbox import publish
+from badgeservice.hr.recognitions.feed import encode_cursor
 from badgeservice.issuing.models import Credential
 from badgeservice.issuing.services import IssuingService
 

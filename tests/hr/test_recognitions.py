@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from badgeservice.frameworks.models import Framework
 from badgeservice.hr.models import CompetenceEvent, Delivery, Recognition
-from badgeservice.hr.payload import VENDOR_HINT_8_TO_5
+from badgeservice.hr.recognitions.payload import VENDOR_HINT_8_TO_5
 from badgeservice.paths.models import Path as PathRow
 from badgeservice.paths.models import SubGoal
 from tests.ingest.support import completion, load_example, post_signed

@@ -20,7 +20,7 @@ from badgeservice.hr.models import (
     ReserveTrendPoint,
     ReserveTrendState,
 )
-from badgeservice.hr.reserve import month_ends, reserve
+from badgeservice.hr.reserve.targets import month_ends, reserve
 from badgeservice.people.models import Person
 from tests.conftest import TEST_DATABASE_URL
 from tests.hr.conftest import ResWorld
@@ -644,7 +644,7 @@ def test_stored_points_and_counts_follow_activity(res_world: ResWorld) -> None:
 def test_rebuild_after_many_activity_changes(
     res_world: ResWorld, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from badgeservice.hr import trends
+    from badgeservice.hr.reserve import trends
 
     org = res_world.org
     assert [p["reached"] for p in _t31(res_world)["trend"]] == T31
@@ -670,7 +670,7 @@ def test_rebuild_after_many_activity_changes(
 def test_python_and_database_trends_agree(res_world: ResWorld) -> None:
     """The live count (in Python, for teams and corrections) and the stored one (in the
     database) implement one definition."""
-    from badgeservice.hr.trends import _compute, live_trends
+    from badgeservice.hr.reserve.trends import _compute, live_trends
 
     org_id = res_world.org.tenant.organisation_id
     pairs = [
@@ -692,7 +692,7 @@ def test_stored_counts_match_a_direct_count(
 ) -> None:
     """After changes, the sliced counts (slices counted again, or whole competences when
     too many changed) equal a count of every holding."""
-    from badgeservice.hr import holder_counts
+    from badgeservice.hr.reserve import holder_counts
 
     monkeypatch.setattr(holder_counts, "SLICES_AT_ONCE", slices)
     org, org_id = res_world.org, res_world.org.tenant.organisation_id
@@ -722,7 +722,7 @@ def test_stored_counts_match_a_direct_count(
 
 def test_horizon_moves_on(res_world: ResWorld, monkeypatch: pytest.MonkeyPatch) -> None:
     """Once enough events were looked at, the horizon moves past them."""
-    from badgeservice.hr import holder_counts, trends
+    from badgeservice.hr.reserve import holder_counts, trends
 
     org, org_id = res_world.org, res_world.org.tenant.organisation_id
 

@@ -11,7 +11,7 @@ from sqlalchemy import update
 
 from badgeservice.db import utcnow
 from badgeservice.hr.models import Recognition
-from badgeservice.hr.reserve_schemas import TeamOverviewSchema
+from badgeservice.hr.reserve.schemas import TeamOverviewSchema
 from badgeservice.issuing.models import Credential
 from badgeservice.people.models import Person
 from tests.hr.conftest import ResWorld

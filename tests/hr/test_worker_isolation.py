@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import select
 
 from badgeservice.db import utcnow
-from badgeservice.hr.dispatch import DeliveryPool
+from badgeservice.hr.delivery.dispatch import DeliveryPool
 from badgeservice.hr.models import Delivery, DeliveryAttempt, HrEndpoint
 from badgeservice.ingest.models import InboundEvent
 from badgeservice.workers import run_worker

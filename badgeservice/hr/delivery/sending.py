@@ -52,12 +52,12 @@ from flask import current_app, has_app_context
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, aliased
 
-from ..db import Database, session_scope, utcnow
-from ..egress import EgressPolicy, EgressRefused, open_connection
-from ..keystore import KeyStore, KeyStoreError
+from ...db import Database, session_scope, utcnow
+from ...egress import EgressPolicy, EgressRefused, open_connection
+from ...keystore import KeyStore, KeyStoreError
+from ..models import CompetenceEvent, Delivery, DeliveryAttempt, HrEndpoint
 from .adapters import adapter_for
 from .endpoints import dead_letter_pending, endpoint_secret
-from .models import CompetenceEvent, Delivery, DeliveryAttempt, HrEndpoint
 
 __all__ = [
     "DEFAULT_SCHEDULE",

@@ -13,12 +13,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from ..frameworks.models import Competence, Framework
-from ..frameworks.sources import load_digcomp22
-from ..issuing.models import Credential
-from ..paths.models import Path
-from ..people.models import Person
-from .models import Recognition
+from ...frameworks.models import Competence, Framework
+from ...frameworks.sources import load_digcomp22
+from ...issuing.models import Credential
+from ...paths.models import Path
+from ...people.models import Person
+from ..models import Recognition
 
 __all__ = [
     "CREDENTIAL_FORMAT",

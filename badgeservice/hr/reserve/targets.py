@@ -39,14 +39,14 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, Select, and_, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
-from ..db import utcnow
-from ..errors import BadRequest, NotFound
-from ..frameworks.models import Competence, Framework
-from ..paths.models import Path, PathTarget
-from ..people.models import Person, Team, TeamMember
-from ..people.services import get_team
+from ...db import utcnow
+from ...errors import BadRequest, NotFound
+from ...frameworks.models import Competence, Framework
+from ...paths.models import Path, PathTarget
+from ...people.models import Person, Team, TeamMember
+from ...people.services import get_team
+from ..models import CompetenceHolding, Recognition
 from .holder_counts import organisation_counts
-from .models import CompetenceHolding, Recognition
 from .trends import Pair, activity, ensure_state, live_trends, organisation_trends
 
 __all__ = [

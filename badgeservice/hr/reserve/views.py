@@ -11,16 +11,15 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from ..api import dump, load_query, parse_ref
-from ..auth import current_principal, requires
-from ..db import database, get_session
-from ..errors import Forbidden, NotFound
-from ..paths.progress import PathProgress
-from ..people.models import Team
-from ..people.services import get_team, visible_teams
+from ...api import dump, load_query, parse_ref
+from ...auth import current_principal, requires
+from ...db import database, get_session
+from ...errors import Forbidden, NotFound
+from ...paths.progress import PathProgress
+from ...people.models import Team
+from ...people.services import get_team, visible_teams
 from . import exports
-from .reserve import day_end, holders, reserve, resolve_competence
-from .reserve_schemas import (
+from .schemas import (
     HolderSchema,
     HoldersQuery,
     OverviewQuery,
@@ -29,6 +28,7 @@ from .reserve_schemas import (
     TeamOverviewSchema,  # noqa: F401 - the documented shape of _overview_json
 )
 from .supervision import LatestAchievement, TeamOverview, team_overview
+from .targets import day_end, holders, reserve, resolve_competence
 
 __all__ = ["api"]
 

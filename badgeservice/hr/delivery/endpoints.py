@@ -23,12 +23,12 @@ from flask import current_app, has_app_context
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ..auth import new_secret
-from ..db import utcnow
-from ..egress import EgressPolicy
-from ..errors import BadRequest, Conflict, NotFound
-from ..keystore import KeyStore
-from .models import CompetenceEvent, Delivery, DeliveryAttempt, HrEndpoint
+from ...auth import new_secret
+from ...db import utcnow
+from ...egress import EgressPolicy
+from ...errors import BadRequest, Conflict, NotFound
+from ...keystore import KeyStore
+from ..models import CompetenceEvent, Delivery, DeliveryAttempt, HrEndpoint
 
 __all__ = [
     "DeliveryRecord",

@@ -7,9 +7,9 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, fields, validate
 
-from ..api import MAX_OFFSET, Ref
-from .reserve import MAX_LEVEL, MAX_MONTHS
+from ...api import MAX_OFFSET, Ref
 from .supervision import MAX_LATEST
+from .targets import MAX_LEVEL, MAX_MONTHS
 
 __all__ = [
     "HolderSchema",

@@ -61,9 +61,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from ..db import utcnow
-from ..people.models import Person
-from .models import (
+from ...db import utcnow
+from ...people.models import Person
+from ..models import (
     CompetenceEvent,
     Recognition,
     ReserveHolderCount,

@@ -27,15 +27,15 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import and_, func, or_, select, union
 from sqlalchemy.orm import Session, selectinload
 
-from ..achievements.models import AchievementVersion
-from ..db import utcnow
-from ..issuing.holdings import valid_credential
-from ..issuing.models import Credential
-from ..paths.models import Path
-from ..paths.progress import PathProgress, progress
-from ..people.models import Person, Team, TeamMember
-from ..people.services import get_team
-from .models import Recognition
+from ...achievements.models import AchievementVersion
+from ...db import utcnow
+from ...issuing.holdings import valid_credential
+from ...issuing.models import Credential
+from ...paths.models import Path
+from ...paths.progress import PathProgress, progress
+from ...people.models import Person, Team, TeamMember
+from ...people.services import get_team
+from ..models import Recognition
 
 __all__ = [
     "LIVE_MARGIN",

@@ -28,9 +28,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from ..db import utcnow
-from ..people.models import Person
-from .models import (
+from ...db import utcnow
+from ...people.models import Person
+from ..models import (
     CompetenceEvent,
     CompetenceHolding,
     Recognition,

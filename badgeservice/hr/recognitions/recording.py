@@ -35,14 +35,14 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, contains_eager
 
-from ..achievements.models import AchievementVersion
-from ..db import utcnow
-from ..frameworks.models import Competence, Framework
-from ..issuing.models import Credential
-from ..paths.models import SubGoal
-from ..people.models import Person
-from .models import CompetenceEvent, CompetenceHolding, Recognition
-from .outbox import publish
+from ...achievements.models import AchievementVersion
+from ...db import utcnow
+from ...frameworks.models import Competence, Framework
+from ...issuing.models import Credential
+from ...paths.models import SubGoal
+from ...people.models import Person
+from ..delivery.outbox import publish
+from ..models import CompetenceEvent, CompetenceHolding, Recognition
 from .payload import competence_event
 
 __all__ = [
@@ -308,7 +308,7 @@ def _publish(
 ) -> CompetenceEvent:
     """Publish through the outbox; the payload carries the message id as its "id", and
     the outbox keeps the person's events in order in the feed (see
-    :mod:`badgeservice.hr.feed`)."""
+    :mod:`badgeservice.hr.recognitions.feed`)."""
     event_id = uuid.uuid4()
     payload = competence_event(
         session,

@@ -6,7 +6,7 @@ within the delivery deadline and records the outcome in its own transaction. At 
 ``HR_ENDPOINT_CONCURRENCY`` deliveries to one endpoint are in flight in this process, so a
 slow endpoint occupies that many threads at most and the others keep serving every other
 organisation; an endpoint that keeps failing is paused by its circuit breaker
-(:mod:`badgeservice.hr.delivery`) and not claimed at all meanwhile.
+(:mod:`badgeservice.hr.delivery.sending`) and not claimed at all meanwhile.
 
 On SQLite (whose claim takes no row lock) the pool also keeps the deliveries in flight out
 of the other threads' claims, until their outcome is committed.
@@ -22,9 +22,9 @@ from collections.abc import Callable
 
 from flask import Flask
 
-from ..db import database, session_scope, utcnow
-from ..keystore import KeyStore
-from .delivery import (
+from ...db import database, session_scope, utcnow
+from ...keystore import KeyStore
+from .sending import (
     DeliveryStats,
     RetryPolicy,
     Transport,

@@ -12,13 +12,14 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request
 from sqlalchemy import select
 
-from ..api import dump, load_body, load_query, parse_id, partial
-from ..auth import current_principal, requires
-from ..db import get_session
-from ..errors import Unauthorized, problem
-from ..keystore import KeyStoreError
-from ..services import keystore
-from ..webhooks import verify
+from ...api import dump, load_body, load_query, parse_id, partial
+from ...auth import current_principal, requires
+from ...db import get_session
+from ...errors import Unauthorized, problem
+from ...keystore import KeyStoreError
+from ...services import keystore
+from ...webhooks import verify
+from ..models import HrEndpoint
 from .endpoints import (
     create_endpoint,
     endpoint_secret,
@@ -30,7 +31,6 @@ from .endpoints import (
     rotate_secret,
     update_endpoint,
 )
-from .models import HrEndpoint
 from .schemas import (
     DeliveryListQuery,
     DeliverySchema,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-from ..api import Page
-from ..errors import BadRequest
-from ..people.schemas import SLUG, StrictBoolean, text_field
+from ...api import Page
+from ...errors import BadRequest
+from ...people.schemas import SLUG, StrictBoolean, text_field
 from .endpoints import check_url
 
 __all__ = [

@@ -15,8 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from .. import __version__
-from ..webhooks import sign
+from ... import __version__
+from ...webhooks import sign
 
 __all__ = ["ADAPTERS", "Adapter", "Request", "SignedWebhook", "adapter_for"]
 

@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 
 from flask import Flask
 
-from ..db import database, session_scope, utcnow
-from . import recognitions
-from .delivery import DeliveryStats, Transport
+from ...db import database, session_scope, utcnow
+from ..recognitions import recording as recognitions
 from .dispatch import DeliveryPool
+from .sending import DeliveryStats, Transport
 
 __all__ = ["HrSteps", "start_background_delivery"]
 

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import BigInteger, ColumnElement, func, insert, literal_column, select
 from sqlalchemy.orm import Session
 
-from ..db import utcnow
-from .models import CompetenceEvent, Delivery, HrEndpoint
+from ...db import utcnow
+from ..models import CompetenceEvent, Delivery, HrEndpoint
 
 __all__ = ["publish"]
 
@@ -30,7 +30,7 @@ def publish(
 
     ``event_id`` is the message id (new when not given); a payload that carries the id
     itself is built with it first, so the row is written once. The caller holds the
-    person's lock (see :mod:`badgeservice.hr.recognitions`), which keeps the person's
+    person's lock (see :mod:`badgeservice.hr.recognitions.recording`), which keeps the person's
     events in order in the feed (see :func:`_feed_txid`)."""
     values: dict[str, Any] = {
         "id": event_id or uuid.uuid4(),

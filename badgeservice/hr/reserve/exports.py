@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from ..db import Database
-from .reserve import Holder, iter_holders
+from ...db import Database
+from .targets import Holder, iter_holders
 
 __all__ = ["HEADER", "SEPARATORS", "XLSX", "csv_stream", "safe_text", "xlsx_bytes"]
 

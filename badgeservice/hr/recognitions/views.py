@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
-from ..api import dump, load_query
-from ..auth import current_principal, requires
-from ..db import get_session
+from ...api import dump, load_query
+from ...auth import current_principal, requires
+from ...db import get_session
 from .feed import read_feed
-from .feed_schemas import FeedPageSchema, FeedQuery
+from .schemas import FeedPageSchema, FeedQuery
 
 __all__ = ["api"]
 

@@ -32,8 +32,8 @@ from typing import Any
 from sqlalchemy import BigInteger, ColumnClause, literal_column, select, tuple_
 from sqlalchemy.orm import Session
 
-from ..errors import BadRequest
-from .models import CompetenceEvent
+from ...errors import BadRequest
+from ..models import CompetenceEvent
 
 __all__ = ["FeedPage", "decode_cursor", "encode_cursor", "read_feed"]
 
