@@ -27,8 +27,9 @@ def run_worker(
     stop: threading.Event | None = None,
     transport: Transport | None = None,
 ) -> tuple[WorkerStats, HrSteps]:
-    """Inbound events, HR deliveries and expiry until stopped; with ``until_idle``, until
-    a round finds nothing to do (a delivery waiting for a later retry is not due)."""
+    """Inbound events, HR deliveries, expiry and the reserve's upkeep until stopped; with
+    ``until_idle``, until a round finds nothing to do (a delivery waiting for a later retry
+    is not due)."""
     steps = HrSteps(app, batch_size=batch_size, echo=echo, transport=transport, interval=interval)
     if until_idle:
         stats = run_ingest_worker(
@@ -37,7 +38,7 @@ def run_worker(
             batch_size=batch_size,
             interval=interval,
             echo=echo,
-            steps=(steps.deliver, steps.expire),
+            steps=(steps.deliver, steps.expire, steps.upkeep),
         )
         return stats, steps
     steps.pool.start()
@@ -47,7 +48,7 @@ def run_worker(
             batch_size=batch_size,
             interval=interval,
             echo=echo,
-            steps=(steps.expire,),
+            steps=(steps.expire, steps.upkeep),
             stop=stop,
         )
     finally:

@@ -215,6 +215,14 @@ class ResWorld:
     def person(self, key: str) -> str:
         return self.org.people[key]
 
+    def upkeep(self) -> None:
+        """What the worker does between reads: the stored counts and points brought up to
+        date (reads never write them)."""
+        from badgeservice.hr.reserve.targets import maintain_reserve
+
+        with self.org.db() as session:
+            assert maintain_reserve(session, self.org.tenant.organisation_id) > 0
+
 
 # key: (given name, family name, team); p1 also supervises team a
 RES_PEOPLE = {

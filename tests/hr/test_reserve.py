@@ -11,11 +11,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from badgeservice.db import database, session_scope, utcnow
 from badgeservice.hr.models import (
     Recognition,
+    ReserveHolderCount,
     ReserveTrendExcluded,
     ReserveTrendPoint,
     ReserveTrendState,
@@ -547,6 +548,40 @@ def test_benchmark_smoke(tmp_path: Any) -> None:
 # -- stored trend points and holder counts ------------------------------------------------
 
 
+def _stores(res_world: ResWorld) -> list[int]:
+    org_id = res_world.org.tenant.organisation_id
+    with res_world.org.db() as session:
+        return [
+            session.scalar(
+                select(func.count()).select_from(model).where(model.organisation_id == org_id)
+            )
+            or 0
+            for model in (
+                ReserveTrendState,
+                ReserveTrendPoint,
+                ReserveHolderCount,
+                ReserveTrendExcluded,
+            )
+        ]
+
+
+def test_a_read_writes_nothing_and_the_upkeep_keeps_the_stores(res_world: ResWorld) -> None:
+    """GETs only read: before any upkeep they count everything, after it they use the
+    stored counts and points, and the answer is the same."""
+    assert _stores(res_world) == [0, 0, 0, 0]
+    before = _t31(res_world)
+    team = res_world.get("/api/v1/hr/reserve", team=res_world.teams["a"])
+    assert team.status_code == 200
+    assert _stores(res_world) == [0, 0, 0, 0]
+    res_world.upkeep()
+    state, points, counts, left_out = _stores(res_world)
+    assert (state, left_out) == (1, 1)  # p11, inactive, is left out of the stores
+    assert points >= 12
+    assert counts > 0
+    assert _t31(res_world) == before
+    assert _stores(res_world) == [state, points, counts, left_out]
+
+
 def _t31(res_world: ResWorld, **params: Any) -> dict[str, Any]:
     body = res_world.get("/api/v1/hr/reserve", **params).get_json()
     target: dict[str, Any] = _by_id(body)[res_world.targets["t31"]]
@@ -579,6 +614,8 @@ def _backdate(res_world: ResWorld, credential: str, **values: Any) -> None:
 def test_stored_trend_points_follow_backdated_history(res_world: ResWorld) -> None:
     org, day = res_world.org, timedelta(days=1)
     assert [p["reached"] for p in _t31(res_world)["trend"]] == T31
+    assert _stored_points(res_world) == {}  # a read stores nothing
+    res_world.upkeep()
     stored = _stored_points(res_world)
     assert sorted(stored) == res_world.ends  # every completed month of the trend is kept
     assert [stored[end] for end in res_world.ends] == T31
@@ -590,6 +627,7 @@ def test_stored_trend_points_follow_backdated_history(res_world: ResWorld) -> No
     assert _levels(t31) == [0, 0, 0, 2, 2, 0, 0, 0]
     assert t31["reached"] == 4
     assert [p["reached"] for p in t31["trend"]] == T31
+    res_world.upkeep()
     assert _stored_points(res_world) == stored
     if org.app.config["DATABASE_URL"].startswith("sqlite"):
         # nothing was recomputed (on PostgreSQL the horizon is the server's oldest running
@@ -601,7 +639,11 @@ def test_stored_trend_points_follow_backdated_history(res_world: ResWorld) -> No
     _backdate(res_world, credential, valid_from=res_world.ends[3] - day)
     t31 = _t31(res_world)
     assert t31["reached"] == 5
-    assert [p["reached"] for p in t31["trend"]] == [n + (i >= 3) for i, n in enumerate(T31)]
+    later = [n + (i >= 3) for i, n in enumerate(T31)]
+    assert [p["reached"] for p in t31["trend"]] == later  # the stale points not used
+    assert _stored_points(res_world) == stored  # until the worker's upkeep
+    res_world.upkeep()
+    assert [p["reached"] for p in _t31(res_world)["trend"]] == later
     again = _stored_points(res_world)
     assert [again[end] - stored[end] for end in res_world.ends] == [0] * 3 + [1] * 9
 
@@ -609,6 +651,7 @@ def test_stored_trend_points_follow_backdated_history(res_world: ResWorld) -> No
 def test_stored_trend_points_follow_a_backdated_end(res_world: ResWorld) -> None:
     """A revocation recorded as ended in a completed month rewrites that month on."""
     org, day = res_world.org, timedelta(days=1)
+    res_world.upkeep()
     assert [p["reached"] for p in _t31(res_world)["trend"]] == T31
     org.revoke(res_world.credentials["p2:a31_4"])
     _backdate(res_world, res_world.credentials["p2:a31_4"], ended_at=res_world.ends[7] - day)
@@ -621,6 +664,7 @@ def test_stored_trend_points_follow_a_backdated_end(res_world: ResWorld) -> None
 def test_stored_points_and_counts_follow_activity(res_world: ResWorld) -> None:
     """People deactivated or reactivated after the points and counts were stored."""
     org = res_world.org
+    res_world.upkeep()
     assert _t31(res_world)["population"] == 11
     response = org.client.delete(f"/api/v1/people/{res_world.person('p1')}", headers=org.headers)
     assert response.status_code == 200
@@ -647,11 +691,16 @@ def test_rebuild_after_many_activity_changes(
     from badgeservice.hr.reserve import trends
 
     org = res_world.org
+    res_world.upkeep()
     assert [p["reached"] for p in _t31(res_world)["trend"]] == T31
     monkeypatch.setattr(trends, "REBUILD_AFTER", 0)
     response = org.client.delete(f"/api/v1/people/{res_world.person('p1')}", headers=org.headers)
     assert response.status_code == 200
-    t31 = _t31(res_world)  # rebuilt: p1 is now one of the people left out
+    t31 = _t31(res_world)  # counted afresh: too many changes for the stored points
+    assert (t31["population"], t31["reached"]) == (10, 2)
+    assert [p["reached"] for p in t31["trend"]] == [n - 1 for n in T31]
+    res_world.upkeep()  # rebuilt: p1 is now one of the people left out
+    t31 = _t31(res_world)
     assert (t31["population"], t31["reached"]) == (10, 2)
     assert [p["reached"] for p in t31["trend"]] == [n - 1 for n in T31]
     with org.db() as session:
@@ -698,20 +747,24 @@ def test_stored_counts_match_a_direct_count(
     org, org_id = res_world.org, res_world.org.tenant.organisation_id
     competences = [uuid.UUID(org.codes[code]) for code in ("3.1", "4.1", "5.3")]
 
-    def both() -> tuple[dict[Any, int], dict[Any, int]]:
+    def both(maintain: bool = False) -> tuple[dict[Any, int], dict[Any, int]]:
         with org.db() as session:
             now = utcnow()
-            stored = holder_counts.organisation_counts(session, org_id, competences, now)
+            stored = holder_counts.organisation_counts(
+                session, org_id, competences, now, maintain=maintain
+            )
             direct = holder_counts._direct(session, org_id, competences, now)
         return stored, {key: n for key, n in direct.items() if n}
 
-    stored, direct = both()
+    stored, direct = both(maintain=True)
     assert stored == direct
     assert sum(stored.values()) == 10  # 3.1: p1-p3, p6; 4.1: p1, p6-p8; 5.3: p1, p2
     org.award(res_world.achievements["a41_5"], "p9")
     org.award(res_world.achievements["a53_2"], "p10")
     org.revoke(res_world.credentials["p1:a31_5"])  # p1 keeps 3.1 at level 4
-    stored, direct = both()
+    stored, direct = both()  # a read: the touched slices counted again, not stored
+    assert stored == direct
+    stored, direct = both(maintain=True)
     assert stored == direct
     assert (stored[(competences[0], 4)], stored.get((competences[0], 5))) == (3, None)
     with org.db() as session:
@@ -732,13 +785,16 @@ def test_horizon_moves_on(res_world: ResWorld, monkeypatch: pytest.MonkeyPatch) 
             assert state is not None
             return (state.horizon_txid, state.horizon_seq)
 
+    res_world.upkeep()
     assert [p["reached"] for p in _t31(res_world)["trend"]] == T31
     first = horizon()
     org.award(res_world.achievements["a31_3"], "p8")
     _t31(res_world)
-    assert horizon() == first  # one event: checked on every read, no write
+    res_world.upkeep()
+    assert horizon() == first  # one event: checked on every round, no write
     monkeypatch.setattr(trends, "ADVANCE_AFTER", 1)
     monkeypatch.setattr(holder_counts, "ADVANCE_AFTER", 1)
+    res_world.upkeep()
     t31 = _t31(res_world)
     if org.app.config["DATABASE_URL"].startswith("sqlite"):
         assert horizon() > first

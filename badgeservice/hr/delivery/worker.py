@@ -10,9 +10,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask import Flask
+from sqlalchemy import select
 
 from ...db import database, session_scope, utcnow
+from ...organisations.models import Organisation
 from ..recognitions import recording as recognitions
+from ..reserve.targets import maintain_reserve
 from .dispatch import DeliveryPool
 from .sending import DeliveryStats, Transport
 
@@ -30,7 +33,9 @@ class HrSteps:
     transport: Transport | None = None
     interval: float = 1.0
     expired: int = 0
+    upkeep_every: float = 5.0
     pool: DeliveryPool = field(init=False)
+    _last_upkeep: float | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self.pool = DeliveryPool(
@@ -49,6 +54,22 @@ class HrSteps:
                 f"hr: {stats.delivered} delivered, {stats.failed} to retry, {stats.dead} dead"
             )
         return stats.attempted
+
+    def upkeep(self) -> int:
+        """Keep every organisation's stored reserve counts and trend points current (reads
+        never write them), at most every ``upkeep_every`` seconds. Upkeep, not work
+        waiting: returns 0, so ``--until-idle`` ends."""
+        if self._last_upkeep is not None and (
+            time.monotonic() - self._last_upkeep < self.upkeep_every
+        ):
+            return 0
+        self._last_upkeep = time.monotonic()
+        with self.app.app_context(), session_scope(database()) as session:
+            organisations = list(session.scalars(select(Organisation.id)))
+        for organisation_id in organisations:
+            with self.app.app_context(), session_scope(database()) as session:
+                maintain_reserve(session, organisation_id)
+        return 0
 
     def expire(self) -> int:
         with self.app.app_context(), session_scope(database()) as session:
@@ -74,7 +95,7 @@ def start_background_delivery(
 
     def loop() -> None:
         while True:
-            for step in (hr.expire, *steps):
+            for step in (hr.expire, hr.upkeep, *steps):
                 try:
                     step()
                 except Exception as exc:  # keep the server's background work going

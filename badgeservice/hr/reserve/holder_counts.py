@@ -15,6 +15,10 @@ again when:
 
 People deactivated or reactivated since the counts were made are corrected for from their
 own holdings. A count for another moment than now (``now`` given) is made directly.
+
+Only the worker stores (``maintain=True``, :func:`~.targets.maintain_reserve`); a read
+counts the stale slices again without storing them, and with no store started yet counts
+directly.
 """
 
 from __future__ import annotations
@@ -72,17 +76,21 @@ def organisation_counts(
     competence_ids: Sequence[uuid.UUID],
     now: datetime,
     people: Activity | None = None,
+    *,
+    maintain: bool = False,
 ) -> Counts:
     """(competence, level) → the organisation's active people holding the competence at
     exactly that level now (their best active level, still valid). ``people``: the
-    :func:`~.trends.activity` of the organisation if the caller has it."""
+    :func:`~.trends.activity` of the organisation if the caller has it. Only ``maintain``
+    (the worker) writes."""
     clock = utcnow()
     if not competence_ids:
         return {}
     if abs(now - clock) > timedelta(seconds=1):
         return _direct(session, organisation_id, competence_ids, now)
-    if people is None:
+    if maintain:
         ensure_state(session, organisation_id)
+    if people is None:
         people = activity(session, organisation_id)
     wanted = set(competence_ids)
     # the horizon before the counts: counts stored meanwhile are only newer than it
@@ -91,6 +99,8 @@ def organisation_counts(
             ReserveTrendState.organisation_id == organisation_id
         )
     ).one_or_none()
+    if state is None and not maintain:
+        return _direct(session, organisation_id, competence_ids, now)
     totals = _totals(session, organisation_id, wanted)
     touched, checked = ({}, 0) if state is None else _touched(session, organisation_id, state)
     stale = (
@@ -102,7 +112,11 @@ def organisation_counts(
     )
     counts: Counts = defaultdict(int)
     if stale:
-        cells = _maintain(session, organisation_id, competence_ids, clock)
+        if maintain:
+            cells = _maintain(session, organisation_id, competence_ids, clock)
+        else:
+            assert state is not None
+            cells, _ = _recount(session, organisation_id, competence_ids, clock, tuple(state))
         for (competence_id, _), (levels, _lapse) in cells.items():
             for level, number in enumerate(levels):
                 counts[(competence_id, level)] += number
@@ -238,24 +252,8 @@ def _maintain(
     again, store them, move the counts' horizon on."""
     current, horizon, _ = lock_state(session, organisation_id, clock)
     checked = (current["counts_txid"], current["counts_seq"])
-    cells = _read(session, organisation_id, competence_ids)
-    stored = {competence_id for competence_id, _ in cells}
-    touched, _ = _touched(session, organisation_id, checked)
     # every stored competence, wanted now or not: the horizon moves on for all of them
-    everything = _read(session, organisation_id, set(touched) - set(competence_ids)) | cells
-    stale = _stale(everything, touched, clock)
-    whole = [c for c in competence_ids if c not in stored]
-    if len(stale) > SLICES_AT_ONCE:
-        whole += sorted({competence_id for competence_id, _ in stale}, key=str)
-        stale = set()
-    fresh: Cells = {}
-    if whole:
-        fresh.update(_count(session, organisation_id, whole, None, clock))
-    by_competence: dict[uuid.UUID, list[int]] = defaultdict(list)
-    for competence_id, bucket in sorted(stale, key=str):
-        by_competence[competence_id].append(bucket)
-    for competence_id, buckets in by_competence.items():
-        fresh.update(_count(session, organisation_id, [competence_id], buckets, clock))
+    cells, fresh = _recount(session, organisation_id, competence_ids, clock, checked, every=True)
     if fresh:
         insert_rows(
             session,
@@ -278,8 +276,41 @@ def _maintain(
         .where(state.organisation_id == organisation_id)
         .values(counts_txid=horizon[0], counts_seq=horizon[1], updated_at=clock)
     )
+    return cells
+
+
+def _recount(
+    session: Session,
+    organisation_id: uuid.UUID,
+    competence_ids: Sequence[uuid.UUID],
+    clock: datetime,
+    checked: tuple[Any, ...],
+    *,
+    every: bool = False,
+) -> tuple[Cells, Cells]:
+    """The cells of ``competence_ids`` as they are now, and those of them (with ``every``,
+    of every stored competence an event since ``checked`` touched) counted again: the
+    stale slices and the competences not stored at all. Reads only."""
+    cells = _read(session, organisation_id, competence_ids)
+    stored = {competence_id for competence_id, _ in cells}
+    touched, _ = _touched(session, organisation_id, checked)
+    others = set(touched) - set(competence_ids) if every else set()
+    everything = (_read(session, organisation_id, others) if others else {}) | cells
+    stale = _stale(everything, touched, clock)
+    whole = [c for c in competence_ids if c not in stored]
+    if len(stale) > SLICES_AT_ONCE:
+        whole += sorted({competence_id for competence_id, _ in stale}, key=str)
+        stale = set()
+    fresh: Cells = {}
+    if whole:
+        fresh.update(_count(session, organisation_id, whole, None, clock))
+    by_competence: dict[uuid.UUID, list[int]] = defaultdict(list)
+    for competence_id, bucket in sorted(stale, key=str):
+        by_competence[competence_id].append(bucket)
+    for competence_id, buckets in by_competence.items():
+        fresh.update(_count(session, organisation_id, [competence_id], buckets, clock))
     wanted = set(competence_ids)
-    return {key: value for key, value in (cells | fresh).items() if key[0] in wanted}
+    return {key: value for key, value in (cells | fresh).items() if key[0] in wanted}, fresh
 
 
 def _count(

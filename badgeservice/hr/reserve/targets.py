@@ -60,6 +60,7 @@ __all__ = [
     "day_end",
     "holders",
     "iter_holders",
+    "maintain_reserve",
     "month_ends",
     "reserve",
     "resolve_competence",
@@ -279,8 +280,7 @@ def reserve(
     for scope, pairs in scopes.items():
         if scope is None:
             # one pass over the people: how many are active, who changed since the
-            # stored counts and points were made
-            ensure_state(session, organisation_id)
+            # stored counts and points were made (a read: the worker keeps the stores)
             people = activity(session, organisation_id)
             population = _Population(organisation_id, people.active, None)
         else:
@@ -324,6 +324,39 @@ def reserve(
             )
         )
     return Reserve(team=team, population=populations[team_id].size, at=now, targets=targets)
+
+
+def maintain_reserve(
+    session: Session, organisation_id: uuid.UUID, *, months: int = 12, now: datetime | None = None
+) -> int:
+    """The worker's upkeep of the organisation's stored holder counts and trend points
+    (what reads use): the organisation-wide targets' competences counted again where
+    competence events touched them, the completed months' points stored, the horizons
+    moved on. Returns how many targets' competences it looked after."""
+    now = now or utcnow()
+    pairs = sorted(
+        set(
+            session.execute(
+                select(PathTarget.competence_id, PathTarget.level)
+                .join(Path, Path.id == PathTarget.path_id)
+                .where(
+                    Path.organisation_id == organisation_id,
+                    PathTarget.team_id.is_(None),
+                    *_target_filter(None),
+                )
+            ).all()
+        ),
+        key=lambda pair: (str(pair[0]), pair[1]),
+    )
+    if not pairs:
+        return 0
+    ensure_state(session, organisation_id)
+    people = activity(session, organisation_id)
+    wanted = sorted({competence_id for competence_id, _ in pairs}, key=str)
+    organisation_counts(session, organisation_id, wanted, now, people, maintain=True)
+    ends = [at for _, at in month_ends(now, months)]
+    organisation_trends(session, organisation_id, pairs, ends, people, maintain=True)
+    return len(pairs)
 
 
 def _levels() -> range:

@@ -23,11 +23,13 @@ transaction id (``pg_snapshot_xmin`` taken before the check, as the pull feed do
 event of a transaction still running during the check is looked at again later; SQLite
 has one writer at a time, so the event ``seq`` is commit order and is the horizon.
 
-Writing (missing points, rewritten history, moving the horizon on) happens under a lock on
-the organisation's state row, so concurrent readers never store a point computed before a
-change another one has already checked; reading takes no lock. The writes are made by a
-GET: they are a cache of derived data, committed with the request, and a failed request
-only leaves them to the next one.
+Writing (missing points, rewritten history, moving the horizon on) is the worker's job
+(``maintain=True``, :func:`~.targets.maintain_reserve`), under a lock on the
+organisation's state row, so two maintainers never store a point computed before a change
+the other has already checked. A read (a GET) never writes and takes no lock: it uses the
+stored points that are still right and computes the rest — points missing, points a change
+of history made stale — without storing them; with no store started yet it computes
+everything from today's active people.
 """
 
 from __future__ import annotations
@@ -186,17 +188,24 @@ def organisation_trends(
     pairs: Sequence[Pair],
     ends: Sequence[datetime],
     people: Activity | None = None,
+    *,
+    maintain: bool = False,
 ) -> dict[Pair, list[int]]:
     """For each pair, the organisation's active people holding it at each of ``ends``
     (ascending month ends): the stored points, corrected for the people deactivated or
-    reactivated since they were computed."""
+    reactivated since they were computed. Only ``maintain`` (the worker) writes."""
     if not pairs or not ends:
         return {pair: [0] * len(ends) for pair in pairs}
-    if people is None:
+    if maintain:
         ensure_state(session, organisation_id)
+    elif not _started(session, organisation_id):
+        return _compute(session, organisation_id, pairs, ends)
+    if people is None:
         people = activity(session, organisation_id)
     rebuild = len(people.left) + len(people.back) > REBUILD_AFTER
-    stored = _stored(session, organisation_id, pairs, ends, rebuild=rebuild)
+    if rebuild and not maintain:
+        return _compute(session, organisation_id, pairs, ends)
+    stored = _stored(session, organisation_id, pairs, ends, rebuild=rebuild, maintain=maintain)
     if rebuild:
         people = activity(session, organisation_id)
     left, back = people.left, people.back
@@ -264,9 +273,10 @@ def _stored(
     ends: Sequence[datetime],
     *,
     rebuild: bool,
+    maintain: bool,
 ) -> dict[Pair, list[int]]:
     """The stored points; the missing ones, and any a change of history made stale,
-    computed (and stored when the month has really ended)."""
+    computed (and, when ``maintain``, stored when the month has really ended)."""
     clock = utcnow()
     # the horizon before the points: points stored meanwhile are only newer than it
     state = session.execute(
@@ -278,8 +288,15 @@ def _stored(
     dirty, checked = (
         ({}, 0) if state is None else _rewritten(session, organisation_id, state, clock)
     )
-    missing = _missing(pairs, ends, stored, clock)
-    if rebuild or state is None or missing or dirty or checked >= ADVANCE_AFTER:
+    if not maintain:
+        stored = _current(session, organisation_id, pairs, ends, clock, stored, dirty)
+    elif (
+        rebuild
+        or state is None
+        or dirty
+        or checked >= ADVANCE_AFTER
+        or _missing(pairs, ends, stored, clock)
+    ):
         stored = _maintain(session, organisation_id, pairs, ends, clock, rebuild=rebuild)
     result: dict[Pair, list[int]] = {}
     for pair in pairs:
@@ -291,6 +308,43 @@ def _stored(
         for pair in pairs:
             result[pair] += future[pair]
     return result
+
+
+def _started(session: Session, organisation_id: uuid.UUID) -> bool:
+    """Whether the organisation's stores were started (its state row exists)."""
+    state = ReserveTrendState
+    found = session.scalar(
+        select(state.organisation_id).where(state.organisation_id == organisation_id)
+    )
+    return found is not None
+
+
+def _current(
+    session: Session,
+    organisation_id: uuid.UUID,
+    pairs: Sequence[Pair],
+    ends: Sequence[datetime],
+    clock: datetime,
+    stored: dict[tuple[Pair, datetime], int],
+    dirty: dict[uuid.UUID, datetime],
+) -> dict[tuple[Pair, datetime], int]:
+    """What :func:`_maintain` would store, computed and not stored: the stored points a
+    change of history left right, the others counted now (as the stored ones are: of the
+    people not left out)."""
+    kept = {
+        (pair, end): reached
+        for (pair, end), reached in stored.items()
+        if pair[0] not in dirty or end < dirty[pair[0]]
+    }
+    past = [end for end in ends if end <= clock]
+    for pair in dict.fromkeys(pairs):
+        wanted = [end for end in past if (pair, end) not in kept]
+        if wanted:
+            counted = _compute(session, organisation_id, [pair], wanted, stored=True)[pair]
+            kept.update(
+                {(pair, end): reached for end, reached in zip(wanted, counted, strict=True)}
+            )
+    return kept
 
 
 def _missing(
