@@ -8,7 +8,8 @@ feed therefore only shows rows whose writing transaction is older than every tra
 still running (``txid < pg_snapshot_xmin(pg_current_snapshot())``, evaluated in the same
 statement as the read) and orders by that transaction id first: anything that can still
 commit has a transaction id at or above that horizon, so it always sorts after every cursor
-handed out so far. A cursor never skips; a slow transaction only delays the events behind
+handed out so far (the same rule as every reader of the events:
+:mod:`.horizon`). A cursor never skips; a slow transaction only delays the events behind
 it. Within one transaction (and, because recognitions raise a person's ``txid`` to their
 latest, within one person) the order is ``seq``. SQLite serialises writers, so there seq
 order is commit order and ``txid`` is NULL.
@@ -29,19 +30,17 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnClause, literal_column, select, tuple_
+from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from ...errors import BadRequest
 from ..models import CompetenceEvent
+from .horizon import OLDEST_RUNNING
 
 __all__ = ["FeedPage", "decode_cursor", "encode_cursor", "read_feed"]
 
 _CURSOR = re.compile(r"1\.(\d{1,19})\.(\d{1,19})\.([0-9a-f]{8})")
 _MAX = 2**63 - 1
-_HORIZON: ColumnClause[int] = literal_column(
-    "pg_snapshot_xmin(pg_current_snapshot())::text::bigint", BigInteger()
-)
 
 
 @dataclass(frozen=True)
@@ -103,7 +102,7 @@ def read_feed(
     if session.get_bind().dialect.name == "postgresql":
         query = query.where(
             tuple_(CompetenceEvent.txid, CompetenceEvent.seq) > tuple_(txid, seq),
-            CompetenceEvent.txid < _HORIZON,
+            CompetenceEvent.txid < OLDEST_RUNNING,
         ).order_by(CompetenceEvent.txid, CompetenceEvent.seq)
     else:
         query = query.where(CompetenceEvent.seq > seq).order_by(CompetenceEvent.seq)

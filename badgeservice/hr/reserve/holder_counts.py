@@ -42,6 +42,7 @@ from ..models import (
     ReserveTrendExcluded,
     ReserveTrendState,
 )
+from ..recognitions.horizon import Horizon
 from .trends import ADVANCE_AFTER, Activity, activity, ensure_state, insert_rows, lock_state
 
 __all__ = ["BUCKETS", "bucket_of", "organisation_counts"]
@@ -210,18 +211,14 @@ def _touched(
 ) -> tuple[dict[uuid.UUID, set[int]], int]:
     """Competence → slices with a change since the horizon; how many events were read."""
     event, rec = CompetenceEvent, Recognition
-    txid, seq = state
-    if txid is not None:
-        unchecked = event.txid >= txid
-    elif seq is not None:
-        unchecked = event.seq > seq
-    else:
+    horizon = Horizon(*state)
+    if not horizon.started:
         return {}, 0  # nothing counted yet: the counts are written with a horizon
     rows = session.execute(
         select(rec.competence_id, event.person_id)
         .select_from(event)
         .join(rec, rec.id == event.recognition_id)
-        .where(event.organisation_id == organisation_id, unchecked)
+        .where(event.organisation_id == organisation_id, horizon.unseen())
     ).all()
     touched: dict[uuid.UUID, set[int]] = defaultdict(set)
     for competence_id, person_id in rows:
@@ -274,7 +271,7 @@ def _maintain(
     session.execute(
         update(state)
         .where(state.organisation_id == organisation_id)
-        .values(counts_txid=horizon[0], counts_seq=horizon[1], updated_at=clock)
+        .values(counts_txid=horizon.txid, counts_seq=horizon.seq, updated_at=clock)
     )
     return cells
 

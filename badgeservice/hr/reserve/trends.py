@@ -44,7 +44,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
     ColumnElement,
     Select,
     and_,
@@ -54,7 +53,6 @@ from sqlalchemy import (
     func,
     insert,
     literal,
-    literal_column,
     or_,
     select,
     tuple_,
@@ -73,6 +71,7 @@ from ..models import (
     ReserveTrendPoint,
     ReserveTrendState,
 )
+from ..recognitions.horizon import Horizon
 
 __all__ = [
     "Activity",
@@ -94,7 +93,6 @@ ADVANCE_AFTER = 200
 # (each reader corrects for them from their own recognitions until then).
 REBUILD_AFTER = 100
 
-_PG_HORIZON = literal_column("pg_snapshot_xmin(pg_current_snapshot())::text::bigint", BigInteger())
 _RECOGNITION_EVENTS = ("competence.recognised", "competence.updated")
 _REVOCATION_EVENT = "competence.revoked"
 
@@ -371,32 +369,15 @@ def _read_points(
     return {((c, level), end): reached for c, level, end, reached in rows}
 
 
-def _horizon(session: Session, organisation_id: uuid.UUID) -> tuple[int | None, int | None]:
-    """(txid, seq) horizon for a check starting now: PostgreSQL the oldest running
-    transaction, SQLite the newest event."""
-    if session.get_bind().dialect.name == "postgresql":
-        return int(session.scalar(select(_PG_HORIZON)) or 0), None
-    newest = session.scalar(
-        select(func.max(CompetenceEvent.seq)).where(
-            CompetenceEvent.organisation_id == organisation_id
-        )
-    )
-    return None, int(newest or 0)
-
-
 def _rewritten(
     session: Session, organisation_id: uuid.UUID, state: Any, clock: datetime
 ) -> tuple[dict[uuid.UUID, datetime], int]:
     """Competences whose history changed since the horizon, each with the instant from
     which its points are stale; and how many events past the horizon were looked at."""
     event, rec = CompetenceEvent, Recognition
-    txid, seq = state
+    horizon = Horizon(*state)
     month = datetime(clock.year, clock.month, 1, tzinfo=UTC)
-    if txid is not None:
-        unchecked = event.txid >= txid
-    elif seq is not None:
-        unchecked = event.seq > seq
-    else:
+    if not horizon.started:
         return {}, 0  # nothing stored yet: the points are written with a horizon
     stale_from = func.min(
         case(
@@ -411,7 +392,7 @@ def _rewritten(
         select(rec.competence_id, stale_from, func.count())
         .select_from(event)
         .join(rec, rec.id == event.recognition_id)
-        .where(event.organisation_id == organisation_id, unchecked)
+        .where(event.organisation_id == organisation_id, horizon.unseen())
         .group_by(rec.competence_id)
     ).all()
     dirty = {competence_id: since for competence_id, since, _ in rows if since is not None}
@@ -467,7 +448,7 @@ def _maintain(
     session.execute(
         update(state)
         .where(state.organisation_id == organisation_id)
-        .values(horizon_txid=horizon[0], horizon_seq=horizon[1], updated_at=clock)
+        .values(horizon_txid=horizon.txid, horizon_seq=horizon.seq, updated_at=clock)
     )
     return stored
 
@@ -485,7 +466,7 @@ def ensure_state(session: Session, organisation_id: uuid.UUID) -> None:
 
 def lock_state(
     session: Session, organisation_id: uuid.UUID, clock: datetime, *, rebuild: bool = False
-) -> tuple[dict[str, Any], tuple[int | None, int | None], bool]:
+) -> tuple[dict[str, Any], Horizon, bool]:
     """Lock the organisation's state row (made on first use) until the transaction ends;
     its horizons as they were, the horizon a check starting now gives, and whether the
     stores were started afresh: on first use or a ``rebuild`` every stored point and count
@@ -512,7 +493,7 @@ def lock_state(
         .one()
         ._asdict()
     )
-    horizon = _horizon(session, organisation_id)
+    horizon = Horizon.now(session, organisation_id)
     if not (fresh or rebuild):
         return current, horizon, False
     excluded = ReserveTrendExcluded
