@@ -719,7 +719,7 @@ def test_rebuild_after_many_activity_changes(
 def test_python_and_database_trends_agree(res_world: ResWorld) -> None:
     """The live count (in Python, for teams and corrections) and the stored one (in the
     database) implement one definition."""
-    from badgeservice.hr.reserve.trends import _compute, live_trends
+    from badgeservice.hr.reserve.history import compute, live_trends
 
     org_id = res_world.org.tenant.organisation_id
     pairs = [
@@ -731,7 +731,7 @@ def test_python_and_database_trends_agree(res_world: ResWorld) -> None:
     with res_world.org.db() as session:
         for ends in ([res_world.now], res_world.ends[4:7], res_world.ends):
             live = live_trends(session, org_id, pairs, ends, Recognition.person_id.not_in(inactive))
-            assert live == _compute(session, org_id, pairs, ends)
+            assert live == compute(session, org_id, pairs, ends)
     assert live[(uuid.UUID(res_world.org.codes["3.1"]), 4)] == T31
 
 

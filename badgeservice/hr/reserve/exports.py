@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ...db import Database
-from .targets import Holder, iter_holders
+from .holders import Holder, iter_holders
 
 __all__ = ["HEADER", "SEPARATORS", "XLSX", "csv_stream", "safe_text", "xlsx_bytes"]
 

@@ -43,7 +43,7 @@ from ..models import (
     ReserveTrendState,
 )
 from ..recognitions.horizon import Horizon
-from .trends import ADVANCE_AFTER, Activity, activity, ensure_state, insert_rows, lock_state
+from .stores import ADVANCE_AFTER, Activity, activity, ensure_state, insert_rows, lock_state
 
 __all__ = ["BUCKETS", "bucket_of", "organisation_counts"]
 
@@ -82,7 +82,7 @@ def organisation_counts(
 ) -> Counts:
     """(competence, level) → the organisation's active people holding the competence at
     exactly that level now (their best active level, still valid). ``people``: the
-    :func:`~.trends.activity` of the organisation if the caller has it. Only ``maintain``
+    :func:`~.stores.activity` of the organisation if the caller has it. Only ``maintain``
     (the worker) writes."""
     clock = utcnow()
     if not competence_ids:

@@ -1,5 +1,5 @@
 """The competence reserve: who holds which competence at which level, against the targets
-of the organisation's paths, and who exactly holds a competence at a level.
+of the organisation's paths.
 
 Definitions (the API documentation repeats them):
 
@@ -8,7 +8,7 @@ Definitions (the API documentation repeats them):
   team's active members.
 - **Holder**: a person with a :class:`~.models.CompetenceHolding` (their best *active*
   recognised level) whose validity has not passed (``valid_until`` empty or later than
-  now). Revoked and expired recognitions never make a holder.
+  now). Revoked and expired recognitions never make a holder (who they are: :mod:`.holders`).
 - **Reached**: holders at or above the target level; ``share`` = reached / population;
   ``gap`` = people still needed = ceil(target share * population) - reached, never below 0.
 - **Trend**: for each of the last ``months`` completed calendar months (UTC), the number
@@ -21,49 +21,44 @@ Definitions (the API documentation repeats them):
 
 Every function is scoped to one organisation and runs a bounded number of queries whatever
 the size of the organisation. Nothing is cached in the process: a change shows at once. The
-organisation view reads its completed trend points and its holder counts from tables it
-keeps up to date itself from the competence events (:mod:`.trends`,
-:mod:`.holder_counts`), so a read costs what changed since the last one; a team view is
-computed from the team members' rows.
+organisation view reads its completed trend points and its holder counts from tables the
+worker keeps up to date from the competence events (:func:`maintain_reserve`,
+:mod:`.trends`, :mod:`.holder_counts`), so a read costs what changed since its last round;
+a team view is computed from the team members' rows.
 """
 
 from __future__ import annotations
 
 import math
 import uuid
-from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, and_, func, or_, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy.orm import Session
 
 from ...db import utcnow
-from ...errors import BadRequest, NotFound
-from ...frameworks.models import Competence, Framework
+from ...frameworks.models import Competence
 from ...paths.models import Path, PathTarget
 from ...people.models import Person, Team, TeamMember
 from ...people.services import get_team
 from ..models import CompetenceHolding, Recognition
+from .history import Pair, live_trends
 from .holder_counts import organisation_counts
-from .trends import Pair, activity, ensure_state, live_trends, organisation_trends
+from .holders import valid_holding
+from .stores import activity, ensure_state
+from .trends import organisation_trends
 
 __all__ = [
     "MAX_LEVEL",
     "MAX_MONTHS",
-    "Holder",
-    "HolderTeam",
     "Reserve",
     "TargetReserve",
     "TrendPoint",
-    "day_end",
-    "holders",
-    "iter_holders",
     "maintain_reserve",
     "month_ends",
     "reserve",
-    "resolve_competence",
 ]
 
 MAX_LEVEL = 8  # DigComp 2.2 proficiency levels 1..8
@@ -111,63 +106,7 @@ class Reserve:
     targets: list[TargetReserve]
 
 
-@dataclass(frozen=True)
-class HolderTeam:
-    id: uuid.UUID
-    slug: str
-    name: str
-
-
-@dataclass(frozen=True)
-class Holder:
-    """A person holding the competence, with their best active level."""
-
-    id: uuid.UUID
-    employee_number: str | None
-    given_name: str | None
-    family_name: str | None
-    email: str | None
-    level: int
-    since: datetime
-    valid_until: datetime | None
-    teams: list[HolderTeam]
-
-    @property
-    def display_name(self) -> str:
-        names = " ".join(n for n in (self.given_name, self.family_name) if n)
-        return names or self.email or self.employee_number or str(self.id)
-
-
 # -- lookups ---------------------------------------------------------------------------
-
-
-def resolve_competence(
-    session: Session, organisation_id: uuid.UUID, competence_id: uuid.UUID | str
-) -> Competence:
-    """A competence of one of the organisation's frameworks, by id or as
-    ``framework-slug:code`` (e.g. ``digcomp22:4.2``)."""
-    query = (
-        select(Competence)
-        .join(Framework, Framework.id == Competence.framework_id)
-        .where(Framework.organisation_id == organisation_id)
-        .options(joinedload(Competence.framework))
-    )
-    if isinstance(competence_id, str):
-        framework, colon, code = competence_id.partition(":")
-        if not (framework and colon and code):
-            raise BadRequest(
-                f"competence: {competence_id!r} is neither an id nor framework-slug:code"
-            )
-        competence = session.scalar(
-            query.where(Framework.slug == framework, Competence.code == code)
-        )
-        if competence is None:
-            raise NotFound(f"no competence {competence_id!r} (give an id or framework-slug:code)")
-        return competence
-    competence = session.scalar(query.where(Competence.id == competence_id))
-    if competence is None:
-        raise NotFound(f"no competence {competence_id}")
-    return competence
 
 
 @dataclass(frozen=True)
@@ -210,15 +149,6 @@ def _population(
     return _Population(organisation_id, len(members), members)
 
 
-def _valid_holding(at: datetime) -> ColumnElement[bool]:
-    return or_(CompetenceHolding.valid_until.is_(None), CompetenceHolding.valid_until > at)
-
-
-def day_end(day: date) -> datetime:
-    """The last instant of ``day`` (UTC): a holding valid then is valid the whole day."""
-    return datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1, microseconds=-1)
-
-
 # -- the reserve -----------------------------------------------------------------------
 
 
@@ -255,7 +185,7 @@ def reserve(
     Per population, one grouped query counts the holders by level for all its targets and
     the trends of all its targets come together: the organisation's from the stored
     points (:func:`~.trends.organisation_trends`), a team's from its members'
-    recognitions (:func:`~.trends.live_trends`).
+    recognitions (:func:`~.history.live_trends`).
     """
     now = now or utcnow()
     team = get_team(session, organisation_id, team_id) if team_id is not None else None
@@ -274,31 +204,7 @@ def reserve(
         scopes.setdefault(scope, []).append((competence.id, target.level))
     if team_id not in scopes:
         scopes[team_id] = []
-    populations: dict[uuid.UUID | None, _Population] = {}
-    counts: dict[uuid.UUID | None, dict[tuple[uuid.UUID, int], int]] = {}
-    trends: dict[uuid.UUID | None, dict[Pair, list[int]]] = {}
-    for scope, pairs in scopes.items():
-        if scope is None:
-            # one pass over the people: how many are active, who changed since the
-            # stored counts and points were made (a read: the worker keeps the stores)
-            people = activity(session, organisation_id)
-            population = _Population(organisation_id, people.active, None)
-        else:
-            population = _population(session, organisation_id, scope)
-        populations[scope] = population
-        if not pairs:
-            continue
-        wanted = sorted({competence_id for competence_id, _ in pairs}, key=str)
-        if population.members is None:
-            counts[scope] = organisation_counts(session, organisation_id, wanted, now, people)
-            trends[scope] = organisation_trends(session, organisation_id, pairs, ends, people)
-            continue
-        counts[scope] = _holders_by_level(session, population, wanted, now)
-        if population.members:
-            members = Recognition.person_id.in_(population.members)
-            trends[scope] = live_trends(session, organisation_id, pairs, ends, members)
-        else:
-            trends[scope] = {pair: [0] * len(ends) for pair in pairs}
+    populations, counts, trends = _numbers(session, organisation_id, scopes, ends, now)
     targets: list[TargetReserve] = []
     for target, path, competence in rows:
         scope = team_id if team_id is not None else target.team_id
@@ -324,6 +230,50 @@ def reserve(
             )
         )
     return Reserve(team=team, population=populations[team_id].size, at=now, targets=targets)
+
+
+_Numbers = tuple[
+    dict[uuid.UUID | None, "_Population"],
+    dict[uuid.UUID | None, dict[tuple[uuid.UUID, int], int]],
+    dict[uuid.UUID | None, dict[Pair, list[int]]],
+]
+
+
+def _numbers(
+    session: Session,
+    organisation_id: uuid.UUID,
+    scopes: dict[uuid.UUID | None, list[Pair]],
+    ends: list[datetime],
+    now: datetime,
+) -> _Numbers:
+    """Per population (None: the organisation; else a team): its size, its holders by
+    (competence, level), and the trends of its pairs."""
+    populations: dict[uuid.UUID | None, _Population] = {}
+    counts: dict[uuid.UUID | None, dict[tuple[uuid.UUID, int], int]] = {}
+    trends: dict[uuid.UUID | None, dict[Pair, list[int]]] = {}
+    for scope, pairs in scopes.items():
+        if scope is None:
+            # one pass over the people: how many are active, who changed since the
+            # stored counts and points were made (a read: the worker keeps the stores)
+            people = activity(session, organisation_id)
+            population = _Population(organisation_id, people.active, None)
+        else:
+            population = _population(session, organisation_id, scope)
+        populations[scope] = population
+        if not pairs:
+            continue
+        wanted = sorted({competence_id for competence_id, _ in pairs}, key=str)
+        if population.members is None:
+            counts[scope] = organisation_counts(session, organisation_id, wanted, now, people)
+            trends[scope] = organisation_trends(session, organisation_id, pairs, ends, people)
+            continue
+        counts[scope] = _holders_by_level(session, population, wanted, now)
+        if population.members:
+            members = Recognition.person_id.in_(population.members)
+            trends[scope] = live_trends(session, organisation_id, pairs, ends, members)
+        else:
+            trends[scope] = {pair: [0] * len(ends) for pair in pairs}
+    return populations, counts, trends
 
 
 def maintain_reserve(
@@ -386,7 +336,7 @@ def _holders_by_level(
         .where(
             holding.organisation_id == population.organisation_id,
             holding.competence_id.in_(competence_ids),
-            _valid_holding(now),
+            valid_holding(now),
             population.has(holding.person_id),
         )
         .group_by(holding.competence_id, holding.level)
@@ -395,141 +345,3 @@ def _holders_by_level(
 
 
 # -- who holds a competence -------------------------------------------------------------
-
-
-def _holders_query(
-    organisation_id: uuid.UUID,
-    competence_id: uuid.UUID,
-    *,
-    min_level: int,
-    members: list[uuid.UUID] | None,
-    valid_at: datetime,
-) -> Select[*tuple[Any, ...]]:
-    holding = CompetenceHolding
-    query = (
-        select(
-            Person.id,
-            Person.employee_number,
-            Person.given_name,
-            Person.family_name,
-            Person.email,
-            holding.level,
-            holding.since,
-            holding.valid_until,
-        )
-        .join(holding, holding.person_id == Person.id)
-        .where(
-            holding.organisation_id == organisation_id,
-            holding.competence_id == competence_id,
-            holding.level >= min_level,
-            _valid_holding(valid_at),
-            Person.active,
-        )
-        .order_by(
-            holding.level.desc(),
-            Person.family_name.asc().nulls_last(),
-            Person.given_name.asc().nulls_last(),
-            Person.id,
-        )
-    )
-    if members is not None:
-        query = query.where(holding.person_id.in_(members))
-    return query
-
-
-def _members(session: Session, team_id: uuid.UUID | None) -> list[uuid.UUID] | None:
-    """A team's member ids, as a list: the holders of one team are read by person."""
-    if team_id is None:
-        return None
-    query = select(TeamMember.person_id).where(TeamMember.team_id == team_id).distinct()
-    return list(session.scalars(query))
-
-
-def _teams_of(
-    session: Session, person_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, list[HolderTeam]]:
-    """Each person's teams, in one query for the whole page."""
-    teams: dict[uuid.UUID, list[HolderTeam]] = {person_id: [] for person_id in person_ids}
-    if not person_ids:
-        return teams
-    rows = session.execute(
-        select(TeamMember.person_id, Team.id, Team.slug, Team.name)
-        .join(Team, Team.id == TeamMember.team_id)
-        .where(TeamMember.person_id.in_(person_ids))
-        .distinct()
-        .order_by(TeamMember.person_id, Team.slug)
-    )
-    for person_id, team_id, slug, name in rows:
-        teams[person_id].append(HolderTeam(team_id, slug, name))
-    return teams
-
-
-def _holder(row: Row[Any], teams: dict[uuid.UUID, list[HolderTeam]]) -> Holder:
-    return Holder(
-        id=row.id,
-        employee_number=row.employee_number,
-        given_name=row.given_name,
-        family_name=row.family_name,
-        email=row.email,
-        level=row.level,
-        since=row.since,
-        valid_until=row.valid_until,
-        teams=teams[row.id],
-    )
-
-
-def holders(
-    session: Session,
-    organisation_id: uuid.UUID,
-    competence_id: uuid.UUID,
-    *,
-    min_level: int = 0,
-    team_id: uuid.UUID | None = None,
-    valid_at: datetime | None = None,
-    limit: int = 100,
-    offset: int = 0,
-) -> list[Holder]:
-    """One page of the active people who hold the competence at ``min_level`` or above,
-    still valid at ``valid_at`` (default now), highest level first, then by name."""
-    query = _holders_query(
-        organisation_id,
-        competence_id,
-        min_level=min_level,
-        members=_members(session, team_id),
-        valid_at=valid_at or utcnow(),
-    )
-    rows = session.execute(query.limit(limit).offset(offset)).all()
-    teams = _teams_of(session, [row.id for row in rows])
-    return [_holder(row, teams) for row in rows]
-
-
-def iter_holders(
-    session: Session,
-    organisation_id: uuid.UUID,
-    competence_id: uuid.UUID,
-    *,
-    min_level: int = 0,
-    team_id: uuid.UUID | None = None,
-    valid_at: datetime | None = None,
-    limit: int | None = None,
-    offset: int = 0,
-    chunk: int = 1000,
-) -> Iterator[Holder]:
-    """Every holder (as :func:`holders`), read in chunks from a server-side cursor so an
-    export of a large organisation never sits in memory whole."""
-    query = _holders_query(
-        organisation_id,
-        competence_id,
-        min_level=min_level,
-        members=_members(session, team_id),
-        valid_at=valid_at or utcnow(),
-    )
-    if limit is not None:
-        query = query.limit(limit)
-    if offset:
-        query = query.offset(offset)
-    result = session.execute(query.execution_options(yield_per=chunk))
-    for rows in result.partitions():
-        teams = _teams_of(session, [row.id for row in rows])
-        for row in rows:
-            yield _holder(row, teams)

@@ -34,147 +34,49 @@ everything from today's active people.
 
 from __future__ import annotations
 
-import bisect
-import functools
 import uuid
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
-    ColumnElement,
-    Select,
     and_,
-    bindparam,
     case,
     delete,
     func,
-    insert,
-    literal,
-    or_,
     select,
     tuple_,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ...db import utcnow
-from ...people.models import Person
 from ..models import (
     CompetenceEvent,
     Recognition,
-    ReserveHolderCount,
-    ReserveTrendExcluded,
     ReserveTrendPoint,
     ReserveTrendState,
 )
 from ..recognitions.horizon import Horizon
+from .history import Pair, compute, live_trends
+from .stores import (
+    ADVANCE_AFTER,
+    Activity,
+    activity,
+    ensure_state,
+    insert_rows,
+    lock_state,
+    started,
+)
 
-__all__ = [
-    "Activity",
-    "Pair",
-    "activity",
-    "ensure_state",
-    "insert_rows",
-    "live_trends",
-    "lock_state",
-    "organisation_trends",
-]
+__all__ = ["organisation_trends"]
 
-Pair = tuple[uuid.UUID, int]  # (competence, level): "held at level or above"
-
-# Move the stored horizon on once this many events past it have been checked, so the
-# check stays one short index range without a write on every read.
-ADVANCE_AFTER = 200
 # Recompute every stored point once this many people were deactivated or reactivated since
 # (each reader corrects for them from their own recognitions until then).
 REBUILD_AFTER = 100
 
 _RECOGNITION_EVENTS = ("competence.recognised", "competence.updated")
 _REVOCATION_EVENT = "competence.revoked"
-
-
-def _mask(
-    ends: Sequence[datetime],
-    valid_from: datetime,
-    valid_until: datetime | None,
-    ended_at: datetime | None,
-) -> int:
-    """Bit i set when the recognition counted at ``ends[i]``: ``valid_from`` ≤ t, and
-    neither ``ended_at`` nor ``valid_until`` at or before t."""
-    first = bisect.bisect_left(ends, valid_from)
-    stops = [moment for moment in (valid_until, ended_at) if moment is not None]
-    after = bisect.bisect_left(ends, min(stops)) if stops else len(ends)
-    if after <= first:
-        return 0
-    return ((1 << after) - 1) ^ ((1 << first) - 1)
-
-
-def _counts(masks: Iterable[int], size: int) -> list[int]:
-    counts = [0] * size
-    for mask in masks:
-        while mask:
-            low = mask & -mask
-            counts[low.bit_length() - 1] += 1
-            mask ^= low
-    return counts
-
-
-def _counts_filter(ends: Sequence[datetime]) -> list[ColumnElement[bool]]:
-    """Recognitions that may count at one of ``ends`` (the same rule as :func:`_mask`)."""
-    rec = Recognition
-    return [
-        rec.valid_from <= ends[-1],
-        # a recognition that stopped counting without a recorded end never counts
-        or_(rec.status == "active", rec.ended_at.is_not(None)),
-        or_(rec.ended_at.is_(None), rec.ended_at > ends[0]),
-        or_(rec.valid_until.is_(None), rec.valid_until > ends[0]),
-    ]
-
-
-def live_trends(
-    session: Session,
-    organisation_id: uuid.UUID,
-    pairs: Sequence[Pair],
-    ends: Sequence[datetime],
-    people: ColumnElement[bool] | None,
-) -> dict[Pair, list[int]]:
-    """For each pair, the people (``people``: a condition on ``Recognition.person_id``;
-    None: everyone) holding it at each of ``ends`` (ascending), from their recognitions in
-    one query, counted here. Meant for small populations: a team, the inactive people."""
-    result: dict[Pair, list[int]] = {pair: [0] * len(ends) for pair in pairs}
-    if not pairs or not ends:
-        return result
-    rec = Recognition
-    levels: dict[uuid.UUID, list[int]] = defaultdict(list)
-    for competence_id, level in pairs:
-        levels[competence_id].append(level)
-    query = select(
-        rec.person_id, rec.competence_id, rec.level, rec.valid_from, rec.valid_until, rec.ended_at
-    ).where(
-        rec.organisation_id == organisation_id,
-        rec.competence_id.in_(list(levels)),
-        rec.level >= min(level for _, level in pairs),
-        *_counts_filter(ends),
-    )
-    if people is not None:
-        query = query.where(people)
-    held: dict[Pair, dict[uuid.UUID, int]] = defaultdict(lambda: defaultdict(int))
-    for person_id, competence_id, held_level, valid_from, valid_until, ended_at in session.execute(
-        query
-    ):
-        mask = _mask(ends, valid_from, valid_until, ended_at)
-        if not mask or held_level is None:
-            continue
-        for wanted in levels[competence_id]:
-            if held_level >= wanted:
-                held[(competence_id, wanted)][person_id] |= mask
-    for pair, masks in held.items():
-        result[pair] = _counts(masks.values(), len(ends))
-    return result
 
 
 # -- the organisation's stored points ------------------------------------------------------
@@ -196,13 +98,13 @@ def organisation_trends(
         return {pair: [0] * len(ends) for pair in pairs}
     if maintain:
         ensure_state(session, organisation_id)
-    elif not _started(session, organisation_id):
-        return _compute(session, organisation_id, pairs, ends)
+    elif not started(session, organisation_id):
+        return compute(session, organisation_id, pairs, ends)
     if people is None:
         people = activity(session, organisation_id)
     rebuild = len(people.left) + len(people.back) > REBUILD_AFTER
     if rebuild and not maintain:
-        return _compute(session, organisation_id, pairs, ends)
+        return compute(session, organisation_id, pairs, ends)
     stored = _stored(session, organisation_id, pairs, ends, rebuild=rebuild, maintain=maintain)
     if rebuild:
         people = activity(session, organisation_id)
@@ -218,50 +120,6 @@ def organisation_trends(
                     a + sign * b for a, b in zip(result[pair], found[pair], strict=True)
                 ]
     return result
-
-
-@dataclass(frozen=True)
-class Activity:
-    """The organisation's active people now, against the people left out of the stored
-    points and counts: ``left`` inactive now but not left out, ``back`` left out but
-    active again."""
-
-    active: int
-    left: list[uuid.UUID]
-    back: list[uuid.UUID]
-
-
-def activity(session: Session, organisation_id: uuid.UUID) -> Activity:
-    """The organisation's people counted, and the few inactive and left-out ones listed:
-    three indexed reads (the inactive ones through a partial index), no pass over
-    everyone."""
-    total = int(
-        session.scalar(
-            select(func.count())
-            .select_from(Person)
-            .where(Person.organisation_id == organisation_id)
-        )
-        or 0
-    )
-    inactive = set(
-        session.scalars(
-            select(Person.id).where(
-                Person.organisation_id == organisation_id, Person.active.is_(False)
-            )
-        )
-    )
-    left_out = set(
-        session.scalars(
-            select(ReserveTrendExcluded.person_id).where(
-                ReserveTrendExcluded.organisation_id == organisation_id
-            )
-        )
-    )
-    return Activity(
-        active=total - len(inactive),
-        left=sorted((person for person in inactive if person not in left_out), key=str),
-        back=sorted(left_out - inactive, key=str),  # people are never deleted, only deactivated
-    )
 
 
 def _stored(
@@ -302,19 +160,10 @@ def _stored(
     live = [end for end in ends if end > clock]
     if live:
         # month ends still to come (a ``now`` in the future): computed, never stored
-        future = _compute(session, organisation_id, pairs, live)
+        future = compute(session, organisation_id, pairs, live)
         for pair in pairs:
             result[pair] += future[pair]
     return result
-
-
-def _started(session: Session, organisation_id: uuid.UUID) -> bool:
-    """Whether the organisation's stores were started (its state row exists)."""
-    state = ReserveTrendState
-    found = session.scalar(
-        select(state.organisation_id).where(state.organisation_id == organisation_id)
-    )
-    return found is not None
 
 
 def _current(
@@ -338,7 +187,7 @@ def _current(
     for pair in dict.fromkeys(pairs):
         wanted = [end for end in past if (pair, end) not in kept]
         if wanted:
-            counted = _compute(session, organisation_id, [pair], wanted, stored=True)[pair]
+            counted = compute(session, organisation_id, [pair], wanted, stored=True)[pair]
             kept.update(
                 {(pair, end): reached for end, reached in zip(wanted, counted, strict=True)}
             )
@@ -431,7 +280,7 @@ def _maintain(
         wanted = [end for end in past if (pair, end) not in stored]
         if not wanted:
             continue
-        computed = _compute(session, organisation_id, [pair], wanted, stored=True)[pair]
+        computed = compute(session, organisation_id, [pair], wanted, stored=True)[pair]
         rows = [
             {
                 "organisation_id": organisation_id,
@@ -451,156 +300,3 @@ def _maintain(
         .values(horizon_txid=horizon.txid, horizon_seq=horizon.seq, updated_at=clock)
     )
     return stored
-
-
-def ensure_state(session: Session, organisation_id: uuid.UUID) -> None:
-    """Start the organisation's stores (its state row and the people left out) if they
-    are not there yet: :func:`activity` is measured against them, so before it."""
-    state = ReserveTrendState
-    if session.scalar(
-        select(state.organisation_id).where(state.organisation_id == organisation_id)
-    ):
-        return
-    lock_state(session, organisation_id, utcnow())
-
-
-def lock_state(
-    session: Session, organisation_id: uuid.UUID, clock: datetime, *, rebuild: bool = False
-) -> tuple[dict[str, Any], Horizon, bool]:
-    """Lock the organisation's state row (made on first use) until the transaction ends;
-    its horizons as they were, the horizon a check starting now gives, and whether the
-    stores were started afresh: on first use or a ``rebuild`` every stored point and count
-    goes and today's inactive people become the ones left out."""
-    state = ReserveTrendState
-    fresh = (
-        session.scalar(
-            select(state.organisation_id).where(state.organisation_id == organisation_id)
-        )
-        is None
-    )
-    if fresh:  # two first readers at once: both start afresh, which is only extra work
-        session.execute(
-            _dialect_insert(session, state)
-            .values(organisation_id=organisation_id, updated_at=clock)
-            .on_conflict_do_nothing(index_elements=["organisation_id"])
-        )
-    current = (
-        session.execute(
-            select(state.horizon_txid, state.horizon_seq, state.counts_txid, state.counts_seq)
-            .where(state.organisation_id == organisation_id)
-            .with_for_update()
-        )
-        .one()
-        ._asdict()
-    )
-    horizon = Horizon.now(session, organisation_id)
-    if not (fresh or rebuild):
-        return current, horizon, False
-    excluded = ReserveTrendExcluded
-    for model in (ReserveTrendPoint, ReserveHolderCount, excluded):
-        session.execute(delete(model).where(model.organisation_id == organisation_id))
-    session.execute(
-        insert(excluded).from_select(
-            ["organisation_id", "person_id"],
-            select(literal(organisation_id, excluded.organisation_id.type), Person.id).where(
-                Person.organisation_id == organisation_id, Person.active.is_(False)
-            ),
-        )
-    )
-    empty = dict.fromkeys(current)
-    session.execute(
-        update(state)
-        .where(state.organisation_id == organisation_id)
-        .values(**empty, updated_at=clock)
-    )
-    return empty, horizon, True
-
-
-def _dialect_insert(session: Session, model: Any) -> Any:
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    return dialect.insert(model)
-
-
-def insert_rows(
-    session: Session, model: Any, rows: list[dict[str, Any]], update: Sequence[str] = ()
-) -> None:
-    """Insert ``rows``; on a key already there, overwrite ``update`` (or keep the row)."""
-    statement = _dialect_insert(session, model).values(rows)
-    keys = [column.name for column in model.__table__.primary_key.columns]
-    if update:
-        statement = statement.on_conflict_do_update(
-            index_elements=keys, set_={name: statement.excluded[name] for name in update}
-        )
-    else:
-        statement = statement.on_conflict_do_nothing(index_elements=keys)
-    session.execute(statement)
-
-
-def _compute(
-    session: Session,
-    organisation_id: uuid.UUID,
-    pairs: Sequence[Pair],
-    ends: Sequence[datetime],
-    *,
-    stored: bool = False,
-) -> dict[Pair, list[int]]:
-    """Points in the database, one pass per pair over its recognitions: of the people not
-    left out of the stored points (``stored``), or of today's active people."""
-    result: dict[Pair, list[int]] = {}
-    for competence_id, level in pairs:
-        params: dict[str, Any] = {
-            "organisation": organisation_id,
-            "competence": competence_id,
-            "level": level,
-        }
-        params.update({f"at{index}": at for index, at in enumerate(ends)})
-        sums = session.execute(_statement(len(ends), stored), params).one()
-        result[(competence_id, level)] = [int(value) for value in sums]
-    return result
-
-
-@functools.lru_cache(maxsize=128)
-def _statement(points: int, stored: bool) -> Select[Any]:
-    """Per person, whether any recognition counted at each point (a ``max`` per point),
-    summed over people; built once per number of points, values bound at execution."""
-    rec = Recognition
-    at = [bindparam(f"at{index}", type_=rec.valid_from.type) for index in range(points)]
-    flags = [
-        func.max(
-            case(
-                (
-                    and_(
-                        rec.valid_from <= moment,
-                        or_(rec.ended_at.is_(None), rec.ended_at > moment),
-                        or_(rec.valid_until.is_(None), rec.valid_until > moment),
-                    ),
-                    1,
-                ),
-                else_=0,
-            )
-        ).label(f"p{index}")
-        for index, moment in enumerate(at)
-    ]
-    organisation = bindparam("organisation", type_=rec.organisation_id.type)
-    if stored:
-        excluded = ReserveTrendExcluded
-        left_out = select(excluded.person_id).where(excluded.organisation_id == organisation)
-    else:
-        left_out = select(Person.id).where(
-            Person.organisation_id == organisation, Person.active.is_(False)
-        )
-    per_person = (
-        select(*flags)
-        .where(
-            rec.organisation_id == organisation,
-            rec.person_id.not_in(left_out),
-            rec.competence_id == bindparam("competence", type_=rec.competence_id.type),
-            rec.level >= bindparam("level", type_=rec.level.type),
-            rec.valid_from <= at[-1],
-            or_(rec.status == "active", rec.ended_at.is_not(None)),
-            or_(rec.ended_at.is_(None), rec.ended_at > at[0]),
-        )
-        .group_by(rec.person_id)
-        .subquery()
-    )
-    return select(*[func.coalesce(func.sum(column), 0) for column in per_person.c])

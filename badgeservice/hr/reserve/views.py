@@ -19,6 +19,7 @@ from ...paths.progress import PathProgress
 from ...people.models import Team
 from ...people.services import get_team, visible_teams
 from . import exports
+from .holders import day_end, holders, resolve_competence
 from .schemas import (
     HolderSchema,
     HoldersQuery,
@@ -28,7 +29,7 @@ from .schemas import (
     TeamOverviewSchema,  # noqa: F401 - the documented shape of _overview_json
 )
 from .supervision import LatestAchievement, TeamOverview, team_overview
-from .targets import day_end, holders, reserve, resolve_competence
+from .targets import reserve
 
 __all__ = ["api"]
 
