@@ -78,6 +78,8 @@ def _blueprints() -> list[Blueprint]:
     from .organisations import views as organisations
     from .paths import views as paths
     from .people import views as people
+    from .scim import group_views as scim_groups
+    from .scim import user_views as scim_users
     from .scim import views as scim
     from .sharing import views as sharing
     from .verification import views as verification
@@ -103,6 +105,8 @@ def _blueprints() -> list[Blueprint]:
         hr_feed.api,
         hr_reserve.api,
         scim.public,
+        scim_users.public,
+        scim_groups.public,
         verification.api,
         openapi.api,
         openapi.public,
