@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from flask import Flask
 
-from .hr.delivery.sending import Transport
+from .hr.delivery.transport import Transport
 from .hr.delivery.worker import HrSteps
 from .ingest.worker import WorkerStats
 from .ingest.worker import run_worker as run_ingest_worker

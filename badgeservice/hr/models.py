@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -28,8 +29,10 @@ __all__ = [
     "CompetenceHolding",
     "Delivery",
     "DeliveryAttempt",
+    "DeliveryState",
     "HrEndpoint",
     "Recognition",
+    "RecognitionStatus",
     "ReserveHolderCount",
     "ReserveTrendExcluded",
     "ReserveTrendPoint",
@@ -42,6 +45,23 @@ EVENT_TYPES = (
     "competence.revoked",
     "competence.expired",
 )
+
+
+class RecognitionStatus(StrEnum):
+    """A recognition follows its credential."""
+
+    ACTIVE = "active"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+
+
+class DeliveryState(StrEnum):
+    """Where a delivery of the outbox is: waiting (due now or later), done, or given up."""
+
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    DEAD = "dead"
+
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a bigint identity.
 Sequence64 = BigInteger().with_variant(Integer(), "sqlite")
@@ -81,8 +101,7 @@ class Recognition(Base):
     credential_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("credentials.id"), index=True)
     competence_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("competences.id"))
     level: Mapped[int | None] = mapped_column(Integer)
-    # "active", "revoked", "expired"
-    status: Mapped[str] = mapped_column(String(20), default="active")
+    status: Mapped[str] = mapped_column(String(20), default=RecognitionStatus.ACTIVE)
     # "system" (an LMS completion), "supervisor", "assessor", "self", "prior_learning"
     method: Mapped[str] = mapped_column(String(20), default="system")
     path_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("paths.id", ondelete="SET NULL"))
@@ -199,8 +218,7 @@ class Delivery(Base):
     )
     event_seq: Mapped[int] = mapped_column(Sequence64)
     person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id"))
-    # "pending", "delivered", "dead"
-    state: Mapped[str] = mapped_column(String(20), default="pending")
+    state: Mapped[str] = mapped_column(String(20), default=DeliveryState.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_status: Mapped[int | None] = mapped_column(Integer)

@@ -16,7 +16,8 @@ from sqlalchemy import select
 
 from badgeservice.db import database
 from badgeservice.hr.delivery.adapters import SignedWebhook, adapter_for
-from badgeservice.hr.delivery.sending import RetryPolicy, deliver_due
+from badgeservice.hr.delivery.policy import RetryPolicy
+from badgeservice.hr.delivery.sending import deliver_due
 from badgeservice.hr.models import Delivery, HrEndpoint
 from tests.hr.conftest import DlvOrg
 from tests.hr.fake_receiver import FakeReceiver

@@ -20,7 +20,8 @@ from sqlalchemy import select
 from badgeservice.cli import cli
 from badgeservice.commands import register
 from badgeservice.db import database, utcnow
-from badgeservice.hr.delivery.sending import DeliveryStats, RetryPolicy, deliver_due
+from badgeservice.hr.delivery.policy import RetryPolicy
+from badgeservice.hr.delivery.sending import DeliveryStats, deliver_due
 from badgeservice.hr.models import CompetenceEvent, Delivery, DeliveryAttempt
 from tests.hr.conftest import DlvOrg
 from tests.hr.fake_receiver import DROP, FAIL, HANG, OK, FakeReceiver, verify_standard_webhook

@@ -15,7 +15,8 @@ from sqlalchemy import select
 
 from badgeservice.db import database
 from badgeservice.egress import EgressPolicy, is_public, literal_address
-from badgeservice.hr.delivery.sending import RetryPolicy, deliver_due
+from badgeservice.hr.delivery.policy import RetryPolicy
+from badgeservice.hr.delivery.sending import deliver_due
 from badgeservice.hr.models import Delivery, DeliveryAttempt
 from tests.hr.conftest import DlvOrg
 from tests.hr.fake_receiver import FakeReceiver

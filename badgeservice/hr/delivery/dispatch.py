@@ -24,16 +24,10 @@ from flask import Flask
 
 from ...db import database, session_scope, utcnow
 from ...keystore import KeyStore
-from .sending import (
-    DeliveryStats,
-    RetryPolicy,
-    Transport,
-    claim_due,
-    dead_letter_blocked,
-    default_transport,
-    deliver_one,
-    positive_int,
-)
+from ..models import DeliveryState
+from .policy import RetryPolicy, positive_int
+from .sending import DeliveryStats, claim_due, dead_letter_blocked, deliver_one
+from .transport import Transport, default_transport
 
 __all__ = ["DeliveryPool"]
 
@@ -109,9 +103,9 @@ class DeliveryPool:
                     release=session.commit if database().dialect == "sqlite" else None,
                 )
             stats.attempted = 1
-            stats.delivered = int(state == "delivered")
-            stats.failed = int(state == "pending")
-            stats.dead = int(state == "dead")
+            stats.delivered = int(state == DeliveryState.DELIVERED)
+            stats.failed = int(state == DeliveryState.PENDING)
+            stats.dead = int(state == DeliveryState.DEAD)
         finally:
             # Only once the outcome is committed may another thread claim the delivery.
             if claimed is not None:

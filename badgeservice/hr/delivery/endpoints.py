@@ -28,7 +28,7 @@ from ...db import utcnow
 from ...egress import EgressPolicy
 from ...errors import BadRequest, Conflict, NotFound
 from ...keystore import KeyStore
-from ..models import CompetenceEvent, Delivery, DeliveryAttempt, HrEndpoint
+from ..models import CompetenceEvent, Delivery, DeliveryAttempt, DeliveryState, HrEndpoint
 
 __all__ = [
     "DeliveryRecord",
@@ -216,8 +216,8 @@ def dead_letter_pending(session: Session, endpoint_id: uuid.UUID, reason: str) -
     """Move the endpoint's pending deliveries to ``dead`` with ``reason``."""
     result = session.execute(
         update(Delivery)
-        .where(Delivery.endpoint_id == endpoint_id, Delivery.state == "pending")
-        .values(state="dead", last_error=reason, next_attempt_at=utcnow())
+        .where(Delivery.endpoint_id == endpoint_id, Delivery.state == DeliveryState.PENDING)
+        .values(state=DeliveryState.DEAD, last_error=reason, next_attempt_at=utcnow())
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)
@@ -313,7 +313,9 @@ def dead_deliveries(session: Session, organisation_id: uuid.UUID) -> list[uuid.U
     return list(
         session.scalars(
             select(Delivery.id)
-            .where(Delivery.organisation_id == organisation_id, Delivery.state == "dead")
+            .where(
+                Delivery.organisation_id == organisation_id, Delivery.state == DeliveryState.DEAD
+            )
             .order_by(Delivery.event_seq)
         )
     )
@@ -351,7 +353,7 @@ def redeliver(
                 Delivery.endpoint_id == delivery.endpoint_id,
                 Delivery.person_id == delivery.person_id,
                 Delivery.event_seq < delivery.event_seq,
-                Delivery.state == "dead",
+                Delivery.state == DeliveryState.DEAD,
                 Delivery.id.not_in(wanted),
             )
             .order_by(Delivery.event_seq)
@@ -362,7 +364,7 @@ def redeliver(
                 f"delivery {delivery.id}: the earlier delivery {blocking} for the same person "
                 "is dead; redeliver it too (or all dead ones) so the order holds"
             )
-        delivery.state = "pending"
+        delivery.state = DeliveryState.PENDING
         delivery.next_attempt_at = now
         delivery.queued_at = now
         delivery.delivered_at = None

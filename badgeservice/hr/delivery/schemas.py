@@ -7,6 +7,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 from ...api import Page
 from ...errors import BadRequest
 from ...people.schemas import SLUG, StrictBoolean, text_field
+from ..models import DeliveryState
 from .endpoints import check_url
 
 __all__ = [
@@ -21,7 +22,7 @@ __all__ = [
     "IssuedEndpointSchema",
 ]
 
-DELIVERY_STATES = ("pending", "delivered", "dead")
+DELIVERY_STATES = tuple(state.value for state in DeliveryState)
 
 
 def _url(value: str) -> None:

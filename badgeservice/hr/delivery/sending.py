@@ -36,211 +36,31 @@ from then.
 
 from __future__ import annotations
 
-import contextlib
-import http.client
 import random
-import socket
-import threading
 import time
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
-from urllib.parse import urlsplit
+from typing import Any
 
-from flask import current_app, has_app_context
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from ...db import Database, session_scope, utcnow
-from ...egress import EgressPolicy, EgressRefused, open_connection
 from ...keystore import KeyStore, KeyStoreError
-from ..models import CompetenceEvent, Delivery, DeliveryAttempt, HrEndpoint
+from ..models import CompetenceEvent, Delivery, DeliveryAttempt, DeliveryState, HrEndpoint
 from .adapters import adapter_for
 from .endpoints import dead_letter_pending, endpoint_secret
+from .policy import RetryPolicy
+from .transport import Transport, TransportError, default_transport
 
 __all__ = [
-    "DEFAULT_SCHEDULE",
     "DeliveryStats",
-    "HttpTransport",
-    "Reply",
-    "RetryPolicy",
-    "Transport",
-    "TransportError",
     "claim_due",
     "dead_letter_blocked",
-    "default_transport",
     "deliver_due",
     "deliver_one",
-    "positive_int",
 ]
-
-DEFAULT_SCHEDULE = "5,30,120,600,3600,21600"
-# The longest a circuit breaker stays open (its pause doubles up to this).
-MAX_PAUSE = 3600.0
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Seconds to wait after the 1st, 2nd, … failure (the last repeats), the maximum age
-    of a failing delivery, the overall deadline of one delivery, and the circuit breaker:
-    after ``breaker_threshold`` failures in a row an endpoint pauses ``breaker_pause``
-    seconds (doubling per further failure, at most :data:`MAX_PAUSE`)."""
-
-    schedule: tuple[float, ...]
-    max_age: float
-    timeout: float
-    breaker_threshold: int = 5
-    breaker_pause: float = 60.0
-
-    def pause(self, failures: int) -> float | None:
-        """How long an endpoint with ``failures`` in a row pauses (None: not at all)."""
-        if failures < self.breaker_threshold:
-            return None
-        return float(
-            min(self.breaker_pause * 2 ** min(failures - self.breaker_threshold, 20), MAX_PAUSE)
-        )
-
-    @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> RetryPolicy:
-        """From ``HR_RETRY_SCHEDULE`` ("5,30,120"), ``HR_DELIVERY_MAX_AGE`` and
-        ``HR_DELIVERY_TIMEOUT`` (seconds); ValueError naming the setting that is unusable."""
-        raw = config.get("HR_RETRY_SCHEDULE") or DEFAULT_SCHEDULE
-        items = raw if isinstance(raw, list | tuple) else str(raw).replace(" ", "").split(",")
-        try:
-            schedule = tuple(float(item) for item in items)
-        except ValueError:
-            raise ValueError(
-                f"BADGESERVICE_HR_RETRY_SCHEDULE: {raw!r} is not a comma-separated list of seconds"
-            ) from None
-        if not schedule or any(not 0 <= step < 10**7 for step in schedule):
-            raise ValueError("BADGESERVICE_HR_RETRY_SCHEDULE: give 1 or more seconds, each >= 0")
-        numbers = {}
-        for key in ("HR_DELIVERY_MAX_AGE", "HR_DELIVERY_TIMEOUT", "HR_BREAKER_PAUSE"):
-            try:
-                numbers[key] = float(config.get(key, 60.0))
-            except (TypeError, ValueError):
-                raise ValueError(f"BADGESERVICE_{key}: not a number of seconds") from None
-            if not 0 < numbers[key] < 10**7:
-                raise ValueError(f"BADGESERVICE_{key}: must be more than 0 seconds")
-        threshold = positive_int(config, "HR_BREAKER_THRESHOLD", 5)
-        return cls(
-            schedule,
-            numbers["HR_DELIVERY_MAX_AGE"],
-            numbers["HR_DELIVERY_TIMEOUT"],
-            threshold,
-            numbers["HR_BREAKER_PAUSE"],
-        )
-
-    def delay(self, failures: int, retry_after: float | None, rng: random.Random) -> float:
-        """Full jitter: uniform in [0, schedule step]; a receiver's ``Retry-After`` is a
-        lower bound (capped at the schedule's longest step)."""
-        step = self.schedule[min(max(failures, 1), len(self.schedule)) - 1]
-        wait = rng.uniform(0, step)
-        if retry_after is not None:
-            wait = max(wait, min(retry_after, max(self.schedule)))
-        return wait
-
-
-def positive_int(config: Mapping[str, Any], key: str, default: int) -> int:
-    """A whole number of at least 1 from ``config``; ValueError naming the setting."""
-    try:
-        value = int(config.get(key, default))
-    except (TypeError, ValueError):
-        raise ValueError(f"BADGESERVICE_{key}: not a whole number") from None
-    if not 1 <= value <= 10_000:
-        raise ValueError(f"BADGESERVICE_{key}: give a number from 1 to 10000")
-    return value
-
-
-@dataclass(frozen=True)
-class Reply:
-    """The answer's status line (its body is never read: nothing of it is stored)."""
-
-    status: int
-    retry_after: float | None = None
-    reason: str = ""
-
-
-class TransportError(Exception):
-    """No HTTP answer: refused, reset, timed out, DNS, TLS. The message names the cause."""
-
-
-class Transport(Protocol):
-    def post(self, url: str, body: bytes, headers: Mapping[str, str], timeout: float) -> Reply:
-        """POST ``body``; the answer, or :class:`TransportError`. Redirects are answers."""
-        ...
-
-
-class HttpTransport:
-    """The standard library's ``http.client``: one connection per message, no redirects
-    followed (a 3xx is a failure, as Standard Webhooks asks), the destination vetted by the
-    egress policy at every attempt, and one deadline for the whole exchange: a watchdog
-    shuts the socket when it passes, whatever the receiver is trickling."""
-
-    def __init__(self, egress: EgressPolicy | None = None) -> None:
-        self.egress = egress or EgressPolicy()
-
-    def post(self, url: str, body: bytes, headers: Mapping[str, str], timeout: float) -> Reply:
-        deadline = time.monotonic() + timeout
-        parts = urlsplit(url)
-        https = parts.scheme.lower() == "https"
-        try:
-            addresses = self.egress.resolve(
-                parts.hostname or "", parts.port or (443 if https else 80), timeout
-            )
-        except EgressRefused as exc:
-            raise TransportError(str(exc)) from None
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise TransportError(f"no answer within {timeout:g} s")
-        connection = open_connection(url, addresses, remaining)
-        expired = threading.Event()
-
-        def cut() -> None:
-            expired.set()
-            sock = connection.sock
-            if sock is not None:
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
-
-        watchdog = threading.Timer(remaining, cut)
-        watchdog.daemon = True
-        watchdog.start()
-        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        try:
-            connection.request("POST", target, body=body, headers=dict(headers))
-            response = connection.getresponse()
-            reason = "".join(ch for ch in (response.reason or "")[:80] if ch.isprintable())
-            return Reply(response.status, _seconds(response.getheader("Retry-After")), reason)
-        except (OSError, http.client.HTTPException, ValueError) as exc:
-            if expired.is_set() or isinstance(exc, TimeoutError):
-                raise TransportError(f"no complete answer within {timeout:g} s") from None
-            raise TransportError(_describe(exc)) from None
-        finally:
-            watchdog.cancel()
-            connection.close()
-
-
-def _describe(exc: BaseException) -> str:
-    """The kind of a connection failure, without anything the other side sent."""
-    if isinstance(exc, http.client.RemoteDisconnected):
-        return "the connection closed without an answer"
-    if isinstance(exc, ConnectionRefusedError):
-        return "connection refused"
-    if isinstance(exc, ConnectionResetError | BrokenPipeError):
-        return "connection reset"
-    if isinstance(exc, http.client.HTTPException):
-        return f"malformed answer ({type(exc).__name__})"
-    if isinstance(exc, OSError) and "CERTIFICATE" in str(exc).upper():
-        return "TLS certificate not accepted"
-    return f"{type(exc).__name__}"
-
-
-def _seconds(value: str | None) -> float | None:
-    if value is None or not value.strip().isdigit():
-        return None
-    return float(value.strip())
 
 
 @dataclass
@@ -280,12 +100,12 @@ def claim_due(
             earlier.endpoint_id == Delivery.endpoint_id,
             earlier.person_id == Delivery.person_id,
             earlier.event_seq < Delivery.event_seq,
-            earlier.state != "delivered",
+            earlier.state != DeliveryState.DELIVERED,
         )
         .exists()
     )
     query = select(Delivery).where(
-        Delivery.state == "pending", Delivery.next_attempt_at <= now, ~blocked, ~paused
+        Delivery.state == DeliveryState.PENDING, Delivery.next_attempt_at <= now, ~blocked, ~paused
     )
     if busy_endpoints:
         query = query.where(Delivery.endpoint_id.not_in(list(busy_endpoints)))
@@ -308,15 +128,15 @@ def dead_letter_blocked(session: Session) -> int:
             earlier.endpoint_id == Delivery.endpoint_id,
             earlier.person_id == Delivery.person_id,
             earlier.event_seq < Delivery.event_seq,
-            earlier.state == "dead",
+            earlier.state == DeliveryState.DEAD,
         )
         .exists()
     )
     result = session.execute(
         update(Delivery)
-        .where(Delivery.state == "pending", dead_before)
+        .where(Delivery.state == DeliveryState.PENDING, dead_before)
         .values(
-            state="dead",
+            state=DeliveryState.DEAD,
             last_error="an earlier delivery for this person to this endpoint is dead; "
             "redeliver it first (redeliver --dead keeps the order)",
         )
@@ -332,10 +152,10 @@ def _dead_letter_later(session: Session, delivery: Delivery) -> None:
             Delivery.endpoint_id == delivery.endpoint_id,
             Delivery.person_id == delivery.person_id,
             Delivery.event_seq > delivery.event_seq,
-            Delivery.state == "pending",
+            Delivery.state == DeliveryState.PENDING,
         )
         .values(
-            state="dead",
+            state=DeliveryState.DEAD,
             last_error=f"an earlier delivery for this person ({delivery.id}) is dead; "
             "redeliver it first (redeliver --dead keeps the order)",
         )
@@ -361,12 +181,45 @@ def deliver_one(
     assert endpoint is not None
     assert event is not None
     if not endpoint.active:
-        delivery.state, delivery.last_error = "dead", "the endpoint was deactivated"
+        delivery.state, delivery.last_error = DeliveryState.DEAD, "the endpoint was deactivated"
         _dead_letter_later(session, delivery)
         return delivery.state
+    started = time.perf_counter()
+    status, retry_after, error = _send(
+        endpoint, event, keystore=keystore, policy=policy, transport=transport, release=release
+    )
+    latency = round((time.perf_counter() - started) * 1000, 1)
+    now = utcnow()
+    session.add(
+        DeliveryAttempt(
+            delivery_id=delivery.id,
+            attempted_at=now,
+            status_code=status,
+            latency_ms=latency,
+            error=error,
+        )
+    )
+    delivery.attempts += 1
+    delivery.last_status, delivery.last_error = status, error
+    _breaker(session, endpoint, error is None, now, policy)
+    _outcome(session, delivery, endpoint, now, error, status, retry_after, policy, rng)
+    session.flush()
+    return delivery.state
+
+
+def _send(
+    endpoint: HrEndpoint,
+    event: CompetenceEvent,
+    *,
+    keystore: KeyStore,
+    policy: RetryPolicy,
+    transport: Transport,
+    release: Callable[[], None] | None,
+) -> tuple[int | None, float | None, str | None]:
+    """Render the message with the endpoint's adapter and post it: the answer's status,
+    its Retry-After, and the error (None when the endpoint accepted it)."""
     status: int | None = None
     retry_after: float | None = None
-    started = time.perf_counter()
     try:
         adapter = adapter_for(endpoint.adapter)
         request = adapter.render(
@@ -388,31 +241,33 @@ def deliver_one(
         error = f"the endpoint's secret cannot be unwrapped: {exc}"
     except ValueError as exc:  # an adapter this version does not have
         error = str(exc)
-    latency = round((time.perf_counter() - started) * 1000, 1)
-    now = utcnow()
-    session.add(
-        DeliveryAttempt(
-            delivery_id=delivery.id,
-            attempted_at=now,
-            status_code=status,
-            latency_ms=latency,
-            error=error,
-        )
-    )
-    delivery.attempts += 1
-    delivery.last_status, delivery.last_error = status, error
-    _breaker(session, endpoint, error is None, now, policy)
+    return status, retry_after, error
+
+
+def _outcome(
+    session: Session,
+    delivery: Delivery,
+    endpoint: HrEndpoint,
+    now: datetime,
+    error: str | None,
+    status: int | None,
+    retry_after: float | None,
+    policy: RetryPolicy,
+    rng: random.Random,
+) -> None:
+    """The delivery's new state after an attempt: delivered, dead (410 Gone, or past its
+    maximum age) or due again after the policy's backoff."""
     if error is None:
-        delivery.state, delivery.delivered_at = "delivered", now
+        delivery.state, delivery.delivered_at = DeliveryState.DELIVERED, now
     elif status == 410:
         # Standard Webhooks: 410 Gone means the receiver wants no more messages.
-        delivery.state = "dead"
+        delivery.state = DeliveryState.DEAD
         delivery.last_error = f"{error} (410 Gone: the endpoint was deactivated)"
         endpoint.active = False
         session.flush()
         dead_letter_pending(session, endpoint.id, "the endpoint answered 410 Gone")
     elif (now - delivery.queued_at).total_seconds() >= policy.max_age:
-        delivery.state = "dead"
+        delivery.state = DeliveryState.DEAD
         delivery.last_error = (
             f"gave up after {delivery.attempts} attempt(s) in "
             f"{(now - delivery.queued_at).total_seconds():.0f} s (maximum age "
@@ -423,8 +278,6 @@ def deliver_one(
         delivery.next_attempt_at = now + timedelta(
             seconds=policy.delay(delivery.attempts, retry_after, rng)
         )
-    session.flush()
-    return delivery.state
 
 
 def _breaker(
@@ -459,13 +312,6 @@ def _breaker(
         )
 
 
-def default_transport() -> HttpTransport:
-    """The HTTP transport with the application's egress policy (public addresses only
-    outside an application context)."""
-    config = current_app.config if has_app_context() else {}
-    return HttpTransport(EgressPolicy.from_config(config))
-
-
 def deliver_due(
     database: Database,
     *,
@@ -497,7 +343,7 @@ def deliver_due(
                 release=session.commit if database.dialect == "sqlite" else None,
             )
         stats.attempted += 1
-        stats.delivered += state == "delivered"
-        stats.failed += state == "pending"
-        stats.dead += state == "dead"
+        stats.delivered += state == DeliveryState.DELIVERED
+        stats.failed += state == DeliveryState.PENDING
+        stats.dead += state == DeliveryState.DEAD
     return stats

@@ -17,7 +17,8 @@ from ...organisations.models import Organisation
 from ..recognitions import recording as recognitions
 from ..reserve.targets import maintain_reserve
 from .dispatch import DeliveryPool
-from .sending import DeliveryStats, Transport
+from .sending import DeliveryStats
+from .transport import Transport
 
 __all__ = ["HrSteps", "start_background_delivery"]
 

@@ -42,7 +42,7 @@ from ...issuing.models import Credential
 from ...paths.models import SubGoal
 from ...people.models import Person
 from ..delivery.outbox import publish
-from ..models import CompetenceEvent, CompetenceHolding, Recognition
+from ..models import CompetenceEvent, CompetenceHolding, Recognition, RecognitionStatus
 from .payload import competence_event
 
 __all__ = [
@@ -139,7 +139,7 @@ def record_issued(session: Session, credential: Credential) -> list[Recognition]
             credential_id=credential.id,
             competence_id=competence_id,
             level=level,
-            status="active",
+            status=RecognitionStatus.ACTIVE,
             method=method,
             path_id=credential.path_id,
             sub_goal_id=credential.sub_goal_id,
@@ -163,14 +163,17 @@ def record_revoked(session: Session, credential: Credential) -> list[Recognition
     _lock_person(session, credential.person_id)
     rows = session.scalars(
         select(Recognition)
-        .where(Recognition.credential_id == credential.id, Recognition.status != "revoked")
+        .where(
+            Recognition.credential_id == credential.id,
+            Recognition.status != RecognitionStatus.REVOKED,
+        )
         .order_by(Recognition.created_at, Recognition.id)
         .with_for_update()
     ).all()
     now = utcnow()
     method, assessor_id = assessment_of(credential)
     for recognition in rows:
-        recognition.status = "revoked"
+        recognition.status = RecognitionStatus.REVOKED
         # An expired recognition stopped counting at its expiry; keep that moment.
         recognition.ended_at = recognition.ended_at or now
         recognition.updated_at = now
@@ -191,7 +194,7 @@ def expire_due(session: Session, now: datetime | None = None, limit: int = 100) 
     now = now or utcnow()
     due = (
         select(Recognition.person_id, func.min(Recognition.valid_until).label("first"))
-        .where(Recognition.status == "active", Recognition.valid_until <= now)
+        .where(Recognition.status == RecognitionStatus.ACTIVE, Recognition.valid_until <= now)
         .group_by(Recognition.person_id)
         .order_by("first")
         .limit(limit)
@@ -206,14 +209,14 @@ def expire_due(session: Session, now: datetime | None = None, limit: int = 100) 
             select(Recognition)
             .where(
                 Recognition.person_id == person_id,
-                Recognition.status == "active",
+                Recognition.status == RecognitionStatus.ACTIVE,
                 Recognition.valid_until <= now,
             )
             .order_by(Recognition.valid_until, Recognition.id)
             .limit(limit - expired)
         ).all()
         for recognition in rows:
-            recognition.status = "expired"
+            recognition.status = RecognitionStatus.EXPIRED
             recognition.ended_at = recognition.valid_until
             recognition.updated_at = now
             session.flush()
@@ -271,7 +274,7 @@ def _apply_holding(
         select(Recognition).where(
             Recognition.person_id == person_id,
             Recognition.competence_id == competence_id,
-            Recognition.status == "active",
+            Recognition.status == RecognitionStatus.ACTIVE,
         )
     ).all()
     if not active:

@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, Select, and_, bindparam, case, func, or_, 
 from sqlalchemy.orm import Session
 
 from ...people.models import Person
-from ..models import Recognition, ReserveTrendExcluded
+from ..models import Recognition, RecognitionStatus, ReserveTrendExcluded
 
 __all__ = ["Pair", "compute", "live_trends"]
 
@@ -56,7 +56,7 @@ def _counts_filter(ends: Sequence[datetime]) -> list[ColumnElement[bool]]:
     return [
         rec.valid_from <= ends[-1],
         # a recognition that stopped counting without a recorded end never counts
-        or_(rec.status == "active", rec.ended_at.is_not(None)),
+        or_(rec.status == RecognitionStatus.ACTIVE, rec.ended_at.is_not(None)),
         or_(rec.ended_at.is_(None), rec.ended_at > ends[0]),
         or_(rec.valid_until.is_(None), rec.valid_until > ends[0]),
     ]
@@ -165,7 +165,7 @@ def _statement(points: int, stored: bool) -> Select[Any]:
             rec.competence_id == bindparam("competence", type_=rec.competence_id.type),
             rec.level >= bindparam("level", type_=rec.level.type),
             rec.valid_from <= at[-1],
-            or_(rec.status == "active", rec.ended_at.is_not(None)),
+            or_(rec.status == RecognitionStatus.ACTIVE, rec.ended_at.is_not(None)),
             or_(rec.ended_at.is_(None), rec.ended_at > at[0]),
         )
         .group_by(rec.person_id)
