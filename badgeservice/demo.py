@@ -52,18 +52,9 @@ def _summary(report: VerificationReport) -> str:
     return f"verified={str(report.verified).lower()} ({checks})"
 
 
-def run_demo(echo: Callable[[str], Any], out_dir: Path = Path("instance/demo")) -> bool:
-    """Run the demo; ``echo`` prints a line. True when every step behaved as expected."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    now = datetime.now(UTC).replace(microsecond=0)
-    key = KeyPair.generate()
-    issuer_id = key.did_key
-    echo(f"issuer key     {issuer_id}")
-
-    status_list = StatusList()
-    index = allocate_index(set())
-    email = "aino.learner@example.org"
-    credential = build_credential(
+def _demo_credential(issuer_id: str, email: str, now: datetime, status: Any) -> dict[str, Any]:
+    """The example credential: a DigComp 3.1 level-4 badge with one piece of evidence."""
+    return build_credential(
         credential_id=f"urn:uuid:{uuid.uuid4()}",
         issuer=Profile(id=issuer_id, name="Esimerkkiopisto — Staff Academy", url=PUBLIC_URL),
         achievement=Achievement(
@@ -97,8 +88,22 @@ def run_demo(echo: Callable[[str], Any], out_dir: Path = Path("instance/demo")) 
                 narrative="Completion reported by the learning platform.",
             ),
         ),
-        credential_status=status_entry(STATUS_LIST_URL, index),
+        credential_status=status,
     )
+
+
+def run_demo(echo: Callable[[str], Any], out_dir: Path = Path("instance/demo")) -> bool:
+    """Run the demo; ``echo`` prints a line. True when every step behaved as expected."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    now = datetime.now(UTC).replace(microsecond=0)
+    key = KeyPair.generate()
+    issuer_id = key.did_key
+    echo(f"issuer key     {issuer_id}")
+
+    status_list = StatusList()
+    index = allocate_index(set())
+    email = "aino.learner@example.org"
+    credential = _demo_credential(issuer_id, email, now, status_entry(STATUS_LIST_URL, index))
     signed = sign(credential, key)
     echo(f"credential     {signed['id']} for {email} (stored as a salted hash)")
 

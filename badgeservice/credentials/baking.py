@@ -6,6 +6,10 @@ a compact JWS in its ``verify`` attribute. Baking leaves every other byte of the
 was; unbaking falls back to the OB 2.0 ``openbadges`` chunk / ``<openbadges:assertion>``.
 """
 
+# Size: two image formats, each baked and unbaked for OB 3.0 and read back for OB 2.0,
+# sharing the size limits and the payload reading; split they would trade one file for
+# cross-module private helpers.
+
 from __future__ import annotations
 
 import json

@@ -7,6 +7,9 @@ spec's own error codes, ``MALFORMED_VALUE_ERROR`` (VC Data Model 2.0, which the 
 for any value breaking a "MUST") covers malformed entries and undecodable ``encodedList``s.
 """
 
+# Size: the whole of one W3C Recommendation (entries, lists, the list credential, the
+# checks with the spec's error codes), kept together so it reads against the spec.
+
 from __future__ import annotations
 
 import base64

@@ -11,6 +11,9 @@ CASE reference: 1EdTech CASE 1.0/1.1 ``CFPackage`` (``CFDocument``, ``CFItems``,
 destination = parent item or the document.
 """
 
+# Size: two readers (DigComp 2.2 and 1EdTech CASE) into one shape, sharing the readers
+# that name the JSON path of a malformed value and the tree ordering.
+
 from __future__ import annotations
 
 import json
