@@ -79,6 +79,7 @@ bench: $(BIN)/.installed
 	$(BIN)/python -m benchmarks.public_page
 	BADGESERVICE_TEST_DATABASE_URL=$(TEST_POSTGRES) $(BIN)/python -m benchmarks.ingest --warmup 32
 	BADGESERVICE_TEST_DATABASE_URL=$(TEST_POSTGRES) $(BIN)/python -m benchmarks.reserve
+	BADGESERVICE_TEST_DATABASE_URL=$(TEST_POSTGRES) $(BIN)/python -m benchmarks.learner_pages
 
 clean:
 	rm -rf $(VENV) .venv-tools $(INTEROP)/node_modules $(OIDC)/node_modules $(BROWSER)/node_modules \

@@ -58,6 +58,21 @@ def read_json(source: str) -> Any:
         ) from None
 
 
+def read_credential(source: str) -> Any:
+    """A credential (or a JSON array of them) from a JSON file, or the credential baked into
+    a PNG or SVG badge image."""
+    data = read_bytes(source)
+    name = "standard input" if source == "-" else source
+    if data.startswith(b"\x89PNG") or data.lstrip().startswith(b"<"):
+        from .credentials import baking
+
+        baked = baking.unbake(data)
+        if baked.credential is None:
+            raise InputError(f"{name}: the image carries no JSON credential to verify")
+        return baked.credential
+    return read_json(source)
+
+
 def write_json(value: Any) -> None:
     click.echo(json.dumps(value, indent=2, ensure_ascii=False))
 
@@ -214,7 +229,8 @@ def credentials_verify(
     now: str | None,
     source: str,
 ) -> None:
-    """Verify a credential (or a JSON array); exit 0 verified, 1 not, 2 unusable input.
+    """Verify a credential (or a JSON array, or a baked PNG or SVG badge); exit 0
+    verified, 1 not, 2 unusable input.
 
     did:web documents and status lists are fetched over HTTPS unless --offline is given.
     A credential whose status cannot be checked is not verified (unless --no-status).
@@ -230,7 +246,7 @@ def credentials_verify(
             raise InputError(f"{path}: a status list credential must be an object with an id")
         lists[entry["id"]] = entry
     moment = parse_now(now, "--now")
-    document = read_json(source)
+    document = read_credential(source)
     fetcher = None
     if not offline:
         fetcher = Fetcher(

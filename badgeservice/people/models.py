@@ -14,10 +14,19 @@ from ..db import Base, TimestampMixin, new_id, utcnow
 __all__ = [
     "LmsAccount",
     "Person",
+    "PublicName",
     "Team",
     "TeamMember",
     "TeamRole",
 ]
+
+
+class PublicName(StrEnum):
+    """How a person's name shows on the public page of a badge they share."""
+
+    FULL = "full"
+    GIVEN = "given"
+    INITIALS = "initials"
 
 
 class TeamRole(StrEnum):
@@ -65,6 +74,8 @@ class Person(TimestampMixin, Base):
     title: Mapped[str | None] = mapped_column(String(200))
     # The language the person chose for pages (fi, sv, en); None: the browser's.
     locale: Mapped[str | None] = mapped_column(String(10))
+    # How the person's name shows on the public pages of badges they share (PublicName).
+    public_name: Mapped[str] = mapped_column(String(10), default="full", server_default="full")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     lms_accounts: Mapped[list[LmsAccount]] = relationship(
@@ -78,6 +89,17 @@ class Person(TimestampMixin, Base):
     def display_name(self) -> str:
         names = " ".join(n for n in (self.given_name, self.family_name) if n)
         return names or self.email or self.employee_number or str(self.id)
+
+    @property
+    def public_display_name(self) -> str:
+        """The name a shared badge's public page shows, as the person chose: the full
+        name, the given name only, or initials. Never an e-mail or an employee number."""
+        given, family = self.given_name or "", self.family_name or ""
+        if self.public_name == PublicName.GIVEN and given:
+            return given
+        if self.public_name == PublicName.INITIALS and (given or family):
+            return " ".join(f"{name[0]}." for name in (given, family) if name)
+        return " ".join(name for name in (given, family) if name) or "—"
 
 
 class LmsAccount(Base):

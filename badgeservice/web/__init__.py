@@ -56,6 +56,7 @@ def check_development_sign_in(config: Mapping[str, Any]) -> None:
 def init_app(app: Flask) -> None:
     check_development_sign_in(app.config)
     from . import errors, i18n, session
+    from . import learner as _learner  # noqa: F401
     from . import pages as _pages  # noqa: F401
     from . import signin_views as _signin  # noqa: F401
     from . import verify_views as _verify  # noqa: F401
@@ -100,6 +101,8 @@ def _template_globals(app: Flask) -> None:
         ROLE_NAMES=texts.ROLE_NAMES,
         ROLE_TEXTS=texts.ROLE_TEXTS,
         STATUS_NAMES=texts.STATUS_NAMES,
+        PATH_KINDS=texts.PATH_KINDS,
+        PUBLIC_NAME_TEXTS=texts.PUBLIC_NAME_TEXTS,
         CHECK_NAMES=texts.CHECK_NAMES,
         CHECK_OUTCOMES=texts.CHECK_OUTCOMES,
         ERROR_TITLES=texts.ERROR_TITLES,

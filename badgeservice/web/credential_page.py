@@ -42,7 +42,7 @@ def credential_page(credential: Credential) -> Response:
     earner = None
     if sharing.show_name:
         person = session.get(Person, credential.person_id)
-        earner = person.display_name if person is not None else None
+        earner = person.public_display_name if person is not None else None
     return page(
         "badge.html",
         organisation,

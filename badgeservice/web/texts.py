@@ -12,6 +12,8 @@ __all__ = [
     "CHECK_OUTCOMES",
     "ERROR_TEXTS",
     "ERROR_TITLES",
+    "PATH_KINDS",
+    "PUBLIC_NAME_TEXTS",
     "ROLE_NAMES",
     "ROLE_TEXTS",
     "STATUS_NAMES",
@@ -35,6 +37,16 @@ STATUS_NAMES = {
     "valid": _l("valid"),
     "revoked": _l("revoked"),
     "expired": _l("expired"),
+}
+PATH_KINDS = {
+    "organisation": _l("Organisation path"),
+    "team": _l("Team path"),
+    "individual": _l("My own path"),
+}
+PUBLIC_NAME_TEXTS = {
+    "full": _l("Full name"),
+    "given": _l("Given name only"),
+    "initials": _l("Initials"),
 }
 CHECK_NAMES = {
     "type": _l("Credential type"),

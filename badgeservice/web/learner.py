@@ -1,0 +1,255 @@
+"""The learner's pages: my badges (each with its downloads, sharing, LinkedIn and a QR
+code), my path drawn as trails, and my settings. Every page is the signed-in person's
+own: another person's badge is not found, whoever asks."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from urllib.parse import urlencode
+
+from flask import Response, current_app, redirect, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..achievements.models import AchievementVersion
+from ..db import get_session, utcnow
+from ..errors import BadRequest, NotFound
+from ..issuers.models import Issuer
+from ..paths.models import Path
+from ..people.models import PublicName
+from ..sharing import Visibility, get_sharing, set_sharing
+from .badge_files import baked, qr_svg
+from .badges import achievement_view, local_path, parse_time
+from .base import organisation, render_page, web
+from .i18n import LANGUAGES
+from .learner_data import (
+    BadgeStatus,
+    StationState,
+    badge_cards,
+    badge_paths,
+    own_credential,
+    path_views,
+    status_of,
+)
+from .session import Visitor, requires_role, visitor_for
+from .trail import trail_svg
+
+__all__: list[str] = []
+
+
+def _visitor() -> Visitor:
+    visitor = visitor_for(organisation())
+    assert visitor is not None  # requires_role
+    return visitor
+
+
+def _public_url() -> str:
+    return str(current_app.config["PUBLIC_URL"]).rstrip("/")
+
+
+# -- my badges ------------------------------------------------------------------------
+
+
+@web.get("/o/<slug>/badges")
+@requires_role()
+def my_badges() -> ResponseReturnValue:
+    """Every badge of mine as a card; filters by status and by path."""
+    visitor, db = _visitor(), get_session()
+    status = request.args.get("status") or None
+    if status is not None and status not in set(BadgeStatus):
+        raise BadRequest(_("Choose one of the offered statuses."))
+    paths = badge_paths(db, visitor.person)
+    path_slug = request.args.get("path") or None
+    path_id = None
+    if path_slug is not None:
+        if path_slug not in {slug for slug, _name in paths}:
+            raise BadRequest(_("Choose one of the offered paths."))
+        path_id = db.scalar(
+            select(Path.id).where(
+                Path.organisation_id == visitor.organisation.id, Path.slug == path_slug
+            )
+        )
+    cards = badge_cards(
+        db, visitor.person, visitor.organisation.slug, status=status, path_id=path_id
+    )
+    return render_page(
+        "my_badges.html",
+        active="badges",
+        cards=cards,
+        chosen_status=status,
+        path=path_slug,
+        paths=paths,
+        statuses=list(BadgeStatus),
+    )
+
+
+def _linkedin(name: str, issuer: str, issued: datetime, address: str, ident: str) -> str:
+    """LinkedIn's add-to-profile address for a certification."""
+    query = {
+        "startTask": "CERTIFICATION_NAME",
+        "name": name,
+        "organizationName": issuer,
+        "issueYear": issued.year,
+        "issueMonth": issued.month,
+        "certUrl": address,
+        "certId": ident,
+    }
+    return "https://www.linkedin.com/profile/add?" + urlencode(query)
+
+
+@web.get("/o/<slug>/badges/<credential_id>")
+@requires_role()
+def my_badge(credential_id: str) -> ResponseReturnValue:
+    """One badge of mine: what it is, its state, and what I can do with it."""
+    visitor, db = _visitor(), get_session()
+    credential = own_credential(db, visitor.person, credential_id)
+    document = credential.document
+    subject = document.get("credentialSubject")
+    achievement = achievement_view(
+        subject.get("achievement") if isinstance(subject, dict) else None
+    )
+    issuer = db.get(Issuer, credential.issuer_id)
+    assert issuer is not None
+    sharing = get_sharing(db, credential)
+    address = f"{_public_url()}/credentials/{credential.id}"
+    name = achievement.name if achievement is not None else ""
+    return render_page(
+        "my_badge.html",
+        active="badges",
+        credential=credential,
+        achievement=achievement,
+        image_src=local_path(achievement.image if achievement else None, _public_url()),
+        issuer=issuer,
+        issued_at=parse_time(document.get("validFrom")) or credential.issued_at,
+        valid_until=parse_time(document.get("validUntil")),
+        badge_status=status_of(credential.revoked_at, credential.valid_until, utcnow()),
+        sharing=sharing,
+        address=address,
+        linkedin=_linkedin(name, issuer.name, credential.issued_at, address, str(credential.id)),
+        qr=qr_svg(address, _("QR code of the badge's address")) if sharing.public else None,
+        public_name=visitor.person.public_display_name,
+        saved=request.args.get("saved") == "1",
+    )
+
+
+@web.post("/o/<slug>/badges/<credential_id>/sharing")
+@requires_role()
+def share_badge(credential_id: str) -> ResponseReturnValue:
+    """Make my badge public or private, with or without my name; back to the badge."""
+    visitor, db = _visitor(), get_session()
+    credential = own_credential(db, visitor.person, credential_id)
+    visibility = request.form.get("visibility", "")
+    if visibility not in set(Visibility):
+        raise BadRequest(_("Choose whether the badge is public or private."))
+    set_sharing(
+        db, credential, visibility=visibility, show_name=request.form.get("show_name") == "on"
+    )
+    target = url_for("web.my_badge", slug=visitor.organisation.slug, credential_id=credential.id)
+    return redirect(f"{target}?saved=1#sharing", code=303)
+
+
+@web.get("/o/<slug>/badges/<credential_id>/badge.<kind>")
+@requires_role()
+def download_badge(credential_id: str, kind: str) -> ResponseReturnValue:
+    """My badge to take away: the signed JSON, or its image with the credential baked in."""
+    visitor, db = _visitor(), get_session()
+    credential = own_credential(db, visitor.person, credential_id)
+    filename = f"badge-{credential.id}.{kind}"
+    disposition = {"Content-Disposition": f'attachment; filename="{filename}"'}
+    if kind == "json":
+        body = json.dumps(credential.document, ensure_ascii=False, indent=2)
+        return Response(body, mimetype="application/ld+json", headers=disposition)
+    if kind not in ("png", "svg"):
+        raise NotFound(f"no download {kind!r}")
+    version = db.get(AchievementVersion, credential.achievement_version_id)
+    if version is None or version.image is None or version.image_media_type is None:
+        raise NotFound(_("This badge has no image to bake it into; download the JSON."))
+    data = baked(version.image, version.image_media_type, credential.document, kind)
+    mimetype = "image/png" if kind == "png" else "image/svg+xml"
+    return Response(data, mimetype=mimetype, headers=disposition)
+
+
+# -- my path --------------------------------------------------------------------------
+
+
+def _state_words() -> dict[str, str]:
+    return {
+        StationState.ACHIEVED: _("achieved"),
+        StationState.EXPIRED: _("expired"),
+        StationState.LOCKED: _("locked"),
+        StationState.AVAILABLE: _("not started"),
+        "optional": _("optional"),
+        "after": _("after {names}"),
+    }
+
+
+@web.get("/o/<slug>/path")
+@requires_role()
+def my_path() -> ResponseReturnValue:
+    """My paths drawn as trails, each sub-goal with its state and what completes it."""
+    visitor, db = _visitor(), get_session()
+    views = path_views(db, visitor.person, visitor.organisation.slug)
+    words = _state_words()
+    drawings = []
+    for view in views:
+        title = _("Path %(name)s", name=view.path.name)
+        description = _(
+            "%(done)s of %(total)s required steps achieved.",
+            done=view.achieved,
+            total=view.required,
+        )
+        drawings.append(
+            (
+                trail_svg(view, per_row=4, words=words, title=title, description=description),
+                trail_svg(view, per_row=1, words=words, title=title, description=description),
+            )
+        )
+    return render_page(
+        "my_path.html",
+        active="path",
+        views=list(zip(views, drawings, strict=True)),
+        words=words,
+        STATE=StationState,
+    )
+
+
+# -- my settings ----------------------------------------------------------------------
+
+
+@web.route("/o/<slug>/settings", methods=["GET", "POST"])
+@requires_role()
+def my_settings() -> ResponseReturnValue:
+    """My language and how my name shows on the badges I share."""
+    visitor = _visitor()
+    person = visitor.person
+    if request.method == "POST":
+        language = request.form.get("language", "")
+        if language and language not in LANGUAGES:
+            raise BadRequest(_("Choose one of the offered languages."))
+        public_name = request.form.get("public_name", "")
+        if public_name not in set(PublicName):
+            raise BadRequest(_("Choose how your name is shown."))
+        person.locale = language or None
+        person.public_name = public_name
+        if language:
+            session["lang"] = language
+        else:
+            session.pop("lang", None)
+        target = url_for("web.my_settings", slug=visitor.organisation.slug)
+        return redirect(f"{target}?saved=1", code=303)
+    given, family = person.given_name or "", person.family_name or ""
+    examples = {
+        PublicName.FULL: " ".join(n for n in (given, family) if n) or "—",
+        PublicName.GIVEN: given or "—",
+        PublicName.INITIALS: " ".join(f"{n[0]}." for n in (given, family) if n) or "—",
+    }
+    return render_page(
+        "my_settings.html",
+        active="settings",
+        person=person,
+        examples=examples,
+        PUBLIC_NAME=PublicName,
+        saved=request.args.get("saved") == "1",
+    )

@@ -1,0 +1,28 @@
+"""person public name
+
+Revision ID: 0010
+Revises: 0009
+Create Date: 2026-12-05 10:00:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0010"
+down_revision = "0009"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("people", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("public_name", sa.String(length=10), server_default="full", nullable=False)
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("people", schema=None) as batch_op:
+        batch_op.drop_column("public_name")

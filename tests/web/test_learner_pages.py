@@ -1,0 +1,218 @@
+"""The learner's pages through the real application: my badges (filters, one badge with its
+downloads, sharing, LinkedIn and QR), my path, my settings; each the signed-in person's own."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from badgeservice.credentials import baking
+from badgeservice.db import database, session_scope
+from tests.conftest import ROOT
+from tests.web.conftest import PUBLIC, Org, configure_sign_in, form_token, sign_in_through_provider
+from tests.web.test_public_pages import BROWSER, Example, award, page, path_of, text_of
+
+ORG = "esimerkkiopisto"
+
+
+@pytest.fixture
+def acme(web_app: Any, tmp_path: Path) -> tuple[Org, Example]:
+    """The example organisation under the slug the test provider knows (acme), Aino's
+    e-mail the provider's, and a neighbour organisation."""
+    from badgeservice.definitions.loader import load_definitions
+    from badgeservice.organisations.services import create_client, organisation_by_slug
+
+    folder = tmp_path / "issuers" / "acme"
+    shutil.copytree(ROOT / "issuers" / ORG, folder)
+    for name, old, new in (
+        ("organisation.toml", f'slug = "{ORG}"', 'slug = "acme"'),
+        ("people.toml", "aino.virtanen@esimerkkiopisto.example.org", "aino.virtanen@acme.example"),
+    ):
+        text = (folder / name).read_text(encoding="utf-8")
+        assert old in text
+        (folder / name).write_text(text.replace(old, new, 1), encoding="utf-8")
+    keystore = web_app.extensions["badgeservice.keystore"]
+    with web_app.test_request_context(), session_scope(database()) as session:
+        list(load_definitions(session, folder.parent, web_app))
+        org = organisation_by_slug(session, "acme")
+        token = create_client(session, org, name="t", scopes=["admin"], keystore=keystore).token
+    return Org(org.id, "acme", {}, token), Example(token, token)
+
+
+def signed_in(web_app: Any, acme: tuple[Org, Example], provider: Any) -> Any:
+    org, _ = acme
+    client = web_app.test_client()
+    configure_sign_in(client, org, provider)
+    landed = sign_in_through_provider(client, "acme", "aino")
+    assert landed.headers["Location"].endswith("/o/acme/home"), landed.headers
+    return client
+
+
+def test_my_badges_lists_mine_with_their_status_and_filters(
+    web_app: Any, acme: tuple[Org, Example], provider: Any
+) -> None:
+    _, example = acme
+    client = signed_in(web_app, acme, provider)
+    kept = award(client, example, "data-protection", "E1003")
+    revoked = award(client, example, "accessible-materials", "E1003")
+    helenas = award(client, example, "data-protection", "E1001")
+    answer = client.post(
+        f"/api/v1/credentials/{revoked['id']}/revoke",
+        json={"reason": "issued in error"},
+        headers=example.headers,
+    )
+    assert answer.status_code == 200
+    html = page(client, "/o/acme/badges")
+    assert f"/o/acme/badges/{kept['id']}" in html
+    assert f"/o/acme/badges/{revoked['id']}" in html
+    assert helenas["id"] not in html  # someone else's badge is not mine
+    words = text_of(html)
+    assert "2 badges" in words
+    assert "revoked" in words and "valid" in words
+    only = page(client, "/o/acme/badges?status=revoked")
+    assert revoked["id"] in only and kept["id"] not in only
+    assert "1 badge" in text_of(only)
+    finnish = text_of(page(client, "/o/acme/badges?status=revoked", language="fi"))
+    assert "Omat osaamismerkit" in finnish
+    page(client, "/o/acme/badges?status=lost", status=400)
+    page(client, "/o/acme/badges?path=nowhere", status=400)
+
+
+def test_one_badge_shares_downloads_and_goes_to_linkedin(
+    web_app: Any, acme: tuple[Org, Example], provider: Any
+) -> None:
+    _, example = acme
+    client = signed_in(web_app, acme, provider)
+    credential = award(client, example, "data-protection", "E1003")
+    mine = f"/o/acme/badges/{credential['id']}"
+    html = page(client, mine)
+    words = text_of(html)
+    assert "Only me" in words and "Badge image (PNG)" in words
+    assert "<svg" not in html.split('id="sharing"', 1)[1]  # no QR while private
+    # a form without its token is refused, and nothing changes
+    refused = client.post(f"{mine}/sharing", data={"visibility": "public"})
+    assert refused.status_code == 400
+    assert path_of(credential) and "has not been shared" in text_of(
+        page(web_app.test_client(), path_of(credential), status=404)
+    )
+    answer = client.post(
+        f"{mine}/sharing",
+        data={"csrf_token": form_token(html), "visibility": "public", "show_name": "on"},
+    )
+    assert answer.status_code == 303
+    assert answer.headers["Location"].endswith(f"{mine}?saved=1#sharing")
+    shared = page(client, mine + "?saved=1")
+    assert "Your choices were saved." in text_of(shared)
+    assert re.search(r'<figure class="qr"><svg[^>]*>.*<title>', shared, re.S)
+    linkedin = re.search(r'href="(https://www.linkedin.com/profile/add\?[^"]+)"', shared)
+    assert linkedin is not None
+    query = parse_qs(urlsplit(linkedin.group(1).replace("&amp;", "&")).query)
+    assert query["startTask"] == ["CERTIFICATION_NAME"]
+    assert query["certUrl"] == [credential["url"]]
+    assert query["certId"] == [credential["id"]]
+    assert query["organizationName"][0]
+    # the public page, signed out, names Aino as she allows
+    public = text_of(page(web_app.test_client(), path_of(credential)))
+    assert "Aino Virtanen" in public
+    answer = client.post(
+        f"{mine}/sharing", data={"csrf_token": form_token(shared), "visibility": "everyone"}
+    )
+    assert answer.status_code == 400
+
+
+def test_downloads_carry_the_signed_badge_that_verifies(
+    web_app: Any, acme: tuple[Org, Example], provider: Any
+) -> None:
+    _, example = acme
+    client = signed_in(web_app, acme, provider)
+    credential = award(client, example, "data-protection", "E1003")
+    mine = f"/o/acme/badges/{credential['id']}"
+    document = json.loads(client.get(f"{mine}/badge.json").get_data(as_text=True))
+    assert document == credential["credential"]
+    for kind, signature in (("png", b"\x89PNG"), ("svg", b"<")):
+        answer = client.get(f"{mine}/badge.{kind}")
+        assert answer.status_code == 200
+        assert "attachment" in answer.headers["Content-Disposition"]
+        assert answer.data.lstrip().startswith(signature)
+        assert baking.unbake(answer.data).credential == document
+        verified = client.post(
+            "/api/v1/verify",
+            data={"image": (io.BytesIO(answer.data), f"badge.{kind}")},
+            content_type="multipart/form-data",
+        )
+        assert verified.status_code == 200, verified.get_json()
+        assert verified.get_json()["verified"] is True
+    assert client.get(f"{mine}/badge.gif").status_code == 404
+
+
+def test_only_my_own_badges_and_only_signed_in(
+    web_app: Any, acme: tuple[Org, Example], provider: Any
+) -> None:
+    _, example = acme
+    client = signed_in(web_app, acme, provider)
+    helenas = award(client, example, "data-protection", "E1001")
+    for suffix in ("", "/badge.json", "/badge.png"):
+        assert client.get(f"/o/acme/badges/{helenas['id']}{suffix}").status_code == 404
+    assert client.get("/o/acme/badges/not-an-id").status_code == 404
+    stranger = web_app.test_client()
+    for path in ("/o/acme/badges", "/o/acme/path", "/o/acme/settings"):
+        answer = stranger.get(path, headers={"Accept": BROWSER})
+        assert answer.status_code in (302, 303), path
+        assert "/o/acme/sign-in" in answer.headers["Location"]
+
+
+def test_my_path_draws_each_path_with_its_steps(
+    web_app: Any, acme: tuple[Org, Example], provider: Any
+) -> None:
+    _, example = acme
+    client = signed_in(web_app, acme, provider)
+    before = page(client, "/o/acme/path")
+    assert before.count('role="img"') >= 2  # two drawings (wide and narrow) per path
+    assert "Digital competence strategy" in text_of(before)
+    progress = client.get("/api/v1/people/E1003/paths", headers=example.headers).get_json()
+    goal = progress["items"][0]["subGoals"][0]
+    award_body = {"subGoal": goal["id"], "person": "E1003"}
+    answer = client.post("/api/v1/awards", json=award_body, headers=example.headers)
+    assert answer.status_code == 201, answer.get_json()
+    after = page(client, "/o/acme/path")
+    step = re.search(
+        r'<li class="step step-achieved">\s*<span class="step-name">([^<]+)</span>', after
+    )
+    assert step is not None and step.group(1) == goal["name"]
+    assert "station-achieved" in after
+    assert "1 of" in text_of(after)
+
+
+def test_settings_choose_language_and_the_public_name(
+    web_app: Any, acme: tuple[Org, Example], provider: Any
+) -> None:
+    _, example = acme
+    client = signed_in(web_app, acme, provider)
+    credential = award(client, example, "data-protection", "E1003")
+    client.put(
+        f"/api/v1/credentials/{credential['id']}/sharing",
+        headers=example.headers,
+        json={"visibility": "public", "showName": True},
+    )
+    html = page(client, "/o/acme/settings")
+    assert "Aino Virtanen" in text_of(html) and "A. V." in text_of(html)
+    answer = client.post(
+        "/o/acme/settings",
+        data={"csrf_token": form_token(html), "language": "sv", "public_name": "initials"},
+    )
+    assert answer.status_code == 303
+    saved = text_of(page(client, "/o/acme/settings?saved=1", language="en"))
+    assert "Mina inställningar" in saved  # the chosen language wins over the browser's
+    public = text_of(page(web_app.test_client(), path_of(credential)))
+    assert "A. V." in public and "Aino Virtanen" not in public
+    for data in ({"public_name": "nickname"}, {"public_name": "full", "language": "de"}):
+        refused = client.post("/o/acme/settings", data={"csrf_token": form_token(html), **data})
+        assert refused.status_code == 400
+    assert PUBLIC  # the public pages are addressed under the configured public URL
