@@ -92,6 +92,8 @@ class Path(TimestampMixin, Base):
     achievement_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("achievements.id"))
     approved_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("people.id"))
     approved_at: Mapped[datetime | None]
+    # The person asked a supervisor to approve their individual path (cleared on approval).
+    approval_requested_at: Mapped[datetime | None]
     out_of_order: Mapped[str] = mapped_column(String(10), default=OutOfOrder.ACCEPT)
 
     targets: Mapped[list[PathTarget]] = relationship(

@@ -44,6 +44,7 @@ __all__ = [
     "get_sub_goal",
     "inherited_sub_goals",
     "paths_query",
+    "request_approval",
     "triggered_sub_goals",
     "update_path",
     "upsert_path",
@@ -347,7 +348,20 @@ def approve_individual_path(
             f"{supervisor.display_name} is not a supervisor of any team of {person.display_name}"
         )
     path.approved_by_id, path.approved_at = supervisor.id, at or utcnow()
+    path.approval_requested_at = None
     session.flush()
+    return path
+
+
+def request_approval(session: Session, path: Path, person: Person) -> Path:
+    """The person asks their supervisor to approve their individual path (as it is now)."""
+    if path.kind != PathKind.INDIVIDUAL or path.person_id != person.id:
+        raise Forbidden("only the person whose individual path it is asks for its approval")
+    if path.approved_at is not None:
+        raise Conflict(f"path {path.slug!r} is approved already; change it to ask again")
+    if path.approval_requested_at is None:
+        path.approval_requested_at = utcnow()
+        session.flush()
     return path
 
 

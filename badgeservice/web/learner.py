@@ -14,10 +14,13 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..achievements.models import AchievementVersion
+from ..achievements.services import get_achievement
 from ..db import get_session, utcnow
 from ..errors import BadRequest, NotFound
 from ..issuers.models import Issuer
-from ..paths.models import Path
+from ..paths.data import PathData, SubGoalData
+from ..paths.models import Path, PathKind
+from ..paths.services import create_path, request_approval, update_path
 from ..people.models import PublicName
 from ..sharing import Visibility, get_sharing, set_sharing
 from .badge_files import baked, qr_svg
@@ -29,7 +32,9 @@ from .learner_data import (
     StationState,
     badge_cards,
     badge_paths,
+    goal_choices,
     own_credential,
+    own_path,
     path_views,
     status_of,
 )
@@ -206,13 +211,65 @@ def my_path() -> ResponseReturnValue:
                 trail_svg(view, per_row=1, words=words, title=title, description=description),
             )
         )
+    own = own_path(db, visitor.person)
     return render_page(
         "my_path.html",
         active="path",
         views=list(zip(views, drawings, strict=True)),
         words=words,
         STATE=StationState,
+        own=own,
+        choices=goal_choices(db, visitor.person, own),
+        added=request.args.get("added") == "1",
+        asked=request.args.get("asked") == "1",
     )
+
+
+@web.post("/o/<slug>/path/goals")
+@requires_role()
+def add_goal() -> ResponseReturnValue:
+    """Add a badge to my own path as an optional goal (my own path is made if I have none);
+    a change of an approved path needs approving again."""
+    visitor, db = _visitor(), get_session()
+    person = visitor.person
+    path = own_path(db, person)
+    choices = dict(goal_choices(db, person, path))
+    wanted = request.form.get("achievement", "")
+    if wanted not in choices:
+        raise BadRequest(_("Choose one of the offered badges."))
+    achievement = get_achievement(db, person.organisation_id, wanted)
+    goal = SubGoalData(
+        slug=achievement.slug,
+        name=achievement.current.name,
+        achievement_id=achievement.id,
+        required=False,
+    )
+    if path is None:
+        data = PathData(
+            slug=f"own-{person.id.hex[:12]}",
+            kind=PathKind.INDIVIDUAL,
+            name=person.display_name,
+            person_id=person.id,
+            sub_goals=[goal],
+        )
+        create_path(db, person.organisation_id, data)
+    else:
+        update_path(db, path, {"add_sub_goals": [goal]})
+    target = url_for("web.my_path", slug=visitor.organisation.slug)
+    return redirect(f"{target}?added=1#own-path", code=303)
+
+
+@web.post("/o/<slug>/path/approval")
+@requires_role()
+def ask_approval() -> ResponseReturnValue:
+    """Ask my supervisor to approve my own path as it is now."""
+    visitor, db = _visitor(), get_session()
+    path = own_path(db, visitor.person)
+    if path is None:
+        raise BadRequest(_("You have no own path to approve yet: add a goal first."))
+    request_approval(db, path, visitor.person)
+    target = url_for("web.my_path", slug=visitor.organisation.slug)
+    return redirect(f"{target}?asked=1#own-path", code=303)
 
 
 # -- my settings ----------------------------------------------------------------------

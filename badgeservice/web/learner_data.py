@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..achievements.models import Achievement, AchievementVersion
@@ -32,7 +32,9 @@ __all__ = [
     "TargetLine",
     "badge_cards",
     "badge_paths",
+    "goal_choices",
     "own_credential",
+    "own_path",
     "path_views",
     "status_of",
 ]
@@ -249,6 +251,41 @@ def _lms_link(connection: Connection | None, activity: str) -> str | None:
         if number.isdigit():
             return f"{connection.base_url.rstrip('/')}/course/view.php?id={number}"
     return None
+
+
+def own_path(session: Session, person: Person) -> Path | None:
+    """The person's own (individual) path, the newest when they have several."""
+    return session.scalar(
+        select(Path)
+        .where(Path.person_id == person.id, Path.kind == "individual")
+        .order_by(Path.created_at.desc(), Path.slug)
+        .limit(1)
+    )
+
+
+def goal_choices(session: Session, person: Person, path: Path | None) -> list[tuple[str, str]]:
+    """The organisation's badges a person may add to their own path as optional goals:
+    every one not on it yet, as (slug, current name), by name."""
+    taken = {goal.achievement_id for goal in path.sub_goals} if path is not None else set()
+    newest = (
+        select(AchievementVersion.achievement_id, func.max(AchievementVersion.version).label("v"))
+        .group_by(AchievementVersion.achievement_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Achievement.id, Achievement.slug, AchievementVersion.name)
+        .join(newest, newest.c.achievement_id == Achievement.id)
+        .join(
+            AchievementVersion,
+            and_(
+                AchievementVersion.achievement_id == Achievement.id,
+                AchievementVersion.version == newest.c.v,
+            ),
+        )
+        .where(Achievement.organisation_id == person.organisation_id)
+        .order_by(AchievementVersion.name)
+    )
+    return [(slug, name) for achievement_id, slug, name in rows if achievement_id not in taken]
 
 
 def _targets(session: Session, targets: list[PathTarget]) -> list[TargetLine]:

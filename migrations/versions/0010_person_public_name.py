@@ -1,4 +1,4 @@
-"""person public name
+"""person public name, path approval requests
 
 Revision ID: 0010
 Revises: 0009
@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+
+import badgeservice.db
 
 revision = "0010"
 down_revision = "0009"
@@ -21,8 +23,18 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("public_name", sa.String(length=10), server_default="full", nullable=False)
         )
+    with op.batch_alter_table("paths", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column(
+                "approval_requested_at",
+                badgeservice.db.UTCDateTime(timezone=True),
+                nullable=True,
+            )
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("paths", schema=None) as batch_op:
+        batch_op.drop_column("approval_requested_at")
     with op.batch_alter_table("people", schema=None) as batch_op:
         batch_op.drop_column("public_name")

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import ORG, Site
+from tests.browser.conftest import NEIGHBOUR, ORG, Site
 from tests.browser.test_pages import Watch, check, sign_in_at_provider
 from tests.live import http
 
@@ -65,6 +65,10 @@ def test_learner_pages_in_every_language(
 
     page.goto(f"{site.base}/o/{ORG}/settings")
     check(page, watch, "my-settings", language)
+
+    # Signed in here is signed out next door: another organisation's pages ask to sign in.
+    page.goto(f"{site.base}/o/{NEIGHBOUR}/badges")
+    assert page.url.startswith(f"{site.base}/o/{NEIGHBOUR}/sign-in")
 
 
 def test_a_completion_shows_on_the_path_after_a_reload(site: Site, new_context: Any) -> None:

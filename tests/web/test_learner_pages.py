@@ -216,3 +216,47 @@ def test_settings_choose_language_and_the_public_name(
         refused = client.post("/o/acme/settings", data={"csrf_token": form_token(html), **data})
         assert refused.status_code == 400
     assert PUBLIC  # the public pages are addressed under the configured public URL
+
+
+def test_my_own_path_takes_optional_goals_and_asks_for_approval(
+    web_app: Any, acme: tuple[Org, Example], provider: Any
+) -> None:
+    _, example = acme
+    client = signed_in(web_app, acme, provider)
+    html = page(client, "/o/acme/path")
+    options = re.findall(
+        r'<option value="([^"]+)">([^<]+)</option>', html.split('id="add-goal"')[1]
+    )
+    assert options, "the own path offers badges to add"
+    slug, name = options[0]
+    for wanted in ("no-such-badge", ""):
+        data = {"csrf_token": form_token(html), "achievement": wanted}
+        assert client.post("/o/acme/path/goals", data=data).status_code == 400
+    answer = client.post(
+        "/o/acme/path/goals", data={"csrf_token": form_token(html), "achievement": slug}
+    )
+    assert answer.status_code == 303
+    added = page(client, "/o/acme/path?added=1")
+    assert "The goal was added to your own path." in text_of(added)
+    step = re.search(
+        rf'<span class="step-name">{re.escape(name)}</span>\s*<span class="step-state">([^<]+)',
+        added,
+    )
+    assert step is not None and "optional" in step.group(1)
+    assert f'<option value="{slug}">' not in added.split('id="add-goal"')[1]  # not twice
+    asked = client.post("/o/acme/path/approval", data={"csrf_token": form_token(added)})
+    assert asked.status_code == 303
+    waiting = text_of(page(client, "/o/acme/path?asked=1"))
+    assert "Waiting for your supervisor's approval" in waiting
+    # the supervisor (E1002) approves over the API; a new goal needs approving again
+    paths = client.get("/api/v1/paths?kind=individual", headers=example.headers).get_json()
+    own = next(p for p in paths["items"] if p["person"] and "Aino" in p["name"])
+    approved = client.post(
+        f"/api/v1/paths/{own['id']}/approve", json={"supervisor": "E1002"}, headers=example.headers
+    )
+    assert approved.status_code == 200, approved.get_json()
+    assert "Approved on" in text_of(page(client, "/o/acme/path"))
+    html = page(client, "/o/acme/path")
+    second = re.findall(r'<option value="([^"]+)">', html.split('id="add-goal"')[1])[0]
+    client.post("/o/acme/path/goals", data={"csrf_token": form_token(html), "achievement": second})
+    assert "Not approved yet." in text_of(page(client, "/o/acme/path"))
