@@ -16,6 +16,7 @@ from ..awards.progress import person_progress
 from ..db import utcnow
 from ..errors import NotFound
 from ..frameworks.models import Competence
+from ..hr.models import CompetenceHolding
 from ..issuers.models import Issuer
 from ..issuing.models import Credential
 from ..organisations.models import Connection
@@ -174,12 +175,18 @@ class Station:
 
 @dataclass(frozen=True)
 class TargetLine:
-    """A target of the path: a competence at a level, for a share of people, by a date."""
+    """A target of the path: a competence at a level, for a share of people, by a date;
+    with the person's own level of the competence now (None: not recognised)."""
 
     competence: str
     level: int
     share: float
     due: date
+    mine: int | None = None
+
+    @property
+    def reached(self) -> bool:
+        return self.mine is not None and self.mine >= self.level
 
 
 @dataclass(frozen=True)
@@ -288,9 +295,19 @@ def goal_choices(session: Session, person: Person, path: Path | None) -> list[tu
     return [(slug, name) for achievement_id, slug, name in rows if achievement_id not in taken]
 
 
-def _targets(session: Session, targets: list[PathTarget]) -> list[TargetLine]:
+def _targets(session: Session, person: Person, targets: list[PathTarget]) -> list[TargetLine]:
     if not targets:
         return []
+    now = utcnow()
+    levels = dict(
+        session.execute(
+            select(CompetenceHolding.competence_id, CompetenceHolding.level).where(
+                CompetenceHolding.person_id == person.id,
+                CompetenceHolding.competence_id.in_([t.competence_id for t in targets]),
+                or_(CompetenceHolding.valid_until.is_(None), CompetenceHolding.valid_until > now),
+            )
+        ).all()
+    )
     rows = session.execute(
         select(Competence.id, Competence.code, Competence.name).where(
             Competence.id.in_([target.competence_id for target in targets])
@@ -298,7 +315,9 @@ def _targets(session: Session, targets: list[PathTarget]) -> list[TargetLine]:
     )
     names = {competence_id: f"{code} {name}" for competence_id, code, name in rows}
     return [
-        TargetLine(names.get(t.competence_id, "?"), t.level, t.share, t.due)
+        TargetLine(
+            names.get(t.competence_id, "?"), t.level, t.share, t.due, levels.get(t.competence_id)
+        )
         for t in sorted(targets, key=lambda t: t.position)
     ]
 
@@ -356,5 +375,5 @@ def path_views(session: Session, person: Person, organisation_slug: str) -> list
                     completes,
                 )
             )
-        views.append(PathView(item, stations, _targets(session, item.path.targets)))
+        views.append(PathView(item, stations, _targets(session, person, item.path.targets)))
     return views

@@ -176,6 +176,8 @@ def test_my_path_draws_each_path_with_its_steps(
     before = page(client, "/o/acme/path")
     assert before.count('role="img"') >= 2  # two drawings (wide and narrow) per path
     assert "Digital competence strategy" in text_of(before)
+    # each target with where Aino stands on it
+    assert "Not recognised for you yet." in text_of(before)
     progress = client.get("/api/v1/people/E1003/paths", headers=example.headers).get_json()
     goal = progress["items"][0]["subGoals"][0]
     award_body = {"subGoal": goal["id"], "person": "E1003"}
