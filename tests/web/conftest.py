@@ -185,3 +185,42 @@ def sign_in_through_provider(client: Any, slug: str, login: str, next_path: str 
     assert start.status_code == 302, start.data[:500]
     back = log_in_at_provider(start.headers["Location"], login, PUBLIC)
     return client.get(back.removeprefix(PUBLIC))
+
+
+@pytest.fixture
+def acme(web_app: Any, tmp_path: Path) -> Org:
+    """The example organisation loaded from its files under the slug the test provider
+    knows (acme), Aino's e-mail the provider's; an admin token."""
+    import shutil
+
+    from badgeservice.db import database, session_scope
+    from badgeservice.definitions.loader import load_definitions
+    from badgeservice.organisations.services import create_client, organisation_by_slug
+    from tests.conftest import ROOT
+
+    example = "esimerkkiopisto"
+    folder = tmp_path / "issuers" / "acme"
+    shutil.copytree(ROOT / "issuers" / example, folder)
+    for name, old, new in (
+        ("organisation.toml", f'slug = "{example}"', 'slug = "acme"'),
+        ("people.toml", "aino.virtanen@esimerkkiopisto.example.org", "aino.virtanen@acme.example"),
+    ):
+        text = (folder / name).read_text(encoding="utf-8")
+        assert old in text
+        (folder / name).write_text(text.replace(old, new, 1), encoding="utf-8")
+    keystore = web_app.extensions["badgeservice.keystore"]
+    with web_app.test_request_context(), session_scope(database()) as session:
+        list(load_definitions(session, folder.parent, web_app))
+        org = organisation_by_slug(session, "acme")
+        token = create_client(session, org, name="t", scopes=["admin"], keystore=keystore).token
+        return Org(org.id, "acme", {}, token)
+
+
+def signed_in(web_app: Any, org: Org, provider: OpenIdProvider, login: str = "aino") -> Any:
+    """A test client signed in to ``org`` as the provider's ``login`` (sign-in configured
+    to match by e-mail), landed on the start page."""
+    client = web_app.test_client()
+    configure_sign_in(client, org, provider)
+    landed = sign_in_through_provider(client, org.slug, login)
+    assert landed.headers["Location"].endswith(f"/o/{org.slug}/home"), landed.headers
+    return client

@@ -6,59 +6,20 @@ from __future__ import annotations
 import io
 import json
 import re
-import shutil
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
-
 from badgeservice.credentials import baking
-from badgeservice.db import database, session_scope
-from tests.conftest import ROOT
-from tests.web.conftest import PUBLIC, Org, configure_sign_in, form_token, sign_in_through_provider
+from tests.web.conftest import PUBLIC, Org, form_token, signed_in
 from tests.web.test_public_pages import BROWSER, Example, award, page, path_of, text_of
 
 ORG = "esimerkkiopisto"
 
 
-@pytest.fixture
-def acme(web_app: Any, tmp_path: Path) -> tuple[Org, Example]:
-    """The example organisation under the slug the test provider knows (acme), Aino's
-    e-mail the provider's, and a neighbour organisation."""
-    from badgeservice.definitions.loader import load_definitions
-    from badgeservice.organisations.services import create_client, organisation_by_slug
-
-    folder = tmp_path / "issuers" / "acme"
-    shutil.copytree(ROOT / "issuers" / ORG, folder)
-    for name, old, new in (
-        ("organisation.toml", f'slug = "{ORG}"', 'slug = "acme"'),
-        ("people.toml", "aino.virtanen@esimerkkiopisto.example.org", "aino.virtanen@acme.example"),
-    ):
-        text = (folder / name).read_text(encoding="utf-8")
-        assert old in text
-        (folder / name).write_text(text.replace(old, new, 1), encoding="utf-8")
-    keystore = web_app.extensions["badgeservice.keystore"]
-    with web_app.test_request_context(), session_scope(database()) as session:
-        list(load_definitions(session, folder.parent, web_app))
-        org = organisation_by_slug(session, "acme")
-        token = create_client(session, org, name="t", scopes=["admin"], keystore=keystore).token
-    return Org(org.id, "acme", {}, token), Example(token, token)
-
-
-def signed_in(web_app: Any, acme: tuple[Org, Example], provider: Any) -> Any:
-    org, _ = acme
-    client = web_app.test_client()
-    configure_sign_in(client, org, provider)
-    landed = sign_in_through_provider(client, "acme", "aino")
-    assert landed.headers["Location"].endswith("/o/acme/home"), landed.headers
-    return client
-
-
 def test_my_badges_lists_mine_with_their_status_and_filters(
-    web_app: Any, acme: tuple[Org, Example], provider: Any
+    web_app: Any, acme: Org, provider: Any
 ) -> None:
-    _, example = acme
+    example = Example(acme.token, acme.token)
     client = signed_in(web_app, acme, provider)
     kept = award(client, example, "data-protection", "E1003")
     revoked = award(client, example, "accessible-materials", "E1003")
@@ -86,9 +47,9 @@ def test_my_badges_lists_mine_with_their_status_and_filters(
 
 
 def test_one_badge_shares_downloads_and_goes_to_linkedin(
-    web_app: Any, acme: tuple[Org, Example], provider: Any
+    web_app: Any, acme: Org, provider: Any
 ) -> None:
-    _, example = acme
+    example = Example(acme.token, acme.token)
     client = signed_in(web_app, acme, provider)
     credential = award(client, example, "data-protection", "E1003")
     mine = f"/o/acme/badges/{credential['id']}"
@@ -128,9 +89,9 @@ def test_one_badge_shares_downloads_and_goes_to_linkedin(
 
 
 def test_downloads_carry_the_signed_badge_that_verifies(
-    web_app: Any, acme: tuple[Org, Example], provider: Any
+    web_app: Any, acme: Org, provider: Any
 ) -> None:
-    _, example = acme
+    example = Example(acme.token, acme.token)
     client = signed_in(web_app, acme, provider)
     credential = award(client, example, "data-protection", "E1003")
     mine = f"/o/acme/badges/{credential['id']}"
@@ -152,10 +113,8 @@ def test_downloads_carry_the_signed_badge_that_verifies(
     assert client.get(f"{mine}/badge.gif").status_code == 404
 
 
-def test_only_my_own_badges_and_only_signed_in(
-    web_app: Any, acme: tuple[Org, Example], provider: Any
-) -> None:
-    _, example = acme
+def test_only_my_own_badges_and_only_signed_in(web_app: Any, acme: Org, provider: Any) -> None:
+    example = Example(acme.token, acme.token)
     client = signed_in(web_app, acme, provider)
     helenas = award(client, example, "data-protection", "E1001")
     for suffix in ("", "/badge.json", "/badge.png"):
@@ -168,10 +127,8 @@ def test_only_my_own_badges_and_only_signed_in(
         assert "/o/acme/sign-in" in answer.headers["Location"]
 
 
-def test_my_path_draws_each_path_with_its_steps(
-    web_app: Any, acme: tuple[Org, Example], provider: Any
-) -> None:
-    _, example = acme
+def test_my_path_draws_each_path_with_its_steps(web_app: Any, acme: Org, provider: Any) -> None:
+    example = Example(acme.token, acme.token)
     client = signed_in(web_app, acme, provider)
     before = page(client, "/o/acme/path")
     assert before.count('role="img"') >= 2  # two drawings (wide and narrow) per path
@@ -193,9 +150,9 @@ def test_my_path_draws_each_path_with_its_steps(
 
 
 def test_settings_choose_language_and_the_public_name(
-    web_app: Any, acme: tuple[Org, Example], provider: Any
+    web_app: Any, acme: Org, provider: Any
 ) -> None:
-    _, example = acme
+    example = Example(acme.token, acme.token)
     client = signed_in(web_app, acme, provider)
     credential = award(client, example, "data-protection", "E1003")
     client.put(
@@ -221,9 +178,9 @@ def test_settings_choose_language_and_the_public_name(
 
 
 def test_my_own_path_takes_optional_goals_and_asks_for_approval(
-    web_app: Any, acme: tuple[Org, Example], provider: Any
+    web_app: Any, acme: Org, provider: Any
 ) -> None:
-    _, example = acme
+    example = Example(acme.token, acme.token)
     client = signed_in(web_app, acme, provider)
     html = page(client, "/o/acme/path")
     options = re.findall(

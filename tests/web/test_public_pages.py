@@ -447,35 +447,15 @@ def test_narratives_are_escaped_and_only_emphasis_is_drawn() -> None:
 
 
 def test_the_holder_signed_in_sees_their_private_badge_and_nobody_else_does(
-    web_app: Any, tmp_path: Path, provider: Any
+    web_app: Any, acme: Any, provider: Any
 ) -> None:
     """The example organisation under the slug the test provider knows (acme), Aino's
     e-mail the provider's: signed in, she sees her private badge whole, with a note."""
-    from badgeservice.definitions.loader import load_definitions
-    from badgeservice.organisations.services import create_client, organisation_by_slug
-    from tests.web.conftest import Org, configure_sign_in, sign_in_through_provider
+    from tests.web.conftest import signed_in
 
-    folder = tmp_path / "issuers" / "acme"
-    shutil.copytree(ROOT / "issuers" / ORG, folder)
-    for name, old, new in (
-        ("organisation.toml", f'slug = "{ORG}"', 'slug = "acme"'),
-        ("people.toml", "aino.virtanen@esimerkkiopisto.example.org", "aino.virtanen@acme.example"),
-    ):
-        text = (folder / name).read_text(encoding="utf-8")
-        assert old in text
-        (folder / name).write_text(text.replace(old, new, 1), encoding="utf-8")
-    keystore = web_app.extensions["badgeservice.keystore"]
-    with web_app.test_request_context(), session_scope(database()) as session:
-        list(load_definitions(session, folder.parent, web_app))
-        org = organisation_by_slug(session, "acme")
-        token = create_client(session, org, name="t", scopes=["admin"], keystore=keystore).token
-        acme = Org(org.id, "acme", {}, token)
-    client = web_app.test_client()
-    example = Example(token, token)
+    example = Example(acme.token, acme.token)
+    client = signed_in(web_app, acme, provider)
     credential = award(client, example, person="E1003")
-    configure_sign_in(client, acme, provider)
-    landed = sign_in_through_provider(client, "acme", "aino")
-    assert landed.headers["Location"].endswith("/o/acme/home"), landed.headers
     words = text_of(page(client, path_of(credential)))
     assert "Only you can see this page" in words
     assert "Valid — issued by" in words
