@@ -15,6 +15,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from tests.scratch import scratch_database, server_url
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -48,7 +50,7 @@ def vectors() -> Path:
 
 # -- the service: a migrated database (SQLite, or PostgreSQL when configured) -------------
 
-TEST_DATABASE_URL = os.environ.get("BADGESERVICE_TEST_DATABASE_URL", "")
+TEST_DATABASE_URL = server_url()
 PUBLIC_URL = "https://badges.example.org"
 LOOPBACK = "127.0.0.0/8,::1"
 
@@ -57,32 +59,9 @@ LOOPBACK = "127.0.0.0/8,::1"
 def fresh_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A new, migrated database: on the server named by ``BADGESERVICE_TEST_DATABASE_URL``
     (e.g. ``postgresql+psycopg://postgres@127.0.0.1/test``; created, then dropped), or a
-    SQLite file in a temporary folder."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    from badgeservice.migrate import upgrade
-
-    admin = None
-    name = f"badgeservice_test_{uuid.uuid4().hex[:12]}"
-    if TEST_DATABASE_URL.startswith("postgresql"):
-        server = make_url(TEST_DATABASE_URL)
-        admin = create_engine(server, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        url = server.set(database=name).render_as_string(hide_password=False)
-    else:
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
-    engine = create_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    try:
+    SQLite file in a temporary folder (see :mod:`tests.scratch`)."""
+    with scratch_database(tmp_path_factory.mktemp("db")) as url:
         yield url
-    finally:
-        if admin is not None:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-            admin.dispose()
 
 
 @pytest.fixture(scope="session")
