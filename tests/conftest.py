@@ -155,9 +155,35 @@ def make_tenant(app: Any) -> Callable[..., Tenant]:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests that touch the database are marked ``db`` so CI can rerun them on PostgreSQL."""
+    """Tests that touch the database are marked ``db`` so CI can rerun them on PostgreSQL;
+    property-based tests (Hypothesis) are marked ``fuzz``."""
     for item in items:
         if {"database_url", "app", "client", "make_tenant", "server", "workdir", "live"} & set(
             getattr(item, "fixturenames", ())
         ):
             item.add_marker(pytest.mark.db)
+        if getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
+            item.add_marker(pytest.mark.fuzz)
+
+
+# -- parallel runs (pytest-xdist) ----------------------------------------------------------
+
+# Folders whose files all run on one worker: the browser tests share one served site, one
+# OpenID Provider and one Chromium (a session fixture), started once rather than per worker.
+ONE_WORKER = ("tests/browser/",)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Work is handed out a file at a time: a module's live server (a module-scoped fixture
+    on the worker's session database) and the tests that use it stay together, in order.
+    Every worker has its own session database (``database_url``: a SQLite file under the
+    worker's own temporary folder, or a PostgreSQL database with a random name)."""
+    from xdist.scheduler import LoadFileScheduling
+
+    class ByFile(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return next((prefix for prefix in ONE_WORKER if path.startswith(prefix)), path)
+
+    return ByFile(config, log)
