@@ -54,13 +54,17 @@ lint: $(BIN)/.installed
 # PostgreSQL for the second pass of the database tests (trust auth on this machine).
 TEST_POSTGRES ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-# The whole suite runs on SQLite, then every database test again on PostgreSQL.
+# pytest-xdist workers per pass: one per CPU (`make test WORKERS=0` runs in one process).
+WORKERS ?= auto
+
+# The whole suite runs on SQLite, then every database test again on PostgreSQL; each pass
+# on every core, each worker on its own scratch database. Both include the fuzz tests.
 test: lint $(NODE_TESTS)
-	$(REQUIRE) $(BIN)/pytest
-	$(REQUIRE) BADGESERVICE_TEST_DATABASE_URL=$(TEST_POSTGRES) $(BIN)/pytest -m db
+	$(REQUIRE) $(BIN)/pytest -n $(WORKERS)
+	$(REQUIRE) BADGESERVICE_TEST_DATABASE_URL=$(TEST_POSTGRES) $(BIN)/pytest -n $(WORKERS) -m db
 
 test-sqlite: lint $(NODE_TESTS)
-	$(REQUIRE) $(BIN)/pytest
+	$(REQUIRE) $(BIN)/pytest -n $(WORKERS)
 
 # The pages' messages: extract from the sources, merge into fi, sv and en, compile. Then
 # translate what is new in each .po file (tests/web/test_translations.py fails until then)

@@ -32,14 +32,13 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from badgeservice.webhooks import sign
+from tests.scratch import scratch_database
 
 ROOT = Path(__file__).resolve().parent.parent
 CONNECTION = "moodle"
@@ -69,36 +68,6 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-@contextmanager
-def fresh_database(kind: str, folder: Path, postgres_url: str) -> Iterator[str]:
-    """A new, migrated database URL; a PostgreSQL one is dropped afterwards."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    from badgeservice.migrate import upgrade
-
-    admin = None
-    name = f"badgeservice_bench_{uuid.uuid4().hex[:12]}"
-    if kind == "postgres":
-        server = make_url(postgres_url)
-        admin = create_engine(server, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        url = server.set(database=name).render_as_string(hide_password=False)
-    else:
-        url = f"sqlite:///{folder / 'bench.sqlite3'}"
-    engine = create_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    try:
-        yield url
-    finally:
-        if admin is not None:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-            admin.dispose()
 
 
 class Server:
@@ -331,7 +300,8 @@ def add_people(server: Server, count: int, threads: int) -> list[str]:
 def bench(kind: str, args: argparse.Namespace) -> list[Result]:
     with tempfile.TemporaryDirectory(prefix="badgeservice-bench-") as tmp:
         folder = Path(tmp)
-        with fresh_database(kind, folder, args.postgres_url) as url:
+        server_url = args.postgres_url if kind == "postgres" else ""
+        with scratch_database(folder, server=server_url, prefix="badgeservice_bench") as url:
             server = Server(folder, url, args.workers)
             try:
                 people = add_people(server, args.people, args.threads)

@@ -38,13 +38,12 @@ from benchmarks.reserve import (
     DEFAULT_POSTGRES,
     SLUG,
     Result,
-    create_database,
-    drop_database,
     generate,
     make_app,
     measure,
     setup_organisation,
 )
+from tests.scratch import create_database, drop_database
 
 # The person's own badges: copies of generated credentials (their achievements vary), each
 # its own occurrence and status index.
@@ -159,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
             url = make_url(args.postgres_url).set(database=args.database_name)
             app = make_app(url.render_as_string(hide_password=False), Path(tmp))
         else:
-            url_text = create_database(args.postgres_url, args.database_name)
+            url_text = create_database(args.postgres_url, args.database_name, replace=True)
             app = make_app(url_text, Path(tmp))
             began = time.perf_counter()
             setup_organisation(app)

@@ -21,6 +21,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from tests.scratch import migrate
+
 ROOT = Path(__file__).resolve().parent.parent
 HTML = "text/html,application/xhtml+xml,*/*;q=0.8"
 
@@ -29,21 +31,18 @@ def _setup(folder: Path) -> tuple[Any, str, dict[str, Any]]:
     from badgeservice.app import create_app
     from badgeservice.db import database, session_scope
     from badgeservice.definitions.loader import load_definitions
-    from badgeservice.migrate import upgrade
     from badgeservice.organisations.services import create_client, organisation_by_slug
 
     shutil.copytree(ROOT / "issuers", folder / "issuers")
     app = create_app(
         {
-            "DATABASE_URL": f"sqlite:///{folder / 'bench.sqlite3'}",
+            "DATABASE_URL": migrate(f"sqlite:///{folder / 'bench.sqlite3'}"),
             "PUBLIC_URL": "http://127.0.0.1:5000",
             "SECRET_KEY": "benchmark secret",
             "INSTANCE_PATH": str(folder / "instance"),
             "VERIFY_RATE_LIMIT": "1000000/minute",
         }
     )
-    with app.app_context():
-        upgrade(database().engine)
     with app.test_request_context(), session_scope(database()) as session:
         list(load_definitions(session, folder / "issuers", app))
         org = organisation_by_slug(session, "esimerkkiopisto")

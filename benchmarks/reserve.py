@@ -57,10 +57,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, select, text
+from sqlalchemy import Engine, select, text
 from sqlalchemy.engine import make_url
 
 from badgeservice.runtime import tune_gc
+from tests.scratch import create_database, drop_database
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 DEFAULT_NAME = "badgeservice_bench_reserve"
@@ -82,30 +83,6 @@ class Result:
 
 
 # -- the database --------------------------------------------------------------------------
-
-
-def create_database(server_url: str, name: str) -> str:
-    """Drop ``name`` if it exists, create and migrate it; its URL."""
-    from badgeservice.migrate import upgrade
-
-    server = make_url(server_url)
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    url = server.set(database=name).render_as_string(hide_password=False)
-    engine = create_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    return url
-
-
-def drop_database(server_url: str, name: str) -> None:
-    admin = create_engine(make_url(server_url), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def make_app(url: str, instance: Path) -> Any:
@@ -664,7 +641,7 @@ def main(argv: list[str] | None = None) -> int:
             with app.app_context():
                 token = _new_token(app)
         else:
-            url = create_database(args.postgres_url, args.database_name)
+            url = create_database(args.postgres_url, args.database_name, replace=True)
             app = make_app(url, Path(tmp))
             began = time.perf_counter()
             token = setup_organisation(app)

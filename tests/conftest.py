@@ -15,6 +15,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from tests.scratch import scratch_database, server_url
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -48,7 +50,7 @@ def vectors() -> Path:
 
 # -- the service: a migrated database (SQLite, or PostgreSQL when configured) -------------
 
-TEST_DATABASE_URL = os.environ.get("BADGESERVICE_TEST_DATABASE_URL", "")
+TEST_DATABASE_URL = server_url()
 PUBLIC_URL = "https://badges.example.org"
 LOOPBACK = "127.0.0.0/8,::1"
 
@@ -57,32 +59,9 @@ LOOPBACK = "127.0.0.0/8,::1"
 def fresh_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A new, migrated database: on the server named by ``BADGESERVICE_TEST_DATABASE_URL``
     (e.g. ``postgresql+psycopg://postgres@127.0.0.1/test``; created, then dropped), or a
-    SQLite file in a temporary folder."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    from badgeservice.migrate import upgrade
-
-    admin = None
-    name = f"badgeservice_test_{uuid.uuid4().hex[:12]}"
-    if TEST_DATABASE_URL.startswith("postgresql"):
-        server = make_url(TEST_DATABASE_URL)
-        admin = create_engine(server, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        url = server.set(database=name).render_as_string(hide_password=False)
-    else:
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
-    engine = create_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    try:
+    SQLite file in a temporary folder (see :mod:`tests.scratch`)."""
+    with scratch_database(tmp_path_factory.mktemp("db")) as url:
         yield url
-    finally:
-        if admin is not None:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-            admin.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -176,9 +155,35 @@ def make_tenant(app: Any) -> Callable[..., Tenant]:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests that touch the database are marked ``db`` so CI can rerun them on PostgreSQL."""
+    """Tests that touch the database are marked ``db`` so CI can rerun them on PostgreSQL;
+    property-based tests (Hypothesis) are marked ``fuzz``."""
     for item in items:
         if {"database_url", "app", "client", "make_tenant", "server", "workdir", "live"} & set(
             getattr(item, "fixturenames", ())
         ):
             item.add_marker(pytest.mark.db)
+        if getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
+            item.add_marker(pytest.mark.fuzz)
+
+
+# -- parallel runs (pytest-xdist) ----------------------------------------------------------
+
+# Folders whose files all run on one worker: the browser tests share one served site, one
+# OpenID Provider and one Chromium (a session fixture), started once rather than per worker.
+ONE_WORKER = ("tests/browser/",)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Work is handed out a file at a time: a module's live server (a module-scoped fixture
+    on the worker's session database) and the tests that use it stay together, in order.
+    Every worker has its own session database (``database_url``: a SQLite file under the
+    worker's own temporary folder, or a PostgreSQL database with a random name)."""
+    from xdist.scheduler import LoadFileScheduling
+
+    class ByFile(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return next((prefix for prefix in ONE_WORKER if path.startswith(prefix)), path)
+
+    return ByFile(config, log)

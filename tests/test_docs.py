@@ -13,7 +13,7 @@ from typing import Any
 from badgeservice.db import database, session_scope
 from badgeservice.organisations.services import create_client, organisation_by_slug
 from tests.conftest import ROOT
-from tests.ingest.support import load_example, signed_headers
+from tests.factories import load_example, signed_headers
 
 DOCS = ROOT / "docs"
 

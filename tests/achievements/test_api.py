@@ -4,17 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .support import (
-    SVG,
-    achievement_body,
-    add_person,
-    award,
-    b64,
-    create,
-    install_digcomp,
-    png_bytes,
-    problem,
-)
+from tests.factories import SVG, achievement_body, b64, install_digcomp, png_bytes, problem
+from tests.factories import award_achievement as award
+from tests.factories import create_achievement as create
+from tests.factories import insert_person as add_person
 
 BASE = "https://badges.example.org/achievements/acme"
 

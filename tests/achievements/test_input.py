@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from badgeservice.achievements.schemas import MAX_IMAGE_BYTES
-
-from .support import SVG, achievement_body, b64, create, install_digcomp, png_bytes, problem
+from tests.factories import SVG, achievement_body, b64, install_digcomp, png_bytes, problem
+from tests.factories import create_achievement as create
 
 PNG = png_bytes()
 

@@ -10,8 +10,10 @@ from typing import Any
 from jsonschema import Draft201909Validator  # type: ignore[import-untyped]
 
 from badgeservice.credentials.contexts import OB_V3P0, VC_V2
-
-from .support import SVG, add_person, award, b64, create, install_digcomp, png_bytes, problem
+from tests.factories import SVG, b64, install_digcomp, png_bytes, problem
+from tests.factories import award_achievement as award
+from tests.factories import create_achievement as create
+from tests.factories import insert_person as add_person
 
 URL = "https://badges.example.org/achievements/acme/content-creator"
 SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"

@@ -20,6 +20,7 @@ from badgeservice.db import database, session_scope
 from badgeservice.hr.models import CompetenceEvent, CompetenceHolding, Recognition
 from badgeservice.people.models import Person
 from tests.conftest import ROOT, Tenant
+from tests.factories import install_digcomp
 
 EVENT_SCHEMA = json.loads(
     (ROOT / "schemas" / "hr" / "competence-event.schema.json").read_text(encoding="utf-8")
@@ -160,12 +161,7 @@ def rec_poll(
         time.sleep(0.05)
 
 
-def rec_install_digcomp(client: Any, tenant: Tenant) -> dict[str, str]:
-    response = client.post(
-        "/api/v1/frameworks", json={"source": "digcomp22"}, headers=tenant.headers
-    )
-    assert response.status_code in (200, 201), response.get_json()
-    return {c["code"]: c["id"] for c in response.get_json()["competences"]}
+rec_install_digcomp = install_digcomp
 
 
 @pytest.fixture
@@ -520,7 +516,7 @@ class DlvOrg:
 
 @pytest.fixture
 def dlv_org(app: Any, client: Any, tmp_path: Any) -> DlvOrg:
-    from tests.ingest.support import load_example
+    from tests.factories import load_example
 
     example = load_example(app, tmp_path)
     return DlvOrg(app, client, example.admin, example.organisation_id, example.sub_goal_id)

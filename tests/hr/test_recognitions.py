@@ -15,7 +15,7 @@ from badgeservice.hr.models import CompetenceEvent, Delivery, Recognition
 from badgeservice.hr.recognitions.payload import VENDOR_HINT_8_TO_5
 from badgeservice.paths.models import Path as PathRow
 from badgeservice.paths.models import SubGoal
-from tests.ingest.support import completion, load_example, post_signed
+from tests.factories import completion, load_example, post_signed
 
 from .conftest import RecOrg, rec_poll, rec_validate
 

@@ -484,7 +484,7 @@ def test_isolation(res_world: ResWorld, rec_make_org: Any) -> None:
 
 
 def test_completion_reaches_the_reserve(app: Any, client: Any, tmp_path: Any) -> None:
-    from tests.ingest.support import completion, load_example, post_signed
+    from tests.factories import completion, load_example, post_signed
 
     example = load_example(app, tmp_path)
     headers = example.admin_headers

@@ -12,7 +12,7 @@ from badgeservice.db import database, session_scope
 from badgeservice.errors import BadRequest
 from badgeservice.organisations.services import create_client, organisation_by_slug
 from badgeservice.people.services import get_person
-from tests.ingest.support import load_example
+from tests.factories import load_example
 
 API = "/api/v1"
 SUPERVISOR = "E1002"  # supervises the trainers (kouluttajat)

@@ -21,9 +21,9 @@ from badgeservice.hr.delivery.dispatch import DeliveryPool
 from badgeservice.hr.models import Delivery, DeliveryAttempt, HrEndpoint
 from badgeservice.ingest.models import InboundEvent
 from badgeservice.workers import run_worker
+from tests.factories import Example, completion, load_example
 from tests.hr.conftest import DlvOrg
 from tests.hr.fake_receiver import FakeReceiver
-from tests.ingest.support import Example, completion, load_example
 
 
 class Trickler:

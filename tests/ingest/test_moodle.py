@@ -12,7 +12,7 @@ from sqlalchemy import select
 from badgeservice.db import database, session_scope
 from badgeservice.ingest.models import InboundEvent
 from badgeservice.organisations.services import create_client, organisation_by_slug
-from tests.ingest.support import Example, load_example, signed_headers
+from tests.factories import Example, load_example, signed_headers
 
 # Mikko Laaksonen (E1002) has a Moodle account and is on the organisation's path.
 EMPLOYEE = "E1002"

@@ -22,7 +22,7 @@ from badgeservice.ingest.models import InboundEvent
 from badgeservice.ingest.recovery import process_received, start_recovery
 from badgeservice.ingest.xapi import INLINE, MAX_BATCH
 from tests.conftest import fresh_database
-from tests.ingest.support import Example, completion, load_example, post_signed
+from tests.factories import Example, completion, load_example, post_signed
 from tests.ingest.test_reliability import Live
 from tests.ingest.test_xapi import headers, statement
 

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from badgeservice.db import database, session_scope
 from badgeservice.ingest.models import InboundEvent
-from tests.ingest.support import Example, completion, load_example, post_signed
+from tests.factories import Example, completion, load_example, post_signed
 from tests.ingest.test_xapi import headers, statement
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.ingest.support import Example, completion, load_example, post_signed, signed_headers
+from tests.factories import Example, completion, load_example, post_signed, signed_headers
 
 
 @pytest.fixture

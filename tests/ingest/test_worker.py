@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from badgeservice.ingest.worker import run_worker
-from tests.ingest.support import Example, completion, load_example, post_signed
+from tests.factories import Example, completion, load_example, post_signed
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from badgeservice.db import database, session_scope
 from badgeservice.ingest.models import InboundEvent
 from badgeservice.organisations.models import Connection
 from badgeservice.organisations.services import create_client, organisation_by_slug
-from tests.ingest.support import Example, load_example
+from tests.factories import Example, load_example
 
 ACCOUNT = {"homePage": "https://lms.esimerkkiopisto.example.org", "name": "aino.virtanen"}
 VERBS = "http://adlnet.gov/expapi/verbs/"

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.people.support import (
+from tests.factories import (
     API,
     add_path,
     add_person,

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.people.support import API, add_path, problem, seed_achievements, seed_competence
+from tests.factories import API, add_path, problem, seed_achievements, seed_competence
 
 Body = dict[str, Any]
 

@@ -8,18 +8,18 @@ from typing import Any
 
 import pytest
 
-from tests.people.support import (
+from tests.factories import (
     API,
     add_path,
     add_person,
     add_team,
-    award,
     created,
     problem,
     seed_achievements,
     seed_competence,
     sub_goal,
 )
+from tests.factories import award_sub_goal as award
 
 SLUGS = ("video-basics", "video-editing", "accessibility", "content-creator")
 

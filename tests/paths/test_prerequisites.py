@@ -9,10 +9,10 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from tests.ingest.support import completion, load_example, post_signed
+from tests.factories import API, completion, load_example, post_signed
+from tests.factories import award_sub_goal as award
 from tests.paths import test_progress
 from tests.paths.test_progress import _progress
-from tests.people.support import API, award
 
 org = test_progress.org  # the same organisation fixture
 

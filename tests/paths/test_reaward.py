@@ -14,11 +14,11 @@ from sqlalchemy import update
 
 from badgeservice.db import database, session_scope, utcnow
 from badgeservice.issuing.models import Credential
-from tests.ingest.support import completion as completion_event
-from tests.ingest.support import load_example, post_signed
+from tests.factories import API, load_example, post_signed
+from tests.factories import award_sub_goal as award
+from tests.factories import completion as completion_event
 from tests.paths import test_progress
 from tests.paths.test_progress import _achieved, _progress
-from tests.people.support import API, award
 
 org = test_progress.org  # the same organisation fixture
 

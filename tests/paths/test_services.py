@@ -15,7 +15,7 @@ from badgeservice.paths.services import approve_individual_path, upsert_path
 from badgeservice.people.services import PersonData, create_person
 from badgeservice.people.teams import MemberData, TeamData
 from badgeservice.people.teams import create_team as create_team_service
-from tests.people.support import seed_achievements
+from tests.factories import seed_achievements
 
 
 def test_upsert_path_creates_then_updates(app: Any, make_tenant: Any) -> None:

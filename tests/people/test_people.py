@@ -8,17 +8,17 @@ from typing import Any
 
 import pytest
 
-from tests.people.support import (
+from tests.factories import (
     API,
     add_path,
     add_person,
     add_team,
-    award,
     created,
     problem,
     seed_achievements,
     sub_goal,
 )
+from tests.factories import award_sub_goal as award
 
 ADA = {
     "employeeNumber": "E-100",

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.people.support import API, add_person, add_team, problem
+from tests.factories import API, add_person, add_team, problem
 
 
 def _members(team: dict[str, Any]) -> set[tuple[str, str]]:

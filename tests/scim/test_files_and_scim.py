@@ -10,7 +10,7 @@ from typing import Any
 
 from badgeservice.db import database, session_scope
 from badgeservice.definitions.loader import load_definitions
-from tests.ingest.support import load_example
+from tests.factories import load_example
 from tests.scim.support import ENTERPRISE, GROUP, Idp
 
 API = "/api/v1"

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import ROOT, fresh_database
-from tests.ingest.support import Example, completion, load_example, post_signed
+from tests.factories import Example, completion, load_example, post_signed
 
 
 @pytest.fixture

@@ -19,8 +19,9 @@ from badgeservice.db import database, session_scope
 from badgeservice.ingest.models import InboundEvent
 from badgeservice.organisations.services import create_client, organisation_by_slug
 from badgeservice.security_headers import HSTS
-from tests.achievements.support import add_person, create
-from tests.ingest.support import Example, completion, load_example, signed_headers
+from tests.factories import Example, completion, load_example, signed_headers
+from tests.factories import create_achievement as create
+from tests.factories import insert_person as add_person
 
 
 @pytest.fixture

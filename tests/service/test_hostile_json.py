@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 
 from badgeservice.api import MAX_JSON_DEPTH, json_depth
-from tests.achievements.support import add_person, create
-from tests.ingest.support import Example, completion, load_example, signed_headers
+from tests.factories import Example, completion, load_example, signed_headers
+from tests.factories import create_achievement as create
+from tests.factories import insert_person as add_person
 
 XAPI = {"X-Experience-API-Version": "1.0.3", "Content-Type": "application/json"}
 LONE = "broken \ud83c"  # json.dumps writes it as the escape "broken \ud83c"

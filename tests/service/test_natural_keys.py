@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tests.ingest.support import load_example
+from tests.factories import load_example
 
 API = "/api/v1"
 AINO = "E1003"  # a trainer in the example organisation

@@ -165,6 +165,7 @@ def test_every_operation_answers_as_documented(live: dict[str, Any]) -> None:
     assert every_get <= checked, every_get - checked
 
 
+@pytest.mark.fuzz
 def test_generated_requests_never_fail_and_answer_as_documented(
     live: dict[str, Any], tmp_path: Path
 ) -> None:
