@@ -149,6 +149,23 @@ def test_failures_are_retried_with_backoff_and_every_attempt_is_logged(
     assert receiver.ids() == [event_id, event_id]
 
 
+def test_a_round_tries_each_delivery_once_even_when_it_falls_due_again_at_once(
+    dlv_org: DlvOrg, receiver: FakeReceiver
+) -> None:
+    # With no wait after a failure the delivery is due again the moment it failed; a round
+    # must still not hammer the receiver with it (the next round retries).
+    dlv_org.person("T001")
+    connect(dlv_org, receiver)
+    dlv_org.publish("T001")
+    receiver.status = 503
+    policy = RetryPolicy((0.0,), max_age=60, timeout=1.0, breaker_threshold=10_000)
+    stats = deliver_round(dlv_org, policy)
+    assert (stats.attempted, stats.failed) == (1, 1)
+    assert receiver.requests == 1
+    receiver.status = 200
+    assert deliver_round(dlv_org, policy).delivered == 1
+
+
 def test_maximum_age_dead_letters_and_redelivery_restores_the_order(
     dlv_org: DlvOrg, receiver: FakeReceiver, app: Any
 ) -> None:

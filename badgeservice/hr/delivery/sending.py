@@ -322,17 +322,20 @@ def deliver_due(
     rng: random.Random | None = None,
 ) -> DeliveryStats:
     """Send up to ``limit`` due deliveries, each claimed and recorded in its own
-    transaction; stops early when nothing is due."""
+    transaction; stops early when nothing is due. A round tries each delivery at most
+    once: one that fails and falls due again within the round waits for the next."""
     transport = transport or default_transport()
     rng = rng or random.Random()  # noqa: S311 - jitter, not cryptography
     stats = DeliveryStats()
     with session_scope(database) as session:
         stats.dead += dead_letter_blocked(session)
+    tried: set[Any] = set()
     for _ in range(limit):
         with session_scope(database) as session:
-            delivery = claim_due(session, utcnow())
+            delivery = claim_due(session, utcnow(), in_flight=tried)
             if delivery is None:
                 break
+            tried.add(delivery.id)
             state = deliver_one(
                 session,
                 delivery,
