@@ -20,6 +20,7 @@ from sqlalchemy import Select
 
 from .db import get_session
 from .errors import BadRequest, NotFound
+from .languages import TAG, normal_tag
 
 __all__ = [
     "MAX_JSON_DEPTH",
@@ -301,3 +302,42 @@ def parse_id(value: str, what: str) -> uuid.UUID:
         return uuid.UUID(value)
     except ValueError:
         raise NotFound(f"no {what} {value!r}") from None
+
+
+class Translations(fields.Dict):
+    """Texts in several languages: ``{"name": {"fi": "…", "sv": "…"}, …}``. ``names`` maps
+    each field's API name to its stored name (``criteria`` → ``criteria_narrative``); tags
+    are BCP 47 and loaded in their usual case, texts non-blank and at most ``limit`` long."""
+
+    def __init__(self, names: Mapping[str, str], limit: int = 20_000, **kwargs: Any) -> None:
+        metadata = kwargs.pop("metadata", {})
+        metadata.setdefault(
+            "description",
+            "each text in every language it is written in: {field: {language tag: text}}; "
+            f"fields {', '.join(names)}",
+        )
+        super().__init__(
+            keys=fields.String(validate=validate.OneOf(list(names))),
+            values=fields.Dict(
+                keys=fields.String(validate=validate.Regexp(TAG, error="not a language tag")),
+                values=fields.String(validate=validate.Length(min=1, max=limit)),
+            ),
+            metadata=metadata,
+            **kwargs,
+        )
+        self.names = dict(names)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        loaded = super()._deserialize(value, attr, data, **kwargs)  # type: ignore[no-untyped-call]
+        out: dict[str, dict[str, str]] = {}
+        for name, table in loaded.items():
+            if any(not text.strip() for text in table.values()):
+                raise ValidationError(f"{name}: a text must not be blank")
+            out[self.names[name]] = {normal_tag(tag): text for tag, text in table.items()}
+        return out
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        if value is None:
+            return None
+        stored = {stored: api for api, stored in self.names.items()}
+        return {stored[key]: dict(table) for key, table in value.items() if key in stored}

@@ -10,12 +10,13 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Collection
+from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Column, Engine, column, inspect, select, table
+from sqlalchemy import Column, ColumnClause, Engine, column, inspect, select, table
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-__all__ = ["held"]
+__all__ = ["held", "held_values"]
 
 # (referred table, referred column) -> [(referring table, referring column)], per engine
 _Holders = dict[tuple[str, str], list[tuple[str, str]]]
@@ -62,4 +63,31 @@ def held(
         for value in session.scalars(query.where(referring.in_(wanted)).distinct()):
             if value is not None:
                 found.setdefault(value, holder)
+    return found
+
+
+def held_values(
+    session: Session,
+    key: InstrumentedAttribute[uuid.UUID] | Column[uuid.UUID],
+    ids: Collection[uuid.UUID],
+    name: str,
+) -> set[object]:
+    """The distinct values of the column ``name`` in the rows holding any of ``ids``
+    (holding tables without such a column are passed over): "in which languages were
+    credentials of this version issued", asked without knowing the credentials' table."""
+    target = key.expression if isinstance(key, InstrumentedAttribute) else key
+    assert isinstance(target, Column)
+    assert target.table is not None
+    wanted = list(ids)
+    found: set[object] = set()
+    if not wanted:
+        return found
+    inspector = inspect(session.connection())
+    for holder, referring_name in _holders(session).get((target.table.name, target.name), []):
+        if name not in {info["name"] for info in inspector.get_columns(holder)}:
+            continue
+        referring = column(referring_name, target.type)
+        value: ColumnClause[Any] = column(name)
+        query = select(value).select_from(table(holder, referring, value))
+        found.update(session.scalars(query.where(referring.in_(wanted)).distinct()))
     return found

@@ -9,6 +9,7 @@ from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, TimestampMixin, new_id
+from ..languages import TranslatedMixin
 
 __all__ = ["Achievement", "AchievementVersion"]
 
@@ -37,7 +38,7 @@ class Achievement(TimestampMixin, Base):
         return self.versions[-1]
 
 
-class AchievementVersion(TimestampMixin, Base):
+class AchievementVersion(TimestampMixin, TranslatedMixin, Base):
     """The content of one version. Once a credential cites it, it is never changed."""
 
     __tablename__ = "achievement_versions"
@@ -60,6 +61,7 @@ class AchievementVersion(TimestampMixin, Base):
     valid_for_days: Mapped[int | None] = mapped_column(Integer)
     image_media_type: Mapped[str | None] = mapped_column(String(50))
     image: Mapped[bytes | None]
+    image_caption: Mapped[str | None] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(String(64))
 
     achievement: Mapped[Achievement] = relationship(back_populates="versions")

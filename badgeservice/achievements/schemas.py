@@ -19,7 +19,7 @@ from marshmallow import (
     validates_schema,
 )
 
-from ..api import Page
+from ..api import Page, Translations
 from .services import IMAGE_TYPES
 
 __all__ = [
@@ -106,6 +106,13 @@ def _text(limit: int, **kwargs: Any) -> fields.String:
 
 
 _URL = validate.Length(max=2000)
+# The achievement's texts in the API and as stored.
+TEXTS = {
+    "name": "name",
+    "description": "description",
+    "criteria": "criteria_narrative",
+    "imageCaption": "image_caption",
+}
 # base64 grows 4/3: the longest encoding of an image of the largest allowed size.
 _MAX_BASE64 = (MAX_IMAGE_BYTES + 2) // 3 * 4
 
@@ -170,12 +177,28 @@ class _AchievementContentSchema(Schema):
         fields.Nested(AchievementAlignmentInSchema), validate=validate.Length(max=50)
     )
     image = fields.Nested(AchievementImageInSchema, allow_none=True)
+    image_caption = _text(
+        1000,
+        allow_none=True,
+        data_key="imageCaption",
+        metadata={"description": "the badge image described for people who cannot see it"},
+    )
     valid_for_days = fields.Integer(
         strict=True,
         allow_none=True,
         data_key="validForDays",
         validate=validate.Range(min=1, max=36_500),
         metadata={"description": "credentials are valid this many days (validUntil); null: no end"},
+    )
+    texts = Translations(
+        TEXTS,
+        data_key="translations",
+        metadata={
+            "description": "the texts in every language they are written in, such as "
+            '{"name": {"fi": "…", "sv": "…", "en": "…"}}; the plain fields are the '
+            "organisation's default language (given both, the plain field wins there). "
+            "Replaces every translation when given."
+        },
     )
 
     @validates_schema
@@ -260,7 +283,14 @@ class AchievementVersionSchema(AchievementVersionSummarySchema):
     tags = fields.List(fields.String(), required=True)
     alignments = fields.List(fields.Nested(AchievementAlignmentSchema), required=True)
     image = fields.Nested(AchievementImageSchema, allow_none=True)
+    image_caption = fields.String(allow_none=True, data_key="imageCaption")
     valid_for_days = fields.Integer(allow_none=True, data_key="validForDays")
+    texts = Translations(TEXTS, data_key="translations", required=True)
+    languages = fields.List(
+        fields.String(),
+        required=True,
+        metadata={"description": "the languages credentials of this version were issued in"},
+    )
     content_hash = fields.String(required=True, data_key="contentHash")
 
 

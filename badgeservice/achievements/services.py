@@ -21,8 +21,9 @@ from sqlalchemy.orm import Session, selectinload
 from ..errors import BadRequest, Conflict, NotFound
 from ..frameworks.services import competences_by_id
 from ..issuers.models import Issuer
+from ..languages import pick, reconcile
 from ..organisations.models import Organisation
-from ..references import held
+from ..references import held, held_values
 from .models import Achievement, AchievementVersion
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "get_achievement",
     "get_version",
     "is_issued",
+    "issued_languages",
     "issued_version_ids",
     "public_achievement",
     "update_achievement",
@@ -40,6 +42,8 @@ __all__ = [
 ]
 
 IMAGE_TYPES = {"image/png", "image/svg+xml"}
+#: The fields people read, each possibly in several languages.
+TRANSLATED = ("name", "description", "criteria_narrative", "image_caption")
 
 
 @dataclass(frozen=True)
@@ -58,16 +62,37 @@ class AchievementContent:
     image_media_type: str | None = None
     # Credentials are valid this many days from issue (validUntil); None: no end.
     valid_for_days: int | None = None
+    image_caption: str | None = None
+    # The texts in every language written, {field: {language: text}}; the plain fields
+    # above hold the organisation's default language.
+    texts: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def content_hash(self) -> str:
         data = asdict(self)
         image = data.pop("image")
-        # Hashed only when set, so versions without a validity keep their hashes.
-        if data["valid_for_days"] is None:
-            del data["valid_for_days"]
+        # Hashed only when set, so versions from before these fields keep their hashes.
+        for key in ("valid_for_days", "image_caption"):
+            if data[key] is None:
+                del data[key]
+        if not data["texts"]:
+            del data["texts"]
         data["image_sha256"] = hashlib.sha256(image).hexdigest() if image else None
         canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+    def seen_in(self, language: str) -> dict[str, Any]:
+        """What a reader of ``language`` gets: each text in their language (else the
+        default's) beside everything that is the same in every language."""
+        data = asdict(self)
+        texts = data.pop("texts")
+        data["image"] = hashlib.sha256(self.image).hexdigest() if self.image else None
+        for key in TRANSLATED:
+            data[key] = pick(texts.get(key), language) or data[key]
+        return data
+
+    def languages(self) -> set[str]:
+        """Every language some text is written in."""
+        return {language for table in self.texts.values() for language in table}
 
     def check(self) -> None:
         if not self.criteria_narrative and not self.criteria_url:
@@ -136,7 +161,7 @@ def upsert_achievement(
     )
     if current.content_hash == digest:
         return achievement, "unchanged"
-    if is_issued(session, current):
+    if _changes_issued_text(session, current, content):
         achievement.versions.append(AchievementVersion(version=current.version + 1, **values))
         session.flush()
         return achievement, "versioned"
@@ -144,6 +169,45 @@ def upsert_achievement(
         setattr(current, key, value)
     session.flush()
     return achievement, "edited"
+
+
+def issued_languages(session: Session, version: AchievementVersion) -> set[str]:
+    """The languages credentials of ``version`` were issued in (those from before languages
+    count as the organisation's default)."""
+    issued = held_values(session, AchievementVersion.id, [version.id], "language")
+    if None in issued:
+        issued.discard(None)
+        issued.add(_default_language(session, version.achievement.organisation_id))
+    return {str(value) for value in issued}
+
+
+def _default_language(session: Session, organisation_id: uuid.UUID) -> str:
+    organisation = session.get(Organisation, organisation_id)
+    return organisation.default_language if organisation else "en"
+
+
+def _changes_issued_text(
+    session: Session, current: AchievementVersion, content: AchievementContent
+) -> bool:
+    """Whether ``content`` changes what a credential of ``current`` shows: its text in a
+    language some credential of it was issued in, or anything the same in every language.
+    A translation added or corrected in a language none was issued in is an edit."""
+    before = _content_of(current)
+    return any(
+        before.seen_in(language) != content.seen_in(language)
+        for language in issued_languages(session, current)
+    )
+
+
+def _agreeing(
+    session: Session, organisation_id: uuid.UUID, content: AchievementContent, given: Any
+) -> AchievementContent:
+    """``content`` with its plain texts and translations agreeing on the default language
+    (the plain fields ``given`` by the caller win there)."""
+    plain = {key: getattr(content, key) for key in TRANSLATED}
+    default = _default_language(session, organisation_id)
+    values, texts = reconcile(plain, content.texts, default, given)
+    return replace(content, **values, texts=texts)
 
 
 # -- checks on references ---------------------------------------------------------------
@@ -201,6 +265,7 @@ def create_achievement(
         Conflict: the organisation already has an achievement ``slug``.
     """
     _check_issuer(session, organisation_id, issuer_id)
+    content = _agreeing(session, organisation_id, content, TRANSLATED)
     if (
         session.scalar(
             select(Achievement.id).where(
@@ -246,6 +311,7 @@ def update_achievement(
     when nothing differs."""
     achievement = get_achievement(session, organisation_id, achievement_id)
     content = replace(_content_of(achievement.current), **changes)
+    content = _agreeing(session, organisation_id, content, set(changes) & set(TRANSLATED))
     if "alignments" in changes:
         alignments = _check_alignments(session, organisation_id, content.alignments)
         content = replace(content, alignments=alignments)

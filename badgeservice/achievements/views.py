@@ -5,16 +5,20 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify
+from flask import Blueprint, Response, current_app, jsonify, request
+from sqlalchemy.orm import Session
 
 from ..api import dump, dump_page, load_body, load_query, paginate, parse_ref
 from ..auth import current_principal, requires
 from ..db import get_session
 from ..errors import NotFound
 from ..frameworks.services import competences_by_id
+from ..languages import accepted
+from ..organisations.models import Organisation
 from ..organisations.services import get_organisation
+from ..web.i18n import current_language
 from ..web.public import achievement_page, prefers_html
-from .documents import achievement_document, achievement_url
+from .documents import achievement_document, achievement_url, document_language
 from .models import Achievement, AchievementVersion
 from .schemas import (
     AchievementCreateSchema,
@@ -29,6 +33,7 @@ from .services import (
     create_achievement,
     get_achievement,
     get_version,
+    issued_languages,
     issued_version_ids,
     public_achievement,
     update_achievement,
@@ -109,7 +114,10 @@ def _view(
         "tags": current.tags,
         "alignments": _alignments(current),
         "image": image,
+        "image_caption": current.image_caption,
         "valid_for_days": current.valid_for_days,
+        "texts": current.texts or {},
+        "languages": sorted(issued_languages(get_session(), current)),
         "content_hash": current.content_hash,
     }
     body["versions"] = [_summary(version, url, issued) for version in achievement.versions]
@@ -240,10 +248,7 @@ def public_current(org: str, slug: str) -> Response:
     session = get_session()
     achievement = public_achievement(session, org, slug)
     url = _achievement_url(org, slug)
-    document = achievement_document(session, achievement.current, url)
-    if prefers_html():
-        return achievement_page(achievement, achievement.current, document, url)
-    return _public(jsonify(document), "application/ld+json")
+    return _served(session, achievement, achievement.current, url, url)
 
 
 @public.get("/achievements/<org>/<slug>/v<int:number>")
@@ -266,10 +271,27 @@ def public_version(org: str, slug: str, number: int) -> Response:
     achievement = public_achievement(session, org, slug)
     version = get_version(achievement, number)
     url = _achievement_url(org, slug)
-    document = achievement_document(session, version, url)
-    if prefers_html():
-        return achievement_page(achievement, version, document, f"{url}/v{number}")
-    return _public(jsonify(document), "application/ld+json")
+    return _served(session, achievement, version, url, f"{url}/v{number}")
+
+
+def _served(
+    session: Session, achievement: Achievement, version: AchievementVersion, url: str, at: str
+) -> Response:
+    """The version as a page (in the page's language) or as the JSON-LD document in the
+    language the client asks for (``Accept-Language``; else the organisation's default),
+    saying which in ``Content-Language``."""
+    html = prefers_html()
+    wanted = [current_language()] if html else accepted(request.accept_languages)
+    organisation = session.get(Organisation, achievement.organisation_id)
+    default = organisation.default_language if organisation else "en"
+    language = document_language(version, wanted, default)
+    document = achievement_document(session, version, url, language)
+    if html:
+        return achievement_page(achievement, version, document, at)
+    response = _public(jsonify(document), "application/ld+json")
+    response.headers["Content-Language"] = language
+    response.headers["Vary"] = "Accept, Accept-Language"
+    return response
 
 
 @public.get("/achievements/<org>/<slug>/v<int:number>/image")

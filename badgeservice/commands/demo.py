@@ -25,7 +25,7 @@ __all__ = ["demo"]
 def demo(host: str, port: int) -> None:
     """Create or upgrade the database, load issuers/, print a token, start the service."""
     from ..db import database
-    from ..definitions.loader import load_definitions
+    from ..definitions.loader import WARNING, load_definitions
     from ..hr.delivery.endpoints import declare_endpoint
     from ..hr.delivery.views import DEMO_RECEIVER_PATH
     from ..migrate import upgrade
@@ -38,7 +38,7 @@ def demo(host: str, port: int) -> None:
         upgrade(database().engine)
     with session_in(app) as session:
         for line in load_definitions(session, DEFAULT_ISSUERS, app):
-            click.echo(line)
+            click.echo(line, err=line.startswith(WARNING))
         org = organisation_by_slug(session, "esimerkkiopisto")
         issued = create_client(
             session, org, name=f"demo-{uuid.uuid4().hex[:8]}", scopes=["admin"], keystore=keystore()

@@ -24,12 +24,13 @@ def issuers_group() -> None:
 @handles_errors
 def issuers_load(path: Path | None) -> None:
     """Apply the organisation folders under PATH (default ./issuers) idempotently."""
-    from ..definitions.loader import load_definitions
+    from ..definitions.loader import WARNING, load_definitions
 
     app = app_for_command()
     with session_in(app) as session:
         for line in load_definitions(session, path or DEFAULT_ISSUERS, app):
-            click.echo(line)
+            # Warnings (a text not translated) go to standard error; they never stop a load.
+            click.echo(line, err=line.startswith(WARNING))
 
 
 @click.command("rotate")

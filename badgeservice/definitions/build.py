@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..frameworks.sources import FrameworkSourceError, parse_case_package
+from ..languages import normal_tag
 from . import digcomp
 from .checks import Report, read_inside
 from .hashing import achievement_content_hash
@@ -32,6 +33,7 @@ from .model import (
     TeamDefinition,
     TriggerDefinition,
 )
+from .translations import Languages, Translator
 
 __all__ = [
     "achievement",
@@ -51,15 +53,19 @@ _IMAGES = frozenset({"png", "svg"})
 _CASE = frozenset({"json"})
 
 
-def profile(data: Data | None) -> dict[str, Any] | None:
+def profile(report: Report, data: Data | None, languages: Languages) -> dict[str, Any] | None:
     """The organisation's own fields, as OrganisationDefinition keywords."""
     if data is None:
         return None
-    keys = ("slug", "name", "url", "email")
-    return {key: data[key] for key in keys} | {
-        "description": data.get("description", ""),
+    text = Translator(report, "organisation.toml", "organisation", languages)
+    return {key: data[key] for key in ("slug", "url", "email")} | {
+        "name": text("name", data["name"]),
+        "description": text("description", data.get("description")),
         "accent_color": data["accent_color"].lower() if "accent_color" in data else None,
         "nquads_ordering": data.get("nquads_ordering", "refuse"),
+        "default_language": languages.default,
+        "languages": languages.expected,
+        "texts": text.texts,
     }
 
 
@@ -76,20 +82,22 @@ def sign_in(data: Data | None) -> SignInDefinition | None:
     )
 
 
-def issuer(report: Report, index: int, item: Data) -> IssuerDefinition:
+def issuer(report: Report, index: int, item: Data, languages: Languages) -> IssuerDefinition:
     """An ``[[issuers]]`` entry; its optional image is checked."""
     image = None
     if "image" in item:
         where = f"issuers[{index}].image"
         found = read_inside(report, "organisation.toml", where, item["image"], _IMAGES)
         image = found[0] if found else None
+    text = Translator(report, "organisation.toml", f"issuers[{index}]", languages)
     return IssuerDefinition(
         slug=item["slug"],
-        name=item["name"],
+        name=text("name", item["name"]),
         url=item["url"],
         email=item["email"],
-        description=item.get("description", ""),
+        description=text("description", item.get("description")),
         image=image,
+        texts=text.texts,
     )
 
 
@@ -129,7 +137,9 @@ def _case_codes(
     return frozenset(item.code for item in package.items)
 
 
-def achievement(report: Report, index: int, item: Data) -> AchievementDefinition:
+def achievement(
+    report: Report, index: int, item: Data, languages: Languages
+) -> AchievementDefinition:
     """An ``[[achievements]]`` entry with its image checked and its content hash."""
     where = f"achievements[{index}].image"
     found = read_inside(report, "achievements.toml", where, item["image"], _IMAGES)
@@ -143,18 +153,22 @@ def achievement(report: Report, index: int, item: Data) -> AchievementDefinition
         )
         for alignment in item.get("alignments", ())
     )
+    text = Translator(report, "achievements.toml", f"achievements[{index}]", languages)
     fields: dict[str, Any] = {
         "slug": item["slug"],
         "issuer": item["issuer"],
-        "name": item["name"],
-        "description": item["description"],
-        "criteria_narrative": item["criteria"],
+        "name": text("name", item["name"]),
+        "description": text("description", item["description"]),
+        "criteria_narrative": text("criteria_narrative", item["criteria"], key="criteria"),
         "criteria_url": item.get("criteria_url"),
         "achievement_type": item.get("achievement_type", "Competency"),
         "tags": tuple(item.get("tags", ())),
         "alignments": alignments,
         "valid_for_days": _days(item.get("valid_for_days")),
     }
+    if "image_caption" in item:
+        fields["image_caption"] = text("image_caption", item["image_caption"])
+    fields["texts"] = text.texts
     content_hash = achievement_content_hash(
         **fields, image_format=image.suffix.lower().lstrip("."), image_bytes=content
     )
@@ -172,13 +186,23 @@ def _level(item: Data) -> int | None:
     return None if level is None else int(level)
 
 
-def path(item: Data, achievements: dict[str, AchievementDefinition]) -> PathDefinition:
+def path(
+    report: Report,
+    index: int,
+    item: Data,
+    achievements: dict[str, AchievementDefinition],
+    languages: Languages,
+) -> PathDefinition:
     """A ``[[paths]]`` entry; sub-goal defaults come from ``achievements`` (by slug)."""
+    text = Translator(report, "paths.toml", f"paths[{index}]", languages)
+    name = text("name", item["name"])
+    description = text("description", item.get("description"))
     return PathDefinition(
         slug=item["slug"],
         kind=item["kind"],
-        name=item["name"],
-        description=item.get("description", ""),
+        name=name,
+        description=description,
+        texts=text.texts,
         team=item.get("team"),
         person=item.get("person"),
         achievement=item.get("achievement"),
@@ -196,14 +220,21 @@ def path(item: Data, achievements: dict[str, AchievementDefinition]) -> PathDefi
             for target in item.get("targets", ())
         ),
         subgoals=tuple(
-            _subgoal(subgoal, position, achievements.get(subgoal["achievement"]))
+            _subgoal(
+                Translator(
+                    report, "paths.toml", f"paths[{index}].subgoals[{position - 1}]", languages
+                ),
+                subgoal,
+                position,
+                achievements.get(subgoal["achievement"]),
+            )
             for position, subgoal in enumerate(item["subgoals"], start=1)
         ),
     )
 
 
 def _subgoal(
-    item: Data, position: int, achievement: AchievementDefinition | None
+    text: Translator, item: Data, position: int, achievement: AchievementDefinition | None
 ) -> SubGoalDefinition:
     competence: tuple[str, str] | None = None
     level = _level(item)
@@ -222,9 +253,15 @@ def _subgoal(
         first = achievement.alignments[0]
         competence = (first.framework, first.competence)
         level = first.level if level is None else level
+    if "name" in item:
+        name = text("name", item["name"])
+    else:  # named by its badge, in the badge's languages
+        name = achievement.name if achievement else item["slug"]
+        text.inherit("name", achievement.texts if achievement else {}, "name")
     return SubGoalDefinition(
         slug=item["slug"],
-        name=item.get("name") or (achievement.name if achievement else item["slug"]),
+        name=name,
+        texts=text.texts,
         achievement=item["achievement"],
         required=item.get("required", True),
         position=position,
@@ -242,13 +279,15 @@ def _subgoal(
     )
 
 
-def team(item: Data) -> TeamDefinition:
+def team(report: Report, index: int, item: Data, languages: Languages) -> TeamDefinition:
     """A ``[[teams]]`` entry."""
+    text = Translator(report, "people.toml", f"teams[{index}]", languages)
     return TeamDefinition(
         slug=item["slug"],
-        name=item["name"],
+        name=text("name", item["name"]),
         parent=item.get("parent"),
         supervisors=tuple(item.get("supervisors", ())),
+        texts=text.texts,
     )
 
 
@@ -265,6 +304,7 @@ def person(item: Data) -> PersonDefinition:
             for account in item.get("lms_accounts", ())
         ),
         roles=tuple(item.get("roles", ())),
+        language=normal_tag(item["language"]) if "language" in item else None,
     )
 
 

@@ -33,6 +33,7 @@ class Report:
 
     folder: Path
     errors: list[DefinitionError] = field(default_factory=list)
+    warnings: list[DefinitionError] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -47,6 +48,10 @@ class Report:
     def add(self, file: str, path: str, message: str) -> None:
         """Record one problem; ``file`` is a bare file name such as ``paths.toml``."""
         self.errors.append(DefinitionError(self.file(file), path, message))
+
+    def warn(self, file: str, path: str, message: str) -> None:
+        """Record what is allowed but probably unintended (a missing translation)."""
+        self.warnings.append(DefinitionError(self.file(file), path, message))
 
 
 @dataclass(frozen=True)

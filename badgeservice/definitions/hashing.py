@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from .model import AlignmentDefinition
 
@@ -33,6 +33,8 @@ def achievement_content_hash(
     image_format: str,
     image_bytes: bytes,
     valid_for_days: int | None = None,
+    image_caption: str | None = None,
+    texts: Mapping[str, Mapping[str, str]] | None = None,
 ) -> str:
     """sha256 (hex) of a canonical JSON of the badge-visible fields and the image bytes."""
     document = {
@@ -54,5 +56,9 @@ def achievement_content_hash(
     # Only when set, so achievements without a validity keep their hashes.
     if valid_for_days is not None:
         document["valid_for_days"] = valid_for_days
+    if image_caption is not None:
+        document["image_caption"] = image_caption
+    if texts:
+        document["texts"] = {key: dict(value) for key, value in texts.items()}
     canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

@@ -53,9 +53,11 @@ from .errors import DefinitionErrors
 from .model import OrganisationDefinition, PathDefinition
 from .reader import read_all
 
-__all__ = ["apply_organisation", "load_definitions"]
+__all__ = ["WARNING", "apply_organisation", "load_definitions"]
 
 MEDIA_TYPES = {".svg": "image/svg+xml", ".png": "image/png"}
+#: How a line of :func:`load_definitions` that is a warning begins.
+WARNING = "warning: "
 
 
 def load_definitions(session: Session, root: Path, app: Flask) -> Iterator[str]:
@@ -73,6 +75,8 @@ def load_definitions(session: Session, root: Path, app: Flask) -> Iterator[str]:
         keystore=app.extensions["badgeservice.keystore"],
     )
     for definition in definitions:
+        for warning in definition.warnings:
+            yield f"{WARNING}{warning}"
         yield apply_organisation(session, definition, issuers)
 
 
@@ -90,6 +94,9 @@ def apply_organisation(
         description=definition.description,
         accent_color=definition.accent_color,
         nquads_ordering=definition.nquads_ordering,
+        default_language=definition.default_language,
+        languages=definition.languages,
+        texts=definition.texts,
     )
     load = _Load(session, organisation.id, definition, issuers)
     sign_in = _apply_sign_in(session, organisation.id, definition, issuers.keystore)
@@ -134,6 +141,7 @@ class _Load:
                 image_path=(
                     str(item.image.relative_to(self.definition.folder)) if item.image else None
                 ),
+                texts=item.texts,
             )
             self.issuer_ids[item.slug] = issuer.id
             self.counts["issuers created"] += outcome == Outcome.CREATED
@@ -192,7 +200,7 @@ class _Load:
             if slug not in self.team_rows:
                 spec = declared[slug]
                 parent = upsert(spec.parent).id if spec.parent in declared else None
-                data = TeamData(slug=spec.slug, name=spec.name, parent_id=parent)
+                data = TeamData(slug=spec.slug, name=spec.name, parent_id=parent, texts=spec.texts)
                 team, outcome = upsert_team(self.session, self.org_id, data, self.skipped)
                 self.team_rows[slug] = team
                 self.counts[f"teams {outcome}"] += outcome != Outcome.UNCHANGED
@@ -219,6 +227,7 @@ class _Load:
                 given_name=person.given_name,
                 family_name=person.family_name,
                 lms_accounts=[LmsAccountData(a.connection, a.account) for a in person.lms_accounts],
+                preferred_language=person.language,
             )
             row, outcome = upsert_person(
                 self.session, self.org_id, data, roles=roles, skipped=self.skipped
@@ -247,6 +256,8 @@ class _Load:
                 image=badge.image.read_bytes(),
                 image_media_type=MEDIA_TYPES[badge.image.suffix.lower()],
                 valid_for_days=badge.valid_for_days,
+                image_caption=badge.image_caption,
+                texts={key: dict(value) for key, value in badge.texts.items()},
             )
             achievement, outcome = upsert_achievement(
                 self.session,
@@ -274,6 +285,7 @@ class _Load:
             kind=path.kind,
             name=path.name,
             description=path.description,
+            texts=path.texts,
             team_id=teams[path.team].id if path.team else None,
             person_id=people[path.person].id if path.person else None,
             achievement_id=self.achievement_ids[path.achievement] if path.achievement else None,
@@ -292,6 +304,7 @@ class _Load:
                 SubGoalData(
                     slug=g.slug,
                     name=g.name,
+                    texts=g.texts,
                     achievement_id=self.achievement_ids[g.achievement],
                     competence_id=self.competences[g.competence] if g.competence else None,
                     level=g.level,

@@ -9,10 +9,12 @@ operator sees on screen.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Literal, TypeVar
+
+from .errors import DefinitionError
 
 __all__ = [
     "AchievementDefinition",
@@ -32,6 +34,7 @@ __all__ = [
     "SubGoalDefinition",
     "TargetDefinition",
     "TeamDefinition",
+    "Translations",
     "TriggerDefinition",
     "TriggerKind",
     "UnknownPersonPolicy",
@@ -45,6 +48,10 @@ UnknownPersonPolicy = Literal["create", "park"]
 
 _T = TypeVar("_T")
 
+#: The translations of an entry's texts: {field: {language: text}}; empty for a field
+#: written as a plain string (then only the plain value, in the default language).
+Translations = dict[str, dict[str, str]]
+
 
 @dataclass(frozen=True, slots=True)
 class IssuerDefinition:
@@ -56,6 +63,7 @@ class IssuerDefinition:
     email: str
     description: str
     image: Path | None
+    texts: Translations = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +110,8 @@ class AchievementDefinition:
     content_hash: str
     # Credentials are valid this many days from issue (validUntil); None: no end.
     valid_for_days: int | None = None
+    image_caption: str | None = None
+    texts: Translations = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +157,7 @@ class SubGoalDefinition:
     competence: tuple[str, str] | None
     level: int | None
     triggers: tuple[TriggerDefinition, ...]
+    texts: Translations = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +180,7 @@ class PathDefinition:
     subgoals: tuple[SubGoalDefinition, ...]
     # What a completion before the prerequisites does: "accept" or "wait".
     out_of_order: str = "accept"
+    texts: Translations = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +191,7 @@ class TeamDefinition:
     name: str
     parent: str | None
     supervisors: tuple[str, ...]
+    texts: Translations = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +214,8 @@ class PersonDefinition:
     lms_accounts: tuple[LmsAccountDefinition, ...]
     # Granted page roles besides learner and supervisor: "assessor", "hr", "admin".
     roles: tuple[str, ...] = ()
+    # The language their badges are issued in; None: the organisation's default.
+    language: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,6 +279,12 @@ class OrganisationDefinition:
     sign_in: SignInDefinition | None = None
     # "refuse", "code-point" or "utf-16": see README "Canonical ordering".
     nquads_ordering: str = "refuse"
+    # The language of plain texts and the fallback; the languages texts are written in.
+    default_language: str = "en"
+    languages: tuple[str, ...] = ("en",)
+    texts: Translations = field(default_factory=dict, hash=False)
+    # What is not wrong but probably unintended (a missing translation), for the operator.
+    warnings: tuple[DefinitionError, ...] = field(default=(), hash=False, compare=False)
 
     def achievement(self, slug: str) -> AchievementDefinition:
         """The achievement with this slug; ``KeyError`` if there is none."""

@@ -22,6 +22,7 @@ from .model import (
     PersonDefinition,
     TeamDefinition,
 )
+from .translations import Languages
 from .validation import FILE_KINDS, format_path, jsonable, schema_problems
 
 __all__ = ["FILES", "read_all", "read_organisation"]
@@ -73,20 +74,27 @@ def read_organisation(folder: Path) -> OrganisationDefinition:
     # cross-checked: one typo must not hide the other problems of the file.
     entries = _Entries(report, raw)
 
-    profile = build.profile(entries.table("organisation", "organisation"))
+    organisation = entries.table("organisation", "organisation")
+    languages = Languages.of(organisation)
+    profile = build.profile(report, organisation, languages)
     sign_in = build.sign_in(entries.table("organisation", "sign_in"))
     rows = entries.items
-    issuers = [(n, build.issuer(report, n, row)) for n, row in rows("organisation", "issuers")]
+    issuers = [
+        (n, build.issuer(report, n, row, languages)) for n, row in rows("organisation", "issuers")
+    ]
     frameworks, codes = build.frameworks(report, rows("organisation", "frameworks"))
     achievements = [
-        (n, build.achievement(report, n, row)) for n, row in rows("achievements", "achievements")
+        (n, build.achievement(report, n, row, languages))
+        for n, row in rows("achievements", "achievements")
     ]
-    teams = [(n, build.team(row)) for n, row in rows("people", "teams")]
+    teams = [(n, build.team(report, n, row, languages)) for n, row in rows("people", "teams")]
     people = [(n, build.person(row)) for n, row in rows("people", "people")]
     connections = [(n, build.connection(row)) for n, row in rows("connections", "connections")]
     hr_endpoints = [(n, build.hr_endpoint(row)) for n, row in rows("connections", "hr_endpoints")]
     by_slug = {achievement.slug: achievement for _, achievement in achievements}
-    paths = [(n, build.path(row, by_slug)) for n, row in rows("paths", "paths")]
+    paths = [
+        (n, build.path(report, n, row, by_slug, languages)) for n, row in rows("paths", "paths")
+    ]
 
     refs = _references(report, raw, frameworks, codes, teams, people, connections)
     if profile is not None:
@@ -112,6 +120,7 @@ def read_organisation(folder: Path) -> OrganisationDefinition:
         people=_bare(people),
         connections=_bare(connections),
         hr_endpoints=_bare(hr_endpoints),
+        warnings=tuple(sorted(report.warnings, key=_error_order)),
     )
 
 

@@ -9,11 +9,12 @@ from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, TimestampMixin, new_id
+from ..languages import TranslatedMixin
 
 __all__ = ["Competence", "Framework"]
 
 
-class Framework(TimestampMixin, Base):
+class Framework(TimestampMixin, TranslatedMixin, Base):
     """A competence framework used by an organisation (DigComp 2.2, an imported CASE package)."""
 
     __tablename__ = "frameworks"
@@ -37,7 +38,7 @@ class Framework(TimestampMixin, Base):
     )
 
 
-class Competence(Base):
+class Competence(TranslatedMixin, Base):
     """An item of a framework (a DigComp area or competence, a CASE CFItem)."""
 
     __tablename__ = "competences"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
 
-from ..api import Page
+from ..api import Page, Translations
 from .services import KNOWN_SOURCES
 
 __all__ = [
@@ -69,6 +69,7 @@ class CompetenceSchema(Schema):
     parent_code = fields.String(allow_none=True, data_key="parentCode")
     kind = fields.String(required=True, metadata={"enum": ["area", "competence", "item"]})
     position = fields.Integer(required=True)
+    texts = Translations({"name": "name"}, data_key="translations")
 
 
 class FrameworkRefSchema(Schema):
@@ -93,6 +94,7 @@ class FrameworkSummarySchema(Schema):
     source = fields.String(required=True, metadata={"enum": ["digcomp22", "case"]})
     created_at = fields.DateTime(required=True, data_key="createdAt")
     competence_count = fields.Integer(required=True, data_key="competenceCount")
+    texts = Translations({"name": "name", "description": "description"}, data_key="translations")
 
 
 class FrameworkSchema(FrameworkSummarySchema):

@@ -70,6 +70,8 @@ def _competence_values(item: CompetenceSource, position: int) -> dict[str, Any]:
         "parent_code": item.parent_code,
         "kind": item.kind,
         "position": position,
+        # Its name in every language the source gives (DigComp: en, fi, sv).
+        "texts": {"name": dict(item.titles)} if len(item.titles) > 1 else {},
     }
 
 

@@ -215,6 +215,8 @@ def _digcomp_item(obj: Mapping[str, Any], kind: Kind, parent: str | None) -> Com
     # concepts are only close matches (DigComp 1.0-era names), so areas carry none.
     esco_uri = obj["esco_uri"] if obj.get("esco_match") == "exact" else None
     titles = {"en": obj["title"], "fi": obj["title_fi"]}
+    if obj.get("title_sv"):
+        titles["sv"] = obj["title_sv"]
     uri = f"{DIGCOMP_BASE_URI}/{code}"
     return CompetenceSource(
         code, obj["title"], obj["description"], uri, esco_uri, parent, kind, titles

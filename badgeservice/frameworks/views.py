@@ -41,6 +41,7 @@ _FIELDS = (
     "description",
     "source",
     "created_at",
+    "texts",
 )
 
 
@@ -184,6 +185,7 @@ def _competence(competence: Competence, children: list[Competence]) -> dict[str,
         "parent_code",
         "kind",
         "position",
+        "texts",
     )
     body = {key: getattr(competence, key) for key in keys}
     framework = competence.framework

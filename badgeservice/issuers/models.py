@@ -10,12 +10,13 @@ from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, Text, Uni
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, TimestampMixin, new_id, utcnow
+from ..languages import TranslatedMixin
 from ..organisations.models import Organisation
 
 __all__ = ["Issuer", "IssuerKey", "StatusList"]
 
 
-class Issuer(TimestampMixin, Base):
+class Issuer(TimestampMixin, TranslatedMixin, Base):
     """An OB 3.0 issuer ``Profile`` of an organisation; its DID derives from the public URL."""
 
     __tablename__ = "issuers"

@@ -51,23 +51,25 @@ class IssuerService:
     def status_list_url(self, issuer: Issuer, number: int) -> str:
         return f"{self.base_url(issuer)}/status/{number}"
 
-    def profile(self, issuer: Issuer) -> dict[str, Any]:
-        """The OB 3.0 ``Profile`` of the issuer, as embedded in credentials."""
+    def profile(self, issuer: Issuer, language: str | None = None) -> dict[str, Any]:
+        """The OB 3.0 ``Profile`` of the issuer, as embedded in credentials, with its texts
+        in ``language`` where they are written in it (None: the default language's)."""
         profile: dict[str, Any] = {
             "id": self.did(issuer),
             "type": ["Profile"],
-            "name": issuer.name,
+            "name": issuer.text("name", language),
             "url": issuer.url or self.base_url(issuer),
         }
         if issuer.email:
             profile["email"] = issuer.email
-        if issuer.description:
-            profile["description"] = issuer.description
+        description = issuer.text("description", language)
+        if description:
+            profile["description"] = description
         return profile
 
-    def profile_document(self, issuer: Issuer) -> dict[str, Any]:
-        """The public profile document served at the issuer URL."""
-        return {"@context": [VC_V2, OB_V3P0], **self.profile(issuer)}
+    def profile_document(self, issuer: Issuer, language: str | None = None) -> dict[str, Any]:
+        """The public profile document served at the issuer URL, in ``language``."""
+        return {"@context": [VC_V2, OB_V3P0], **self.profile(issuer, language)}
 
     def did_document(self, issuer: Issuer) -> dict[str, Any]:
         """Every key stays listed so credentials signed before a rotation keep verifying."""
@@ -76,11 +78,11 @@ class IssuerService:
         )
 
     def upsert_issuer(
-        self, organisation_id: uuid.UUID, slug: str, **profile: str | None
+        self, organisation_id: uuid.UUID, slug: str, **profile: Any
     ) -> tuple[Issuer, Outcome]:
         """Create the issuer ``slug`` (with its first signing key) or bring its profile
-        (``name``, ``url``, ``email``, ``description``, ``image_path``) in line: the one
-        place an issuer is made."""
+        (``name``, ``url``, ``email``, ``description``, ``image_path``, ``texts``: their
+        translations) in line: the one place an issuer is made."""
         issuer = self.session.scalar(
             select(Issuer).where(Issuer.organisation_id == organisation_id, Issuer.slug == slug)
         )

@@ -11,6 +11,7 @@ from ..api import dump, dump_page, own
 from ..auth import current_principal, requires
 from ..db import get_session
 from ..errors import NotFound
+from ..languages import accepted, pick_language
 from ..services import issuer_service
 from ..web.public import issuer_page, prefers_html
 from .models import Issuer, StatusList
@@ -49,8 +50,13 @@ def issuer_profile(org: str, slug: str) -> Response:
     issuer = service.by_slugs(org, slug)
     if prefers_html():
         return issuer_page(issuer)
-    response = _json(service.profile_document(issuer), "application/ld+json", 300)
-    response.headers["Vary"] = "Accept"
+    # In the language asked for where its texts are written in it, else the default's.
+    written = issuer.languages_of("name")
+    default = issuer.organisation.default_language
+    language = pick_language(written, [*accepted(request.accept_languages), default]) or default
+    response = _json(service.profile_document(issuer, language), "application/ld+json", 300)
+    response.headers["Content-Language"] = language
+    response.headers["Vary"] = "Accept, Accept-Language"
     return response
 
 

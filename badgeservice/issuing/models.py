@@ -59,3 +59,5 @@ class Credential(Base):
     revoked_at: Mapped[datetime | None]
     revocation_reason: Mapped[str | None] = mapped_column(Text)
     awarded_by: Mapped[str | None] = mapped_column(String(200))
+    # The language its texts were issued in (None: before languages, the default's).
+    language: Mapped[str | None] = mapped_column(String(35))

@@ -17,6 +17,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from ..achievements.documents import (
     achievement_url,
+    document_language,
     level_description_id,
     levels,
     version_achievement,
@@ -178,10 +179,14 @@ class IssuingService:
         valid_until = now + timedelta(days=days) if days else None
         credential_id = uuid.uuid4()
         status_list, index = allocate_status(self.issuers, issuer)
+        # One language per credential: the person's, where the badge is written in it.
+        language = document_language(
+            version, [person.preferred_language], issuer.organisation.default_language
+        )
         document = ob3.build_credential(
             credential_id=self.credential_url(credential_id),
-            issuer=_profile(self.issuers.profile(issuer)),
-            achievement=self._achievement(issuer, achievement, version),
+            issuer=_profile(self.issuers.profile(issuer, language)),
+            achievement=self._achievement(issuer, achievement, version, language),
             recipient=_recipient(person),
             valid_from=now,
             valid_until=valid_until,
@@ -217,6 +222,7 @@ class IssuingService:
             issued_at=now,
             valid_until=valid_until,
             awarded_by=awarded_by,
+            language=language,
         )
         self.session.add(credential)
         self.session.flush()
@@ -226,10 +232,10 @@ class IssuingService:
         return self.achievement_url(issuer.organisation.slug, achievement.slug)
 
     def _achievement(
-        self, issuer: Issuer, achievement: Achievement, version: AchievementVersion
+        self, issuer: Issuer, achievement: Achievement, version: AchievementVersion, language: str
     ) -> ob3.Achievement:
         url = self.achievement_url(issuer.organisation.slug, achievement.slug)
-        return version_achievement(self.session, version, url)
+        return version_achievement(self.session, version, url, language)
 
     # -- revocation -------------------------------------------------------------------
 

@@ -10,11 +10,12 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base, TimestampMixin, new_id, utcnow
+from ..languages import TranslatedMixin
 
 __all__ = ["ApiClient", "AuditEvent", "Connection", "Organisation"]
 
 
-class Organisation(TimestampMixin, Base):
+class Organisation(TimestampMixin, TranslatedMixin, Base):
     """The tenant: owns people, teams, paths, connections and keys. Nothing crosses it."""
 
     __tablename__ = "organisations"
@@ -33,6 +34,10 @@ class Organisation(TimestampMixin, Base):
     nquads_ordering: Mapped[str] = mapped_column(
         String(16), default="refuse", server_default="refuse"
     )
+    # The language of its plain texts and the fallback for every reader (a BCP 47 tag), and
+    # the languages its content is written in (the default first).
+    default_language: Mapped[str] = mapped_column(String(35), default="en", server_default="en")
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)
 
 
 class ApiClient(TimestampMixin, Base):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,6 +71,9 @@ def upsert_organisation(
     description: str | None = None,
     accent_color: str | None = None,
     nquads_ordering: str = "refuse",
+    default_language: str = "en",
+    languages: Sequence[str] = (),
+    texts: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Organisation:
     """Create the organisation ``slug`` or update its profile fields."""
     organisation = session.scalar(select(Organisation).where(Organisation.slug == slug))
@@ -81,6 +84,9 @@ def upsert_organisation(
     organisation.email, organisation.description = email, description
     organisation.accent_color = accent_color
     organisation.nquads_ordering = nquads_ordering
+    organisation.default_language = default_language
+    organisation.languages = list(languages) or [default_language]
+    organisation.texts = {key: dict(value) for key, value in (texts or {}).items()}
     session.flush()
     return organisation
 

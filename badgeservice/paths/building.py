@@ -41,6 +41,7 @@ def set_sub_goals(path: Path, goals: Sequence[SubGoalData], *, replace: bool) ->
         if goal is None:
             goal = SubGoal(organisation_id=path.organisation_id, slug=data.slug)
         goal.name, goal.achievement_id = data.name, data.achievement_id
+        goal.texts = {key: dict(value) for key, value in data.texts.items()}
         goal.competence_id, goal.level, goal.required = (
             data.competence_id,
             data.level,

@@ -4,8 +4,8 @@ hand over, checked by :mod:`.checks` before anything is written."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 
 from .models import OutOfOrder
@@ -37,6 +37,8 @@ class SubGoalData:
     position: int | None = None
     prerequisites: Sequence[str] = ()
     triggers: Sequence[TriggerData] = ()
+    # The name's translations, {"name": {language: text}}.
+    texts: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,8 @@ class PathData:
     targets: Sequence[TargetData] = ()
     sub_goals: Sequence[SubGoalData] = ()
     out_of_order: str = OutOfOrder.ACCEPT
+    # The name's and description's translations, {field: {language: text}}.
+    texts: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
 # Keys of update_path's changes: sub_goals replaces all sub-goals (matched by slug, so
@@ -72,6 +76,7 @@ PATH_CHANGES = frozenset(
     {
         "name",
         "description",
+        "texts",
         "achievement_id",
         "targets",
         "sub_goals",

@@ -22,6 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, TimestampMixin, new_id
+from ..languages import TranslatedMixin
 
 __all__ = [
     "OUT_OF_ORDER",
@@ -72,7 +73,7 @@ sub_goal_prerequisites = Table(
 )
 
 
-class Path(TimestampMixin, Base):
+class Path(TimestampMixin, TranslatedMixin, Base):
     """An organisation, team or individual path; an individual path inherits the required
     sub-goals of its person's organisation and team paths."""
 
@@ -123,7 +124,7 @@ class PathTarget(Base):
     path: Mapped[Path] = relationship(back_populates="targets")
 
 
-class SubGoal(Base):
+class SubGoal(TranslatedMixin, Base):
     """A small step of a path, completed by earning its achievement."""
 
     __tablename__ = "sub_goals"

@@ -14,9 +14,12 @@ from sqlalchemy.orm import Session
 
 from ..achievements.models import Achievement
 from ..frameworks.models import Competence, Framework
+from ..languages import reconcile
+from ..organisations.models import Organisation
 from ..people.models import Person, Team
 from .checks import Problems, Where
 from .data import PathData, SubGoalData, TargetData
+from .models import Path
 
 __all__ = ["resolve_changes", "resolve_path_data", "resolve_person"]
 
@@ -29,6 +32,19 @@ class _Resolver:
         self.session = session
         self.organisation_id = organisation_id
         self.problems = Problems()
+        self.default = (
+            session.scalar(
+                select(Organisation.default_language).where(Organisation.id == organisation_id)
+            )
+            or "en"
+        )
+
+    def texts(
+        self, plain: dict[str, Any], texts: Any, given: Any
+    ) -> tuple[dict[str, Any], dict[str, dict[str, str]]]:
+        """Plain texts and translations agreeing on the default language (see
+        :func:`languages.reconcile`)."""
+        return reconcile(plain, texts or {}, self.default, given)
 
     def _one(self, query: Any, ref: str, what: str, where: Where) -> uuid.UUID | None:
         found = self.session.scalar(query)
@@ -81,8 +97,11 @@ class _Resolver:
         return self._one(query, ref, "competence", where)
 
     def sub_goal(self, goal: SubGoalData, where: Where) -> SubGoalData:
+        values, texts = self.texts({"name": goal.name}, goal.texts, {"name"})
         return replace(
             goal,
+            name=values["name"],
+            texts=texts,
             # NIL stands in for a key naming nothing: done() raises before it is used.
             achievement_id=self.achievement(goal.achievement_id, (*where, "achievement")) or NIL,
             competence_id=self.competence(goal.competence_id, (*where, "competence")),
@@ -103,9 +122,13 @@ class _Resolver:
 def resolve_path_data(session: Session, organisation_id: uuid.UUID, data: PathData) -> PathData:
     """``data`` with every natural key replaced by its id (400 for one naming nothing)."""
     refs = _Resolver(session, organisation_id)
+    plain = {"name": data.name, "description": data.description}
+    values, texts = refs.texts(plain, data.texts, {key for key, text in plain.items() if text})
     return refs.done(
         replace(
             data,
+            **values,
+            texts=texts,
             team_id=refs.team(data.team_id, ("team",)),
             person_id=refs.person(data.person_id, ("person",)),
             achievement_id=refs.achievement(data.achievement_id, ("achievement",)),
@@ -115,12 +138,16 @@ def resolve_path_data(session: Session, organisation_id: uuid.UUID, data: PathDa
     )
 
 
-def resolve_changes(
-    session: Session, organisation_id: uuid.UUID, changes: dict[str, Any]
-) -> dict[str, Any]:
-    """A path PATCH's changes with natural keys replaced by ids."""
-    refs = _Resolver(session, organisation_id)
+def resolve_changes(session: Session, path: Path, changes: dict[str, Any]) -> dict[str, Any]:
+    """A PATCH of ``path``: its changes with natural keys replaced by ids, and its texts
+    agreeing with their translations on the default language."""
+    refs = _Resolver(session, path.organisation_id)
     resolved = dict(changes)
+    if {"name", "description", "texts"} & set(changes):
+        plain = {key: changes.get(key, getattr(path, key)) for key in ("name", "description")}
+        texts = changes.get("texts", path.texts)
+        values, tables = refs.texts(plain, texts, set(changes) & set(plain))
+        resolved |= values | {"texts": tables}
     if "achievement_id" in changes:
         resolved["achievement_id"] = refs.achievement(changes["achievement_id"], ("achievement",))
     if "targets" in changes:

@@ -14,7 +14,7 @@ from marshmallow import (
     validates_schema,
 )
 
-from ..api import Page, Ref
+from ..api import Page, Ref, Translations
 from ..people.schemas import SLUG, StrictBoolean, text_field
 from .checks import MAX_SUB_GOALS
 from .data import PathData, SubGoalData, TargetData, TriggerData
@@ -60,6 +60,11 @@ class TriggerSchema(Schema):
         return TriggerData(**data)
 
 
+# The texts of paths and sub-goals in the API and as stored.
+_PATH_TEXTS = {"name": "name", "description": "description"}
+_GOAL_TEXTS = {"name": "name"}
+
+
 class SubGoalInSchema(Schema):
     class Meta:
         unknown = RAISE
@@ -77,6 +82,7 @@ class SubGoalInSchema(Schema):
         fields.String(validate=SLUG), validate=validate.Length(max=MAX_SUB_GOALS)
     )
     triggers = fields.List(fields.Nested(TriggerSchema), validate=validate.Length(max=50))
+    texts = Translations(_GOAL_TEXTS, limit=300, data_key="translations")
 
     @post_load
     def _make(self, data: dict[str, Any], **_: Any) -> SubGoalData:
@@ -148,6 +154,7 @@ class PathInSchema(Schema):
         fields.Nested(SubGoalInSchema), data_key="subGoals", validate=_SUB_GOALS
     )
     out_of_order = OUT_OF_ORDER_FIELD()
+    texts = Translations(_PATH_TEXTS, data_key="translations")
 
     @post_load
     def _make(self, data: dict[str, Any], **_: Any) -> PathData:
@@ -172,6 +179,7 @@ class PathPatchSchema(Schema):
         fields.Nested(SubGoalInSchema), data_key="addSubGoals", validate=_SUB_GOALS
     )
     out_of_order = OUT_OF_ORDER_FIELD()
+    texts = Translations(_PATH_TEXTS, data_key="translations")
 
     @validates_schema
     def _check(self, data: dict[str, Any], **_: Any) -> None:
@@ -227,6 +235,7 @@ class SubGoalSchema(Schema):
         metadata={"description": "slugs of sub-goals of the same path to achieve first"},
     )
     triggers = fields.List(fields.Nested(TriggerSchema))
+    texts = Translations(_GOAL_TEXTS, data_key="translations")
 
 
 class InheritedSubGoalSchema(SubGoalSchema):
@@ -248,6 +257,7 @@ class PathSchema(Schema):
         required=True, data_key="outOfOrder", validate=validate.OneOf(OUT_OF_ORDER)
     )
     created_at = fields.DateTime(data_key="createdAt")
+    texts = Translations(_PATH_TEXTS, data_key="translations")
     targets = fields.List(fields.Nested(TargetSchema))
     sub_goals = fields.List(fields.Nested(SubGoalSchema), data_key="subGoals")
     inherited = fields.List(

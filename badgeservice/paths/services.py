@@ -178,6 +178,7 @@ def create_path(session: Session, organisation_id: uuid.UUID, data: PathData) ->
         kind=data.kind,
         name=data.name,
         description=data.description,
+        texts={key: dict(value) for key, value in data.texts.items()},
         team_id=data.team_id,
         person_id=data.person_id,
         achievement_id=data.achievement_id,
@@ -216,6 +217,8 @@ def update_path(session: Session, path: Path, changes: Mapping[str, Any]) -> Pat
     for name in ("name", "description", "achievement_id", "out_of_order"):
         if name in changes:
             setattr(path, name, changes[name])
+    if "texts" in changes:
+        path.texts = {key: dict(value) for key, value in changes["texts"].items()}
     if "targets" in changes and target_rows(targets(changes["targets"])) != target_rows(
         path.targets
     ):
@@ -253,6 +256,7 @@ def upsert_path(
         changes = {
             "name": data.name,
             "description": data.description,
+            "texts": data.texts,
             "achievement_id": data.achievement_id,
             "out_of_order": data.out_of_order,
             "targets": data.targets,
@@ -300,11 +304,12 @@ def _state(path: Path) -> tuple[Any, ...]:
     return (
         path.name,
         path.description,
+        path.texts,
         path.achievement_id,
         path.out_of_order,
         target_rows(path.targets),
         plan(path),
-        sorted((g.slug, g.name, g.position) for g in path.sub_goals),
+        sorted((g.slug, g.name, g.position, repr(g.texts)) for g in path.sub_goals),
     )
 
 

@@ -41,6 +41,7 @@ def goal_view(goal: SubGoal) -> dict[str, Any]:
         "prerequisites": [p.slug for p in goal.prerequisites],
         "triggers": goal.triggers,
         "path": goal.path_id,
+        "texts": goal.texts or {},
     }
 
 
@@ -51,6 +52,7 @@ def _view(path: Path, inherited: list[SubGoal] | None = None) -> dict[str, Any]:
         "kind": path.kind,
         "name": path.name,
         "description": path.description,
+        "texts": path.texts or {},
         "team": path.team_id,
         "person": path.person_id,
         "achievement": path.achievement_id,
@@ -181,7 +183,7 @@ def update_path_view(path_id: str) -> Response:
     path = _own_path(path_id)
     changes = load_body(PathPatchSchema())
     session = get_session()
-    changes = resolve_changes(session, path.organisation_id, changes)
+    changes = resolve_changes(session, path, changes)
     return dump(PathSchema(), _detail(update_path(session, path, changes)))
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint, tex
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, TimestampMixin, new_id, utcnow
+from ..languages import TranslatedMixin
 
 __all__ = [
     "LmsAccount",
@@ -74,6 +75,9 @@ class Person(TimestampMixin, Base):
     title: Mapped[str | None] = mapped_column(String(200))
     # The language the person chose for pages (fi, sv, en); None: the browser's.
     locale: Mapped[str | None] = mapped_column(String(10))
+    # The language their badges are issued in (a BCP 47 tag: SCIM preferredLanguage, the
+    # API, the definition files, their settings); None: the organisation's default.
+    preferred_language: Mapped[str | None] = mapped_column(String(35))
     # How the person's name shows on the public pages of badges they share (PublicName).
     public_name: Mapped[str] = mapped_column(String(10), default="full", server_default="full")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -121,7 +125,7 @@ class LmsAccount(Base):
     person: Mapped[Person] = relationship(back_populates="lms_accounts")
 
 
-class Team(TimestampMixin, Base):
+class Team(TimestampMixin, TranslatedMixin, Base):
     """An organisational unit; supervisors are members with the supervisor role."""
 
     __tablename__ = "teams"

@@ -15,6 +15,7 @@ from marshmallow import (
 )
 
 from ..api import Page, Ref
+from ..languages import TAG
 from .services import LmsAccountData
 from .teams import ROLES, MemberData
 
@@ -95,6 +96,12 @@ class PersonInSchema(Schema):
     family_name = text_field(200, data_key="familyName", allow_none=True)
     did = fields.String(allow_none=True, validate=[validate.Length(max=500), DID])
     active = StrictBoolean()
+    preferred_language = fields.String(
+        data_key="preferredLanguage",
+        allow_none=True,
+        validate=validate.Regexp(TAG, error="must be a language tag such as 'fi' or 'sv-FI'"),
+        metadata={"description": "the language their badges are issued in; null: the default"},
+    )
     lms_accounts = fields.List(
         fields.Nested(LmsAccountSchema), data_key="lmsAccounts", validate=validate.Length(max=50)
     )
@@ -125,6 +132,7 @@ class PersonSchema(Schema):
     family_name = fields.String(allow_none=True, data_key="familyName")
     display_name = fields.String(data_key="displayName")
     did = fields.String(allow_none=True)
+    preferred_language = fields.String(allow_none=True, data_key="preferredLanguage")
     active = fields.Boolean(required=True)
     lms_accounts = fields.List(fields.Nested(LmsAccountSchema), data_key="lmsAccounts")
     teams = fields.List(fields.Nested(MembershipSchema), attribute="memberships")

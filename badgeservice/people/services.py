@@ -16,11 +16,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..db import flush_or_conflict, new_id
 from ..errors import BadRequest, Conflict, NotFound
+from ..languages import is_tag, normal_tag
+from .accounts import LmsAccountData, check_accounts, replace_accounts
 from .models import LmsAccount, Person, Team, TeamMember, TeamRole
 
 __all__ = [
@@ -43,14 +45,6 @@ __all__ = [
 
 
 @dataclass(frozen=True)
-class LmsAccountData:
-    """A person's account name in one named LMS connection."""
-
-    connection: str
-    account: str
-
-
-@dataclass(frozen=True)
 class PersonData:
     """A person as given by the API or a definition file; at least one of
     ``employee_number`` and ``email`` identifies them."""
@@ -62,6 +56,8 @@ class PersonData:
     did: str | None = None
     active: bool = True
     lms_accounts: Sequence[LmsAccountData] = ()
+    # The language badges are issued in (a BCP 47 tag); None: the organisation's default.
+    preferred_language: str | None = None
 
 
 _PERSON_FIELDS = frozenset(f.name for f in fields(PersonData))
@@ -251,54 +247,31 @@ def _apply_person(session: Session, person: Person, values: Mapping[str, Any]) -
         raise Conflict(f"e-mail {email!r} belongs to another person")
     accounts = values.get("lms_accounts")
     if accounts is not None:
-        _check_accounts(session, person, accounts)
+        check_accounts(session, person, accounts)
     for name in ("given_name", "family_name", "did"):
         if name in values:
             setattr(person, name, _clean(values[name]))
+    if "preferred_language" in values:
+        person.preferred_language = _language(values["preferred_language"])
     person.employee_number, person.email = employee_number, email
     if values.get("active") is not None:
         person.active = bool(values["active"])
     if accounts is not None:
-        _replace_accounts(person, accounts)
+        replace_accounts(person, accounts)
+
+
+def _language(value: str | None) -> str | None:
+    """A language tag in its usual case; None for none; 400 for what is not one."""
+    value = _clean(value)
+    if value is None:
+        return None
+    if not is_tag(value):
+        raise _invalid("preferredLanguage", f"{value!r} is not a language tag such as 'fi' or 'sv'")
+    return normal_tag(value)
 
 
 def _clean(value: str | None) -> str | None:
     return value.strip() or None if isinstance(value, str) else value
-
-
-def _check_accounts(session: Session, person: Person, accounts: Sequence[LmsAccountData]) -> None:
-    pairs = [(a.connection, a.account.strip()) for a in accounts]
-    for index, pair in enumerate(pairs):
-        if pair in pairs[:index]:
-            raise _invalid("lmsAccounts", f"account {pair[1]!r} of {pair[0]!r} is listed twice")
-    if not pairs:
-        return
-    taken = session.execute(
-        select(LmsAccount.connection, LmsAccount.account).where(
-            LmsAccount.organisation_id == person.organisation_id,
-            LmsAccount.person_id != person.id,
-            or_(*(and_(LmsAccount.connection == c, LmsAccount.account == a) for c, a in pairs)),
-        )
-    ).first()
-    if taken is not None:
-        raise Conflict(
-            f"LMS account {taken[1]!r} of connection {taken[0]!r} belongs to another person"
-        )
-
-
-def _replace_accounts(person: Person, accounts: Sequence[LmsAccountData]) -> None:
-    # Keep matching rows: deleting and re-inserting the same account in one flush would
-    # trip the uniqueness rule, because SQLAlchemy inserts before it deletes.
-    wanted = [(a.connection, a.account.strip()) for a in accounts]
-    person.lms_accounts = [a for a in person.lms_accounts if (a.connection, a.account) in wanted]
-    have = {(a.connection, a.account) for a in person.lms_accounts}
-    for connection, account in wanted:
-        if (connection, account) not in have:
-            person.lms_accounts.append(
-                LmsAccount(
-                    organisation_id=person.organisation_id, connection=connection, account=account
-                )
-            )
 
 
 # -- teams -----------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from sqlalchemy import select
@@ -43,6 +43,8 @@ class TeamData:
     name: str
     parent_id: uuid.UUID | None = None
     members: Sequence[MemberData] = ()
+    # The name's translations, {"name": {language: text}} (definition files only).
+    texts: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
 _TEAM_FIELDS = frozenset(f.name for f in fields(TeamData))
@@ -94,6 +96,8 @@ def _apply_team(session: Session, team: Team, values: Mapping[str, Any]) -> None
     for name in ("slug", "name"):
         if name in values:
             setattr(team, name, values[name])
+    if "texts" in values:
+        team.texts = {key: dict(value) for key, value in values["texts"].items()}
 
 
 def _check_parent(session: Session, team: Team, parent_id: uuid.UUID | None) -> None:

@@ -68,7 +68,12 @@ def upsert_person(
         return person, Outcome.UNCHANGED
     before = _person_state(person)
     changes: dict[str, Any] = {"lms_accounts": data.lms_accounts}
-    names = {"email": data.email, "given_name": data.given_name, "family_name": data.family_name}
+    names = {
+        "email": data.email,
+        "given_name": data.given_name,
+        "family_name": data.family_name,
+        "preferred_language": data.preferred_language,
+    }
     if person.user_name is None:  # not a SCIM User: the caller owns the record
         changes.update(names)
     elif any(getattr(person, key) != value for key, value in names.items()):
@@ -83,6 +88,7 @@ def _person_state(person: Person) -> tuple[Any, ...]:
         person.email,
         person.given_name,
         person.family_name,
+        person.preferred_language,
         sorted((a.connection, a.account) for a in person.lms_accounts),
         sorted((str(m.team_id), m.role) for m in person.memberships),
     )
@@ -122,10 +128,12 @@ def upsert_team(
     )
     if team is None:
         return create_team(session, organisation_id, data), Outcome.CREATED
-    if (team.name, team.parent_id) == (data.name, data.parent_id):
+    if (team.name, team.parent_id, team.texts or {}) == (data.name, data.parent_id, data.texts):
         return team, Outcome.UNCHANGED
     if team.provisioned:
         skipped.append(Skipped(f"team {data.slug}", SCIM_OWNS))
         return team, Outcome.UNCHANGED
-    update_team(session, team, {"name": data.name, "parent_id": data.parent_id})
+    update_team(
+        session, team, {"name": data.name, "parent_id": data.parent_id, "texts": data.texts}
+    )
     return team, Outcome.UPDATED

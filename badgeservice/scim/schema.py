@@ -143,6 +143,11 @@ _USER_SCHEMA = Schema(
             "Name to display; derived from the name (a value sent is not stored).",
         ),
         _text("title", "Job title."),
+        _text(
+            "preferredLanguage",
+            "The language the person's badges are issued in: a language tag (fi, sv-FI) or "
+            "a list such as 'sv-FI, en;q=0.8', of which the most preferred is stored.",
+        ),
         Attribute("active", "boolean", "Whether the person is active."),
         Attribute(
             "emails",
@@ -163,7 +168,6 @@ _USER_SCHEMA = Schema(
             "nickname",
             "profileurl",
             "usertype",
-            "preferredlanguage",
             "locale",
             "timezone",
             "password",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..languages import is_tag, normal_tag
 from .errors import invalid_value
 from .schema import ENTERPRISE_USER
 
@@ -25,6 +26,7 @@ class UserValues:
     employee_number: str | None
     department: str | None
     manager: str | None
+    preferred_language: str | None = None
 
 
 def _text(value: Any, name: str, limit: int, *, required: bool = False) -> str | None:
@@ -85,6 +87,27 @@ def _email(value: Any) -> str | None:
     return min(candidates, key=lambda c: c[0])[1] if candidates else None
 
 
+def _preferred_language(value: Any) -> str | None:
+    """The most preferred tag of ``preferredLanguage`` (an Accept-Language list such as
+    ``"sv-FI, en;q=0.8"``, RFC 7643 §4.1.2)."""
+    text = _text(value, "preferredLanguage", 200)
+    if text is None:
+        return None
+    ranked = []
+    for position, item in enumerate(text.split(",")):
+        tag, _, params = item.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                raise invalid_value(f"preferredLanguage: {item.strip()!r} has no valid q") from None
+        if not is_tag(tag.strip()):
+            raise invalid_value(f"preferredLanguage: {tag.strip()!r} is not a language tag")
+        ranked.append((-quality, position, normal_tag(tag.strip())))
+    return min(ranked)[2] if ranked else None
+
+
 def user_values(doc: dict[str, Any]) -> UserValues:
     """Check a User document; ``invalidValue`` says what is wrong."""
     name = _object(doc.get("name"), "name")
@@ -102,4 +125,5 @@ def user_values(doc: dict[str, Any]) -> UserValues:
         employee_number=_text(enterprise.get("employeeNumber"), "employeeNumber", 100),
         department=_text(enterprise.get("department"), "department", 200),
         manager=_text(manager_value, "manager.value", 300),
+        preferred_language=_preferred_language(doc.get("preferredLanguage")),
     )

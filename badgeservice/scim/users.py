@@ -71,6 +71,8 @@ def user_document(session: Session, person: Person, base: str) -> dict[str, Any]
     doc["displayName"] = person.display_name
     if person.title is not None:
         doc["title"] = person.title
+    if person.preferred_language is not None:
+        doc["preferredLanguage"] = person.preferred_language
     doc["active"] = person.active
     if person.email is not None:
         doc["emails"] = [{"value": person.email, "type": "work", "primary": True}]
@@ -202,6 +204,7 @@ _KEPT_ON_ADOPTION = (
     "title",
     "employee_number",
     "department",
+    "preferred_language",
 )
 
 
@@ -271,6 +274,7 @@ def _write(session: Session, person: Person, values: UserValues) -> None:
     person.active = values.active
     person.employee_number = values.employee_number
     person.department = values.department
+    person.preferred_language = values.preferred_language
     person.manager_id = _manager_id(session, person, values.manager)
     flush(session, "the User")
     if (person.manager_id, person.active) != before:

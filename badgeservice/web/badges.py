@@ -12,6 +12,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from ..credentials.verify import VerificationReport
+from ..languages import direction, is_tag
 
 __all__ = [
     "AchievementView",
@@ -47,6 +48,16 @@ class AchievementView:
     alignments: tuple[AlignmentView, ...]
     tags: tuple[str, ...]
     version: str | None
+    # The language its texts are written in (its inLanguage), when it says.
+    language: str | None = None
+
+    @property
+    def text_attributes(self) -> Markup:
+        """``lang`` and ``dir`` for the elements holding its texts (the page may be in
+        another language; Arabic reads right to left)."""
+        if not self.language:
+            return Markup("")
+        return Markup(' lang="{}" dir="{}"').format(self.language, direction(self.language))
 
 
 def _text(value: Any) -> str | None:
@@ -88,6 +99,7 @@ def achievement_view(document: Any) -> AchievementView | None:
     tags = document.get("tag")
     return AchievementView(
         id=_text(document.get("id")),
+        language=document["inLanguage"] if is_tag(document.get("inLanguage")) else None,
         name=_text(document.get("name")) or "—",
         description=_text(document.get("description")) or "",
         criteria=_paragraphs(_text(criteria.get("narrative"))),

@@ -19,10 +19,12 @@ from ..frameworks.models import Competence
 from ..hr.models import CompetenceHolding
 from ..issuers.models import Issuer
 from ..issuing.models import Credential
+from ..languages import pick
 from ..organisations.models import Connection
 from ..paths.models import Path, PathTarget, SubGoal
 from ..paths.progress import PathProgress
 from ..people.models import Person
+from .i18n import current_language
 
 __all__ = [
     "BadgeCard",
@@ -101,6 +103,8 @@ def badge_cards(
             AchievementVersion.image_media_type,
             Achievement.slug,
             Issuer.name,
+            AchievementVersion.texts,
+            Credential.language,
         )
         .join(AchievementVersion, AchievementVersion.id == Credential.achievement_version_id)
         .join(Achievement, Achievement.id == AchievementVersion.achievement_id)
@@ -112,7 +116,11 @@ def badge_cards(
         query = query.where(Credential.path_id == path_id)
     cards = []
     for row in session.execute(query):
-        (credential_id, issued_at, valid_until, revoked_at, name, number, media, slug, issuer) = row
+        (credential_id, issued_at, valid_until, revoked_at, name, number, media, slug, issuer) = (
+            row[:9]
+        )
+        # The badge's name as its credential was issued (in the person's language).
+        name = pick((row.texts or {}).get("name"), row.language) or name
         image = f"/achievements/{organisation_slug}/{slug}/v{number}/image" if media else None
         cards.append(
             BadgeCard(
@@ -309,11 +317,15 @@ def _targets(session: Session, person: Person, targets: list[PathTarget]) -> lis
         ).all()
     )
     rows = session.execute(
-        select(Competence.id, Competence.code, Competence.name).where(
+        select(Competence.id, Competence.code, Competence.name, Competence.texts).where(
             Competence.id.in_([target.competence_id for target in targets])
         )
     )
-    names = {competence_id: f"{code} {name}" for competence_id, code, name in rows}
+    language = current_language()
+    names = {
+        competence_id: f"{code} {pick((texts or {}).get('name'), language) or name}"
+        for competence_id, code, name, texts in rows
+    }
     return [
         TargetLine(
             names.get(t.competence_id, "?"), t.level, t.share, t.due, levels.get(t.competence_id)

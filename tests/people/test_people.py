@@ -250,7 +250,7 @@ def test_a_uniqueness_race_is_a_conflict(
     answers, and the client gets a 409, not a 500."""
     tenant = make_tenant("acme")
     created(client.post(f"{API}/people", json=ADA, headers=tenant.headers))
-    monkeypatch.setattr("badgeservice.people.services._check_accounts", lambda *_: None)
+    monkeypatch.setattr("badgeservice.people.services.check_accounts", lambda *_: None)
     body = {"employeeNumber": "E-2", "lmsAccounts": [{"connection": "moodle", "account": "ada"}]}
     answer = problem(client.post(f"{API}/people", json=body, headers=tenant.headers), 409)
     assert "stored meanwhile" in answer["detail"]

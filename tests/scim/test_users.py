@@ -413,3 +413,20 @@ def test_tenants_are_isolated(client: Any, make_tenant: Any) -> None:
     linked = globex.create_user("g@x.org", **{ENTERPRISE: {"manager": {"value": mine["id"]}}})
     assert linked[ENTERPRISE]["manager"] == {"value": mine["id"]}  # a placeholder of globex
     assert acme.ok("GET", f"/Users/{mine['id']}")["active"] is True
+
+
+def test_preferred_language_sets_the_language_badges_are_issued_in(idp: Idp, admin: Any) -> None:
+    created = idp.create_user("s@x.org", preferredLanguage="sv-fi, en;q=0.8")
+    assert created["preferredLanguage"] == "sv-FI"  # the most preferred, in its usual case
+    assert admin(f"/people/{created['id']}").get_json()["preferredLanguage"] == "sv-FI"
+    path = f"/Users/{created['id']}"
+    patched = idp.patch(
+        path, {"op": "replace", "path": "preferredLanguage", "value": "fi;q=0.5, en"}
+    )
+    assert patched["preferredLanguage"] == "en"
+    patched = idp.patch(path, {"op": "remove", "path": "preferredLanguage"})
+    assert "preferredLanguage" not in patched
+    assert admin(f"/people/{created['id']}").get_json()["preferredLanguage"] is None
+    for bad in ("Swedish please", "sv;q=x"):
+        response = idp.call("POST", "/Users", user(f"{len(bad)}@x.org", preferredLanguage=bad))
+        assert "preferredLanguage" in scim_error(response, 400, "invalidValue")["detail"]

@@ -80,6 +80,10 @@ def _band(framework: Framework, level: int) -> str | None:
 
 
 def _titles(framework: Framework, competence: Competence) -> dict[str, str]:
+    """The competence's title in every language it is written in."""
+    written = (competence.texts or {}).get("name")
+    if written:
+        return dict(written)
     if framework.source == "digcomp22":
         try:
             return dict(load_digcomp22().item(competence.code).titles)
