@@ -313,3 +313,74 @@ def post_signed(client: Any, example: Example, event: dict[str, Any], **kwargs: 
         data=body,
         headers=signed_headers(example, body, **kwargs),
     )
+
+
+# -- an organisation that writes in Finnish, Swedish and Arabic ---------------------------
+
+LANGUAGE_SCHOOL = "kielitalo"
+_SCHOOL_ORGANISATION = """
+[organisation]
+slug = "kielitalo"
+default_language = "fi"
+languages = ["fi", "sv", "ar"]
+name = { fi = "Kielitalo", sv = "Språkhuset", ar = "بيت اللغات" }
+url = "https://kielitalo.example.org"
+email = "info@kielitalo.example.org"
+description = "Kielikoulu."
+
+[[issuers]]
+slug = "akatemia"
+name = { fi = "Kielitalon akatemia", sv = "Språkhusets akademi", ar = "أكاديمية بيت اللغات" }
+url = "https://kielitalo.example.org/akatemia"
+email = "akatemia@kielitalo.example.org"
+
+[[frameworks]]
+slug = "digcomp22"
+source = "digcomp22"
+"""
+
+_SCHOOL_ACHIEVEMENTS = """
+[[achievements]]
+slug = "verkkoetiketti"
+issuer = "akatemia"
+name = { fi = "Verkkoetiketti", sv = "Nätetikett", ar = "آداب التواصل عبر الإنترنت" }
+criteria = { fi = "Suorita kurssi.", sv = "Gå kursen.", ar = "أكمل الدورة." }
+image = "images/badge.svg"
+image_caption = { fi = "Kaksi puhekuplaa", sv = "Två pratbubblor", ar = "فقاعتا حوار" }
+
+[achievements.description]
+fi = "Toimii asiallisesti verkossa."
+sv = "Uppträder korrekt på nätet."
+
+[[achievements.alignments]]
+framework = "digcomp22"
+competence = "2.5"
+level = 3
+"""
+
+_SCHOOL_PEOPLE = """
+[[teams]]
+slug = "opettajat"
+name = { fi = "Opettajat", sv = "Lärare", ar = "المعلمون" }
+
+[[people]]
+employee_number = "K1"
+email = "layla@kielitalo.example.org"
+given_name = "Layla"
+family_name = "Haddad"
+teams = ["opettajat"]
+language = "ar"
+"""
+
+
+def write_language_school(issuers: Path) -> Path:
+    """The folder ``issuers/kielitalo``: default Finnish, texts in fi, sv and ar (two of
+    them left untranslated on purpose), one badge, a team, and Layla, who reads Arabic."""
+    target = issuers / LANGUAGE_SCHOOL
+    (target / "images").mkdir(parents=True)
+    example = ROOT / "issuers" / "esimerkkiopisto" / "images"
+    shutil.copy(sorted(example.glob("*.svg"))[0], target / "images" / "badge.svg")
+    (target / "organisation.toml").write_text(_SCHOOL_ORGANISATION, encoding="utf-8")
+    (target / "achievements.toml").write_text(_SCHOOL_ACHIEVEMENTS, encoding="utf-8")
+    (target / "people.toml").write_text(_SCHOOL_PEOPLE, encoding="utf-8")
+    return target

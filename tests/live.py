@@ -11,7 +11,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -43,10 +44,16 @@ def http(method: str, url: str, body: Any = None, token: str | None = None) -> t
 
 
 def serve_example(
-    tmp_path_factory: pytest.TempPathFactory, database_url: str
+    tmp_path_factory: pytest.TempPathFactory,
+    database_url: str,
+    prepare: Callable[[Path], Any] | None = None,
 ) -> Iterator[dict[str, Any]]:
+    """The example organisations (and what ``prepare`` adds to the copy of ``issuers/``)
+    loaded into a ``badgeservice serve`` on loopback."""
     folder = tmp_path_factory.mktemp("service")
     shutil.copytree(ROOT / "issuers", folder / "issuers")
+    if prepare is not None:
+        prepare(folder / "issuers")
     port = free_port()
     env = {
         **os.environ,

@@ -8,6 +8,7 @@ import json
 from datetime import datetime
 from urllib.parse import urlencode
 
+from babel import Locale, UnknownLocaleError
 from flask import Response, current_app, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -18,6 +19,7 @@ from ..achievements.services import get_achievement
 from ..db import get_session, utcnow
 from ..errors import BadRequest, NotFound
 from ..issuers.models import Issuer
+from ..languages import pick_language
 from ..paths.data import PathData, SubGoalData
 from ..paths.models import Path, PathKind
 from ..paths.services import create_path, request_approval, update_path
@@ -288,6 +290,13 @@ def my_settings() -> ResponseReturnValue:
         public_name = request.form.get("public_name", "")
         if public_name not in set(PublicName):
             raise BadRequest(_("Choose how your name is shown."))
+        badge_language = request.form.get("badge_language", "")
+        badge_languages = visitor.organisation.languages or []
+        if badge_language and badge_language not in badge_languages:
+            raise BadRequest(_("Choose one of the offered languages."))
+        # A tag the IdP set ("sv-FI") shows as its language ("sv"); kept unless changed.
+        if badge_language != (pick_language(badge_languages, [person.preferred_language]) or ""):
+            person.preferred_language = badge_language or None
         person.locale = language or None
         person.public_name = public_name
         if language:
@@ -307,6 +316,22 @@ def my_settings() -> ResponseReturnValue:
         active="settings",
         person=person,
         examples=examples,
+        badge_languages=_language_names(visitor.organisation.languages or []),
+        badge_language=pick_language(
+            visitor.organisation.languages or [], [person.preferred_language]
+        ),
         PUBLIC_NAME=PublicName,
         saved=request.args.get("saved") == "1",
     )
+
+
+def _language_names(tags: list[str]) -> list[tuple[str, str]]:
+    """Each of ``tags`` with its name in that language itself ("svenska", "suomi")."""
+    names = []
+    for tag in tags:
+        try:
+            name = Locale.parse(tag, sep="-").get_display_name(tag.replace("-", "_")) or tag
+        except (ValueError, UnknownLocaleError):
+            name = tag
+        names.append((tag, name))
+    return names

@@ -6,7 +6,6 @@ changes nothing; right-to-left languages load, issue and verify like any other."
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -20,72 +19,12 @@ from badgeservice.db import database, session_scope
 from badgeservice.definitions import read_organisation
 from badgeservice.definitions.loader import WARNING, load_definitions
 from badgeservice.organisations.services import create_client, organisation_by_slug
-from tests.definitions.conftest import EXAMPLE
-
-ORGANISATION = """
-[organisation]
-slug = "kielitalo"
-default_language = "fi"
-languages = ["fi", "sv", "ar"]
-name = { fi = "Kielitalo", sv = "Språkhuset", ar = "بيت اللغات" }
-url = "https://kielitalo.example.org"
-email = "info@kielitalo.example.org"
-description = "Kielikoulu."
-
-[[issuers]]
-slug = "akatemia"
-name = { fi = "Kielitalon akatemia", sv = "Språkhusets akademi", ar = "أكاديمية بيت اللغات" }
-url = "https://kielitalo.example.org/akatemia"
-email = "akatemia@kielitalo.example.org"
-
-[[frameworks]]
-slug = "digcomp22"
-source = "digcomp22"
-"""
-
-ACHIEVEMENTS = """
-[[achievements]]
-slug = "verkkoetiketti"
-issuer = "akatemia"
-name = { fi = "Verkkoetiketti", sv = "Nätetikett", ar = "آداب التواصل عبر الإنترنت" }
-criteria = { fi = "Suorita kurssi.", sv = "Gå kursen.", ar = "أكمل الدورة." }
-image = "images/badge.svg"
-image_caption = { fi = "Kaksi puhekuplaa", sv = "Två pratbubblor", ar = "فقاعتا حوار" }
-
-[achievements.description]
-fi = "Toimii asiallisesti verkossa."
-sv = "Uppträder korrekt på nätet."
-
-[[achievements.alignments]]
-framework = "digcomp22"
-competence = "2.5"
-level = 3
-"""
-
-PEOPLE = """
-[[teams]]
-slug = "opettajat"
-name = { fi = "Opettajat", sv = "Lärare", ar = "المعلمون" }
-
-[[people]]
-employee_number = "K1"
-email = "layla@kielitalo.example.org"
-given_name = "Layla"
-family_name = "Haddad"
-teams = ["opettajat"]
-language = "ar"
-"""
+from tests.factories import write_language_school
 
 
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
-    target = tmp_path / "issuers" / "kielitalo"
-    (target / "images").mkdir(parents=True)
-    shutil.copy(next((EXAMPLE / "images").glob("*.svg")), target / "images" / "badge.svg")
-    (target / "organisation.toml").write_text(ORGANISATION, encoding="utf-8")
-    (target / "achievements.toml").write_text(ACHIEVEMENTS, encoding="utf-8")
-    (target / "people.toml").write_text(PEOPLE, encoding="utf-8")
-    return target
+    return write_language_school(tmp_path / "issuers")
 
 
 def test_tables_give_the_default_languages_text_and_every_translation(folder: Path) -> None:

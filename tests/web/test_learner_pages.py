@@ -9,6 +9,8 @@ import re
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from markupsafe import escape
+
 from badgeservice.credentials import baking
 from tests.web.conftest import PUBLIC, Org, form_token, signed_in
 from tests.web.test_public_pages import BROWSER, Example, award, page, path_of, text_of
@@ -175,6 +177,30 @@ def test_settings_choose_language_and_the_public_name(
         refused = client.post("/o/acme/settings", data={"csrf_token": form_token(html), **data})
         assert refused.status_code == 400
     assert PUBLIC  # the public pages are addressed under the configured public URL
+
+
+def test_settings_choose_the_language_of_new_badges(web_app: Any, acme: Org, provider: Any) -> None:
+    example = Example(acme.token, acme.token)
+    client = signed_in(web_app, acme, provider)
+    finnish = award(client, example, "data-protection", "E1003")["credential"]
+    assert finnish["credentialSubject"]["achievement"]["inLanguage"] == "fi"
+    html = page(client, "/o/acme/settings", language="en")
+    assert '<option value="sv" lang="sv">svenska</option>' in html
+    data = {"csrf_token": form_token(html), "public_name": "full"}
+    refused = client.post("/o/acme/settings", data={**data, "badge_language": "de"})
+    assert refused.status_code == 400
+    answer = client.post("/o/acme/settings", data={**data, "badge_language": "sv"})
+    assert answer.status_code == 303
+    assert 'value="sv" lang="sv" selected' in page(client, "/o/acme/settings")
+    swedish = award(client, example, "accessible-materials", "E1003")["credential"]
+    badge = swedish["credentialSubject"]["achievement"]
+    assert badge["inLanguage"] == "sv"
+    # My badges: each badge named as it was issued, the earlier one still in Finnish.
+    cards = text_of(page(client, "/o/acme/badges", language="en"))
+    assert badge["name"] in cards
+    assert finnish["name"] in cards
+    one = page(client, f"/o/acme/badges/{swedish['id']}", language="fi")
+    assert f'<h1 lang="sv" dir="ltr">{escape(badge["name"])}</h1>' in one
 
 
 def test_my_own_path_takes_optional_goals_and_asks_for_approval(
