@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import RAISE, Schema, fields, validate
 
 from ..api import Page, Translations
+from ..languages import TAG
 from .services import KNOWN_SOURCES
 
 __all__ = [
@@ -45,6 +46,20 @@ class FrameworkImportSchema(Schema):
     )
     package = fields.Dict(
         required=True, metadata={"description": "a 1EdTech CASE 1.0/1.1 CFPackage"}
+    )
+    translations = fields.Dict(
+        keys=fields.String(validate=validate.Length(min=1, max=100)),
+        values=fields.Dict(
+            keys=fields.String(validate=validate.Regexp(TAG, error="not a language tag")),
+            values=fields.String(validate=validate.Length(min=1, max=1000)),
+            validate=validate.Length(min=1),
+        ),
+        validate=validate.Length(max=10_000),
+        metadata={
+            "description": "the items' titles in further languages: item code (its "
+            'humanCodingScheme, else identifier) → language → title, such as {"1.1": '
+            '{"sv": "…"}}; a CASE package itself is written in one language'
+        },
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Collection, Mapping
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import Select, func, select
@@ -71,7 +72,7 @@ def _competence_values(item: CompetenceSource, position: int) -> dict[str, Any]:
         "kind": item.kind,
         "position": position,
         # Its name in every language the source gives (DigComp: en, fi, sv).
-        "texts": {"name": dict(item.titles)} if len(item.titles) > 1 else {},
+        "texts": {"name": dict(item.titles)} if item.titles else {},
     }
 
 
@@ -191,11 +192,15 @@ def import_case_package(
     slug: str | None = None,
     *,
     in_use: Collection[uuid.UUID],
+    translations: Mapping[str, Mapping[str, str]] | None = None,
 ) -> tuple[Framework, str]:
-    """Install a 1EdTech CASE ``CFPackage`` (the request's ``package``).
+    """Install a 1EdTech CASE ``CFPackage`` (the request's ``package``), with the items'
+    titles in further languages (``translations``: item code → language → title) beside
+    the package's own (a CASE package is written in one language).
 
     Raises:
-        BadRequest: the package is malformed; ``path`` names the place in the request body.
+        BadRequest: the package is malformed (``path`` names the place in the request
+        body), or a translation names an item the package does not have.
     """
     try:
         source = parse_case_package(package)
@@ -204,7 +209,24 @@ def import_case_package(
         raise BadRequest(
             f"{path}: {exc.message}", path=path, errors={"package": [f"{path}: {exc.message}"]}
         ) from None
+    if translations:
+        source = _translated(source, translations)
     return install_framework(session, organisation_id, source, slug or source.slug, in_use=in_use)
+
+
+def _translated(
+    source: FrameworkSource, translations: Mapping[str, Mapping[str, str]]
+) -> FrameworkSource:
+    codes = {item.code for item in source.items}
+    unknown = sorted(set(translations) - codes)
+    if unknown:
+        message = f"the package has no item {unknown[0]!r}"
+        raise BadRequest(f"translations: {message}", errors={"translations": [message]})
+    items = tuple(
+        replace(item, titles={**item.titles, **translations.get(item.code, {})})
+        for item in source.items
+    )
+    return replace(source, items=items)
 
 
 def frameworks_query(organisation_id: uuid.UUID) -> Select[tuple[Framework, int]]:

@@ -129,6 +129,7 @@ def import_framework_view() -> Response:
         data["package"],
         data.get("slug"),
         in_use=aligned_competence_ids(session, organisation_id),
+        translations=data.get("translations"),
     )
     return dump(FrameworkSchema(), _detail(framework, change), 201 if change == "created" else 200)
 

@@ -396,3 +396,24 @@ def test_openapi_documents_the_framework_operations(client: Any) -> None:
     operation = json.dumps(spec["paths"]["/api/v1/frameworks/{framework_id}"])
     assert "#/components/schemas/Framework" in operation
     assert "levels" in spec["components"]["schemas"]["Framework"]["properties"]
+
+
+def test_import_takes_titles_in_further_languages(client: Any, make_tenant: Any) -> None:
+    tenant = make_tenant("acme")
+    translations = {"D.2": {"fi": "Visualisointi", "sv": "Visualisering"}}
+    body = _import(client, tenant, case_package(), translations=translations).get_json()
+    competences = {c["code"]: c for c in body["competences"]}
+    assert competences["D.2"]["name"] == "Visualisation"
+    assert competences["D.2"]["translations"]["name"]["sv"] == "Visualisering"
+    assert competences["D.2"]["translations"]["name"]["fi"] == "Visualisointi"
+    framework = body["id"]
+    detail = client.get(
+        f"/api/v1/frameworks/{framework}/competences/D.2", headers=tenant.headers
+    ).get_json()
+    assert detail["translations"]["name"]["fi"] == "Visualisointi"
+    again = _import(client, tenant, case_package(), translations=translations)
+    assert again.get_json()["change"] == "unchanged"
+    unknown = _import(client, tenant, case_package(), translations={"X.9": {"sv": "x"}})
+    assert "X.9" in _problem(unknown, 400)["detail"]
+    bad = _import(client, tenant, case_package(), translations={"D.2": {"Swedish!": "x"}})
+    assert "translations" in _problem(bad, 400)["detail"]

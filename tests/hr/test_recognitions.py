@@ -65,8 +65,10 @@ def test_manual_award_recognises_each_aligned_competence(rec_org: RecOrg) -> Non
     assert competence["framework_uri"] == uri
     assert competence["item_uri"].endswith("/4.2")
     assert competence["esco_uri"].startswith("http://data.europa.eu/esco/skill/")
+    # The title in every language DigComp 2.2's names are shipped in.
     assert competence["title"]["en"] == "Protecting personal data and privacy"
-    assert competence["title"]["fi"]
+    assert set(competence["title"]) == {"en", "fi", "sv"}
+    assert competence["title"]["sv"] != competence["title"]["en"]
     assert data["proficiency"] == {
         "scale_id": "digcomp-2.2-proficiency",
         "level": 4,
