@@ -3,6 +3,7 @@
 from .access.models import RoleGrant, SignInIdentity, SignInSettings, WebSession
 from .achievements.models import Achievement, AchievementVersion
 from .db import Base
+from .evidence.models import EvidenceClaim, EvidenceFile
 from .frameworks.models import Competence, Framework
 from .hr.models import (
     CompetenceEvent,
@@ -34,6 +35,8 @@ __all__ = [
     "CredentialShare",
     "Delivery",
     "DeliveryAttempt",
+    "EvidenceClaim",
+    "EvidenceFile",
     "Framework",
     "HrEndpoint",
     "InboundEvent",

@@ -1,7 +1,7 @@
 """The layers of the house, read from the import graph (function-local imports included):
 a package may not reach, through any chain of imports, a package above it.
 
-    ingest            channels → a typed Completion → matching → awards
+    ingest · evidence channels → a typed Completion → matching → awards · evidence claims
     awards            award, revoke, complete a path, path progress
     issuing · hr      build, sign, store credentials · recognitions, delivery, reserve
     paths · people    the catalogue: organisations, issuers, frameworks, achievements
@@ -19,10 +19,14 @@ BELOW_AWARDS = ("issuing", "hr", "paths", "people", *CATALOGUE)
 
 # package -> the packages it may not reach
 FORBIDDEN: dict[str, set[str]] = {
-    **{below: {"awards", "ingest"} for below in BELOW_AWARDS},
-    "issuing": {"hr", "ingest", "awards", "paths"},
-    "hr": {"ingest", "awards"},
-    **{lower: {"issuing", "awards", "ingest", "hr"} for lower in ("paths", "people", *CATALOGUE)},
+    "awards": {"ingest", "evidence"},
+    **{below: {"awards", "ingest", "evidence"} for below in BELOW_AWARDS},
+    "issuing": {"hr", "ingest", "awards", "paths", "evidence"},
+    "hr": {"ingest", "awards", "evidence"},
+    **{
+        lower: {"issuing", "awards", "ingest", "hr", "evidence"}
+        for lower in ("paths", "people", *CATALOGUE)
+    },
 }
 
 

@@ -259,13 +259,26 @@ def record_audit(
     client: ApiClient,
     details: dict[str, Any],
 ) -> AuditEvent:
+    """Add a row about an API client to the organisation's audit trail."""
+    target = f"client {client.id} ({client.name})"
+    return record_event(session, organisation_id, actor, action, target, details)
+
+
+def record_event(
+    session: Session,
+    organisation_id: uuid.UUID,
+    actor: str,
+    action: str,
+    target: str,
+    details: dict[str, Any],
+) -> AuditEvent:
     """Add a row to the organisation's audit trail (never a token or secret)."""
     event = AuditEvent(
         organisation_id=organisation_id,
         at=utcnow(),
         actor=actor[:300],
         action=action,
-        target=f"client {client.id} ({client.name})"[:300],
+        target=target[:300],
         details=details,
     )
     session.add(event)

@@ -56,6 +56,7 @@ def check_development_sign_in(config: Mapping[str, Any]) -> None:
 def init_app(app: Flask) -> None:
     check_development_sign_in(app.config)
     from . import errors, i18n, session
+    from . import evidence_pages as _evidence  # noqa: F401
     from . import learner as _learner  # noqa: F401
     from . import pages as _pages  # noqa: F401
     from . import signin_views as _signin  # noqa: F401
@@ -104,6 +105,7 @@ def _template_globals(app: Flask) -> None:
         PATH_KINDS=texts.PATH_KINDS,
         PUBLIC_NAME_TEXTS=texts.PUBLIC_NAME_TEXTS,
         CHECK_NAMES=texts.CHECK_NAMES,
+        CLAIM_STATES=texts.CLAIM_STATES,
         CHECK_OUTCOMES=texts.CHECK_OUTCOMES,
         ERROR_TITLES=texts.ERROR_TITLES,
         ERROR_TEXTS=texts.ERROR_TEXTS,

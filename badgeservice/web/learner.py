@@ -18,6 +18,7 @@ from ..achievements.models import AchievementVersion
 from ..achievements.services import get_achievement
 from ..db import get_session, utcnow
 from ..errors import BadRequest, NotFound
+from ..evidence.services import claims_of, evidence_goals
 from ..issuers.models import Issuer
 from ..languages import pick_language
 from ..paths.data import PathData, SubGoalData
@@ -28,7 +29,7 @@ from ..sharing import Visibility, get_sharing, set_sharing
 from .badge_files import baked, qr_svg
 from .badges import achievement_view, local_path, parse_time
 from .base import organisation, render_page, web
-from .i18n import LANGUAGES
+from .i18n import LANGUAGES, current_language
 from .learner_data import (
     BadgeStatus,
     StationState,
@@ -201,7 +202,7 @@ def my_path() -> ResponseReturnValue:
     words = _state_words()
     drawings = []
     for view in views:
-        title = _("Path %(name)s", name=view.path.name)
+        title = _("Path %(name)s", name=view.path.text("name", current_language()))
         description = _(
             "%(done)s of %(total)s required steps achieved.",
             done=view.achieved,
@@ -224,6 +225,9 @@ def my_path() -> ResponseReturnValue:
         choices=goal_choices(db, visitor.person, own),
         added=request.args.get("added") == "1",
         asked=request.args.get("asked") == "1",
+        submitted=request.args.get("submitted") == "1",
+        evidence_ids=set(evidence_goals(db, visitor.person)),
+        claims=claims_of(db, visitor.person.id),
     )
 
 

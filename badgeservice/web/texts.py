@@ -10,6 +10,7 @@ from ..access.roles import Role
 __all__ = [
     "CHECK_NAMES",
     "CHECK_OUTCOMES",
+    "CLAIM_STATES",
     "ERROR_TEXTS",
     "ERROR_TITLES",
     "PATH_KINDS",
@@ -37,6 +38,11 @@ STATUS_NAMES = {
     "valid": _l("valid"),
     "revoked": _l("revoked"),
     "expired": _l("expired"),
+}
+CLAIM_STATES = {
+    "submitted": _l("waiting for an assessor"),
+    "accepted": _l("accepted"),
+    "returned": _l("returned"),
 }
 PATH_KINDS = {
     "organisation": _l("Organisation path"),

@@ -29,6 +29,12 @@ ACCOUNTS = {
         "employee_number": "A-100",
     },
     "olli": {"email": "olli@acme.example", "email_verified": True, "employee_number": "A-101"},
+    # The example's assessor (matched by e-mail, as the acme organisation signs in).
+    "riikka": {
+        "email": "riikka.jarvinen@esimerkkiopisto.example.org",
+        "email_verified": True,
+        "employee_number": "A-108",
+    },
     "stranger": {"email": "nobody@elsewhere.example", "email_verified": True},
     "sly": {"email": "aino.virtanen@acme.example", "email_verified": False},
     "ville": {"email": "ville@globex.example", "email_verified": True, "employee_number": "G-7"},

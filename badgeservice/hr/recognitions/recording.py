@@ -18,6 +18,7 @@ Assessment methods, from the credential's ``awarded_by``:
 - ``"client:<name>"`` (a manual award through the API) → ``assessor`` when the award
   carries evidence (someone judged submitted evidence), else ``supervisor``; the
   ``assessor_id`` is the ``awarded_by`` text (the API client that made the award)
+- ``"assessor:<person id>"`` (evidence accepted on the assessor's page) → ``assessor``
 - anything else → ``system``
 
 Levels: a recognition keeps the level the achievement (or its sub-goal) states, or None.
@@ -73,6 +74,8 @@ def assessment_of(credential: Credential) -> tuple[str, str | None]:
     if awarded_by.startswith("client:"):
         evidence = credential.document.get("evidence") or []
         return ("assessor" if evidence else "supervisor"), awarded_by
+    if awarded_by.startswith("assessor:"):
+        return "assessor", awarded_by
     return "system", None
 
 
