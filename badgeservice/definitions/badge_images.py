@@ -181,13 +181,19 @@ def _text(
     return f"<text {' '.join(attributes)}>{escape(content)}</text>"
 
 
-def badge_for(achievement: dict[str, Any]) -> str:
-    """The badge of one ``[[achievements]]`` entry of an achievements.toml.
+def badge_for(achievement: dict[str, Any], language: str = "en") -> str:
+    """The badge of one ``[[achievements]]`` entry of an achievements.toml. A name written
+    in several languages is drawn in ``language`` (the organisation's default), else in
+    the first it is written in; a plain "Title - Subtitle" name (an en dash between) as two lines.
 
     Competency achievements take area, code and level from their first alignment; every
     other type is drawn as a path badge.
     """
-    title, _, subtitle = str(achievement["name"]).partition(_SEPARATOR)
+    name = achievement["name"]
+    if isinstance(name, dict):
+        title, subtitle = str(name.get(language) or next(iter(name.values()))), ""
+    else:
+        title, _, subtitle = str(name).partition(_SEPARATOR)
     alignments = achievement.get("alignments") or []
     if achievement.get("achievement_type", "Competency") != "Competency" or not alignments:
         return render_badge(title, subtitle=subtitle or None)
@@ -208,13 +214,17 @@ def regenerate(folder: Path, *, check: bool = False) -> list[Path]:
     With ``check`` nothing is written: the result lists the files that are out of date.
     """
     data = tomllib.loads((folder / "achievements.toml").read_text(encoding="utf-8"))
+    language = "en"
+    if (folder / "organisation.toml").is_file():
+        profile = tomllib.loads((folder / "organisation.toml").read_text(encoding="utf-8"))
+        language = profile.get("organisation", {}).get("default_language", "en")
     changed = []
     for achievement in data.get("achievements", []):
         relative = PurePosixPath(achievement["image"])
         if relative.suffix != ".svg" or relative.is_absolute() or ".." in relative.parts:
             continue
         target = folder / relative
-        content = badge_for(achievement).encode("utf-8")
+        content = badge_for(achievement, language).encode("utf-8")
         if target.is_file() and target.read_bytes() == content:
             continue
         changed.append(target)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from babel import dates, numbers
 from flask import Flask, current_app, g, session
@@ -75,6 +76,13 @@ def _number(value: float | int) -> str:
     return str(numbers.format_decimal(value, locale=_formats()))
 
 
+def _translated(row: Any, field: str) -> Any:
+    """``row``'s ``field`` in the page's language where it is written in it (rows with
+    texts in several languages), else as stored: ``{{ organisation|tr("name") }}``."""
+    text = getattr(row, "text", None)
+    return text(field, current_language()) if callable(text) else getattr(row, field)
+
+
 def init_app(app: Flask) -> None:
     language = app.config["DEFAULT_LANGUAGE"]
     if language not in LANGUAGES:
@@ -100,5 +108,5 @@ def init_app(app: Flask) -> None:
         default_timezone=app.config["TIMEZONE"],
         default_translation_directories=str(TRANSLATIONS),
     )
-    app.jinja_env.filters.update(date=_date, time=_time, number=_number)
+    app.jinja_env.filters.update(date=_date, time=_time, number=_number, tr=_translated)
     app.jinja_env.globals.update(LANGUAGES=LANGUAGES, current_language=current_language)

@@ -95,7 +95,8 @@ def test_badges_can_be_baked() -> None:
 
 def test_regenerate_and_check(org_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--check", str(org_copy)]) == 0
-    edit(org_copy / "achievements.toml", f"Search strategies {DASH}", f"Smarter searching {DASH}")
+    # Drawn in the organisation's default language (Finnish).
+    edit(org_copy / "achievements.toml", 'fi = "Tiedonhaun strategiat"', 'fi = "Smarter searching"')
     assert main(["--check", str(org_copy)]) == 1
     assert "outdated" in capsys.readouterr().out
     assert regenerate(org_copy) == [org_copy / "images" / "search-strategies.svg"]

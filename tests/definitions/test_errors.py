@@ -501,7 +501,7 @@ def test_duplicates(org_copy: Path, problems: Problems) -> None:
 def test_team_parent_cycle(org_copy: Path, problems: Problems) -> None:
     edit(
         org_copy / "people.toml",
-        'name = "Management \u2013 Johto"',
+        'name = { fi = "Johto", sv = "Ledning", en = "Management" }',
         'name = "M"\nparent = "kouluttajat"',
     )
     assert problems(org_copy) == [

@@ -25,7 +25,15 @@ def test_reads_without_errors_among_all_organisations() -> None:
 def test_profile(example: OrganisationDefinition) -> None:
     """One issuer, DigComp 2.2, example domains only."""
     assert example.slug == "esimerkkiopisto"
-    assert [issuer.name for issuer in example.issuers] == ["Esimerkkiopisto Staff Academy"]
+    assert [issuer.name for issuer in example.issuers] == ["Esimerkkiopiston Henkilöstöakatemia"]
+    # Written in Finnish, Swedish and English, completely: loading it warns of nothing.
+    assert (example.default_language, example.languages) == ("fi", ("fi", "sv", "en"))
+    assert example.warnings == ()
+    assert example.issuers[0].texts["name"]["en"] == "Esimerkkiopisto Staff Academy"
+    for badge in example.achievements:
+        for field in ("name", "description", "criteria_narrative", "image_caption"):
+            assert set(badge.texts[field]) == {"fi", "sv", "en"}, (badge.slug, field)
+            assert len(set(badge.texts[field].values())) == 3, (badge.slug, field)
     assert [(f.slug, f.source, f.file) for f in example.frameworks] == [
         ("digcomp22", "digcomp22", None)
     ]

@@ -58,8 +58,8 @@ def test_every_badge_field_counts(example: OrganisationDefinition, org_copy: Pat
     edit(achievements, 'competence = "4.4"\nlevel = 3', 'competence = "4.4"\nlevel = 4')
     edit(
         achievements,
-        'criteria = "Pass the phishing simulation on the learning platform."',
-        'criteria = "Pass the phishing simulation on the learning platform twice."',
+        'Pass the phishing simulation on the learning platform."""',
+        'Pass the phishing simulation on the learning platform twice."""',
     )
     edit(
         achievements,

@@ -142,13 +142,13 @@ def test_my_path_draws_each_path_with_its_steps(web_app: Any, acme: Org, provide
     award_body = {"subGoal": goal["id"], "person": "E1003"}
     answer = client.post("/api/v1/awards", json=award_body, headers=example.headers)
     assert answer.status_code == 201, answer.get_json()
-    after = page(client, "/o/acme/path")
+    after = page(client, "/o/acme/path", language="fi")  # as the API names it: Finnish
     step = re.search(
         r'<li class="step step-achieved">\s*<span class="step-name">([^<]+)</span>', after
     )
     assert step is not None and step.group(1) == goal["name"]
     assert "station-achieved" in after
-    assert "1 of" in text_of(after)
+    assert "1/3 pakollisesta" in text_of(after)
 
 
 def test_settings_choose_language_and_the_public_name(
@@ -183,6 +183,7 @@ def test_settings_choose_the_language_of_new_badges(web_app: Any, acme: Org, pro
     example = Example(acme.token, acme.token)
     client = signed_in(web_app, acme, provider)
     finnish = award(client, example, "data-protection", "E1003")["credential"]
+    assert finnish["credentialSubject"]["achievement"]["name"] == "Henkilötietojen suojaaminen"
     assert finnish["credentialSubject"]["achievement"]["inLanguage"] == "fi"
     html = page(client, "/o/acme/settings", language="en")
     assert '<option value="sv" lang="sv">svenska</option>' in html
@@ -192,14 +193,14 @@ def test_settings_choose_the_language_of_new_badges(web_app: Any, acme: Org, pro
     answer = client.post("/o/acme/settings", data={**data, "badge_language": "sv"})
     assert answer.status_code == 303
     assert 'value="sv" lang="sv" selected' in page(client, "/o/acme/settings")
-    swedish = award(client, example, "accessible-materials", "E1003")["credential"]
-    badge = swedish["credentialSubject"]["achievement"]
+    issued = award(client, example, "accessible-materials", "E1003")
+    badge = issued["credential"]["credentialSubject"]["achievement"]
     assert badge["inLanguage"] == "sv"
     # My badges: each badge named as it was issued, the earlier one still in Finnish.
     cards = text_of(page(client, "/o/acme/badges", language="en"))
     assert badge["name"] in cards
     assert finnish["name"] in cards
-    one = page(client, f"/o/acme/badges/{swedish['id']}", language="fi")
+    one = page(client, f"/o/acme/badges/{issued['id']}", language="fi")
     assert f'<h1 lang="sv" dir="ltr">{escape(badge["name"])}</h1>' in one
 
 

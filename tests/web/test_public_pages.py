@@ -175,7 +175,9 @@ def test_a_shared_badge_page_shows_the_badge_and_the_name_only_when_allowed(
     html = page(client, path_of(credential))
     words = text_of(html)
     achievement = credential["credential"]["credentialSubject"]["achievement"]
-    assert f"<h1>{achievement['name']}</h1>" in html
+    # The badge as issued (the organisation's Finnish), its language marked on the page.
+    assert achievement["inLanguage"] == "fi"
+    assert f'<h1 lang="fi" dir="ltr">{achievement["name"]}</h1>' in html
     assert achievement["description"] in unescape(html)
     assert "Valid — issued by" in words
     assert "Aino" not in words and "Earned by" not in words
@@ -293,13 +295,16 @@ def test_achievement_and_issuer_pages_for_browsers_json_for_machines(
     credential = award(client, example)
     achievement = credential["credential"]["credentialSubject"]["achievement"]
     path = achievement["id"].removeprefix(PUBLIC)
-    html = page(client, path)
-    assert f"<h1>{achievement['name']}</h1>" in html
+    # The definition in the page's language: Finnish, as the credential was issued.
+    html = page(client, path, language="fi")
+    assert f'<h1 lang="fi" dir="ltr">{achievement["name"]}</h1>' in html
+    english = page(client, path, language="en")
+    assert '<h1 lang="en" dir="ltr">' in english and achievement["name"] not in english
     assert achievement["alignment"][0]["targetUrl"] in html
     from badgeservice import __version__
 
     assert f"badgeservice {__version__}</p>" in html  # the footer's, not shadowed
-    assert page(client, f"{path}/v1").count("<h1>") == 1
+    assert page(client, f"{path}/v1").count("<h1") == 1
     machine = client.get(path, headers={"Accept": "application/ld+json"})
     assert machine.mimetype == "application/ld+json"
     assert machine.get_json()["name"] == achievement["name"]
@@ -307,7 +312,7 @@ def test_achievement_and_issuer_pages_for_browsers_json_for_machines(
 
     issuer_path = re.search(r'href="(/issuers/[^"]+)"', html)
     assert issuer_path
-    issuer_html = page(client, issuer_path[1])
+    issuer_html = page(client, issuer_path[1], language="fi")
     assert f"<h1>{credential['credential']['issuer']['name']}</h1>" in issuer_html
     assert f'href="{path}"' in issuer_html
     assert credential["credential"]["issuer"]["id"] in issuer_html
