@@ -244,11 +244,13 @@ def add_goal() -> ResponseReturnValue:
     if wanted not in choices:
         raise BadRequest(_("Choose one of the offered badges."))
     achievement = get_achievement(db, person.organisation_id, wanted)
+    names = (achievement.current.texts or {}).get("name")
     goal = SubGoalData(
         slug=achievement.slug,
         name=achievement.current.name,
         achievement_id=achievement.id,
         required=False,
+        texts={"name": dict(names)} if names else {},  # named by its badge, in each language
     )
     if path is None:
         data = PathData(

@@ -139,14 +139,14 @@ def badge_cards(
 
 def badge_paths(session: Session, person: Person) -> list[tuple[str, str]]:
     """The paths the person's credentials were earned on, as (slug, name), for a filter."""
-    rows = session.execute(
-        select(Path.slug, Path.name)
+    rows = session.scalars(
+        select(Path)
         .join(Credential, Credential.path_id == Path.id)
         .where(Credential.person_id == person.id)
         .distinct()
-        .order_by(Path.name)
     )
-    return [(slug, name) for slug, name in rows]
+    language = current_language()
+    return sorted(((path.slug, path.text("name", language)) for path in rows), key=lambda r: r[1])
 
 
 def own_credential(session: Session, person: Person, credential_id: str) -> Credential:
@@ -288,7 +288,7 @@ def goal_choices(session: Session, person: Person, path: Path | None) -> list[tu
         .subquery()
     )
     rows = session.execute(
-        select(Achievement.id, Achievement.slug, AchievementVersion.name)
+        select(Achievement.id, Achievement.slug, AchievementVersion.name, AchievementVersion.texts)
         .join(newest, newest.c.achievement_id == Achievement.id)
         .join(
             AchievementVersion,
@@ -298,9 +298,14 @@ def goal_choices(session: Session, person: Person, path: Path | None) -> list[tu
             ),
         )
         .where(Achievement.organisation_id == person.organisation_id)
-        .order_by(AchievementVersion.name)
     )
-    return [(slug, name) for achievement_id, slug, name in rows if achievement_id not in taken]
+    language = current_language()
+    choices = [
+        (slug, pick((texts or {}).get("name"), language) or name)
+        for achievement_id, slug, name, texts in rows
+        if achievement_id not in taken
+    ]
+    return sorted(choices, key=lambda choice: choice[1])
 
 
 def _targets(session: Session, person: Person, targets: list[PathTarget]) -> list[TargetLine]:
@@ -360,7 +365,11 @@ def path_views(session: Session, person: Person, organisation_slug: str) -> list
         ]
         stations = []
         for goal in sorted(own, key=lambda g: g.position) + inherited:
-            missing = [p.name for p in goal.prerequisites if p.achievement_id not in item.held]
+            missing = [
+                p.text("name", current_language())
+                for p in goal.prerequisites
+                if p.achievement_id not in item.held
+            ]
             if goal.id in item.achieved:
                 state = StationState.ACHIEVED
             elif goal.achievement_id in lapsed:

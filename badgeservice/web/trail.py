@@ -10,6 +10,7 @@ from collections.abc import Mapping
 
 from markupsafe import Markup, escape
 
+from .i18n import current_language
 from .learner_data import PathView, Station, StationState
 
 __all__ = ["trail_svg"]
@@ -59,7 +60,7 @@ def _station(index: int, station: Station, per_row: int, words: Mapping[str, str
         elif state == StationState.LOCKED:
             parts.append(f'<path class="station-mark" d="{_LOCK}"/>')
     text_y = _RADIUS + 22
-    for line in _lines(station.goal.name):
+    for line in _lines(station.goal.text("name", current_language())):
         parts.append(f'<text class="station-name" y="{text_y}">{escape(line)}</text>')
         text_y += 18
     word = words[state] if station.goal.required else f"{words[state]} · {words['optional']}"
