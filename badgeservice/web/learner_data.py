@@ -139,12 +139,9 @@ def badge_cards(
 
 def badge_paths(session: Session, person: Person) -> list[tuple[str, str]]:
     """The paths the person's credentials were earned on, as (slug, name), for a filter."""
-    rows = session.scalars(
-        select(Path)
-        .join(Credential, Credential.path_id == Path.id)
-        .where(Credential.person_id == person.id)
-        .distinct()
-    )
+    # IN, not DISTINCT: PostgreSQL cannot compare the rows' JSON columns.
+    earned_on = select(Credential.path_id).where(Credential.person_id == person.id)
+    rows = session.scalars(select(Path).where(Path.id.in_(earned_on)))
     language = current_language()
     return sorted(((path.slug, path.text("name", language)) for path in rows), key=lambda r: r[1])
 
