@@ -55,6 +55,7 @@ def check_development_sign_in(config: Mapping[str, Any]) -> None:
 
 def init_app(app: Flask) -> None:
     check_development_sign_in(app.config)
+    from . import admin_pages as _admin  # noqa: F401
     from . import errors, i18n, session
     from . import evidence_pages as _evidence  # noqa: F401
     from . import learner as _learner  # noqa: F401
@@ -106,6 +107,8 @@ def _template_globals(app: Flask) -> None:
         PUBLIC_NAME_TEXTS=texts.PUBLIC_NAME_TEXTS,
         CHECK_NAMES=texts.CHECK_NAMES,
         CLAIM_STATES=texts.CLAIM_STATES,
+        EVENT_STATES=texts.EVENT_STATES,
+        DELIVERY_STATES=texts.DELIVERY_STATES,
         CHECK_OUTCOMES=texts.CHECK_OUTCOMES,
         ERROR_TITLES=texts.ERROR_TITLES,
         ERROR_TEXTS=texts.ERROR_TEXTS,

@@ -11,8 +11,10 @@ __all__ = [
     "CHECK_NAMES",
     "CHECK_OUTCOMES",
     "CLAIM_STATES",
+    "DELIVERY_STATES",
     "ERROR_TEXTS",
     "ERROR_TITLES",
+    "EVENT_STATES",
     "PATH_KINDS",
     "PUBLIC_NAME_TEXTS",
     "ROLE_NAMES",
@@ -43,6 +45,19 @@ CLAIM_STATES = {
     "submitted": _l("waiting for an assessor"),
     "accepted": _l("accepted"),
     "returned": _l("returned"),
+}
+EVENT_STATES = {
+    "received": _l("received, not processed yet"),
+    "processed": _l("processed"),
+    "unmatched": _l("matched no sub-goal"),
+    "ignored": _l("ignored (not a completion)"),
+    "parked": _l("parked (person unknown)"),
+    "failed": _l("failed"),
+}
+DELIVERY_STATES = {
+    "dead": _l("given up"),
+    "pending": _l("waiting to be delivered"),
+    "delivered": _l("delivered"),
 }
 PATH_KINDS = {
     "organisation": _l("Organisation path"),

@@ -29,7 +29,12 @@ ACCOUNTS = {
         "employee_number": "A-100",
     },
     "olli": {"email": "olli@acme.example", "email_verified": True, "employee_number": "A-101"},
-    # The example's assessor (matched by e-mail, as the acme organisation signs in).
+    # The example's admin and assessor (matched by e-mail, as the acme organisation signs in).
+    "tuomas": {
+        "email": "tuomas.lehtonen@esimerkkiopisto.example.org",
+        "email_verified": True,
+        "employee_number": "A-109",
+    },
     "riikka": {
         "email": "riikka.jarvinen@esimerkkiopisto.example.org",
         "email_verified": True,

@@ -1,0 +1,157 @@
+"""The admin's pages through the real application: the dashboard counts what is stuck, an
+event parked for an unknown person is processed again from the inbox once the person
+exists, a dead HR delivery is queued again; only admins enter, and only their own
+organisation's records."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import uuid
+from typing import Any
+
+from sqlalchemy import select, update
+
+from badgeservice.db import database, session_scope
+from badgeservice.hr.models import Delivery
+from badgeservice.ingest.models import InboundEvent
+from badgeservice.organisations.services import create_client, organisation_by_slug
+from badgeservice.webhooks import sign
+from tests.web.conftest import Org, form_token, signed_in
+from tests.web.test_public_pages import BROWSER, page, text_of
+
+
+def _lms_client(web_app: Any) -> tuple[str, str]:
+    keystore = web_app.extensions["badgeservice.keystore"]
+    with web_app.test_request_context(), session_scope(database()) as session:
+        org = organisation_by_slug(session, "acme")
+        issued = create_client(
+            session,
+            org,
+            name="lms",
+            scopes=["events:write"],
+            keystore=keystore,
+            connection="moodle",
+        )
+        return str(issued.client.id), issued.secret
+
+
+def _completion(client: Any, lms: tuple[str, str], number: str) -> Any:
+    event = {
+        "id": f"evt-{number}",
+        "time": "2026-11-20T10:00:00+00:00",
+        "source": {"connection": "moodle"},
+        "person": {"employeeNumber": number},
+        "activity": {"id": "course:100", "name": "Data protection"},
+        "result": {"completion": True, "success": True},
+    }
+    body = json.dumps(event).encode()
+    stamp = int(time.time())
+    headers = {
+        "webhook-id": f"msg-{number}",
+        "webhook-timestamp": str(stamp),
+        "webhook-signature": sign(lms[1], f"msg-{number}", stamp, body),
+        "Content-Type": "application/json",
+    }
+    return client.post(f"/api/v1/events?client={lms[0]}", data=body, headers=headers)
+
+
+def test_only_admins_enter(web_app: Any, acme: Org, provider: Any) -> None:
+    aino = signed_in(web_app, acme, provider)
+    for path in ("/o/acme/admin", "/o/acme/admin/events", "/o/acme/admin/deliveries"):
+        page(aino, path, status=403)
+    assert "/o/acme/admin" not in page(aino, "/o/acme/home")
+    signed_out = web_app.test_client().get("/o/acme/admin", headers={"Accept": BROWSER})
+    assert signed_out.status_code == 303 and "/sign-in" in signed_out.headers["Location"]
+
+
+def test_a_parked_event_is_replayed_once_its_person_exists(
+    web_app: Any, acme: Org, provider: Any
+) -> None:
+    lms = _lms_client(web_app)
+    tuomas = signed_in(web_app, acme, provider, "tuomas")
+    quiet = text_of(page(tuomas, "/o/acme/admin"))
+    assert "Nothing needs you now" in quiet
+    assert _completion(tuomas, lms, "E7777").status_code == 202
+    dashboard = text_of(page(tuomas, "/o/acme/admin"))
+    assert "parked (person unknown): 1" in dashboard
+    assert "Nothing needs you now" not in dashboard
+
+    parked = page(tuomas, "/o/acme/admin/events?state=parked")
+    assert "E7777" in text_of(parked) or "unknown" in text_of(parked)
+    (event_id,) = re.findall(r'name="event" value="([0-9a-f-]+)"', parked)
+    created = tuomas.post(
+        "/api/v1/people",
+        headers=acme.headers,
+        json={"employeeNumber": "E7777", "email": "new.trainer@esimerkkiopisto.example.org"},
+    )
+    assert created.status_code == 201, created.get_json()
+    replay = tuomas.post(
+        "/o/acme/admin/events/replay",
+        data={"csrf_token": form_token(parked), "event": [event_id], "state": "parked"},
+    )
+    assert replay.status_code == 303
+    assert "1 event was processed again" in text_of(page(tuomas, replay.headers["Location"]))
+    with web_app.app_context(), session_scope(database()) as session:
+        event = session.get(InboundEvent, uuid.UUID(event_id))
+        assert event is not None and event.state == "processed" and event.credential_ids
+    # the same again is harmless: still one credential
+    again = tuomas.post(
+        "/o/acme/admin/events/replay",
+        data={"csrf_token": form_token(parked), "event": [event_id]},
+    )
+    assert again.status_code == 303
+    credentials = tuomas.get("/api/v1/credentials?person=E7777", headers=acme.headers)
+    assert len(credentials.get_json()["items"]) == 1
+    bad = tuomas.post(
+        "/o/acme/admin/events/replay",
+        data={"csrf_token": form_token(parked), "event": ["not-an-id"]},
+        headers={"Accept": BROWSER},
+    )
+    assert bad.status_code == 400
+    nobody = tuomas.post(
+        "/o/acme/admin/events/replay",
+        data={"csrf_token": form_token(parked), "event": ["00000000-0000-4000-8000-000000000000"]},
+        headers={"Accept": BROWSER},
+    )
+    assert nobody.status_code == 404
+
+
+def test_a_dead_delivery_is_queued_again(web_app: Any, acme: Org, provider: Any) -> None:
+    tuomas = signed_in(web_app, acme, provider, "tuomas")
+    endpoint = tuomas.post(
+        "/api/v1/hr/endpoints",
+        headers=acme.headers,
+        json={"name": "hr", "url": "https://hr.example.org/hooks"},
+    )
+    assert endpoint.status_code == 201, endpoint.get_json()
+    awarded = tuomas.post(
+        "/api/v1/awards",
+        headers=acme.headers,
+        json={"achievement": "data-protection", "person": "E1003"},
+    )
+    assert awarded.status_code == 201
+    with web_app.app_context(), session_scope(database()) as session:
+        session.execute(
+            update(Delivery).values(state="dead", attempts=3, last_error="connection refused")
+        )
+        count = len(list(session.scalars(select(Delivery))))
+    assert count >= 1
+    assert f"given up: {count}" in text_of(page(tuomas, "/o/acme/admin"))
+    listing = page(tuomas, "/o/acme/admin/deliveries")
+    assert "connection refused" in text_of(listing)
+    detail = re.search(r'href="(/o/acme/admin/deliveries/[0-9a-f-]+)"', listing)
+    assert detail and "Every attempt" in text_of(page(tuomas, detail.group(1)))
+    ids = re.findall(r'name="delivery" value="([0-9a-f-]+)"', listing)
+    answer = tuomas.post(
+        "/o/acme/admin/deliveries/redeliver",
+        data={"csrf_token": form_token(listing), "delivery": ids},
+    )
+    assert answer.status_code == 303
+    assert "queued again" in text_of(page(tuomas, answer.headers["Location"]))
+    with web_app.app_context(), session_scope(database()) as session:
+        states = {row.state for row in session.scalars(select(Delivery))}
+    assert states == {"pending"}
+    page(tuomas, "/o/acme/admin/deliveries?state=lost", status=400)
+    page(tuomas, "/o/acme/admin/deliveries/00000000-0000-4000-8000-000000000000", status=404)
