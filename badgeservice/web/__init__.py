@@ -55,6 +55,7 @@ def check_development_sign_in(config: Mapping[str, Any]) -> None:
 
 def init_app(app: Flask) -> None:
     check_development_sign_in(app.config)
+    from . import admin_access as _admin_access  # noqa: F401
     from . import admin_pages as _admin  # noqa: F401
     from . import errors, i18n, session
     from . import evidence_pages as _evidence  # noqa: F401

@@ -58,6 +58,7 @@ def admin_dashboard() -> ResponseReturnValue:
         attention=attention(get_session(), visitor.organisation.id),
         key_days=KEY_ROTATION_DAYS,
         full_share=LIST_FULL_SHARE,
+        rotated=request.args.get("rotated"),
     )
 
 

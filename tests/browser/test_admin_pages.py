@@ -52,6 +52,10 @@ def test_admin_pages_in_every_language(
     assert page.locator("input[name=event]").count() >= 1
     page.goto(f"{site.base}/o/{ORG}/admin/deliveries")
     check(page, watch, "admin-deliveries", language)
+    page.goto(f"{site.base}/o/{ORG}/admin/clients")
+    check(page, watch, "admin-clients", language)
+    page.goto(f"{site.base}/o/{ORG}/admin/endpoints")
+    check(page, watch, "admin-endpoints", language)
 
 
 def test_replay_an_event_with_the_keyboard(

@@ -155,3 +155,98 @@ def test_a_dead_delivery_is_queued_again(web_app: Any, acme: Org, provider: Any)
     assert states == {"pending"}
     page(tuomas, "/o/acme/admin/deliveries?state=lost", status=400)
     page(tuomas, "/o/acme/admin/deliveries/00000000-0000-4000-8000-000000000000", status=404)
+
+
+def _secret_of(html: str, field: str) -> str:
+    found = re.search(rf'id="{field}" class="share-address secret" readonly value="([^"]+)"', html)
+    assert found, field
+    return found.group(1)
+
+
+def test_api_clients_are_created_rotated_and_revoked(
+    web_app: Any, acme: Org, provider: Any
+) -> None:
+    tuomas = signed_in(web_app, acme, provider, "tuomas")
+    listing = page(tuomas, "/o/acme/admin/clients")
+    form = {"csrf_token": form_token(listing), "name": "Moodle", "connection": "moodle"}
+    refused = tuomas.post("/o/acme/admin/clients", data={**form, "scope": []})
+    assert refused.status_code == 400
+    assert "Choose at least one" in text_of(refused.get_data(as_text=True))
+    created = tuomas.post("/o/acme/admin/clients", data={**form, "scope": ["events:write"]})
+    assert created.status_code == 200
+    assert created.headers["Cache-Control"] == "no-store"
+    html = created.get_data(as_text=True)
+    token = _secret_of(html, "token")
+    assert token.startswith("bst_") and _secret_of(html, "secret")
+    events = tuomas.get("/api/v1/events", headers={"Authorization": f"Bearer {token}"})
+    assert events.status_code == 200  # the new token works, for its connection's events
+    assert token not in page(tuomas, "/o/acme/admin/clients")  # never shown again
+
+    client_id = re.search(
+        r"/o/acme/admin/clients/([0-9a-f-]+)/rotate", page(tuomas, "/o/acme/admin/clients")
+    )
+    assert client_id
+    rotated = tuomas.post(
+        f"/o/acme/admin/clients/{client_id.group(1)}/rotate",
+        data={"csrf_token": form_token(listing)},
+    )
+    fresh = _secret_of(rotated.get_data(as_text=True), "token")
+    assert fresh != token
+    old = tuomas.get("/api/v1/events", headers={"Authorization": f"Bearer {token}"})
+    assert old.status_code == 401
+    revoked = tuomas.post(
+        f"/o/acme/admin/clients/{client_id.group(1)}/revoke",
+        data={"csrf_token": form_token(listing)},
+    )
+    assert revoked.status_code == 303
+    assert "Moodle is revoked" in text_of(page(tuomas, revoked.headers["Location"]))
+    gone = tuomas.get("/api/v1/events", headers={"Authorization": f"Bearer {fresh}"})
+    assert gone.status_code == 401
+    audit = tuomas.get("/api/v1/audit", headers=acme.headers).get_json()["items"]
+    actions = [e["action"] for e in audit if "Tuomas" in e["actor"]]
+    assert actions == ["client.revoked", "client.rotated", "client.created"]
+
+
+def test_hr_endpoints_and_issuer_keys(web_app: Any, acme: Org, provider: Any) -> None:
+    tuomas = signed_in(web_app, acme, provider, "tuomas")
+    listing = page(tuomas, "/o/acme/admin/endpoints")
+    token = form_token(listing)
+    private = tuomas.post(
+        "/o/acme/admin/endpoints",
+        data={"csrf_token": token, "name": "internal", "url": "http://10.0.0.5/hooks"},
+    )
+    assert private.status_code == 400  # SSRF guard: not a public address
+    added = tuomas.post(
+        "/o/acme/admin/endpoints",
+        data={"csrf_token": token, "name": "sympa", "url": "https://hr.example.org/hooks"},
+    )
+    assert added.status_code == 200 and added.headers["Cache-Control"] == "no-store"
+    secret = _secret_of(added.get_data(as_text=True), "secret")
+    assert secret.startswith("whsec_")
+    listing = page(tuomas, "/o/acme/admin/endpoints")
+    endpoint_id = re.search(r"/o/acme/admin/endpoints/([0-9a-f-]+)/secret", listing)
+    assert endpoint_id and secret not in listing
+    again = tuomas.post(
+        f"/o/acme/admin/endpoints/{endpoint_id.group(1)}/secret", data={"csrf_token": token}
+    )
+    assert _secret_of(again.get_data(as_text=True), "secret") != secret
+    off = tuomas.post(
+        f"/o/acme/admin/endpoints/{endpoint_id.group(1)}/active",
+        data={"csrf_token": token, "active": "false"},
+    )
+    assert off.status_code == 303
+    assert "inactive" in text_of(page(tuomas, "/o/acme/admin/endpoints"))
+
+    dashboard = page(tuomas, "/o/acme/admin")
+    issuer_id = re.search(r"/o/acme/admin/issuers/([0-9a-f-]+)/keys", dashboard)
+    assert issuer_id
+    did = tuomas.get("/issuers/acme/staff-academy/did.json").get_json()
+    rotated = tuomas.post(
+        f"/o/acme/admin/issuers/{issuer_id.group(1)}/keys",
+        data={"csrf_token": form_token(dashboard)},
+    )
+    assert rotated.status_code == 303
+    assert "A new signing key was made" in text_of(page(tuomas, rotated.headers["Location"]))
+    after = tuomas.get("/issuers/acme/staff-academy/did.json").get_json()
+    assert len(after["verificationMethod"]) == len(did["verificationMethod"]) + 1
+    page(tuomas, "/o/acme/admin/clients/00000000-0000-4000-8000-000000000000/rotate", status=405)

@@ -1,0 +1,227 @@
+"""The admin's pages for who and what may talk to the service: API clients (an LMS's
+credentials are a client bound to its connection) and HR endpoints — create, rotate,
+revoke or deactivate — and rotating an issuer's signing key. A new token or secret is shown
+once, on the page that answers the form (never stored in clear, never cached), and every
+change goes through the same services as the API, into the audit trail."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import Response, redirect, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..access.roles import Role
+from ..auth import SCOPES
+from ..db import get_session
+from ..errors import AppError, NotFound
+from ..hr.delivery.endpoints import create_endpoint, list_endpoints, rotate_secret, update_endpoint
+from ..hr.models import HrEndpoint
+from ..issuers.models import Issuer
+from ..organisations.models import ApiClient, Connection
+from ..organisations.services import (
+    clients_query,
+    create_client,
+    revoke_client,
+    rotate_client,
+)
+from ..services import issuer_service, keystore
+from .base import organisation, render_page, web
+from .session import Visitor, requires_role, visitor_for
+
+__all__: list[str] = []
+
+# Scopes a page can grant; team:read needs the supervisor it acts for (the API does that).
+PAGE_SCOPES = tuple(scope for scope in SCOPES if scope != "team:read")
+
+
+def _visitor() -> Visitor:
+    visitor = visitor_for(organisation())
+    assert visitor is not None  # requires_role
+    return visitor
+
+
+def _actor(visitor: Visitor) -> str:
+    return f"person {visitor.person.id} ({visitor.person.display_name})"
+
+
+def _uuid(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise NotFound("no such page") from None
+
+
+def _once(template: str, **context: Any) -> Response:
+    """A page showing a new secret: never cached, never kept by the browser's history."""
+    response = render_page(template, active="admin", **context)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# -- API clients ------------------------------------------------------------------------
+
+
+@web.route("/o/<slug>/admin/clients", methods=["GET", "POST"])
+@requires_role(Role.ADMIN)
+def admin_clients() -> ResponseReturnValue:
+    """The organisation's API clients; a form creates one (its token and secret shown
+    once)."""
+    visitor, db = _visitor(), get_session()
+    problem = None
+    if request.method == "POST":
+        name, scopes = request.form.get("name", "").strip(), request.form.getlist("scope")
+        if not name or len(name) > 200:
+            problem = _("Give the client a name of at most 200 characters.")
+        elif not scopes or not set(scopes) <= set(PAGE_SCOPES):
+            problem = _("Choose at least one of the offered scopes.")
+        else:
+            try:
+                issued = create_client(
+                    db,
+                    visitor.organisation,
+                    name=name,
+                    scopes=scopes,
+                    keystore=keystore(),
+                    connection=request.form.get("connection") or None,
+                    actor=_actor(visitor),
+                )
+            except AppError as error:
+                problem = error.detail
+            else:
+                return _once(
+                    "admin_secret.html",
+                    client=issued.client,
+                    token=issued.token,
+                    secret=issued.secret,
+                )
+    clients = list(db.scalars(clients_query(visitor.organisation.id)))
+    connections = list(
+        db.scalars(
+            select(Connection.name)
+            .where(Connection.organisation_id == visitor.organisation.id)
+            .order_by(Connection.name)
+        )
+    )
+    return render_page(
+        "admin_clients.html",
+        status=400 if problem else 200,
+        active="admin",
+        clients=clients,
+        connections=connections,
+        scopes=PAGE_SCOPES,
+        problem=problem,
+        revoked=request.args.get("revoked"),
+    )
+
+
+def _own_client(visitor: Visitor, client_id: str) -> ApiClient:
+    client = get_session().get(ApiClient, _uuid(client_id))
+    if client is None or client.organisation_id != visitor.organisation.id:
+        raise NotFound("no such client")
+    return client
+
+
+@web.post("/o/<slug>/admin/clients/<client_id>/rotate")
+@requires_role(Role.ADMIN)
+def admin_rotate_client(client_id: str) -> ResponseReturnValue:
+    """A new token and secret for the client; the old ones stop working at once."""
+    visitor = _visitor()
+    client = _own_client(visitor, client_id)
+    issued = rotate_client(get_session(), client, keystore(), actor=_actor(visitor))
+    return _once("admin_secret.html", client=client, token=issued.token, secret=issued.secret)
+
+
+@web.post("/o/<slug>/admin/clients/<client_id>/revoke")
+@requires_role(Role.ADMIN)
+def admin_revoke_client(client_id: str) -> ResponseReturnValue:
+    visitor = _visitor()
+    client = _own_client(visitor, client_id)
+    revoke_client(get_session(), client, actor=_actor(visitor))
+    target = url_for("web.admin_clients", slug=visitor.organisation.slug, revoked=client.name)
+    return redirect(target, code=303)
+
+
+# -- HR endpoints -------------------------------------------------------------------------
+
+
+@web.route("/o/<slug>/admin/endpoints", methods=["GET", "POST"])
+@requires_role(Role.ADMIN)
+def admin_endpoints() -> ResponseReturnValue:
+    """The HR endpoints competence events are pushed to; a form adds one (its signing
+    secret shown once)."""
+    visitor, db = _visitor(), get_session()
+    problem = None
+    if request.method == "POST" and not request.form.get("url", "").strip():
+        problem = _("Give the address HR receives the events at.")
+    elif request.method == "POST":
+        try:
+            issued = create_endpoint(
+                db,
+                visitor.organisation.id,
+                url=request.form.get("url", "").strip(),
+                keystore=keystore(),
+                name=request.form.get("name", "").strip() or None,
+                description=request.form.get("description", "").strip() or None,
+            )
+        except AppError as error:
+            problem = error.detail
+        else:
+            return _once("admin_secret.html", endpoint=issued.endpoint, secret=issued.secret)
+    return render_page(
+        "admin_endpoints.html",
+        status=400 if problem else 200,
+        active="admin",
+        endpoints=list_endpoints(db, visitor.organisation.id, limit=1000),
+        problem=problem,
+        changed=request.args.get("changed"),
+    )
+
+
+def _own_endpoint(visitor: Visitor, endpoint_id: str) -> HrEndpoint:
+    endpoint = get_session().get(HrEndpoint, _uuid(endpoint_id))
+    if endpoint is None or endpoint.organisation_id != visitor.organisation.id:
+        raise NotFound("no such endpoint")
+    return endpoint
+
+
+@web.post("/o/<slug>/admin/endpoints/<endpoint_id>/secret")
+@requires_role(Role.ADMIN)
+def admin_endpoint_secret(endpoint_id: str) -> ResponseReturnValue:
+    """A new signing secret; messages from now on are signed with it only."""
+    visitor = _visitor()
+    issued = rotate_secret(get_session(), _own_endpoint(visitor, endpoint_id), keystore())
+    return _once("admin_secret.html", endpoint=issued.endpoint, secret=issued.secret)
+
+
+@web.post("/o/<slug>/admin/endpoints/<endpoint_id>/active")
+@requires_role(Role.ADMIN)
+def admin_endpoint_active(endpoint_id: str) -> ResponseReturnValue:
+    """Deactivate (its waiting deliveries are given up, never dropped silently) or
+    activate again."""
+    visitor = _visitor()
+    endpoint = _own_endpoint(visitor, endpoint_id)
+    wanted = request.form.get("active") == "true"
+    update_endpoint(get_session(), endpoint, {"active": wanted})
+    target = url_for("web.admin_endpoints", slug=visitor.organisation.slug, changed=endpoint.name)
+    return redirect(target, code=303)
+
+
+# -- issuer keys --------------------------------------------------------------------------
+
+
+@web.post("/o/<slug>/admin/issuers/<issuer_id>/keys")
+@requires_role(Role.ADMIN)
+def admin_rotate_key(issuer_id: str) -> ResponseReturnValue:
+    """A new signing key for the issuer; earlier keys stay published, so every badge
+    signed with them still verifies."""
+    visitor = _visitor()
+    issuer = get_session().get(Issuer, _uuid(issuer_id))
+    if issuer is None or issuer.organisation_id != visitor.organisation.id:
+        raise NotFound("no such issuer")
+    issuer_service().rotate_key(issuer)
+    target = url_for("web.admin_dashboard", slug=visitor.organisation.slug, rotated=issuer.slug)
+    return redirect(target, code=303)
