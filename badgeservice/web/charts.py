@@ -46,7 +46,7 @@ def trend_svg(
 ) -> Markup:
     """A line of shares (0-1) by month with a dashed line at ``target``; month labels on
     the axis (``YYYY-MM`` shown as ``MM/YY``), the last value written at its point."""
-    width, height, left, right, top, bottom = 360, 150, 36, 12, 12, 28
+    width, height, left, right, top, bottom = 360, 150, 40, 20, 12, 28
     plot_w, plot_h = width - left - right, height - top - bottom
     count = max(1, len(points) - 1)
 
@@ -82,9 +82,10 @@ def trend_svg(
             body.append(f'<circle class="trend-point" cx="{x(i):.1f}" cy="{y(share):.1f}" r="3"/>')
             if i % 3 == (len(points) - 1) % 3:
                 label = f"{month[5:7]}/{month[2:4]}"
+                anchor = "end" if i == len(points) - 1 else "middle"
                 body.append(
                     f'<text class="trend-axis" x="{x(i):.1f}" y="{height - 8}" '
-                    f'text-anchor="middle">{escape(label)}</text>'
+                    f'text-anchor="{anchor}">{escape(label)}</text>'
                 )
     body.append("</svg>")
     return Markup("".join(body))  # noqa: S704 - every text above is escaped

@@ -180,13 +180,20 @@ def review_path(team_ref: str, path_id: str) -> ResponseReturnValue:
         return redirect(f"{target}#approvals", code=303)
     progress = progress_of_people(db, visitor.organisation.id, [person])[person.id]
     mine = next((item for item in progress if item.path.id == path.id), None)
+    goals, seen = [], set()
+    for goal in sorted(
+        [*mine.required, *mine.optional] if mine else [], key=lambda g: g.path_id != path.id
+    ):
+        if goal.achievement_id not in seen:
+            seen.add(goal.achievement_id)
+            goals.append((goal, mine is not None and goal.id in mine.achieved))
     return render_page(
         "review_path.html",
         active="teams",
         team=team,
         path=path,
         person=person,
-        progress=mine,
+        goals=goals,
         history=path_history(db, path),
     )
 
@@ -194,15 +201,24 @@ def review_path(team_ref: str, path_id: str) -> ResponseReturnValue:
 # -- awarding a sub-goal by hand ------------------------------------------------------
 
 
-def _award_choices(visitor: Visitor, person: Person) -> dict[str, str]:
-    """The sub-goals of the person's paths they have not achieved: id → "path: goal"."""
+def _award_choices(visitor: Visitor, person: Person) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The steps of the person's paths they have not achieved, by path: (path name,
+    [(sub-goal id, name)]); a badge offered by several paths is offered once."""
     session = get_session()
-    choices: dict[str, str] = {}
+    groups: list[tuple[str, list[tuple[str, str]]]] = []
+    seen: set[uuid.UUID] = set()
     for item in progress_of_people(session, visitor.organisation.id, [person])[person.id]:
-        for goal in [*item.required, *item.optional]:
-            if goal.id not in item.achieved and goal.path_id == item.path.id:
-                choices[str(goal.id)] = f"{item.path.name}: {goal.name}"
-    return choices
+        goals = []
+        for goal in item.path.sub_goals:
+            if goal.id in item.achieved or goal.achievement_id in seen:
+                continue
+            if goal.achievement_id in item.held:
+                continue
+            seen.add(goal.achievement_id)
+            goals.append((str(goal.id), goal.name))
+        if goals:
+            groups.append((item.path.name, goals))
+    return groups
 
 
 @web.route("/o/<slug>/teams/<team_ref>/award", methods=["GET", "POST"])
@@ -235,15 +251,15 @@ def award_goal(team_ref: str) -> ResponseReturnValue:
         query=query,
         found=found,
         person=person,
-        choices=_award_choices(visitor, person) if person is not None else {},
+        choices=_award_choices(visitor, person) if person is not None else [],
     )
 
 
 def _do_award(visitor: Visitor, team: Team, person: Person) -> ResponseReturnValue:
     session = get_session()
-    choices = _award_choices(visitor, person)
+    offered = {value for _, goals in _award_choices(visitor, person) for value, _ in goals}
     goal = request.form.get("sub_goal", "")
-    if goal not in choices:
+    if goal not in offered:
         raise BadRequest(_("Choose one of the offered steps."))
     narrative = request.form.get("narrative", "").strip()[:20_000] or None
     link = request.form.get("evidence_url", "").strip() or None

@@ -48,6 +48,7 @@ CHROMIUM_ARGS = [
 ACCOUNTS = {
     "aino": {"employee_number": "E1003", "email": "aino.virtanen@esimerkkiopisto.example.org"},
     "helena": {"employee_number": "E1001", "email": "helena.korhonen@esimerkkiopisto.example.org"},
+    "mikko": {"employee_number": "E1002", "email": "mikko.laaksonen@esimerkkiopisto.example.org"},
     "stranger": {"employee_number": "E9999", "email": "stranger@elsewhere.example"},
 }
 
