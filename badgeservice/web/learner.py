@@ -18,6 +18,7 @@ from ..achievements.services import get_achievement
 from ..db import get_session, utcnow
 from ..errors import BadRequest, NotFound
 from ..issuers.models import Issuer
+from ..paths.approvals import path_history
 from ..paths.data import PathData, SubGoalData
 from ..paths.models import Path, PathKind
 from ..paths.services import create_path, request_approval, update_path
@@ -212,8 +213,10 @@ def my_path() -> ResponseReturnValue:
             )
         )
     own = own_path(db, visitor.person)
+    history = path_history(db, own) if own is not None else []
     return render_page(
         "my_path.html",
+        last_review=history[-1] if history else None,
         active="path",
         views=list(zip(views, drawings, strict=True)),
         words=words,

@@ -110,6 +110,8 @@ def test_return_then_approve_a_members_own_path_with_its_history(
     )
     assert returned.status_code == 303 and "decided=return" in returned.headers["Location"]
     assert "waits for your approval" not in text_of(page(mikko, f"/o/acme/teams/{team}"))
+    told = text_of(page(signed_in(web_app, acme, provider), "/o/acme/path"))
+    assert "Mikko Laaksonen returned your path" in told and "Add a goal on AI, please." in told
     _ask_approval(web_app, acme, provider)
     approved = mikko.post(
         link.group(1), data={"csrf_token": token, "decision": "approve", "comment": "Good plan."}
