@@ -10,7 +10,7 @@ import json
 import uuid
 from datetime import datetime
 
-from flask import Response, redirect, render_template, request, url_for
+from flask import Response, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -88,6 +88,9 @@ def team_page(team_ref: str) -> ResponseReturnValue:
         weeks=weeks,
         cursor=overview.cursor.isoformat(),
         poll_ms=POLL_MS,
+        # A little under the session's idle timeout: the page's own polls never keep an
+        # unattended session alive.
+        idle_ms=max(POLL_MS, int(current_app.config["SESSION_IDLE_TIMEOUT"]) * 1000 - 60_000),
         waiting=waiting,
         targets=targets,
         progress_svg=progress_svg,

@@ -1,7 +1,9 @@
 /* The supervisor's team page, live: asks for the members changed since the page's cursor
    about once a second (an unchanged answer is a 304 thanks to the ETag), puts each changed
    row in place and says so in a polite live region. Without JavaScript the page keeps its
-   refresh link; on any trouble this stops quietly and the link stays. */
+   refresh link; on any trouble this stops quietly and the link stays. Polling stops when
+   nobody has used the page for the session's idle time, so an unattended screen still
+   signs out as the idle timeout says. */
 (function () {
   "use strict";
   var note = document.getElementById("live-note");
@@ -11,8 +13,15 @@
   var cursor = note.getAttribute("data-cursor");
   var interval = parseInt(note.getAttribute("data-interval"), 10) || 1000;
   var updatedText = note.getAttribute("data-updated-text") || "{name}";
+  var idle = parseInt(note.getAttribute("data-idle"), 10) || 0;
   var etag = null;
   var failures = 0;
+  var lastUse = Date.now();
+  ["keydown", "pointerdown", "scroll", "focusin"].forEach(function (name) {
+    window.addEventListener(name, function () { lastUse = Date.now(); }, { passive: true });
+  });
+
+  function stop() { note.classList.remove("live-on"); }
 
   function rowsOnPage() {
     var ids = {};
@@ -42,6 +51,7 @@
   }
 
   function poll() {
+    if (idle && Date.now() - lastUse > idle) { stop(); return; }
     var headers = { "Accept": "application/json" };
     if (etag) { headers["If-None-Match"] = etag; }
     var url = address + (address.indexOf("?") < 0 ? "?" : "&") + "since=" + encodeURIComponent(cursor);
@@ -60,7 +70,7 @@
       })
       .catch(function () {
         failures += 1;
-        if (failures < 5) { window.setTimeout(poll, interval * 5); }
+        if (failures < 5) { window.setTimeout(poll, interval * 5); } else { stop(); }
       });
   }
 
