@@ -139,11 +139,12 @@ def run_pages(app: Any, prepared: dict[str, str], repetitions: int) -> list[Resu
         )
         connection.execute(
             text(
-                "UPDATE people SET updated_at = now() WHERE id = (SELECT person_id FROM "
-                "team_members WHERE team_id = :team AND role = 'member' ORDER BY person_id "
-                "LIMIT 1)"
+                "UPDATE people SET updated_at = now() WHERE id = (SELECT m.person_id FROM "
+                "team_members m JOIN people p ON p.id = m.person_id WHERE m.team_id = :team "
+                "AND m.role = 'member' AND p.active AND p.id <> :supervisor "
+                "ORDER BY m.person_id LIMIT 1)"
             ),
-            {"team": prepared["team"]},
+            {"team": prepared["team"], "supervisor": prepared["supervisor"]},
         )
     recent = (datetime.now(UTC) - timedelta(seconds=5)).isoformat()
     poll = f"{team}/live?since={recent.replace('+', '%2B')}"

@@ -23,12 +23,13 @@ def test_the_heat_map_shows_each_team_against_each_target(
     words = text_of(html)
     assert "Trainers \u2013 Kouluttajat" in words and "Management \u2013 Johto" in words
     row = html.split('<th scope="row">4.2 ', 1)[1].split("</tr>", 1)[0]
-    # two of the trainers (of 4 active) hold 4.2 at level 3: the number is in the cell
     cell = re.search(
         r'<td class="heat-(\d)( heat-below)?"><a href="([^"]+team=kouluttajat[^"]*)">(\d+) %', row
     )
     assert cell is not None, row
-    assert cell.group(2) == " heat-below" and cell.group(4) != "0"
+    # two of the six trainers (Mikko supervises and is a member): 33 %, under 90 %
+    assert cell.group(2) == " heat-below" and cell.group(4) == "33"
+    assert '<span class="hint">2/6</span>' in row.split(cell.group(3), 1)[1]
     assert "more people needed" in words  # the organisation's gap
     assert html.count('<svg class="trend"') >= 3
     assert '<details class="data">' in html and "Show the numbers" in words

@@ -17,7 +17,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from ...db import utcnow
@@ -95,7 +95,11 @@ def heat_map(
     teams = list(session.scalars(teams_query.order_by(Team.name, Team.id)))
     ids = [team.id for team in teams]
     populations = _populations(session, ids)
-    counts = _counts(session, ids, {competence.id for _, _, competence in targets}, now)
+    # Only holdings at a target's level or above count: the lowest such level per competence.
+    wanted: dict[uuid.UUID, int] = {}
+    for target, _, competence in targets:
+        wanted[competence.id] = min(target.level, wanted.get(competence.id, target.level))
+    counts = _counts(session, organisation_id, ids, wanted, now)
     rows = []
     for target, path, competence in targets:
         cells: list[HeatCell | None] = []
@@ -124,31 +128,42 @@ def _populations(session: Session, team_ids: list[uuid.UUID]) -> dict[uuid.UUID,
 
 def _counts(
     session: Session,
+    organisation_id: uuid.UUID,
     team_ids: list[uuid.UUID],
-    competence_ids: set[uuid.UUID],
+    competence_ids: dict[uuid.UUID, int],
     now: datetime,
 ) -> dict[tuple[uuid.UUID, uuid.UUID], dict[int, int]]:
-    """Active members holding each competence, by team and level."""
+    """Active members holding each competence at its given level or above, by team and
+    level.
+
+    Each (team, person) once (a supervisor may be listed as a member too), so a plain
+    count groups in a hash instead of a sort per group; the holdings are read through
+    their (organisation, competence, level) index."""
     counts: dict[tuple[uuid.UUID, uuid.UUID], dict[int, int]] = defaultdict(dict)
     if not team_ids or not competence_ids:
         return counts
+    members = (
+        select(TeamMember.team_id, TeamMember.person_id)
+        .join(Person, Person.id == TeamMember.person_id)
+        .where(TeamMember.team_id.in_(team_ids), Person.active)
+        .distinct()
+        .subquery()
+    )
     holding = CompetenceHolding
     rows = session.execute(
-        select(
-            TeamMember.team_id,
-            holding.competence_id,
-            holding.level,
-            func.count(func.distinct(holding.person_id)),
-        )
-        .join(holding, holding.person_id == TeamMember.person_id)
-        .join(Person, Person.id == TeamMember.person_id)
+        select(members.c.team_id, holding.competence_id, holding.level, func.count())
+        .join(holding, holding.person_id == members.c.person_id)
         .where(
-            TeamMember.team_id.in_(team_ids),
-            holding.competence_id.in_(list(competence_ids)),
+            holding.organisation_id == organisation_id,
+            or_(
+                *(
+                    and_(holding.competence_id == competence_id, holding.level >= level)
+                    for competence_id, level in competence_ids.items()
+                )
+            ),
             valid_holding(now),
-            Person.active,
         )
-        .group_by(TeamMember.team_id, holding.competence_id, holding.level)
+        .group_by(members.c.team_id, holding.competence_id, holding.level)
     )
     for team_id, competence_id, level, count in rows:
         counts[(team_id, competence_id)][level] = count
