@@ -32,6 +32,9 @@ from .session import requires_role
 __all__: list[str] = []
 
 PAGE_SIZE = 100
+#: Teams (columns) of the heat map on one page: a table a person can read, and a bounded
+#: count whatever the size of the organisation.
+TEAMS_PER_PAGE = 24
 
 
 def _teams() -> list[Team]:
@@ -81,12 +84,12 @@ def hr_reserve() -> ResponseReturnValue:
     text = (request.args.get("q") or "").strip()
     below = request.args.get("below") == "1"
     competences = {c.id for c in find_competences(db, org.id, text, limit=500)} if text else None
-    heat = heat_map(
-        db,
-        org.id,
-        team_ids=[team.id] if team is not None else None,
-        competence_ids=competences,
-    )
+    shown = [team] if team is not None else teams
+    pages = max(1, math.ceil(len(shown) / TEAMS_PER_PAGE))
+    number = request.args.get("teams_page", "1")
+    teams_page = min(pages, max(1, int(number))) if number.isdigit() else 1
+    shown = shown[(teams_page - 1) * TEAMS_PER_PAGE : teams_page * TEAMS_PER_PAGE]
+    heat = heat_map(db, org.id, team_ids=[item.id for item in shown], competence_ids=competences)
     rows = [r for r in heat.rows if not below or any(c and not c.met for c in r.cells)]
     overall = reserve(db, org.id, months=12)
     targets = [t for t in overall.targets if competences is None or t.competence.id in competences]
@@ -106,6 +109,9 @@ def hr_reserve() -> ResponseReturnValue:
         steps=range(HEAT_STEPS),
         progress_svg=progress_svg,
         population=overall.population,
+        teams_page=teams_page,
+        team_pages=pages,
+        query_args={k: v for k, v in request.args.items() if k != "teams_page"},
     )
 
 

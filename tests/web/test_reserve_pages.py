@@ -85,3 +85,22 @@ def test_hr_pages_are_for_hr_only(web_app: Any, acme: Org, provider: Any) -> Non
     assert "Competence reserve" not in page(aino, "/o/acme/home").split('<main id="main"', 1)[0]
     # HR is no administrator: the API's admin actions stay closed to the HR person's page session
     assert helena.get("/api/v1/organisations").status_code in (401, 403)
+
+
+def test_the_heat_map_shows_teams_a_page_at_a_time(
+    web_app: Any, acme: Org, provider: Any, monkeypatch: Any
+) -> None:
+    from badgeservice.web import reserve_pages
+
+    monkeypatch.setattr(reserve_pages, "TEAMS_PER_PAGE", 3)
+    helena = signed_in(web_app, acme, provider, "helena")
+    first = page(helena, "/o/acme/hr/reserve?below=1")
+    head = first.split("<thead>", 1)[1].split("</thead>", 1)[0]
+    assert head.count('<th scope="col">') == 1 + 3
+    assert "Teams, page 1 of 2" in text_of(first)
+    following = re.search(r'href="([^"]+teams_page=2[^"]*)">Next teams', first)
+    assert following is not None and "below=1" in following.group(1)
+    second = page(helena, following.group(1).replace("&amp;", "&"))
+    head = second.split("<thead>", 1)[1].split("</thead>", 1)[0]
+    assert head.count('<th scope="col">') == 1 + 1 and "Trainers" in head
+    assert "Previous teams" in text_of(second)
