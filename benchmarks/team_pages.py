@@ -12,11 +12,12 @@ PostgreSQL. The organisation, its people, teams, paths and credentials are gener
 Signed in through page sessions — the supervisor of one team, and a person with the HR
 role — each page is timed through the real Flask application (routing, the session, the
 queries, the template): the team page, its live poll (a changed member's answer, and the
-304 of an unchanged one), the HR heat map with the gap and trends, and who holds a
-competence. The baseline is the signed-in settings page (the same stack with no query of
-its own), timed once before every timed request so each ratio compares moments of the
-same load. Targets: team page p95 ≤ 100 ms, heat map p95 ≤ 200 ms; the live poll's time
-plus the page's poll interval (1 s) bounds how soon a completion shows (target 2 s).
+304 of an unchanged one), the HR heat map (its first page of 24 teams) with the gap and
+trends, and who holds a competence. The baseline is the signed-in settings page (the same
+stack with no query of its own), timed once before every timed request so each ratio
+compares moments of the same load. Targets: team page p95 ≤ 100 ms, heat map p95 ≤ 200 ms;
+the live poll's time plus the page's poll interval (1 s) bounds how soon a completion
+shows (target 2 s).
 """
 
 from __future__ import annotations
