@@ -1,6 +1,6 @@
 """path reviews: the approval history of individual paths
 
-Revision ID: 0011
+Revision ID: 0013
 Revises: 0010
 Create Date: 2026-12-05 13:40:00
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 import badgeservice.db
 
-revision = "0011"
+revision = "0013"
 down_revision = "0010"
 branch_labels = None
 depends_on = None
