@@ -75,10 +75,15 @@ def team_page(team_ref: str) -> ResponseReturnValue:
     overview = team_overview(db, visitor.organisation.id, team.id, latest=1)
     rows = member_rows(overview, weeks, visitor.person.id)
     names = {member.person.id: member.person.display_name for member in overview.members}
+    # Nobody approves their own path: the supervisor's own is not in their queue.
     waiting = [
         (path, names.get(path.person_id, ""))  # type: ignore[arg-type]
         for path in waiting_for_approval(db, visitor.organisation.id, list(names))
+        if path.person_id != visitor.person.id
     ]
+    # The notice names a member of this team, never text taken from the address.
+    awarded_to = request.args.get("awarded", "")
+    awarded_name = next((n for i, n in names.items() if str(i) == awarded_to), None)
     targets = reserve(db, visitor.organisation.id, team_id=team.id, months=0).targets
     return render_page(
         "team.html",
@@ -96,7 +101,7 @@ def team_page(team_ref: str) -> ResponseReturnValue:
         progress_svg=progress_svg,
         progress_words=_progress_words,
         decided=request.args.get("decided"),
-        awarded_name=request.args.get("awarded"),
+        awarded_name=awarded_name,
     )
 
 
@@ -283,5 +288,5 @@ def _do_award(visitor: Visitor, team: Team, person: Person) -> ResponseReturnVal
     )
     if outcome.created:
         awarded.send(session=session, person_id=person.id)
-    target = url_for("web.team_page", team_ref=str(team.id), awarded=person.display_name)
+    target = url_for("web.team_page", team_ref=str(team.id), awarded=str(person.id))
     return redirect(target, code=303)

@@ -153,6 +153,8 @@ def test_award_a_step_by_hand_with_evidence(web_app: Any, acme: Org, provider: A
     assert done.status_code == 303
     back = text_of(page(mikko, done.headers["Location"]))
     assert "The badge was awarded to Aino Virtanen." in back
+    forged = text_of(page(mikko, f"/o/acme/teams/{team}?awarded=Someone%20Else"))
+    assert "awarded to" not in forged  # the notice names a member, never the address's text
     with web_app.app_context(), session_scope(database()) as session:
         aino = session.query(Person).filter_by(employee_number="E1003").one()
         (credential,) = session.query(Credential).filter_by(person_id=aino.id).all()
