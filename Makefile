@@ -84,6 +84,7 @@ bench: $(BIN)/.installed
 	BADGESERVICE_TEST_DATABASE_URL=$(TEST_POSTGRES) $(BIN)/python -m benchmarks.ingest --warmup 32
 	BADGESERVICE_TEST_DATABASE_URL=$(TEST_POSTGRES) $(BIN)/python -m benchmarks.reserve
 	BADGESERVICE_TEST_DATABASE_URL=$(TEST_POSTGRES) $(BIN)/python -m benchmarks.learner_pages
+	BADGESERVICE_TEST_DATABASE_URL=$(TEST_POSTGRES) $(BIN)/python -m benchmarks.team_pages
 
 clean:
 	rm -rf $(VENV) .venv-tools $(INTEROP)/node_modules $(OIDC)/node_modules $(BROWSER)/node_modules \

@@ -17,7 +17,7 @@ from .ingest.models import InboundEvent
 from .issuers.models import Issuer, IssuerKey, StatusList
 from .issuing.models import Credential
 from .organisations.models import ApiClient, AuditEvent, Connection, Organisation
-from .paths.models import Path, PathTarget, SubGoal, Trigger
+from .paths.models import Path, PathReview, PathTarget, SubGoal, Trigger
 from .people.models import LmsAccount, Person, Team, TeamMember
 from .sharing.models import CredentialShare
 
@@ -45,6 +45,7 @@ __all__ = [
     "LmsAccount",
     "Organisation",
     "Path",
+    "PathReview",
     "PathTarget",
     "Person",
     "Recognition",

@@ -31,7 +31,9 @@ __all__ = [
     "OutOfOrder",
     "Path",
     "PathKind",
+    "PathReview",
     "PathTarget",
+    "ReviewAction",
     "SubGoal",
     "Trigger",
     "TriggerKind",
@@ -52,6 +54,14 @@ class OutOfOrder(StrEnum):
 
     ACCEPT = "accept"
     WAIT = "wait"
+
+
+class ReviewAction(StrEnum):
+    """A step in the approval of an individual path."""
+
+    REQUESTED = "requested"
+    APPROVED = "approved"
+    RETURNED = "returned"
 
 
 class TriggerKind(StrEnum):
@@ -174,3 +184,21 @@ class Trigger(Base):
     activity: Mapped[str | None] = mapped_column(String(2000))
 
     sub_goal: Mapped[SubGoal] = relationship(back_populates="triggers")
+
+
+class PathReview(TimestampMixin, Base):
+    """One step of an individual path's approval: the person asked, a supervisor approved
+    or returned it (with a comment). Kept for good: the path's approval history."""
+
+    __tablename__ = "path_reviews"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    organisation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    path_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("paths.id", ondelete="CASCADE"), index=True
+    )
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(20))
+    comment: Mapped[str | None] = mapped_column(Text)

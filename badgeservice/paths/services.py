@@ -24,6 +24,7 @@ from ..errors import BadRequest, Conflict, Forbidden, NotFound
 from ..people.models import Person
 from ..people.services import supervises
 from ..references import held
+from .approvals import clean_comment, record_review
 from .building import plan, set_sub_goals, target_rows, targets
 from .checks import (
     Problems,
@@ -33,7 +34,7 @@ from .checks import (
     check_targets,
 )
 from .data import PATH_CHANGES, PathData, SubGoalData, TriggerData
-from .models import Path, PathKind, SubGoal, Trigger
+from .models import Path, PathKind, ReviewAction, SubGoal, Trigger
 from .progress import paths_of
 
 __all__ = [
@@ -323,10 +324,16 @@ def delete_path(session: Session, path: Path) -> None:
 
 
 def approve_individual_path(
-    session: Session, path: Path, supervisor_id: uuid.UUID, *, at: datetime | None = None
+    session: Session,
+    path: Path,
+    supervisor_id: uuid.UUID,
+    *,
+    at: datetime | None = None,
+    comment: str | None = None,
 ) -> Path:
     """Record that ``supervisor_id``, a supervisor of one of the person's teams, approved
-    the individual path."""
+    the individual path (in its history too, with the optional ``comment``)."""
+    text = clean_comment(comment)
     if path.kind != PathKind.INDIVIDUAL:
         raise Conflict(
             f"path {path.slug!r} is a {path.kind} path; only individual paths are approved"
@@ -354,6 +361,7 @@ def approve_individual_path(
         )
     path.approved_by_id, path.approved_at = supervisor.id, at or utcnow()
     path.approval_requested_at = None
+    record_review(session, path, supervisor.id, ReviewAction.APPROVED, text, at=path.approved_at)
     session.flush()
     return path
 
@@ -366,6 +374,7 @@ def request_approval(session: Session, path: Path, person: Person) -> Path:
         raise Conflict(f"path {path.slug!r} is approved already; change it to ask again")
     if path.approval_requested_at is None:
         path.approval_requested_at = utcnow()
+        record_review(session, path, person.id, ReviewAction.REQUESTED)
         session.flush()
     return path
 

@@ -21,6 +21,7 @@ from ..errors import BadRequest, NotFound
 from ..evidence.services import claims_of, evidence_goals
 from ..issuers.models import Issuer
 from ..languages import pick_language
+from ..paths.approvals import path_history
 from ..paths.data import PathData, SubGoalData
 from ..paths.models import Path, PathKind
 from ..paths.services import create_path, request_approval, update_path
@@ -215,8 +216,10 @@ def my_path() -> ResponseReturnValue:
             )
         )
     own = own_path(db, visitor.person)
+    history = path_history(db, own) if own is not None else []
     return render_page(
         "my_path.html",
+        last_review=history[-1] if history else None,
         active="path",
         views=list(zip(views, drawings, strict=True)),
         words=words,

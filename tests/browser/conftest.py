@@ -50,6 +50,7 @@ ACCOUNTS = {
     "helena": {"employee_number": "E1001", "email": "helena.korhonen@esimerkkiopisto.example.org"},
     "riikka": {"employee_number": "E1008", "email": "riikka.jarvinen@esimerkkiopisto.example.org"},
     "tuomas": {"employee_number": "E1009", "email": "tuomas.lehtonen@esimerkkiopisto.example.org"},
+    "mikko": {"employee_number": "E1002", "email": "mikko.laaksonen@esimerkkiopisto.example.org"},
     "stranger": {"employee_number": "E9999", "email": "stranger@elsewhere.example"},
 }
 

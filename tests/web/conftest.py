@@ -43,6 +43,10 @@ ACCOUNTS = {
     "stranger": {"email": "nobody@elsewhere.example", "email_verified": True},
     "sly": {"email": "aino.virtanen@acme.example", "email_verified": False},
     "ville": {"email": "ville@globex.example", "email_verified": True, "employee_number": "G-7"},
+    # The example organisation's supervisor of the trainers, and its HR (who supervises
+    # the management team).
+    "mikko": {"email": "mikko.laaksonen@esimerkkiopisto.example.org", "email_verified": True},
+    "helena": {"email": "helena.korhonen@esimerkkiopisto.example.org", "email_verified": True},
 }
 
 
