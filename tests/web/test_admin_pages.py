@@ -58,10 +58,25 @@ def _completion(client: Any, lms: tuple[str, str], number: str) -> Any:
 
 
 def test_only_admins_enter(web_app: Any, acme: Org, provider: Any) -> None:
-    aino = signed_in(web_app, acme, provider)
-    for path in ("/o/acme/admin", "/o/acme/admin/events", "/o/acme/admin/deliveries"):
-        page(aino, path, status=403)
-    assert "/o/acme/admin" not in page(aino, "/o/acme/home")
+    admin_pages = (
+        "/o/acme/admin",
+        "/o/acme/admin/events",
+        "/o/acme/admin/deliveries",
+        "/o/acme/admin/clients",
+        "/o/acme/admin/endpoints",
+    )
+    # A learner, HR and a supervisor: none of them an admin.
+    for login in ("aino", "helena", "mikko"):
+        visitor = signed_in(web_app, acme, provider, login)
+        for path in admin_pages:
+            page(visitor, path, status=403)
+        assert "/o/acme/admin" not in page(visitor, "/o/acme/home")
+        refused = visitor.post(
+            "/o/acme/admin/clients",
+            data={"csrf_token": form_token(page(visitor, "/o/acme/home")), "name": "x"},
+            headers={"Accept": BROWSER},
+        )
+        assert refused.status_code == 403
     signed_out = web_app.test_client().get("/o/acme/admin", headers={"Accept": BROWSER})
     assert signed_out.status_code == 303 and "/sign-in" in signed_out.headers["Location"]
 
