@@ -112,6 +112,7 @@ def _template_globals(app: Flask) -> None:
         CLAIM_STATES=texts.CLAIM_STATES,
         EVENT_STATES=texts.EVENT_STATES,
         DELIVERY_STATES=texts.DELIVERY_STATES,
+        TRIGGER_KINDS=texts.TRIGGER_KINDS,
         CHECK_OUTCOMES=texts.CHECK_OUTCOMES,
         ERROR_TITLES=texts.ERROR_TITLES,
         ERROR_TEXTS=texts.ERROR_TEXTS,

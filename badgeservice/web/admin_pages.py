@@ -9,14 +9,17 @@ import uuid
 from flask import redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..access.roles import Role
+from ..achievements.services import achievements_query
 from ..db import get_session
 from ..errors import BadRequest, NotFound
 from ..hr.delivery.endpoints import get_delivery, list_deliveries, redeliver
 from ..ingest.models import EventState, InboundEvent
 from ..ingest.services import ingest_service
+from ..paths.models import Path, PathKind
+from ..paths.services import paths_query
 from .admin_data import KEY_ROTATION_DAYS, LIST_FULL_SHARE, STUCK, attention
 from .base import organisation, render_page, web
 from .session import Visitor, requires_role, visitor_for
@@ -187,3 +190,30 @@ def _looks_like_id(value: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+@web.get("/o/<slug>/admin/catalogue")
+@requires_role(Role.ADMIN)
+def admin_catalogue() -> ResponseReturnValue:
+    """The catalogue at a glance: every badge with its image, and the organisation's and
+    teams' paths with their steps and what completes each (individual paths: a count)."""
+    visitor, db = _visitor(), get_session()
+    organisation_id = visitor.organisation.id
+    achievements = list(db.scalars(achievements_query(organisation_id)))
+    shared = [
+        path
+        for kind in (PathKind.ORGANISATION, PathKind.TEAM)
+        for path in db.scalars(paths_query(organisation_id, kind=kind))
+    ]
+    individual = db.scalar(
+        select(func.count()).where(
+            Path.organisation_id == organisation_id, Path.kind == PathKind.INDIVIDUAL
+        )
+    )
+    return render_page(
+        "admin_catalogue.html",
+        active="admin",
+        achievements=achievements,
+        paths=shared,
+        individual=int(individual or 0),
+    )

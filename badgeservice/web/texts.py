@@ -20,6 +20,7 @@ __all__ = [
     "ROLE_NAMES",
     "ROLE_TEXTS",
     "STATUS_NAMES",
+    "TRIGGER_KINDS",
 ]
 
 ROLE_NAMES = {
@@ -58,6 +59,12 @@ DELIVERY_STATES = {
     "dead": _l("given up"),
     "pending": _l("waiting to be delivered"),
     "delivered": _l("delivered"),
+}
+TRIGGER_KINDS = {
+    "lms": _l("a completion in the learning environment"),
+    "xapi": _l("an xAPI statement"),
+    "manual": _l("an award by a supervisor"),
+    "evidence": _l("evidence accepted by an assessor"),
 }
 PATH_KINDS = {
     "organisation": _l("Organisation path"),

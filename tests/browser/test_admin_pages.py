@@ -56,6 +56,8 @@ def test_admin_pages_in_every_language(
     check(page, watch, "admin-clients", language)
     page.goto(f"{site.base}/o/{ORG}/admin/endpoints")
     check(page, watch, "admin-endpoints", language)
+    page.goto(f"{site.base}/o/{ORG}/admin/catalogue")
+    check(page, watch, "admin-catalogue", language)
 
 
 def test_replay_an_event_with_the_keyboard(
@@ -72,3 +74,34 @@ def test_replay_an_event_with_the_keyboard(
     page.wait_for_load_state("load")
     assert "1 event was processed again" in page.inner_text("[role=status]")
     check(page, watch, "admin-events-replayed", "en")
+
+
+def test_replay_a_parked_event_after_creating_the_person(site: Site, new_context: Any) -> None:
+    event = {
+        "id": "evt-admin-parked",
+        "time": "2026-11-20T10:00:00+00:00",
+        "source": {"connection": "moodle"},
+        "person": {"employeeNumber": "E7788"},
+        "activity": {"id": "course:100", "name": "Data protection"},
+        "result": {"completion": True, "success": True},
+    }
+    status, body = http("POST", f"{site.base}/api/v1/events", event, site.token)
+    assert status == 202 and body["event"]["state"] == "parked", body
+    status, person = http(
+        "POST",
+        f"{site.base}/api/v1/people",
+        {"employeeNumber": "E7788", "email": "new.colleague@esimerkkiopisto.example.org"},
+        site.token,
+    )
+    assert status == 201, person
+    page, _watch = _signed_in(site, new_context, "en")
+    page.goto(f"{site.base}/o/{ORG}/admin")
+    page.locator("a", has_text="parked (person unknown)").click()
+    page.locator(f"input[name=event][value='{body['event']['id']}']").check()
+    page.locator("button", has_text="Process the chosen events again").click()
+    page.wait_for_load_state("load")
+    assert "1 event was processed again" in page.inner_text("[role=status]")
+    status, after = http(
+        "GET", f"{site.base}/api/v1/events/{body['event']['id']}", token=site.token
+    )
+    assert status == 200 and after["state"] == "processed" and after["credentials"], after

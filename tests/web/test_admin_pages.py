@@ -265,3 +265,18 @@ def test_hr_endpoints_and_issuer_keys(web_app: Any, acme: Org, provider: Any) ->
     after = tuomas.get("/issuers/acme/staff-academy/did.json").get_json()
     assert len(after["verificationMethod"]) == len(did["verificationMethod"]) + 1
     page(tuomas, "/o/acme/admin/clients/00000000-0000-4000-8000-000000000000/rotate", status=405)
+
+
+def test_the_catalogue_at_a_glance(web_app: Any, acme: Org, provider: Any) -> None:
+    tuomas = signed_in(web_app, acme, provider, "tuomas")
+    html = page(tuomas, "/o/acme/admin/catalogue")
+    words = text_of(html)
+    assert "24 badges" in words
+    assert html.count('class="badge-card catalogue-card"') == 24
+    assert "/achievements/acme/data-protection/v1/image" in html
+    assert "Digital Trainer 2027" in words and "Digital competence strategy 2025\u20132027" in words
+    assert "Aino Virtanen's path 2026" not in words  # own paths only counted
+    assert "people's own paths" in words
+    assert "evidence accepted by an assessor" in words and "course:100" in words
+    finnish = text_of(page(tuomas, "/o/acme/admin/catalogue", language="fi"))
+    assert "Digikouluttaja 2027" in finnish and "Henkilötietojen suojaaminen" in finnish
