@@ -2,6 +2,7 @@
 
 from .access.models import RoleGrant, SignInIdentity, SignInSettings, WebSession
 from .achievements.models import Achievement, AchievementVersion
+from .bulkawards.models import BulkAward, BulkRow
 from .db import Base
 from .evidence.models import EvidenceClaim, EvidenceFile
 from .frameworks.models import Competence, Framework
@@ -27,6 +28,8 @@ __all__ = [
     "ApiClient",
     "AuditEvent",
     "Base",
+    "BulkAward",
+    "BulkRow",
     "Competence",
     "CompetenceEvent",
     "CompetenceHolding",

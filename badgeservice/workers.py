@@ -1,4 +1,5 @@
-"""``badgeservice worker``: inbound events and recognition expiry in the main loop, HR
+"""``badgeservice worker``: inbound events, recognition expiry and bulk awards in the main
+loop, HR
 deliveries in a pool of threads beside it (so a slow endpoint never delays the processing
 of completion events). The composition of the floors' steps lives here, above them all."""
 
@@ -9,6 +10,7 @@ from collections.abc import Callable
 
 from flask import Flask
 
+from .bulkawards.worker import BulkSteps
 from .hr.delivery.transport import Transport
 from .hr.delivery.worker import HrSteps
 from .ingest.worker import WorkerStats
@@ -31,6 +33,7 @@ def run_worker(
     ``until_idle``, until a round finds nothing to do (a delivery waiting for a later retry
     is not due)."""
     steps = HrSteps(app, batch_size=batch_size, echo=echo, transport=transport, interval=interval)
+    bulk = BulkSteps(app, echo)
     if until_idle:
         stats = run_ingest_worker(
             app,
@@ -38,7 +41,7 @@ def run_worker(
             batch_size=batch_size,
             interval=interval,
             echo=echo,
-            steps=(steps.deliver, steps.expire, steps.upkeep),
+            steps=(steps.deliver, steps.expire, steps.upkeep, bulk.process),
         )
         return stats, steps
     steps.pool.start()
@@ -48,7 +51,7 @@ def run_worker(
             batch_size=batch_size,
             interval=interval,
             echo=echo,
-            steps=(steps.expire, steps.upkeep),
+            steps=(steps.expire, steps.upkeep, bulk.process),
             stop=stop,
         )
     finally:

@@ -19,12 +19,12 @@ BELOW_AWARDS = ("issuing", "hr", "paths", "people", *CATALOGUE)
 
 # package -> the packages it may not reach
 FORBIDDEN: dict[str, set[str]] = {
-    "awards": {"ingest", "evidence"},
-    **{below: {"awards", "ingest", "evidence"} for below in BELOW_AWARDS},
-    "issuing": {"hr", "ingest", "awards", "paths", "evidence"},
-    "hr": {"ingest", "awards", "evidence"},
+    "awards": {"ingest", "evidence", "bulkawards"},
+    **{below: {"awards", "ingest", "evidence", "bulkawards"} for below in BELOW_AWARDS},
+    "issuing": {"hr", "ingest", "awards", "paths", "evidence", "bulkawards"},
+    "hr": {"ingest", "awards", "evidence", "bulkawards"},
     **{
-        lower: {"issuing", "awards", "ingest", "hr", "evidence"}
+        lower: {"issuing", "awards", "ingest", "hr", "evidence", "bulkawards"}
         for lower in ("paths", "people", *CATALOGUE)
     },
 }

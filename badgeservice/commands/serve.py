@@ -75,9 +75,12 @@ def _tune_worker(worker: Any) -> None:
 
     tune_gc()
     if worker.wsgi.config["PROCESSING"] == "request":
+        from ..bulkawards.worker import start_background_bulk
         from ..ingest.recovery import start_recovery
 
         start_recovery(worker.wsgi, echo=worker.log.info)
+        # Without a worker process (the embedded default), uploads complete here.
+        start_background_bulk(worker.wsgi, echo=worker.log.info)
 
 
 def _start_demo_delivery(worker: Any) -> None:

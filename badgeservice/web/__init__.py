@@ -57,6 +57,7 @@ def init_app(app: Flask) -> None:
     check_development_sign_in(app.config)
     from . import admin_access as _admin_access  # noqa: F401
     from . import admin_pages as _admin  # noqa: F401
+    from . import bulk_pages as _bulk  # noqa: F401
     from . import errors, i18n, session
     from . import evidence_pages as _evidence  # noqa: F401
     from . import learner as _learner  # noqa: F401
@@ -113,6 +114,8 @@ def _template_globals(app: Flask) -> None:
         EVENT_STATES=texts.EVENT_STATES,
         DELIVERY_STATES=texts.DELIVERY_STATES,
         TRIGGER_KINDS=texts.TRIGGER_KINDS,
+        BULK_STATES=texts.BULK_STATES,
+        ROW_PROBLEMS=texts.ROW_PROBLEMS,
         CHECK_OUTCOMES=texts.CHECK_OUTCOMES,
         ERROR_TITLES=texts.ERROR_TITLES,
         ERROR_TEXTS=texts.ERROR_TEXTS,

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from ..access.roles import Role
 
 __all__ = [
+    "BULK_STATES",
     "CHECK_NAMES",
     "CHECK_OUTCOMES",
     "CLAIM_STATES",
@@ -19,6 +20,7 @@ __all__ = [
     "PUBLIC_NAME_TEXTS",
     "ROLE_NAMES",
     "ROLE_TEXTS",
+    "ROW_PROBLEMS",
     "STATUS_NAMES",
     "TRIGGER_KINDS",
 ]
@@ -59,6 +61,19 @@ DELIVERY_STATES = {
     "dead": _l("given up"),
     "pending": _l("waiting to be delivered"),
     "delivered": _l("delivered"),
+}
+BULK_STATES = {
+    "preview": _l("checked, not confirmed"),
+    "queued": _l("being awarded"),
+    "done": _l("done"),
+}
+ROW_PROBLEMS = {
+    "unknown-person": _l("no such person in the organisation"),
+    "inactive-person": _l("the person is deactivated"),
+    "unknown-badge": _l("no such badge or step"),
+    "bad-link": _l("the evidence link is not a web address"),
+    "too-long": _l("the narrative is longer than 5,000 characters"),
+    "repeat": _l("the same person and badge as line"),
 }
 TRIGGER_KINDS = {
     "lms": _l("a completion in the learning environment"),
