@@ -6,6 +6,7 @@ change goes through the same services as the API, into the audit trail."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -17,7 +18,7 @@ from sqlalchemy import select
 from ..access.roles import Role
 from ..auth import SCOPES
 from ..db import get_session
-from ..errors import AppError, NotFound
+from ..errors import AppError, BadRequest, NotFound
 from ..hr.delivery.endpoints import create_endpoint, list_endpoints, rotate_secret, update_endpoint
 from ..hr.models import HrEndpoint
 from ..issuers.models import Issuer
@@ -27,6 +28,7 @@ from ..organisations.services import (
     create_client,
     revoke_client,
     rotate_client,
+    upsert_connection,
 )
 from ..services import issuer_service, keystore
 from .base import organisation, render_page, web
@@ -34,6 +36,8 @@ from .session import Visitor, requires_role, visitor_for
 
 __all__: list[str] = []
 
+CONNECTION_KINDS = ("moodle", "webhook", "xapi")
+_SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 # Scopes a page can grant; team:read needs the supervisor it acts for (the API does that).
 PAGE_SCOPES = tuple(scope for scope in SCOPES if scope != "team:read")
 
@@ -101,7 +105,7 @@ def admin_clients() -> ResponseReturnValue:
     clients = list(db.scalars(clients_query(visitor.organisation.id)))
     connections = list(
         db.scalars(
-            select(Connection.name)
+            select(Connection)
             .where(Connection.organisation_id == visitor.organisation.id)
             .order_by(Connection.name)
         )
@@ -115,7 +119,45 @@ def admin_clients() -> ResponseReturnValue:
         scopes=PAGE_SCOPES,
         problem=problem,
         revoked=request.args.get("revoked"),
+        added=request.args.get("added"),
+        kinds=CONNECTION_KINDS,
     )
+
+
+@web.post("/o/<slug>/admin/connections")
+@requires_role(Role.ADMIN)
+def admin_add_connection() -> ResponseReturnValue:
+    """A new connection (a learning environment or another sender of completions); its
+    credentials are then an API client bound to it."""
+    visitor, db = _visitor(), get_session()
+    form = {key: request.form.get(key, "").strip() for key in ("name", "kind", "base_url")}
+    policy = request.form.get("unknown_person", "park")
+    if not _SLUG.fullmatch(form["name"]):
+        message = _("Name the connection with lower-case letters, digits and hyphens.")
+    elif form["kind"] not in CONNECTION_KINDS or policy not in ("park", "create"):
+        message = _("Choose one of the offered kinds.")
+    elif form["base_url"] and not form["base_url"].startswith(("https://", "http://")):
+        message = _("The address must start with https://.")
+    elif db.scalar(
+        select(Connection.id).where(
+            Connection.organisation_id == visitor.organisation.id,
+            Connection.name == form["name"],
+        )
+    ):
+        message = _("There is a connection with that name already.")
+    else:
+        upsert_connection(
+            db,
+            visitor.organisation.id,
+            form["name"],
+            kind=form["kind"],
+            base_url=form["base_url"] or None,
+            unknown_person=policy,
+            description=None,
+        )
+        slug = visitor.organisation.slug
+        return redirect(url_for("web.admin_clients", slug=slug, added=form["name"]), code=303)
+    raise BadRequest(message)
 
 
 def _own_client(visitor: Visitor, client_id: str) -> ApiClient:

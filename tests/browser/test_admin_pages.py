@@ -58,6 +58,23 @@ def test_admin_pages_in_every_language(
     check(page, watch, "admin-endpoints", language)
     page.goto(f"{site.base}/o/{ORG}/admin/catalogue")
     check(page, watch, "admin-catalogue", language)
+    # A new HR endpoint's secret, shown once; then a delivery to it with its attempts.
+    page.goto(f"{site.base}/o/{ORG}/admin/endpoints")
+    page.fill("#endpoint-name", f"hr-{language}")
+    page.fill("#endpoint-url", f"https://hr-{language}.example.org/hooks")
+    page.locator("form.stack-form button[type=submit]").click()
+    page.wait_for_load_state("load")
+    check(page, watch, "admin-secret", language)
+    status, _body = http(
+        "POST",
+        f"{site.base}/api/v1/awards",
+        {"achievement": "sustainable-it", "person": "E1004"},
+        site.token,
+    )
+    assert status in (200, 201)
+    page.goto(f"{site.base}/o/{ORG}/admin/deliveries?state=pending")
+    page.locator("table a").first.click()
+    check(page, watch, "admin-delivery", language)
 
 
 def test_replay_an_event_with_the_keyboard(

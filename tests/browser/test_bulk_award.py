@@ -92,9 +92,21 @@ def test_a_thousand_lines_with_ten_bad_ones(site: Site, new_context: Any, csv_fi
 
 
 @pytest.mark.parametrize("language", ["fi", "sv"])
-def test_bulk_pages_in_other_languages(site: Site, new_context: Any, language: str) -> None:
+def test_bulk_pages_in_other_languages(
+    site: Site, new_context: Any, language: str, tmp_path: Path
+) -> None:
     page = new_context(language).new_page()
     watch = Watch(page)
     page.goto(f"{site.base}/o/{ORG}/admin/bulk")
     sign_in_at_provider(page, site, "tuomas")
     check(page, watch, "admin-bulk", language)
+    small = tmp_path / "small.csv"
+    small.write_text("person;badge\nE1005;digital-wellbeing\nNOBODY;x\n", encoding="utf-8")
+    page.set_input_files("#bulk-file", str(small))
+    page.locator("form.stack-form button[type=submit]").click()
+    page.wait_for_url(f"{site.base}/o/{ORG}/admin/bulk/*")
+    check(page, watch, "admin-bulk-preview", language)
+    page.locator("form[action$='/confirm'] button").click()
+    page.wait_for_load_state("load")
+    page.locator("#bulk-progress[data-running=false]").wait_for(timeout=60_000)
+    check(page, watch, "admin-bulk-done", language)

@@ -100,3 +100,18 @@ def test_evidence_pages_in_every_language(site: Site, new_context: Any, language
     page.locator("form.stack-form button[type=submit]").click()
     assert page.locator("[role=alert]").is_visible()
     check(page, watch, "evidence-form-problems", language)
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_a_claim_page_in_every_language(site: Site, new_context: Any, language: str) -> None:
+    page, watch = _signed_in(site, new_context, "riikka", language, "/path")
+    link = page.locator("a[href*='/path/evidence/']").first
+    if link.count():  # evidence of her own, waiting for another assessor
+        link.click()
+        if page.locator("#narrative").count():
+            page.fill("#narrative", "Own work")
+            page.locator("form.stack-form button[type=submit]").click()
+            page.wait_for_load_state("load")
+    page.goto(f"{site.base}/o/{ORG}/assess")
+    page.locator("table a", has_text="Riikka").first.click()
+    check(page, watch, "assess-claim-own", language)

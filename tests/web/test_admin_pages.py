@@ -280,3 +280,45 @@ def test_the_catalogue_at_a_glance(web_app: Any, acme: Org, provider: Any) -> No
     assert "evidence accepted by an assessor" in words and "course:100" in words
     finnish = text_of(page(tuomas, "/o/acme/admin/catalogue", language="fi"))
     assert "Digikouluttaja 2027" in finnish and "Henkilötietojen suojaaminen" in finnish
+
+
+def test_a_new_connection_and_its_client(web_app: Any, acme: Org, provider: Any) -> None:
+    tuomas = signed_in(web_app, acme, provider, "tuomas")
+    listing = page(tuomas, "/o/acme/admin/clients")
+    token = form_token(listing)
+    for bad in (
+        {"name": "Bad Name", "kind": "moodle"},
+        {"name": "canvas", "kind": "scorm"},
+        {"name": "canvas", "kind": "webhook", "base_url": "ftp://x"},
+        {"name": "moodle", "kind": "moodle"},  # taken
+    ):
+        answer = tuomas.post(
+            "/o/acme/admin/connections",
+            data={"csrf_token": token, **bad},
+            headers={"Accept": BROWSER},
+        )
+        assert answer.status_code == 400, bad
+    added = tuomas.post(
+        "/o/acme/admin/connections",
+        data={
+            "csrf_token": token,
+            "name": "canvas",
+            "kind": "webhook",
+            "base_url": "https://canvas.example.org",
+            "unknown_person": "create",
+        },
+    )
+    assert added.status_code == 303
+    html = page(tuomas, added.headers["Location"])
+    assert "canvas was added" in text_of(html)
+    assert '<option value="canvas">canvas</option>' in html
+    created = tuomas.post(
+        "/o/acme/admin/clients",
+        data={
+            "csrf_token": token,
+            "name": "Canvas",
+            "scope": ["events:write"],
+            "connection": "canvas",
+        },
+    )
+    assert created.status_code == 200 and "canvas" in text_of(created.get_data(as_text=True))

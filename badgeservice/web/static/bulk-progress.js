@@ -23,6 +23,9 @@
         var fresh = new DOMParser().parseFromString(html, "text/html");
         swap(fresh, "dl.facts");
         var next = swap(fresh, "#bulk-progress");
+        if (next) {
+          box.setAttribute("data-running", next.getAttribute("data-running") || "false");
+        }
         if (next && next.getAttribute("data-running") === "true") {
           window.setTimeout(poll, 2000);
         }
