@@ -63,6 +63,7 @@ def init_app(app: Flask) -> None:
     from . import learner as _learner  # noqa: F401
     from . import pages as _pages  # noqa: F401
     from . import reserve_pages as _reserve  # noqa: F401
+    from . import shortcuts as _shortcuts  # noqa: F401
     from . import signin_views as _signin  # noqa: F401
     from . import team as _team  # noqa: F401
     from . import verify_views as _verify  # noqa: F401
