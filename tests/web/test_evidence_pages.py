@@ -162,3 +162,23 @@ def test_nobody_assesses_their_own_evidence(web_app: Any, acme: Org, provider: A
     assert answer.status_code == 403
     assert _claims(web_app)[0].state == ClaimState.SUBMITTED
     page(riikka, "/o/acme/assess/00000000-0000-4000-8000-000000000000", status=404)
+
+
+def test_an_assessor_sees_only_their_organisations_evidence(
+    web_app: Any, acme: Org, provider: Any
+) -> None:
+    import pytest
+
+    from badgeservice.errors import NotFound
+    from badgeservice.evidence.services import claim_for_assessor, queue
+    from badgeservice.organisations.services import upsert_organisation
+
+    aino = signed_in(web_app, acme, provider)
+    assert _submit(aino, _evidence_link(aino), "Mine", []).status_code == 303
+    (claim,) = _claims(web_app)
+    with web_app.test_request_context(), session_scope(database()) as session:
+        other = upsert_organisation(session, slug="globex", name="Globex")
+        assert queue(session, other.id) == []
+        assert [c.id for c in queue(session, acme.id)] == [claim.id]
+        with pytest.raises(NotFound):
+            claim_for_assessor(session, other.id, claim.id)
