@@ -54,6 +54,10 @@ DEFAULTS: dict[str, Any] = {
     "OUTBOUND_ALLOW": "",
     # POST /api/v1/verify (public, no token): requests per client address and process.
     "VERIFY_RATE_LIMIT": "60/minute",
+    # Notices by e-mail: the SMTP server (smtp://user:pass@host:25, smtp+starttls://…:587,
+    # smtps://…:465) and the sender; without a server, notices wait in the outbox.
+    "SMTP_URL": "",
+    "MAIL_FROM": "badges@localhost",
 }
 
 _INTEGERS = frozenset({"MAX_CONTENT_LENGTH", "SESSION_IDLE_TIMEOUT", "SESSION_MAX_AGE"})

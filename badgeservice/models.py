@@ -17,6 +17,7 @@ from .hr.models import (
 from .ingest.models import InboundEvent
 from .issuers.models import Issuer, IssuerKey, StatusList
 from .issuing.models import Credential
+from .notices.models import Notice
 from .organisations.models import ApiClient, AuditEvent, Connection, Organisation
 from .paths.models import Path, PathReview, PathTarget, SubGoal, Trigger
 from .people.models import LmsAccount, Person, Team, TeamMember
@@ -46,6 +47,7 @@ __all__ = [
     "Issuer",
     "IssuerKey",
     "LmsAccount",
+    "Notice",
     "Organisation",
     "Path",
     "PathReview",

@@ -15,6 +15,7 @@ from .hr.delivery.transport import Transport
 from .hr.delivery.worker import HrSteps
 from .ingest.worker import WorkerStats
 from .ingest.worker import run_worker as run_ingest_worker
+from .web.notice_steps import NoticeSteps
 
 __all__ = ["run_worker"]
 
@@ -34,6 +35,7 @@ def run_worker(
     is not due)."""
     steps = HrSteps(app, batch_size=batch_size, echo=echo, transport=transport, interval=interval)
     bulk = BulkSteps(app, echo)
+    notices = NoticeSteps(app, echo=echo)
     if until_idle:
         stats = run_ingest_worker(
             app,
@@ -41,7 +43,14 @@ def run_worker(
             batch_size=batch_size,
             interval=interval,
             echo=echo,
-            steps=(steps.deliver, steps.expire, steps.upkeep, bulk.process),
+            steps=(
+                steps.deliver,
+                steps.expire,
+                steps.upkeep,
+                bulk.process,
+                notices.queue,
+                notices.send,
+            ),
         )
         return stats, steps
     steps.pool.start()
@@ -51,7 +60,7 @@ def run_worker(
             batch_size=batch_size,
             interval=interval,
             echo=echo,
-            steps=(steps.expire, steps.upkeep, bulk.process),
+            steps=(steps.expire, steps.upkeep, bulk.process, notices.queue, notices.send),
             stop=stop,
         )
     finally:

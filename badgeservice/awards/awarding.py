@@ -17,6 +17,7 @@ from ..hr.recognitions.recording import record_issued, record_revoked
 from ..issuing.holdings import achieved_achievements
 from ..issuing.models import Credential
 from ..issuing.services import IssueResult, IssuingService
+from ..notices.queueing import queue_issued
 from ..paths.models import Path, SubGoal
 from ..paths.progress import paths_of, progress
 from ..people.models import Person
@@ -125,6 +126,10 @@ def award(
         paths=paths,
         renewed=achievement.id if result.created else None,
     )
+    # One e-mail for what this award issued (a path badge with the step that completed it),
+    # queued in the same transaction: sent after the commit, never lost before it.
+    fresh = [result.credential] if result.created else []
+    queue_issued(session, person, [*fresh, *outcome.path_credentials])
     return outcome
 
 

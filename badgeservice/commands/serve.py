@@ -90,10 +90,13 @@ def _start_demo_delivery(worker: Any) -> None:
     _tune_worker(worker)
 
     from ..hr.delivery.worker import start_background_delivery
+    from ..web.notice_steps import NoticeSteps
 
     logger = logging.getLogger("badgeservice.hr")
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(message)s"))
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
-    start_background_delivery(worker.wsgi, echo=logger.info)
+    # The demo's in-process worker sends notices too (when an SMTP server is configured).
+    notices = NoticeSteps(worker.wsgi, echo=logger.info)
+    start_background_delivery(worker.wsgi, echo=logger.info, steps=(notices.queue, notices.send))

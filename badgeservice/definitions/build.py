@@ -63,6 +63,7 @@ def profile(report: Report, data: Data | None, languages: Languages) -> dict[str
         "description": text("description", data.get("description")),
         "accent_color": data["accent_color"].lower() if "accent_color" in data else None,
         "nquads_ordering": data.get("nquads_ordering", "refuse"),
+        "reminder_days": tuple(int(days) for days in data.get("reminder_days", ())),
         "default_language": languages.default,
         "languages": languages.expected,
         "texts": text.texts,

@@ -95,6 +95,7 @@ def apply_organisation(
         accent_color=definition.accent_color,
         nquads_ordering=definition.nquads_ordering,
         default_language=definition.default_language,
+        reminder_days=definition.reminder_days,
         languages=definition.languages,
         texts=definition.texts,
     )

@@ -279,6 +279,8 @@ class OrganisationDefinition:
     sign_in: SignInDefinition | None = None
     # "refuse", "code-point" or "utf-16": see README "Canonical ordering".
     nquads_ordering: str = "refuse"
+    # Days before validUntil an earner is reminded (empty: the default 30 and 7).
+    reminder_days: tuple[int, ...] = ()
     # The language of plain texts and the fallback; the languages texts are written in.
     default_language: str = "en"
     languages: tuple[str, ...] = ("en",)

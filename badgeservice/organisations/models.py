@@ -38,6 +38,8 @@ class Organisation(TimestampMixin, TranslatedMixin, Base):
     # the languages its content is written in (the default first).
     default_language: Mapped[str] = mapped_column(String(35), default="en", server_default="en")
     languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Days before a badge's validUntil its earner is reminded (empty: the default 30 and 7).
+    reminder_days: Mapped[list[int]] = mapped_column(JSON, default=list)
 
 
 class ApiClient(TimestampMixin, Base):

@@ -74,6 +74,7 @@ def upsert_organisation(
     default_language: str = "en",
     languages: Sequence[str] = (),
     texts: Mapping[str, Mapping[str, str]] | None = None,
+    reminder_days: Sequence[int] = (),
 ) -> Organisation:
     """Create the organisation ``slug`` or update its profile fields."""
     organisation = session.scalar(select(Organisation).where(Organisation.slug == slug))
@@ -87,6 +88,7 @@ def upsert_organisation(
     organisation.default_language = default_language
     organisation.languages = list(languages) or [default_language]
     organisation.texts = {key: dict(value) for key, value in (texts or {}).items()}
+    organisation.reminder_days = sorted(set(reminder_days), reverse=True)
     session.flush()
     return organisation
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, TimestampMixin, new_id, utcnow
@@ -75,6 +76,9 @@ class Person(TimestampMixin, Base):
     title: Mapped[str | None] = mapped_column(String(200))
     # The language the person chose for pages (fi, sv, en); None: the browser's.
     locale: Mapped[str | None] = mapped_column(String(10))
+    # Notices by e-mail the person turned on or off ({"issued": false, "digest": true});
+    # a kind not named has its default (issued and expiry on, the weekly digest off).
+    notice_settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # The language their badges are issued in (a BCP 47 tag: SCIM preferredLanguage, the
     # API, the definition files, their settings); None: the organisation's default.
     preferred_language: Mapped[str | None] = mapped_column(String(35))

@@ -115,6 +115,7 @@ def _template_globals(app: Flask) -> None:
         EVENT_STATES=texts.EVENT_STATES,
         DELIVERY_STATES=texts.DELIVERY_STATES,
         TRIGGER_KINDS=texts.TRIGGER_KINDS,
+        NOTICE_KINDS=texts.NOTICE_KINDS,
         BULK_STATES=texts.BULK_STATES,
         ROW_PROBLEMS=texts.ROW_PROBLEMS,
         CHECK_OUTCOMES=texts.CHECK_OUTCOMES,

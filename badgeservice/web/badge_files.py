@@ -14,7 +14,7 @@ from markupsafe import Markup
 
 from ..credentials import baking
 
-__all__ = ["baked", "qr_svg"]
+__all__ = ["as_png", "baked", "qr_svg"]
 
 # Badge images are drawn at this size when a PNG is made from an SVG.
 PNG_SIZE = 480
@@ -25,6 +25,11 @@ def _as_png(image: bytes, media_type: str) -> bytes:
         return image
     drawn = resvg_py.svg_to_bytes(svg_string=image.decode("utf-8"), width=PNG_SIZE)
     return bytes(drawn)
+
+
+def as_png(image: bytes, media_type: str) -> bytes:
+    """The badge image as PNG (an SVG drawn at the PNG size)."""
+    return _as_png(image, media_type)
 
 
 def _as_svg(image: bytes, media_type: str) -> bytes:

@@ -14,6 +14,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from ..access.roles import Role
 from ..achievements.models import AchievementVersion
 from ..achievements.services import get_achievement
 from ..db import get_session, utcnow
@@ -21,6 +22,8 @@ from ..errors import BadRequest, NotFound
 from ..evidence.services import claims_of, evidence_goals
 from ..issuers.models import Issuer
 from ..languages import pick_language
+from ..notices.models import NoticeKind
+from ..notices.queueing import wants
 from ..paths.approvals import path_history
 from ..paths.data import PathData, SubGoalData
 from ..paths.models import Path, PathKind
@@ -308,6 +311,9 @@ def my_settings() -> ResponseReturnValue:
             person.preferred_language = badge_language or None
         person.locale = language or None
         person.public_name = public_name
+        person.notice_settings = {
+            kind: request.form.get(f"notice_{kind}") == "on" for kind in _notice_kinds(visitor)
+        }
         if language:
             session["lang"] = language
         else:
@@ -326,6 +332,8 @@ def my_settings() -> ResponseReturnValue:
         person=person,
         examples=examples,
         badge_languages=_language_names(visitor.organisation.languages or []),
+        notice_kinds=_notice_kinds(visitor),
+        wants=lambda kind: wants(person, kind),
         badge_language=pick_language(
             visitor.organisation.languages or [], [person.preferred_language]
         ),
@@ -344,3 +352,9 @@ def _language_names(tags: list[str]) -> list[tuple[str, str]]:
             name = tag
         names.append((tag, name))
     return names
+
+
+def _notice_kinds(visitor: Visitor) -> list[str]:
+    """The e-mails the person may choose: the weekly digest only for supervisors."""
+    kinds: list[str] = [NoticeKind.ISSUED, NoticeKind.EXPIRY]
+    return [*kinds, NoticeKind.DIGEST] if visitor.roles.has(Role.SUPERVISOR) else kinds

@@ -16,6 +16,7 @@ __all__ = [
     "ERROR_TEXTS",
     "ERROR_TITLES",
     "EVENT_STATES",
+    "NOTICE_KINDS",
     "PATH_KINDS",
     "PUBLIC_NAME_TEXTS",
     "ROLE_NAMES",
@@ -74,6 +75,11 @@ ROW_PROBLEMS = {
     "bad-link": _l("the evidence link is not a web address"),
     "too-long": _l("the narrative is longer than 5,000 characters"),
     "repeat": _l("the same person and badge as line"),
+}
+NOTICE_KINDS = {
+    "issued": _l("When I get a badge"),
+    "expiry": _l("Before a badge of mine expires"),
+    "digest": _l("A weekly digest of my team's badges"),
 }
 TRIGGER_KINDS = {
     "lms": _l("a completion in the learning environment"),

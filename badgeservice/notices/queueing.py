@@ -1,0 +1,121 @@
+"""What notices are due, queued in the outbox (in the caller's transaction): a badge issued
+(one notice for what one award issued, a path badge with the sub-goal that completed it),
+a badge expiring (at the organisation's offsets, 30 and 7 days by default: the nearest one
+reached), and a supervisor's weekly digest (only for those who turned it on)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, select
+from sqlalchemy.orm import Session
+
+from ..issuing.models import Credential
+from ..organisations.models import Organisation
+from ..people.models import Person, TeamMember, TeamRole
+from .models import Notice, NoticeKind
+
+__all__ = [
+    "DEFAULT_REMINDER_DAYS",
+    "queue_digests",
+    "queue_expiry_reminders",
+    "queue_issued",
+    "wants",
+]
+
+DEFAULT_REMINDER_DAYS = (30, 7)
+# Each kind's setting when the person has not chosen: the digest is asked for.
+_DEFAULTS = {NoticeKind.ISSUED: True, NoticeKind.EXPIRY: True, NoticeKind.DIGEST: False}
+
+
+def wants(person: Person, kind: str) -> bool:
+    """Whether ``person`` gets notices of ``kind`` (and has an address to get them at)."""
+    if not person.email or not person.active:
+        return False
+    chosen = (person.notice_settings or {}).get(kind)
+    return bool(_DEFAULTS.get(NoticeKind(kind), False) if chosen is None else chosen)
+
+
+def _queue(
+    session: Session, person: Person, kind: str, key: str, payload: dict[str, object]
+) -> Notice | None:
+    if session.scalar(select(Notice.id).where(Notice.person_id == person.id, Notice.key == key)):
+        return None
+    notice = Notice(
+        organisation_id=person.organisation_id,
+        person_id=person.id,
+        kind=kind,
+        key=key,
+        payload=payload,
+    )
+    session.add(notice)
+    session.flush()
+    return notice
+
+
+def queue_issued(
+    session: Session, person: Person, credentials: Sequence[Credential]
+) -> Notice | None:
+    """One notice for badges issued together (none when the person turned them off)."""
+    if not credentials or not wants(person, NoticeKind.ISSUED):
+        return None
+    ids = [str(credential.id) for credential in credentials]
+    return _queue(session, person, NoticeKind.ISSUED, f"issued:{ids[0]}", {"credentials": ids})
+
+
+def _offsets(organisation: Organisation) -> list[int]:
+    return sorted(set(organisation.reminder_days or DEFAULT_REMINDER_DAYS))
+
+
+def queue_expiry_reminders(session: Session, now: datetime) -> int:
+    """A reminder for each valid badge that reached one of its organisation's offsets
+    before its ``validUntil`` (the nearest offset reached; each offset once)."""
+    queued = 0
+    for organisation in session.scalars(select(Organisation)):
+        offsets = _offsets(organisation)
+        if not offsets:
+            continue
+        horizon = now + timedelta(days=max(offsets))
+        rows = session.execute(
+            select(Credential, Person)
+            .join(Person, Person.id == Credential.person_id)
+            .where(
+                Credential.organisation_id == organisation.id,
+                Credential.revoked_at.is_(None),
+                and_(Credential.valid_until > now, Credential.valid_until <= horizon),
+            )
+        )
+        for credential, person in rows:
+            assert credential.valid_until is not None
+            left = credential.valid_until - now
+            days = min(offset for offset in offsets if left <= timedelta(days=offset))
+            if not wants(person, NoticeKind.EXPIRY):
+                continue
+            key = f"expiry:{credential.id}:{days}"
+            payload = {"credential": str(credential.id), "days": days}
+            queued += _queue(session, person, NoticeKind.EXPIRY, key, payload) is not None
+    return queued
+
+
+def queue_digests(session: Session, now: datetime) -> int:
+    """This week's digest for every supervisor who asked for one (once a week, from
+    Monday on)."""
+    year, week, _ = now.isocalendar()
+    supervisors = session.scalars(
+        select(Person)
+        .where(
+            Person.id.in_(
+                select(TeamMember.person_id).where(TeamMember.role == TeamRole.SUPERVISOR)
+            ),
+            Person.active,
+        )
+        .order_by(Person.id)
+    )
+    queued = 0
+    since = (now - timedelta(days=7)).isoformat()
+    for person in supervisors:
+        if wants(person, NoticeKind.DIGEST):
+            key = f"digest:{year}-W{week:02d}"
+            queued += _queue(session, person, NoticeKind.DIGEST, key, {"since": since}) is not None
+    return queued
