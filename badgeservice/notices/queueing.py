@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from ..issuing.models import Credential
 from ..organisations.models import Organisation
 from ..people.models import Person, TeamMember, TeamRole
-from .models import Notice, NoticeKind
+from .models import Notice, NoticeKind, NoticeState
 
 __all__ = [
     "DEFAULT_REMINDER_DAYS",
@@ -57,10 +57,28 @@ def _queue(
 def queue_issued(
     session: Session, person: Person, credentials: Sequence[Credential]
 ) -> Notice | None:
-    """One notice for badges issued together (none when the person turned them off)."""
+    """One notice for badges issued together (none when the person turned them off): a
+    notice of the person's not sent yet and not yet tried takes these badges too, so a
+    bulk award or a path badge with its last step is one e-mail, not many."""
     if not credentials or not wants(person, NoticeKind.ISSUED):
         return None
     ids = [str(credential.id) for credential in credentials]
+    waiting = session.scalar(
+        select(Notice)
+        .where(
+            Notice.person_id == person.id,
+            Notice.kind == NoticeKind.ISSUED,
+            Notice.state == NoticeState.PENDING,
+            Notice.attempts == 0,
+        )
+        .order_by(Notice.created_at)
+        .limit(1)
+        .with_for_update()
+    )
+    if waiting is not None:
+        waiting.payload = {"credentials": [*waiting.payload.get("credentials", []), *ids]}
+        session.flush()
+        return waiting
     return _queue(session, person, NoticeKind.ISSUED, f"issued:{ids[0]}", {"credentials": ids})
 
 

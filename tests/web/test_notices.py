@@ -200,3 +200,20 @@ def test_an_organisations_own_offsets(web_app: Any, acme: Org, provider: Any) ->
         assert queue_expiry_reminders(session, utcnow() + timedelta(days=3)) == 0  # 17 left
         assert queue_expiry_reminders(session, utcnow() + timedelta(days=7)) == 1  # 13 left
     assert [n.key.rsplit(":", 1)[1] for n in _notices(web_app) if n.kind == "expiry"] == ["14"]
+
+
+def test_badges_issued_before_the_notice_went_are_one_email(
+    web_app: Any, acme: Org, provider: Any, smtp: tuple[Inbox, int]
+) -> None:
+    inbox, port = smtp
+    client = signed_in(web_app, acme, provider)
+    for badge in ("data-protection", "digital-wellbeing", "sustainable-it"):
+        _award(client, acme, badge)
+    (notice,) = _notices(web_app)
+    assert len(notice.payload["credentials"]) == 3
+    assert _steps(web_app, port).send() == 1
+    (message,) = inbox.messages
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    assert text.count("/o/acme/badges/") == 3
+    _award(client, acme, "phishing-awareness")  # after it went: a new one
+    assert _steps(web_app, port).send() == 1 and len(inbox.messages) == 2
