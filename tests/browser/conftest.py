@@ -55,6 +55,27 @@ ACCOUNTS = {
 }
 
 
+def verify_with_cli(path: Path) -> None:
+    """``badgeservice credentials verify`` accepts the file (JSON, or a baked PNG or SVG),
+    resolving keys and status lists from the site over loopback HTTP."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "badgeservice",
+            "credentials",
+            "verify",
+            "--allow-loopback-http",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
 def unavailable_reason() -> str | None:
     if not Path(CHROMIUM).is_file():
         return f"{CHROMIUM} is missing (apt-get install chromium)"

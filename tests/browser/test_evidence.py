@@ -6,14 +6,12 @@ server. The pages pass axe-core in Finnish, Swedish and English; screenshots in 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.browser.conftest import ORG, Site
+from tests.browser.conftest import ORG, Site, verify_with_cli
 from tests.browser.test_pages import Watch, check, sign_in_at_provider
 from tests.live import http
 
@@ -69,22 +67,7 @@ def test_evidence_flow_from_learner_to_assessor_to_a_verified_badge(
     assert credential["evidence"][0]["id"] == "https://portfolio.example.org/aino/ai"
     saved = tmp_path / "credential.json"
     saved.write_text(json.dumps(credential), encoding="utf-8")
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "badgeservice",
-            "credentials",
-            "verify",
-            "--allow-loopback-http",
-            str(saved),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
+    verify_with_cli(saved)
 
 
 @pytest.mark.parametrize("language", ["fi", "sv", "en"])

@@ -6,15 +6,13 @@ sharing a badge with the keyboard alone, then its public page signed out."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.browser.conftest import NEIGHBOUR, ORG, Site
+from tests.browser.conftest import NEIGHBOUR, ORG, Site, verify_with_cli
 from tests.browser.test_pages import Watch, check, sign_in_at_provider
 from tests.live import http
 
@@ -102,22 +100,7 @@ def test_the_downloaded_png_verifies_with_the_cli(
     saved = tmp_path / "badge.png"
     info.value.save_as(str(saved))
     assert saved.read_bytes().startswith(b"\x89PNG")
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "badgeservice",
-            "credentials",
-            "verify",
-            "--allow-loopback-http",
-            str(saved),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
+    verify_with_cli(saved)
 
 
 def test_share_a_badge_with_the_keyboard_then_open_it_signed_out(
