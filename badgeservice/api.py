@@ -252,13 +252,16 @@ def dump(
     return response
 
 
-def own(model: type[M], value: str, what: str) -> M:
-    """The row of ``model`` with id ``value`` in the caller's organisation. Another
-    organisation's row is "not found", exactly like a missing one: nothing leaks."""
-    from .auth import current_principal
+def own(model: type[M], value: str, what: str, organisation_id: uuid.UUID | None = None) -> M:
+    """The row of ``model`` with id ``value`` in the caller's organisation (the API
+    client's, or ``organisation_id`` for a page). Another organisation's row is "not
+    found", exactly like a missing one: nothing leaks."""
+    if organisation_id is None:
+        from .auth import current_principal
 
+        organisation_id = current_principal().organisation_id
     row = get_session().get(model, parse_id(value, what))
-    if row is None or getattr(row, "organisation_id", None) != current_principal().organisation_id:
+    if row is None or getattr(row, "organisation_id", None) != organisation_id:
         raise NotFound(f"no {what} {value}")
     return row
 

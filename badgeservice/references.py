@@ -21,6 +21,7 @@ __all__ = ["held", "held_values"]
 # (referred table, referred column) -> [(referring table, referring column)], per engine
 _Holders = dict[tuple[str, str], list[tuple[str, str]]]
 _HOLDERS: WeakKeyDictionary[Engine, _Holders] = WeakKeyDictionary()
+_COLUMNS: WeakKeyDictionary[Engine, dict[str, frozenset[str]]] = WeakKeyDictionary()
 
 # What a foreign key does on delete when it holds the row it refers to.
 _HOLDING = {"", "NO ACTION", "RESTRICT"}
@@ -41,6 +42,17 @@ def _holders(session: Session) -> _Holders:
                     found[referred].append((name, key["constrained_columns"][0]))
         _HOLDERS[engine] = found = dict(found)
     return found
+
+
+def _columns(session: Session, table_name: str) -> frozenset[str]:
+    """The columns of ``table_name``, read from the schema once per engine."""
+    engine = session.get_bind()
+    assert isinstance(engine, Engine)
+    known = _COLUMNS.setdefault(engine, {})
+    if table_name not in known:
+        columns = inspect(session.connection()).get_columns(table_name)
+        known[table_name] = frozenset(info["name"] for info in columns)
+    return known[table_name]
 
 
 def held(
@@ -82,9 +94,8 @@ def held_values(
     found: set[object] = set()
     if not wanted:
         return found
-    inspector = inspect(session.connection())
     for holder, referring_name in _holders(session).get((target.table.name, target.name), []):
-        if name not in {info["name"] for info in inspector.get_columns(holder)}:
+        if name not in _columns(session, holder):
             continue
         referring = column(referring_name, target.type)
         value: ColumnClause[Any] = column(name)

@@ -7,7 +7,6 @@ change goes through the same services as the API, into the audit trail."""
 from __future__ import annotations
 
 import re
-import uuid
 from typing import Any
 
 from flask import Response, redirect, request, url_for
@@ -16,9 +15,10 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..access.roles import Role
+from ..api import own
 from ..auth import SCOPES
 from ..db import get_session
-from ..errors import AppError, BadRequest, NotFound
+from ..errors import AppError, BadRequest
 from ..hr.delivery.endpoints import create_endpoint, list_endpoints, rotate_secret, update_endpoint
 from ..hr.models import HrEndpoint
 from ..issuers.models import Issuer
@@ -31,8 +31,8 @@ from ..organisations.services import (
     upsert_connection,
 )
 from ..services import issuer_service, keystore
-from .base import organisation, render_page, web
-from .session import Visitor, requires_role, visitor_for
+from .base import render_page, web
+from .session import Visitor, page_visitor, requires_role
 
 __all__: list[str] = []
 
@@ -42,21 +42,8 @@ _SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 PAGE_SCOPES = tuple(scope for scope in SCOPES if scope != "team:read")
 
 
-def _visitor() -> Visitor:
-    visitor = visitor_for(organisation())
-    assert visitor is not None  # requires_role
-    return visitor
-
-
 def _actor(visitor: Visitor) -> str:
     return f"person {visitor.person.id} ({visitor.person.display_name})"
-
-
-def _uuid(value: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise NotFound("no such page") from None
 
 
 def _once(template: str, **context: Any) -> Response:
@@ -74,7 +61,7 @@ def _once(template: str, **context: Any) -> Response:
 def admin_clients() -> ResponseReturnValue:
     """The organisation's API clients; a form creates one (its token and secret shown
     once)."""
-    visitor, db = _visitor(), get_session()
+    visitor, db = page_visitor(), get_session()
     problem = None
     if request.method == "POST":
         name, scopes = request.form.get("name", "").strip(), request.form.getlist("scope")
@@ -129,7 +116,7 @@ def admin_clients() -> ResponseReturnValue:
 def admin_add_connection() -> ResponseReturnValue:
     """A new connection (a learning environment or another sender of completions); its
     credentials are then an API client bound to it."""
-    visitor, db = _visitor(), get_session()
+    visitor, db = page_visitor(), get_session()
     form = {key: request.form.get(key, "").strip() for key in ("name", "kind", "base_url")}
     policy = request.form.get("unknown_person", "park")
     if not _SLUG.fullmatch(form["name"]):
@@ -160,19 +147,12 @@ def admin_add_connection() -> ResponseReturnValue:
     raise BadRequest(message)
 
 
-def _own_client(visitor: Visitor, client_id: str) -> ApiClient:
-    client = get_session().get(ApiClient, _uuid(client_id))
-    if client is None or client.organisation_id != visitor.organisation.id:
-        raise NotFound("no such client")
-    return client
-
-
 @web.post("/o/<slug>/admin/clients/<client_id>/rotate")
 @requires_role(Role.ADMIN)
 def admin_rotate_client(client_id: str) -> ResponseReturnValue:
     """A new token and secret for the client; the old ones stop working at once."""
-    visitor = _visitor()
-    client = _own_client(visitor, client_id)
+    visitor = page_visitor()
+    client = own(ApiClient, client_id, "client", visitor.organisation.id)
     issued = rotate_client(get_session(), client, keystore(), actor=_actor(visitor))
     return _once("admin_secret.html", client=client, token=issued.token, secret=issued.secret)
 
@@ -180,8 +160,8 @@ def admin_rotate_client(client_id: str) -> ResponseReturnValue:
 @web.post("/o/<slug>/admin/clients/<client_id>/revoke")
 @requires_role(Role.ADMIN)
 def admin_revoke_client(client_id: str) -> ResponseReturnValue:
-    visitor = _visitor()
-    client = _own_client(visitor, client_id)
+    visitor = page_visitor()
+    client = own(ApiClient, client_id, "client", visitor.organisation.id)
     revoke_client(get_session(), client, actor=_actor(visitor))
     target = url_for("web.admin_clients", slug=visitor.organisation.slug, revoked=client.name)
     return redirect(target, code=303)
@@ -195,7 +175,7 @@ def admin_revoke_client(client_id: str) -> ResponseReturnValue:
 def admin_endpoints() -> ResponseReturnValue:
     """The HR endpoints competence events are pushed to; a form adds one (its signing
     secret shown once)."""
-    visitor, db = _visitor(), get_session()
+    visitor, db = page_visitor(), get_session()
     problem = None
     if request.method == "POST" and not request.form.get("url", "").strip():
         problem = _("Give the address HR receives the events at.")
@@ -223,19 +203,14 @@ def admin_endpoints() -> ResponseReturnValue:
     )
 
 
-def _own_endpoint(visitor: Visitor, endpoint_id: str) -> HrEndpoint:
-    endpoint = get_session().get(HrEndpoint, _uuid(endpoint_id))
-    if endpoint is None or endpoint.organisation_id != visitor.organisation.id:
-        raise NotFound("no such endpoint")
-    return endpoint
-
-
 @web.post("/o/<slug>/admin/endpoints/<endpoint_id>/secret")
 @requires_role(Role.ADMIN)
 def admin_endpoint_secret(endpoint_id: str) -> ResponseReturnValue:
     """A new signing secret; messages from now on are signed with it only."""
-    visitor = _visitor()
-    issued = rotate_secret(get_session(), _own_endpoint(visitor, endpoint_id), keystore())
+    visitor = page_visitor()
+    issued = rotate_secret(
+        get_session(), own(HrEndpoint, endpoint_id, "endpoint", visitor.organisation.id), keystore()
+    )
     return _once("admin_secret.html", endpoint=issued.endpoint, secret=issued.secret)
 
 
@@ -244,8 +219,8 @@ def admin_endpoint_secret(endpoint_id: str) -> ResponseReturnValue:
 def admin_endpoint_active(endpoint_id: str) -> ResponseReturnValue:
     """Deactivate (its waiting deliveries are given up, never dropped silently) or
     activate again."""
-    visitor = _visitor()
-    endpoint = _own_endpoint(visitor, endpoint_id)
+    visitor = page_visitor()
+    endpoint = own(HrEndpoint, endpoint_id, "endpoint", visitor.organisation.id)
     wanted = request.form.get("active") == "true"
     update_endpoint(get_session(), endpoint, {"active": wanted})
     target = url_for("web.admin_endpoints", slug=visitor.organisation.slug, changed=endpoint.name)
@@ -260,10 +235,8 @@ def admin_endpoint_active(endpoint_id: str) -> ResponseReturnValue:
 def admin_rotate_key(issuer_id: str) -> ResponseReturnValue:
     """A new signing key for the issuer; earlier keys stay published, so every badge
     signed with them still verifies."""
-    visitor = _visitor()
-    issuer = get_session().get(Issuer, _uuid(issuer_id))
-    if issuer is None or issuer.organisation_id != visitor.organisation.id:
-        raise NotFound("no such issuer")
+    visitor = page_visitor()
+    issuer = own(Issuer, issuer_id, "issuer", visitor.organisation.id)
     issuer_service().rotate_key(issuer)
     target = url_for("web.admin_dashboard", slug=visitor.organisation.slug, rotated=issuer.slug)
     return redirect(target, code=303)

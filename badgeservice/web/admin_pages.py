@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from ..access.roles import Role
 from ..achievements.services import achievements_query
+from ..api import parse_id
 from ..db import get_session
 from ..errors import BadRequest, NotFound
 from ..hr.delivery.endpoints import get_delivery, list_deliveries, redeliver
@@ -21,19 +22,13 @@ from ..ingest.services import ingest_service
 from ..paths.models import Path, PathKind
 from ..paths.services import paths_query
 from .admin_data import KEY_ROTATION_DAYS, LIST_FULL_SHARE, STUCK, attention
-from .base import organisation, render_page, web
-from .session import Visitor, requires_role, visitor_for
+from .base import render_page, web
+from .session import page_visitor, requires_role
 
 __all__: list[str] = []
 
 PAGE_SIZE = 50
 _DELIVERY_STATES = ("dead", "pending", "delivered")
-
-
-def _visitor() -> Visitor:
-    visitor = visitor_for(organisation())
-    assert visitor is not None  # requires_role
-    return visitor
 
 
 def _ids(values: list[str]) -> list[uuid.UUID]:
@@ -54,7 +49,7 @@ def _offset() -> int:
 @requires_role(Role.ADMIN)
 def admin_dashboard() -> ResponseReturnValue:
     """What needs an admin now, each linked to its list."""
-    visitor = _visitor()
+    visitor = page_visitor()
     return render_page(
         "admin.html",
         active="admin",
@@ -69,7 +64,7 @@ def admin_dashboard() -> ResponseReturnValue:
 @requires_role(Role.ADMIN)
 def admin_events() -> ResponseReturnValue:
     """The inbox by state (failed by default), newest first, with the reason of each."""
-    visitor, db = _visitor(), get_session()
+    visitor, db = page_visitor(), get_session()
     state = request.args.get("state", EventState.FAILED)
     if state not in set(EventState):
         raise BadRequest(_("Choose one of the offered states."))
@@ -103,7 +98,7 @@ def admin_events() -> ResponseReturnValue:
 @requires_role(Role.ADMIN)
 def admin_replay() -> ResponseReturnValue:
     """Process the chosen events again (idempotent: what was issued stays single)."""
-    visitor, db = _visitor(), get_session()
+    visitor, db = page_visitor(), get_session()
     ids = _ids(request.form.getlist("event"))
     if not ids:
         raise BadRequest(_("Choose at least one event."))
@@ -133,7 +128,7 @@ def admin_replay() -> ResponseReturnValue:
 @requires_role(Role.ADMIN)
 def admin_deliveries() -> ResponseReturnValue:
     """HR deliveries by state (dead by default), newest event first."""
-    visitor, db = _visitor(), get_session()
+    visitor, db = page_visitor(), get_session()
     state = request.args.get("state", "dead")
     if state not in _DELIVERY_STATES:
         raise BadRequest(_("Choose one of the offered states."))
@@ -157,11 +152,8 @@ def admin_deliveries() -> ResponseReturnValue:
 @requires_role(Role.ADMIN)
 def admin_delivery(delivery_id: str) -> ResponseReturnValue:
     """One delivery with every attempt."""
-    visitor, db = _visitor(), get_session()
-    wanted = _ids([delivery_id])[0] if _looks_like_id(delivery_id) else None
-    if wanted is None:
-        raise NotFound("no such delivery")
-    record = get_delivery(db, visitor.organisation.id, wanted)
+    visitor, db = page_visitor(), get_session()
+    record = get_delivery(db, visitor.organisation.id, parse_id(delivery_id, "delivery"))
     return render_page("admin_delivery.html", active="admin", record=record)
 
 
@@ -169,7 +161,7 @@ def admin_delivery(delivery_id: str) -> ResponseReturnValue:
 @requires_role(Role.ADMIN)
 def admin_redeliver() -> ResponseReturnValue:
     """Queue the chosen deliveries again, due now (in the order of their events)."""
-    visitor, db = _visitor(), get_session()
+    visitor, db = page_visitor(), get_session()
     ids = _ids(request.form.getlist("delivery"))
     if not ids:
         raise BadRequest(_("Choose at least one delivery."))
@@ -184,20 +176,12 @@ def admin_redeliver() -> ResponseReturnValue:
     return redirect(target, code=303)
 
 
-def _looks_like_id(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
-
-
 @web.get("/o/<slug>/admin/catalogue")
 @requires_role(Role.ADMIN)
 def admin_catalogue() -> ResponseReturnValue:
     """The catalogue at a glance: every badge with its image, and the organisation's and
     teams' paths with their steps and what completes each (individual paths: a count)."""
-    visitor, db = _visitor(), get_session()
+    visitor, db = page_visitor(), get_session()
     organisation_id = visitor.organisation.id
     achievements = list(db.scalars(achievements_query(organisation_id)))
     shared = [

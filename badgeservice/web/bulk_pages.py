@@ -4,7 +4,6 @@ while the work goes on (a refresh link without JavaScript)."""
 
 from __future__ import annotations
 
-import uuid
 from contextlib import suppress
 
 from flask import redirect, request, url_for
@@ -13,23 +12,18 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from ..access.roles import Role
+from ..api import parse_id
 from ..bulkawards.models import BulkAward, BulkRow, BulkState
 from ..bulkawards.reading import MAX_BYTES, MAX_ROWS, BulkFileError
 from ..bulkawards.services import confirm, counts, create_preview, get_bulk
 from ..db import get_session
-from ..errors import Conflict, NotFound
-from .base import organisation, render_page, web
-from .session import Visitor, requires_role, visitor_for
+from ..errors import Conflict
+from .base import render_page, web
+from .session import Visitor, page_visitor, requires_role
 
 __all__: list[str] = []
 
 SHOWN = 100  # rows of each kind a page lists
-
-
-def _visitor() -> Visitor:
-    visitor = visitor_for(organisation())
-    assert visitor is not None  # requires_role
-    return visitor
 
 
 def _file_problem(error: BulkFileError) -> str:
@@ -52,7 +46,7 @@ def _file_problem(error: BulkFileError) -> str:
 @requires_role(Role.ADMIN)
 def admin_bulk() -> ResponseReturnValue:
     """The upload form and the organisation's latest bulk awards."""
-    visitor, db = _visitor(), get_session()
+    visitor, db = page_visitor(), get_session()
     problem = None
     if request.method == "POST":
         request.max_content_length = MAX_BYTES + 256 * 1024
@@ -93,18 +87,14 @@ def admin_bulk() -> ResponseReturnValue:
 
 
 def _bulk(visitor: Visitor, bulk_id: str) -> BulkAward:
-    try:
-        wanted = uuid.UUID(bulk_id)
-    except ValueError:
-        raise NotFound("no such bulk award") from None
-    return get_bulk(get_session(), visitor.organisation.id, wanted)
+    return get_bulk(get_session(), visitor.organisation.id, parse_id(bulk_id, "bulk award"))
 
 
 @web.get("/o/<slug>/admin/bulk/<bulk_id>")
 @requires_role(Role.ADMIN)
 def admin_bulk_job(bulk_id: str) -> ResponseReturnValue:
     """A bulk award: its dry run (before confirming) or its progress and outcome."""
-    visitor, db = _visitor(), get_session()
+    visitor, db = page_visitor(), get_session()
     bulk = _bulk(visitor, bulk_id)
     rows = select(BulkRow).where(BulkRow.bulk_id == bulk.id).order_by(BulkRow.line)
     problems = list(db.scalars(rows.where(BulkRow.problem.is_not(None)).limit(SHOWN)))
@@ -129,7 +119,7 @@ def admin_bulk_job(bulk_id: str) -> ResponseReturnValue:
 def admin_bulk_confirm(bulk_id: str) -> ResponseReturnValue:
     """Queue the rows for awarding; a second confirmation (the button pressed twice, the
     form sent again) changes nothing."""
-    visitor = _visitor()
+    visitor = page_visitor()
     bulk = _bulk(visitor, bulk_id)
     with suppress(Conflict):  # confirmed already: the page shows its progress
         confirm(get_session(), bulk)

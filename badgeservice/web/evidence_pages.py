@@ -6,14 +6,13 @@ anyone but the learner and the organisation's assessors."""
 
 from __future__ import annotations
 
-import uuid
-
 from flask import Response, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from ..access.roles import Role
 from ..achievements.models import Achievement
+from ..api import parse_id
 from ..db import get_session
 from ..errors import BadRequest, NotFound
 from ..evidence.files import MAX_FILE_BYTES, MAX_FILES, UploadError, checked_upload
@@ -32,27 +31,14 @@ from ..evidence.services import (
 from ..issuing.services import issuing_service
 from ..paths.models import SubGoal
 from ..people.models import Person
-from .base import organisation, render_page, web
+from .base import render_page, web
 from .i18n import current_language
-from .session import Visitor, requires_role, visitor_for
+from .session import page_visitor, requires_role
 
 __all__: list[str] = []
 
 # A whole submission: the files and the form's text, with room for the multipart framing.
 _REQUEST_LIMIT = MAX_FILES * MAX_FILE_BYTES + 256 * 1024
-
-
-def _visitor() -> Visitor:
-    visitor = visitor_for(organisation())
-    assert visitor is not None  # requires_role
-    return visitor
-
-
-def _uuid(value: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise NotFound("no such page") from None
 
 
 def _upload_problem(error: UploadError) -> str:
@@ -78,8 +64,8 @@ def _upload_problem(error: UploadError) -> str:
 @requires_role()
 def submit_evidence(sub_goal_id: str) -> ResponseReturnValue:
     """Evidence for one step of my path, instead of completing its course."""
-    visitor, db = _visitor(), get_session()
-    goal = evidence_goals(db, visitor.person).get(_uuid(sub_goal_id))
+    visitor, db = page_visitor(), get_session()
+    goal = evidence_goals(db, visitor.person).get(parse_id(sub_goal_id, "step"))
     if goal is None:
         raise NotFound("no such step on your paths takes evidence")
     previous = claims_of(db, visitor.person.id).get(goal.id)
@@ -124,8 +110,8 @@ def submit_evidence(sub_goal_id: str) -> ResponseReturnValue:
 @requires_role()
 def own_evidence_file(sub_goal_id: str, file_id: str) -> Response:
     """A file I attached, as a download."""
-    visitor, db = _visitor(), get_session()
-    found = db.get(EvidenceFile, _uuid(file_id))
+    visitor, db = page_visitor(), get_session()
+    found = db.get(EvidenceFile, parse_id(file_id, "file"))
     claim = found.claim if found is not None else None
     if found is None or claim is None or claim.person_id != visitor.person.id:
         raise NotFound("no such file")
@@ -139,7 +125,7 @@ def own_evidence_file(sub_goal_id: str, file_id: str) -> Response:
 @requires_role(Role.ASSESSOR)
 def assess_queue() -> ResponseReturnValue:
     """The evidence waiting for an assessor, oldest first."""
-    visitor, db = _visitor(), get_session()
+    visitor, db = page_visitor(), get_session()
     waiting = queue(db, visitor.organisation.id)
     return render_page(
         "assess_queue.html",
@@ -154,8 +140,8 @@ def assess_queue() -> ResponseReturnValue:
 def assess_claim(claim_id: str) -> ResponseReturnValue:
     """One claim: the evidence, the history of the person's claims for the step, and the
     decision (accept, or return with a reason)."""
-    visitor, db = _visitor(), get_session()
-    claim = claim_for_assessor(db, visitor.organisation.id, _uuid(claim_id))
+    visitor, db = page_visitor(), get_session()
+    claim = claim_for_assessor(db, visitor.organisation.id, parse_id(claim_id, "evidence"))
     problems: list[str] = []
     if request.method == "POST":
         decision = request.form.get("decision")
@@ -187,9 +173,9 @@ def assess_claim(claim_id: str) -> ResponseReturnValue:
 @requires_role(Role.ASSESSOR)
 def assess_file(claim_id: str, file_id: str) -> Response:
     """A file of a claim of the organisation, as a download."""
-    visitor, db = _visitor(), get_session()
-    claim = claim_for_assessor(db, visitor.organisation.id, _uuid(claim_id))
-    found = next((item for item in claim.files if item.id == _uuid(file_id)), None)
+    visitor, db = page_visitor(), get_session()
+    claim = claim_for_assessor(db, visitor.organisation.id, parse_id(claim_id, "evidence"))
+    found = next((item for item in claim.files if item.id == parse_id(file_id, "file")), None)
     if found is None:
         raise NotFound("no such file")
     return _download(found)

@@ -32,7 +32,7 @@ from ..people.models import PublicName
 from ..sharing import Visibility, get_sharing, set_sharing
 from .badge_files import baked, qr_svg
 from .badges import achievement_view, local_path, parse_time
-from .base import organisation, render_page, web
+from .base import render_page, web
 from .i18n import LANGUAGES, current_language
 from .learner_data import (
     BadgeStatus,
@@ -45,16 +45,10 @@ from .learner_data import (
     path_views,
     status_of,
 )
-from .session import Visitor, requires_role, visitor_for
+from .session import Visitor, page_visitor, requires_role
 from .trail import trail_svg
 
 __all__: list[str] = []
-
-
-def _visitor() -> Visitor:
-    visitor = visitor_for(organisation())
-    assert visitor is not None  # requires_role
-    return visitor
 
 
 def _public_url() -> str:
@@ -68,7 +62,7 @@ def _public_url() -> str:
 @requires_role()
 def my_badges() -> ResponseReturnValue:
     """Every badge of mine as a card; filters by status and by path."""
-    visitor, db = _visitor(), get_session()
+    visitor, db = page_visitor(), get_session()
     status = request.args.get("status") or None
     if status is not None and status not in set(BadgeStatus):
         raise BadRequest(_("Choose one of the offered statuses."))
@@ -115,7 +109,7 @@ def _linkedin(name: str, issuer: str, issued: datetime, address: str, ident: str
 @requires_role()
 def my_badge(credential_id: str) -> ResponseReturnValue:
     """One badge of mine: what it is, its state, and what I can do with it."""
-    visitor, db = _visitor(), get_session()
+    visitor, db = page_visitor(), get_session()
     credential = own_credential(db, visitor.person, credential_id)
     document = credential.document
     subject = document.get("credentialSubject")
@@ -150,7 +144,7 @@ def my_badge(credential_id: str) -> ResponseReturnValue:
 @requires_role()
 def share_badge(credential_id: str) -> ResponseReturnValue:
     """Make my badge public or private, with or without my name; back to the badge."""
-    visitor, db = _visitor(), get_session()
+    visitor, db = page_visitor(), get_session()
     credential = own_credential(db, visitor.person, credential_id)
     visibility = request.form.get("visibility", "")
     if visibility not in set(Visibility):
@@ -166,7 +160,7 @@ def share_badge(credential_id: str) -> ResponseReturnValue:
 @requires_role()
 def download_badge(credential_id: str, kind: str) -> ResponseReturnValue:
     """My badge to take away: the signed JSON, or its image with the credential baked in."""
-    visitor, db = _visitor(), get_session()
+    visitor, db = page_visitor(), get_session()
     credential = own_credential(db, visitor.person, credential_id)
     filename = f"badge-{credential.id}.{kind}"
     disposition = {"Content-Disposition": f'attachment; filename="{filename}"'}
@@ -201,7 +195,7 @@ def _state_words() -> dict[str, str]:
 @requires_role()
 def my_path() -> ResponseReturnValue:
     """My paths drawn as trails, each sub-goal with its state and what completes it."""
-    visitor, db = _visitor(), get_session()
+    visitor, db = page_visitor(), get_session()
     views = path_views(db, visitor.person, visitor.organisation.slug)
     words = _state_words()
     drawings = []
@@ -242,7 +236,7 @@ def my_path() -> ResponseReturnValue:
 def add_goal() -> ResponseReturnValue:
     """Add a badge to my own path as an optional goal (my own path is made if I have none);
     a change of an approved path needs approving again."""
-    visitor, db = _visitor(), get_session()
+    visitor, db = page_visitor(), get_session()
     person = visitor.person
     path = own_path(db, person)
     choices = dict(goal_choices(db, person, path))
@@ -277,7 +271,7 @@ def add_goal() -> ResponseReturnValue:
 @requires_role()
 def ask_approval() -> ResponseReturnValue:
     """Ask my supervisor to approve my own path as it is now."""
-    visitor, db = _visitor(), get_session()
+    visitor, db = page_visitor(), get_session()
     path = own_path(db, visitor.person)
     if path is None:
         raise BadRequest(_("You have no own path to approve yet: add a goal first."))
@@ -293,7 +287,7 @@ def ask_approval() -> ResponseReturnValue:
 @requires_role()
 def my_settings() -> ResponseReturnValue:
     """My language and how my name shows on the badges I share."""
-    visitor = _visitor()
+    visitor = page_visitor()
     person = visitor.person
     if request.method == "POST":
         language = request.form.get("language", "")

@@ -35,6 +35,7 @@ __all__ = [
     "current_person",
     "current_visitor",
     "init_app",
+    "page_visitor",
     "requires_role",
     "safe_next",
     "sign_in_person",
@@ -109,6 +110,14 @@ def visitor_for(organisation: Organisation) -> Visitor | None:
     visitor = current_visitor()
     if visitor is None or visitor.organisation.id != organisation.id:
         return None
+    return visitor
+
+
+def page_visitor() -> Visitor:
+    """The signed-in visitor of this page's organisation (the page is behind
+    :func:`requires_role`, so there is one)."""
+    visitor = visitor_for(g.organisation)
+    assert visitor is not None  # requires_role
     return visitor
 
 

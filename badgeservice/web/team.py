@@ -29,10 +29,10 @@ from ..paths.models import Path, PathKind
 from ..paths.services import approve_individual_path, get_path
 from ..people.models import Person, Team, TeamMember
 from ..people.services import get_person
-from .base import organisation, render_page, web
+from .base import render_page, web
 from .charts import progress_svg
 from .i18n import current_language
-from .session import Visitor, requires_role, visitor_for
+from .session import Visitor, page_visitor, requires_role
 from .team_data import clamp_weeks, member_rows, supervised_team
 
 __all__: list[str] = []
@@ -41,17 +41,11 @@ __all__: list[str] = []
 POLL_MS = 1000
 
 
-def _visitor() -> Visitor:
-    visitor = visitor_for(organisation())
-    assert visitor is not None  # requires_role
-    return visitor
-
-
 @web.get("/o/<slug>/teams")
 @requires_role(Role.SUPERVISOR)
 def my_teams() -> ResponseReturnValue:
     """The teams I supervise."""
-    visitor = _visitor()
+    visitor = page_visitor()
     teams = get_session().scalars(
         select(Team)
         .where(Team.id.in_(list(visitor.roles.supervised_teams)))
@@ -70,7 +64,7 @@ def _progress_words(done: int, total: int, name: str) -> str:
 @requires_role(Role.SUPERVISOR)
 def team_page(team_ref: str) -> ResponseReturnValue:
     """One of my teams: who needs attention first, live."""
-    visitor, db = _visitor(), get_session()
+    visitor, db = page_visitor(), get_session()
     team = supervised_team(db, visitor, team_ref)
     weeks = clamp_weeks(request.args.get("weeks"))
     overview = team_overview(db, visitor.organisation.id, team.id, latest=1)
@@ -112,7 +106,7 @@ def team_live(team_ref: str) -> ResponseReturnValue:
     """The rows of the members changed since ``since`` (the page's cursor), as HTML to put
     in place, with the whole membership; an ETag over the content makes an unchanged
     answer a 304."""
-    visitor, db = _visitor(), get_session()
+    visitor, db = page_visitor(), get_session()
     team = supervised_team(db, visitor, team_ref)
     try:
         since = datetime.fromisoformat(request.args["since"])
@@ -173,7 +167,7 @@ def _member_path(visitor: Visitor, team: Team, path_id: str) -> tuple[Path, Pers
 @requires_role(Role.SUPERVISOR)
 def review_path(team_ref: str, path_id: str) -> ResponseReturnValue:
     """A member's own path: its goals, its approval history, and approve or return it."""
-    visitor, db = _visitor(), get_session()
+    visitor, db = page_visitor(), get_session()
     team = supervised_team(db, visitor, team_ref)
     path, person = _member_path(visitor, team, path_id)
     if request.method == "POST":
@@ -235,7 +229,7 @@ def _award_choices(visitor: Visitor, person: Person) -> list[tuple[str, list[tup
 def award_goal(team_ref: str) -> ResponseReturnValue:
     """Award a member a sub-goal of their paths, with an optional narrative and link as
     evidence: search the member by name, choose the sub-goal, confirm."""
-    visitor, db = _visitor(), get_session()
+    visitor, db = page_visitor(), get_session()
     team = supervised_team(db, visitor, team_ref)
     overview = team_overview(db, visitor.organisation.id, team.id, latest=0)
     members = [
