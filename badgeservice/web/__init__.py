@@ -20,6 +20,7 @@ from .base import csrf
 
 __all__ = [
     "check_development_sign_in",
+    "check_mail_settings",
     "csrf",
     "demo_configuration",
     "init_app",
@@ -53,8 +54,27 @@ def check_development_sign_in(config: Mapping[str, Any]) -> None:
         )
 
 
+def check_mail_settings(config: Mapping[str, Any]) -> None:
+    """Refuse to start with an SMTP address the worker could not use: found when the
+    service starts, not when the first notice is due."""
+    from ..notices.sending import SmtpSettings
+
+    url = str(config.get("SMTP_URL") or "")
+    if url:
+        try:
+            SmtpSettings.from_url(url)
+        except ValueError as exc:
+            raise ConfigurationError(str(exc)) from None
+    sender = str(config.get("MAIL_FROM") or "")
+    if "@" not in sender or any(c in sender for c in "\r\n"):
+        raise ConfigurationError(
+            f"BADGESERVICE_MAIL_FROM: an e-mail address such as badges@example.org, not {sender!r}"
+        )
+
+
 def init_app(app: Flask) -> None:
     check_development_sign_in(app.config)
+    check_mail_settings(app.config)
     from . import admin_access as _admin_access  # noqa: F401
     from . import admin_pages as _admin  # noqa: F401
     from . import bulk_pages as _bulk  # noqa: F401

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -217,3 +218,33 @@ def test_badges_issued_before_the_notice_went_are_one_email(
     assert text.count("/o/acme/badges/") == 3
     _award(client, acme, "phishing-awareness")  # after it went: a new one
     assert _steps(web_app, port).send() == 1 and len(inbox.messages) == 2
+
+
+@pytest.mark.parametrize(
+    ("overrides", "words"),
+    [
+        ({"SMTP_URL": "http://mail.example.org"}, "use smtp://, smtp+starttls:// or smtps://"),
+        ({"SMTP_URL": "smtp://mail.example.org:twentyfive"}, "the port is not a number"),
+        ({"SMTP_URL": "smtps://user:s3cret@"}, "with a host"),
+        ({"MAIL_FROM": "badges"}, "BADGESERVICE_MAIL_FROM: an e-mail address"),
+        ({"MAIL_FROM": "a@b.example\r\nBcc: x@y.example"}, "BADGESERVICE_MAIL_FROM"),
+    ],
+)
+def test_mail_settings_are_checked_when_the_service_starts(
+    tmp_path: Any, overrides: dict[str, str], words: str
+) -> None:
+    """A malformed SMTP address or sender stops the web server at start with the setting
+    named (never echoing a password), not the worker at its first notice."""
+    from badgeservice.app import create_app
+    from badgeservice.config import ConfigurationError
+
+    config = {
+        "DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3",
+        "SECRET_KEY": "x",
+        "INSTANCE_PATH": str(tmp_path),
+        "PUBLIC_URL": "http://127.0.0.1:5000",
+    }
+    with pytest.raises(ConfigurationError, match=re.escape(words)) as raised:
+        create_app({**config, **overrides})
+    assert "s3cret" not in str(raised.value)
+    create_app({**config, "SMTP_URL": "smtp+starttls://u:p@mail.example.org"})  # a good one
