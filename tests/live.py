@@ -22,10 +22,25 @@ from tests.conftest import ROOT
 __all__ = ["free_port", "http", "serve_example"]
 
 
+# Ports for the tests' servers come from below the kernel's ephemeral range (32768 and up
+# on Linux), so no outgoing connection can take one between "free" and the server's bind;
+# each process walks its own stretch of it, so parallel workers do not hand out the same.
+_PORTS = range(20000, 32000)
+_next_port = [(os.getpid() * 997) % len(_PORTS)]
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A loopback port nobody listens on, for a server the test is about to start."""
+    for _ in range(len(_PORTS)):
+        port = _PORTS[_next_port[0] % len(_PORTS)]
+        _next_port[0] += 1
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError("no free loopback port between 20000 and 32000")
 
 
 def http(method: str, url: str, body: Any = None, token: str | None = None) -> tuple[int, Any]:

@@ -8,7 +8,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -16,13 +15,12 @@ import urllib.request
 from pathlib import Path
 
 from tests.conftest import ROOT
+from tests.live import free_port
 
 
 def test_demo_serves_the_example_organisation_and_issues(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "issuers", tmp_path / "issuers")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("BADGESERVICE_")}
     process = subprocess.Popen(
         [sys.executable, "-m", "badgeservice", "demo", "--port", str(port)],
