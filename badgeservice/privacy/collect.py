@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, LargeBinary, Table, select
+from sqlalchemy import ColumnElement, LargeBinary, Table, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..access import models as _access  # noqa: F401 - registers the tables
@@ -28,6 +28,7 @@ from ..notices import models as _notices  # noqa: F401
 from ..organisations import models as _organisations  # noqa: F401
 from ..people.models import Person
 from ..sharing import models as _sharing  # noqa: F401
+from .mentions import identifiers_of
 
 __all__ = [
     "SECTIONS",
@@ -39,33 +40,46 @@ __all__ = [
     "section_rows",
 ]
 
-Where = Callable[[Table, uuid.UUID], ColumnElement[bool]]
+Where = Callable[[Table, Person], ColumnElement[bool]]
 
 
 def _tables() -> dict[str, Table]:
     return dict(Base.metadata.tables)
 
 
-def _by_person(table: Table, person_id: uuid.UUID) -> ColumnElement[bool]:
-    return table.c.person_id == person_id
+def _by_person(table: Table, person: Person) -> ColumnElement[bool]:
+    return table.c.person_id == person.id
 
 
 def _via(parent: str, key: str, parent_where: Where) -> Where:
     """Rows whose ``key`` names a row of ``parent`` about the person."""
 
-    def where(table: Table, person_id: uuid.UUID) -> ColumnElement[bool]:
+    def where(table: Table, person: Person) -> ColumnElement[bool]:
         owner = _tables()[parent]
-        return table.c[key].in_(select(owner.c.id).where(parent_where(owner, person_id)))
+        return table.c[key].in_(select(owner.c.id).where(parent_where(owner, person)))
 
     return where
 
 
-def _own_paths(table: Table, person_id: uuid.UUID) -> ColumnElement[bool]:
-    return table.c.person_id == person_id
+def _own_paths(table: Table, person: Person) -> ColumnElement[bool]:
+    return table.c.person_id == person.id
 
 
-def _audit(table: Table, person_id: uuid.UUID) -> ColumnElement[bool]:
-    return table.c.target.contains(str(person_id), autoescape=True)
+def _audit(table: Table, person: Person) -> ColumnElement[bool]:
+    return table.c.target.contains(str(person.id), autoescape=True)
+
+
+def _inbox(table: Table, person: Person) -> ColumnElement[bool]:
+    """Events matched to the person, and events whose payload names them (one parked
+    before they were known, or naming them by an identifier matched to nobody)."""
+    named = [
+        func.lower(table.c.raw).contains(needle.lower(), autoescape=True)
+        for needle in identifiers_of(person)
+    ]
+    return and_(
+        table.c.organisation_id == person.organisation_id,
+        or_(table.c.person_id == person.id, *named),
+    )
 
 
 @dataclass(frozen=True)
@@ -102,7 +116,7 @@ SECTIONS: tuple[Section, ...] = (
     ),
     Section("recognitions", "recognitions", _by_person, "created_at"),
     Section("holdings", "competence_holdings", _by_person),
-    Section("inboxEvents", "inbound_events", _by_person, "received_at"),
+    Section("inboxEvents", "inbound_events", _inbox, "received_at"),
     Section("competenceEvents", "competence_events", _by_person, "seq"),
     Section("deliveries", "deliveries", _by_person, "created_at"),
     Section(
@@ -140,11 +154,9 @@ def rows_of(
         yield {key: jsonable(value) for key, value in row.items()}
 
 
-def section_rows(
-    session: Session, section: Section, person_id: uuid.UUID
-) -> Iterator[dict[str, Any]]:
+def section_rows(session: Session, section: Section, person: Person) -> Iterator[dict[str, Any]]:
     table = _tables()[section.table]
-    return rows_of(session, table, section.where(table, person_id), section.order)
+    return rows_of(session, table, section.where(table, person), section.order)
 
 
 def profile_of(session: Session, person: Person) -> dict[str, Any]:

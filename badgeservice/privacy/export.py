@@ -61,7 +61,7 @@ def write_export(
         files = _Archive(archive)
         sections: dict[str, list[dict[str, Any]]] = {}
         for section in SECTIONS:
-            rows = list(section_rows(session, section, person.id))
+            rows = list(section_rows(session, section, person))
             if section.name == "credentials":
                 rows = [_credential_files(session, files, row) for row in rows]
             elif section.name == "evidenceFiles":
@@ -118,7 +118,9 @@ def _credential_files(session: Session, files: _Archive, row: dict[str, Any]) ->
 def _evidence_file(session: Session, files: _Archive, row: dict[str, Any]) -> dict[str, Any]:
     """The evidence file's row naming its bytes, written beside it."""
     data = session.scalar(select(EvidenceFile.data).where(EvidenceFile.id == uuid.UUID(row["id"])))
-    safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in row["filename"])[-100:]
+    safe = "".join(
+        c if (c.isascii() and c.isalnum()) or c in "._-" else "_" for c in row["filename"]
+    )[-100:]
     row["file"] = files.add(
         f"evidence/{row['id']}/{safe or 'file'}",
         data or b"",
