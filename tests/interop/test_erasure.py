@@ -45,7 +45,7 @@ def test_an_erased_persons_credentials_verify_in_the_reference_stack_and_revoke(
     )
     assert status == 200, report
     status, gone = _http("GET", f"{base}/api/v1/people/E1003", token=token)
-    assert status == 404  # nobody is known by that number any more
+    assert status == 404, gone  # nobody is known by that number any more
 
     credentials = [_http("GET", award["url"])[1] for award in awards]
     assert credentials == [award["credential"] for award in awards]
