@@ -36,7 +36,9 @@ def world(app: Any, client: Any, tmp_path: Any, receiver: FakeReceiver) -> World
     return build(app, client, tmp_path, receiver)
 
 
-def validate_export(client: Any, data: bytes) -> tuple[dict[str, Any], zipfile.ZipFile]:
+def validate_export(
+    client: Any, data: bytes, public_url: str = PUBLIC_URL
+) -> tuple[dict[str, Any], zipfile.ZipFile]:
     """export.json of the zip, checked against the published schema; every listed file
     present with its size and SHA-256. Shared with the page tests."""
     archive = zipfile.ZipFile(io.BytesIO(data))
@@ -52,7 +54,7 @@ def validate_export(client: Any, data: bytes) -> tuple[dict[str, Any], zipfile.Z
     validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
     errors = [f"{list(e.path)}: {e.message}" for e in validator.iter_errors(document)]
     assert errors == []
-    assert document["$schema"] == PUBLIC_URL + SCHEMA_URL
+    assert document["$schema"] == public_url + SCHEMA_URL
     listed = {entry["path"]: entry for entry in document["files"]}
     assert set(archive.namelist()) == {"export.json", *listed}
     for path, entry in listed.items():
