@@ -80,6 +80,12 @@ def test_after_erasure_no_table_names_the_person(world: World) -> None:
     assert body["active"] is False
     assert body["email"] is None and body["employeeNumber"] is None
     assert body["givenName"] is None and body["lmsAccounts"] == []
+    assert body["erasedAt"]
+    # A tombstone is not filled in again.
+    refilled = world.client.patch(
+        f"/api/v1/people/{world.person_id}", json={"email": EMAIL}, headers=world.headers
+    )
+    problem(refilled, 409)
 
 
 def test_revocation_still_works_and_hr_hears_person_erased_last(
