@@ -66,10 +66,12 @@ def is_confirmed(person: Person, typed: str) -> bool:
 
 def erase_person(session: Session, person: Person, actor: str) -> ErasureReport:
     """Erase ``person`` (see the module); 409 when they already were."""
+    # Hold the person (PostgreSQL: a concurrent erasure or award waits), then read them
+    # again: one that waited finds them erased.
+    session.execute(select(Person.id).where(Person.id == person.id).with_for_update())
+    session.refresh(person)
     if person.erased_at is not None:
         raise Conflict(f"person {person.id} was already erased on {person.erased_at:%Y-%m-%d}")
-    locked = select(Person.id).where(Person.id == person.id).with_for_update()
-    session.execute(locked)
     now = utcnow()
     report = ErasureReport(person_id=str(person.id), erased_at=now)
     needles = identifiers_of(person)
