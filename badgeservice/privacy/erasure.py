@@ -19,6 +19,7 @@ from ..evidence.models import EvidenceClaim, EvidenceFile
 from ..hr.recognitions.erasure import anonymise_events, publish_person_erased
 from ..ingest.models import EventState, InboundEvent
 from ..issuing.models import Credential
+from ..organisations.models import ApiClient
 from ..organisations.services import record_event
 from ..people.models import Person
 from ..sharing.models import CredentialShare
@@ -80,6 +81,7 @@ def erase_person(session: Session, person: Person, actor: str) -> ErasureReport:
     removed.update(_scrub_evidence(session, person))
     removed["bulk award lines"] = _scrub_bulk_rows(session, person)
     removed["credential sharing settings"] = _drop_shares(session, person)
+    removed["team:read clients revoked"] = _revoke_clients(session, person, now)
     for table, column in DELETED_ROWS.items():
         target = Base.metadata.tables[table]
         result = session.execute(delete(target).where(target.c[column] == person.id))
@@ -150,6 +152,16 @@ def _scrub_bulk_rows(session: Session, person: Person) -> int:
         update(BulkRow)
         .where(BulkRow.person_id == person.id)
         .values(person_ref=PLACEHOLDER, narrative=None, evidence_url=None)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def _revoke_clients(session: Session, person: Person, now: datetime) -> int:
+    """A supervisor's team:read clients stop working with them."""
+    result = session.execute(
+        update(ApiClient)
+        .where(ApiClient.supervisor_id == person.id, ApiClient.revoked_at.is_(None))
+        .values(revoked_at=now)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 

@@ -8,6 +8,10 @@ is added here (and the whole-schema scan in the tests finds any that is forgotte
   entries, the inbox's reasons, review comments, …) where any mention of the person's
   identifiers is replaced by :data:`PLACEHOLDER`.
 - ``KEPT``: what stays, and why (the report says it).
+- ``KEPT_PERSON_COLUMNS`` and ``KEPT_REFERENCES``: the columns of ``people`` that are not
+  personal, and the references to a person that stay (to the tombstone). A test checks
+  that every column of ``people`` and every reference to it is classified here, so a new
+  one cannot be forgotten.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from typing import Any
 __all__ = [
     "DELETED_ROWS",
     "KEPT",
+    "KEPT_PERSON_COLUMNS",
+    "KEPT_REFERENCES",
     "MENTIONS",
     "PERSON_FIELDS",
     "PLACEHOLDER",
@@ -43,6 +49,30 @@ PERSON_FIELDS: dict[str, Any] = {
     "notice_settings": {},
     "public_name": "initials",
     "active": False,
+}
+
+# Columns of ``people`` erasure keeps: the tombstone's identity and its dates.
+KEPT_PERSON_COLUMNS = frozenset({"id", "organisation_id", "created_at", "updated_at", "erased_at"})
+
+# table.column referencing a person whose rows stay (pointing at the tombstone), and why;
+# their personal texts are handled by erasure's own steps or by MENTIONS.
+KEPT_REFERENCES: dict[str, str] = {
+    "people.manager_id": "other people's reporting line; names nobody",
+    "api_clients.supervisor_id": "the person's team:read clients are revoked",
+    "bulk_awards.created_by_id": "who uploaded a bulk award file (the admin's own record)",
+    "bulk_award_rows.person_id": "the line's outcome; the identifier it named is cleared",
+    "inbound_events.person_id": "the event's state and outcome; its payload is replaced",
+    "competence_holdings.person_id": "anonymous counts of the competence reserve",
+    "reserve_trend_excluded.person_id": "the reserve's trend leaves inactive people out",
+    "paths.person_id": "the person's own paths: credentials issued on them refer to them",
+    "paths.approved_by_id": "who approved a path (another person's history)",
+    "path_reviews.actor_id": "who reviewed a path (another person's history)",
+    "credentials.person_id": "credentials stay verifiable and revocable",
+    "evidence_claims.person_id": "the decision stays; texts, links and files are removed",
+    "evidence_claims.decided_by_id": "who decided another person's evidence",
+    "recognitions.person_id": "competence facts derived from the credentials",
+    "competence_events.person_id": "HR events, their person block anonymised",
+    "deliveries.person_id": "the state and attempts of deliveries to HR",
 }
 
 # table -> the column naming the person: rows deleted.
