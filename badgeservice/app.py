@@ -78,6 +78,7 @@ def _blueprints() -> list[Blueprint]:
     from .organisations import views as organisations
     from .paths import views as paths
     from .people import views as people
+    from .privacy import views as privacy
     from .scim import group_views as scim_groups
     from .scim import user_views as scim_users
     from .scim import views as scim
@@ -88,6 +89,8 @@ def _blueprints() -> list[Blueprint]:
         organisations.api,
         access.api,
         people.api,
+        privacy.api,
+        privacy.public,
         frameworks.api,
         achievements.api,
         achievements.public,

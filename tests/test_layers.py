@@ -19,14 +19,16 @@ BELOW_AWARDS = ("issuing", "hr", "paths", "people", *CATALOGUE)
 
 # package -> the packages it may not reach
 FORBIDDEN: dict[str, set[str]] = {
-    "awards": {"ingest", "evidence", "bulkawards"},
-    **{below: {"awards", "ingest", "evidence", "bulkawards"} for below in BELOW_AWARDS},
-    "issuing": {"hr", "ingest", "awards", "paths", "evidence", "bulkawards"},
-    "hr": {"ingest", "awards", "evidence", "bulkawards"},
+    "awards": {"ingest", "evidence", "bulkawards", "privacy"},
+    **{below: {"awards", "ingest", "evidence", "bulkawards", "privacy"} for below in BELOW_AWARDS},
+    "issuing": {"hr", "ingest", "awards", "paths", "evidence", "bulkawards", "privacy"},
+    "hr": {"ingest", "awards", "evidence", "bulkawards", "privacy"},
     **{
-        lower: {"issuing", "awards", "ingest", "hr", "evidence", "bulkawards"}
+        lower: {"issuing", "awards", "ingest", "hr", "evidence", "bulkawards", "privacy"}
         for lower in ("paths", "people", *CATALOGUE)
     },
+    # Personal data reads every table and erases across them: only the edges use it.
+    **{edge: {"privacy"} for edge in ("ingest", "evidence", "bulkawards", "scim", "sharing")},
 }
 
 

@@ -162,7 +162,10 @@ class CompetenceEvent(Base):
         ForeignKey("organisations.id", ondelete="CASCADE")
     )
     person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id"), index=True)
-    recognition_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("recognitions.id"), index=True)
+    # None for an event about the person rather than a recognition (person.erased).
+    recognition_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("recognitions.id"), index=True
+    )
     type: Mapped[str] = mapped_column(String(40))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

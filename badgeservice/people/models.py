@@ -85,6 +85,9 @@ class Person(TimestampMixin, Base):
     # How the person's name shows on the public pages of badges they share (PublicName).
     public_name: Mapped[str] = mapped_column(String(10), default="full", server_default="full")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # When an admin erased the person's personal data (the row stays as an anonymised
+    # tombstone, so credentials, revocation and path history keep their references).
+    erased_at: Mapped[datetime | None]
 
     lms_accounts: Mapped[list[LmsAccount]] = relationship(
         back_populates="person", cascade="all, delete-orphan"

@@ -137,6 +137,11 @@ class PersonSchema(Schema):
     lms_accounts = fields.List(fields.Nested(LmsAccountSchema), data_key="lmsAccounts")
     teams = fields.List(fields.Nested(MembershipSchema), attribute="memberships")
     created_at = fields.DateTime(data_key="createdAt")
+    erased_at = fields.DateTime(
+        allow_none=True,
+        data_key="erasedAt",
+        metadata={"description": "when the person's personal data was erased (see erase)"},
+    )
 
 
 # -- teams -----------------------------------------------------------------------------

@@ -211,6 +211,8 @@ def update_person(session: Session, person: Person, changes: Mapping[str, Any]) 
     unknown = set(changes) - _PERSON_FIELDS
     if unknown:
         raise BadRequest(f"cannot change {', '.join(sorted(unknown))} of a person")
+    if person.erased_at is not None:
+        raise Conflict(f"person {person.id} was erased; an erased person is not changed")
     _apply_person(session, person, changes)
     flush_or_conflict(session, "the person")
     return person

@@ -82,6 +82,7 @@ def init_app(app: Flask) -> None:
     from . import evidence_pages as _evidence  # noqa: F401
     from . import learner as _learner  # noqa: F401
     from . import pages as _pages  # noqa: F401
+    from . import privacy_pages as _privacy  # noqa: F401
     from . import reserve_pages as _reserve  # noqa: F401
     from . import shortcuts as _shortcuts  # noqa: F401
     from . import signin_views as _signin  # noqa: F401

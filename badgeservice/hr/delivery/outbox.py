@@ -20,7 +20,7 @@ def publish(
     *,
     organisation_id: uuid.UUID,
     person_id: uuid.UUID,
-    recognition_id: uuid.UUID,
+    recognition_id: uuid.UUID | None,
     type: str,
     payload: dict[str, Any],
     event_id: uuid.UUID | None = None,

@@ -25,6 +25,8 @@ __all__ = [
     "DIGCOMP_SCALE_ID",
     "VENDOR_HINT_8_TO_5",
     "competence_event",
+    "erased_person",
+    "person_block",
     "proficiency",
 ]
 
@@ -92,6 +94,27 @@ def _titles(framework: Framework, competence: Competence) -> dict[str, str]:
     return {UNDETERMINED: competence.name}
 
 
+def person_block(person_id: uuid.UUID, person: Person) -> dict[str, Any]:
+    """Who the event is about, by every key HR may know them by."""
+    return {
+        "employee_number": person.employee_number,
+        "scim_id": str(person_id),
+        "external_id": person.external_id,
+        "email": person.email,
+    }
+
+
+def erased_person(person_id: uuid.UUID) -> dict[str, Any]:
+    """The person block of an erased person: their id here only, marked erased."""
+    return {
+        "employee_number": None,
+        "scim_id": str(person_id),
+        "external_id": None,
+        "email": None,
+        "erased": True,
+    }
+
+
 def _stamp(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -149,12 +172,9 @@ def competence_event(
         "timestamp": _stamp(timestamp),
         "data": {
             "recognition_id": str(recognition.id),
-            "person": {
-                "employee_number": person.employee_number,
-                "scim_id": str(person.id),
-                "external_id": person.external_id,
-                "email": person.email,
-            },
+            "person": person_block(person.id, person)
+            if person.erased_at is None
+            else erased_person(person.id),
             "competence": {
                 "framework_id": framework.slug,
                 "framework_uri": framework.uri,

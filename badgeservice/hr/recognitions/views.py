@@ -20,7 +20,8 @@ api = Blueprint("hr_feed", __name__, url_prefix="/api/v1")
 def competence_feed() -> Response:
     """Competence events (recognised, updated, revoked, expired) after a cursor.
 
-    The objects are those the HR push sends (schemas/hr/competence-event.schema.json);
+    The objects are those the HR push sends (schemas/hr/competence-event.schema.json),
+    ``person.erased`` among them when an admin erased a person;
     poll with the answer's ``next`` as ``after``. A cursor never skips an event: one whose
     transaction is still running is held back, with everything after it, until it commits.
     ---
