@@ -58,6 +58,10 @@ DEFAULTS: dict[str, Any] = {
     # smtps://…:465) and the sender; without a server, notices wait in the outbox.
     "SMTP_URL": "",
     "MAIL_FROM": "badges@localhost",
+    # The Open Badges API's service description names the deployment's terms of service
+    # and privacy policy (empty: the service's front page, until they are set).
+    "TERMS_URL": "",
+    "PRIVACY_URL": "",
 }
 
 _INTEGERS = frozenset({"MAX_CONTENT_LENGTH", "SESSION_IDLE_TIMEOUT", "SESSION_MAX_AGE"})

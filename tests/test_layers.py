@@ -2,6 +2,7 @@
 a package may not reach, through any chain of imports, a package above it.
 
     ingest · evidence channels → a typed Completion → matching → awards · evidence claims
+    obapi             the Open Badges API as a Host: beside awards, reading what was issued
     awards            award, revoke, complete a path, path progress
     issuing · hr      build, sign, store credentials · recognitions, delivery, reserve
     paths · people    the catalogue: organisations, issuers, frameworks, achievements
@@ -19,14 +20,17 @@ BELOW_AWARDS = ("issuing", "hr", "paths", "people", *CATALOGUE)
 
 # package -> the packages it may not reach
 FORBIDDEN: dict[str, set[str]] = {
-    "awards": {"ingest", "evidence", "bulkawards"},
-    **{below: {"awards", "ingest", "evidence", "bulkawards"} for below in BELOW_AWARDS},
-    "issuing": {"hr", "ingest", "awards", "paths", "evidence", "bulkawards"},
-    "hr": {"ingest", "awards", "evidence", "bulkawards"},
+    "awards": {"ingest", "evidence", "bulkawards", "obapi"},
+    **{below: {"awards", "ingest", "evidence", "bulkawards", "obapi"} for below in BELOW_AWARDS},
+    "issuing": {"hr", "ingest", "awards", "paths", "evidence", "bulkawards", "obapi"},
+    "hr": {"ingest", "awards", "evidence", "bulkawards", "obapi"},
     **{
-        lower: {"issuing", "awards", "ingest", "hr", "evidence", "bulkawards"}
+        lower: {"issuing", "awards", "ingest", "hr", "evidence", "bulkawards", "obapi"}
         for lower in ("paths", "people", *CATALOGUE)
     },
+    # The Open Badges API reads what was issued and verifies what is brought; it never
+    # awards, ingests or delivers, and nothing below it knows of it.
+    "obapi": {"awards", "ingest", "evidence", "bulkawards", "hr", "web"},
 }
 
 
