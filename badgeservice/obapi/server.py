@@ -6,6 +6,7 @@ and a code or refresh token presented again revokes every token that came of it.
 from __future__ import annotations
 
 import hmac
+import logging
 import secrets
 from typing import Any, ClassVar
 
@@ -135,10 +136,15 @@ class CodeGrant(AuthorizationCodeGrant):  # type: ignore[misc]
         )
         if grant is None:
             grant = OAuthGrant(
-                client_id=client.row.id, organisation_id=person.organisation_id, person_id=person.id
+                client_id=client.row.id,
+                organisation_id=person.organisation_id,
+                person_id=person.id,
+                scope="",
             )
             session.add(grant)
-        grant.scope = request.scope
+        # What the person allowed and has not revoked: earlier tokens keep their scopes.
+        kept = grant.scope.split() if grant.revoked_at is None else []
+        grant.scope = " ".join(dict.fromkeys([*kept, *request.scope.split()]))
         grant.revoked_at = None
         grant.updated_at = utcnow()
         session.flush()
@@ -274,6 +280,9 @@ def _random(length: int) -> Any:
 
 
 def init_app(app: Flask) -> None:
+    # authlib logs issued tokens and PKCE verifiers at DEBUG: never let them reach a log,
+    # whatever level the deployment runs at.
+    logging.getLogger("authlib").setLevel(logging.INFO)
     server = AuthorizationServer(query_client=_query_client, save_token=_save_token)
     lifetime = int(ACCESS_TOKEN_LIFETIME.total_seconds())
     server.register_token_generator(
