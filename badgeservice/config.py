@@ -62,6 +62,10 @@ DEFAULTS: dict[str, Any] = {
     # and privacy policy (empty: the service's front page, until they are set).
     "TERMS_URL": "",
     "PRIVACY_URL": "",
+    # Open registration of Open Badges API clients, and the unprotected service
+    # description: requests per client address and process.
+    "OBAPI_REGISTRATION_RATE_LIMIT": "30/hour",
+    "OBAPI_DISCOVERY_RATE_LIMIT": "300/minute",
 }
 
 _INTEGERS = frozenset({"MAX_CONTENT_LENGTH", "SESSION_IDLE_TIMEOUT", "SESSION_MAX_AGE"})

@@ -22,6 +22,7 @@ from ..api import parse_json
 from ..credentials.proofs import parse_datetime
 from ..db import get_session
 from ..errors import AppError, is_busy
+from ..ratelimit import rate_limited
 from ..services import issuer_service
 from . import scopes
 from .discovery import BASE, service_description
@@ -78,10 +79,17 @@ def _http(error: HTTPException) -> Response:
 
 @api.errorhandler(AppError)
 def _app_error(error: AppError) -> Response:
-    minor = {401: "unauthorisedrequest", 403: "forbidden", 404: "unknownobject"}.get(
-        error.status, "invalid_data" if error.status < 500 else "internal_server_error"
-    )
-    return imsx_response(ImsxError(error.status, minor, error.detail))
+    minor = {
+        401: "unauthorisedrequest",
+        403: "forbidden",
+        404: "unknownobject",
+        429: "server_busy",
+    }.get(error.status, "invalid_data" if error.status < 500 else "internal_server_error")
+    response = imsx_response(ImsxError(error.status, minor, error.detail))
+    retry_after = error.extensions.get("retry_after")
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 @api.errorhandler(OperationalError)
@@ -97,6 +105,7 @@ def _busy(error: OperationalError) -> Response:
 
 
 @api.get("/discovery")
+@rate_limited("obapi-discovery", "OBAPI_DISCOVERY_RATE_LIMIT")
 def discovery() -> Response:
     """The service description (OpenAPI 3.0), unprotected."""
     response = jsonify(service_description(current_app.config))
@@ -230,6 +239,7 @@ def _oauth_error(status: int, error: str, description: str) -> Response:
 
 
 @api.post("/oauth/register")
+@rate_limited("obapi-registration", "OBAPI_REGISTRATION_RATE_LIMIT")
 def register() -> Any:
     """Dynamic client registration (RFC 7591)."""
     if not request.is_json:

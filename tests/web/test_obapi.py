@@ -366,3 +366,28 @@ def test_resource_errors_as_imsx_status_info(web_app: Any, connected: dict[str, 
     assert "does not verify" in refused.get_json()["imsx_description"]
     nowhere = api.delete(f"{BASE}/credentials", headers=writer)
     assert nowhere.status_code == 405
+
+
+def test_registration_and_discovery_are_rate_limited(database_url: str, tmp_path: Any) -> None:
+    from tests.web.conftest import make_app
+
+    app = make_app(
+        database_url,
+        tmp_path,
+        OBAPI_REGISTRATION_RATE_LIMIT="2/hour",
+        OBAPI_DISCOVERY_RATE_LIMIT="1/minute",
+    )
+    api = app.test_client()
+    for _ in range(2):
+        assert api.post(f"{BASE}/oauth/register", json=registration(REDIRECT)).status_code == 201
+    third = api.post(f"{BASE}/oauth/register", json=registration(REDIRECT))
+    assert third.status_code == 429 and int(third.headers["Retry-After"]) > 0
+    assert minor_code(third.get_json()) == "server_busy"
+    assert api.get(f"{BASE}/discovery").status_code == 200
+    assert api.get(f"{BASE}/discovery").status_code == 429
+    from badgeservice.db import database
+    from tests.conftest import _empty_tables
+
+    with app.app_context():
+        _empty_tables(database().engine)
+        database().engine.dispose()
