@@ -322,6 +322,17 @@ def test_authorization_request_errors(connected: dict[str, Any]) -> None:
         answer = browser.get(url)
         assert answer.status_code == 302
         assert parse_qs(urlsplit(answer.headers["Location"]).query)["error"] == ["invalid_request"]
+    stateless = browser.get(plain.replace("&state=s", ""))
+    assert stateless.status_code == 302
+    assert parse_qs(urlsplit(stateless.headers["Location"]).query)["error"] == ["invalid_request"]
+    reader = _register(connected["api"], scope=SCOPE_BASE + "credential.readonly")
+    beyond = authorize_url(
+        consent, reader["client_id"], REDIRECT, challenge, "s", SCOPE_BASE + "profile.readonly"
+    )
+    answer = browser.get(beyond)
+    assert answer.status_code == 302
+    back = parse_qs(urlsplit(answer.headers["Location"]).query)
+    assert back["error"] == ["invalid_scope"] and back["state"] == ["s"]
     # Deny: access_denied with the state.
     back = _allow(browser, _consent(browser, client, challenge), decision="deny")
     assert back["error"] == ["access_denied"] and back["state"] == ["st4te"]
