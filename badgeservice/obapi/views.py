@@ -231,6 +231,26 @@ def put_profile() -> Response:
     return response
 
 
+_ALLOWED = {"credentials": "GET, POST", "profile": "GET, PUT", "discovery": "GET"}
+
+
+@api.route(
+    "/<any(credentials, profile, discovery):resource>", methods=["PUT", "POST", "PATCH", "DELETE"]
+)
+def not_allowed(resource: str) -> Response:
+    """Other methods on the API's resources: 405 as ``Imsx_StatusInfo`` with ``Allow``."""
+    # The resources' own routes match their methods first; this one gets the rest.
+    allowed = _ALLOWED[resource]
+    return imsx_response(
+        ImsxError(
+            405,
+            "invalid_data",
+            f"{request.method} is not an operation of /{resource}; use {allowed}",
+            {"Allow": allowed},
+        )
+    )
+
+
 def _oauth_error(status: int, error: str, description: str) -> Response:
     response = jsonify({"error": error, "error_description": description})
     response.status_code = status

@@ -376,7 +376,9 @@ def test_resource_errors_as_imsx_status_info(web_app: Any, connected: dict[str, 
     assert refused.status_code == 400 and minor_code(refused.get_json()) == "invalid_data"
     assert "does not verify" in refused.get_json()["imsx_description"]
     nowhere = api.delete(f"{BASE}/credentials", headers=writer)
-    assert nowhere.status_code == 405
+    assert nowhere.status_code == 405 and nowhere.headers["Allow"] == "GET, POST"
+    assert minor_code(nowhere.get_json()) == "invalid_data"
+    assert api.post(f"{BASE}/profile", headers=writer).headers["Allow"] == "GET, PUT"
 
 
 def test_registration_and_discovery_are_rate_limited(database_url: str, tmp_path: Any) -> None:
