@@ -31,6 +31,10 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
     for blueprint in _blueprints():
         app.register_blueprint(blueprint)
+    # The Open Badges API's authorization server (authlib), used by its views and pages.
+    from .obapi.server import init_app as init_oauth
+
+    init_oauth(app)
     # The floors above awards hear of awards (awards never import them).
     from .ingest.services import subscribe as ingest_hears_awards
 
@@ -74,6 +78,7 @@ def _blueprints() -> list[Blueprint]:
     from .ingest import views as ingest
     from .issuers import views as issuers
     from .issuing import views as issuing
+    from .obapi import views as obapi
     from .openapi import views as openapi
     from .organisations import views as organisations
     from .paths import views as paths
@@ -113,4 +118,5 @@ def _blueprints() -> list[Blueprint]:
         verification.api,
         openapi.api,
         openapi.public,
+        obapi.api,
     ]

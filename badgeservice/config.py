@@ -58,6 +58,14 @@ DEFAULTS: dict[str, Any] = {
     # smtps://…:465) and the sender; without a server, notices wait in the outbox.
     "SMTP_URL": "",
     "MAIL_FROM": "badges@localhost",
+    # The Open Badges API's service description names the deployment's terms of service
+    # and privacy policy (empty: the service's front page, until they are set).
+    "TERMS_URL": "",
+    "PRIVACY_URL": "",
+    # Open registration of Open Badges API clients, and the unprotected service
+    # description: requests per client address and process.
+    "OBAPI_REGISTRATION_RATE_LIMIT": "30/hour",
+    "OBAPI_DISCOVERY_RATE_LIMIT": "300/minute",
 }
 
 _INTEGERS = frozenset({"MAX_CONTENT_LENGTH", "SESSION_IDLE_TIMEOUT", "SESSION_MAX_AGE"})

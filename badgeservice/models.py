@@ -18,6 +18,7 @@ from .ingest.models import InboundEvent
 from .issuers.models import Issuer, IssuerKey, StatusList
 from .issuing.models import Credential
 from .notices.models import Notice
+from .obapi.models import OAuthClient, OAuthCode, OAuthGrant, OAuthToken, StoredCredential
 from .organisations.models import ApiClient, AuditEvent, Connection, Organisation
 from .paths.models import Path, PathReview, PathTarget, SubGoal, Trigger
 from .people.models import LmsAccount, Person, Team, TeamMember
@@ -48,6 +49,10 @@ __all__ = [
     "IssuerKey",
     "LmsAccount",
     "Notice",
+    "OAuthClient",
+    "OAuthCode",
+    "OAuthGrant",
+    "OAuthToken",
     "Organisation",
     "Path",
     "PathReview",
@@ -58,6 +63,7 @@ __all__ = [
     "SignInIdentity",
     "SignInSettings",
     "StatusList",
+    "StoredCredential",
     "SubGoal",
     "Team",
     "TeamMember",

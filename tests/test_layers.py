@@ -2,6 +2,7 @@
 a package may not reach, through any chain of imports, a package above it.
 
     ingest · evidence channels → a typed Completion → matching → awards · evidence claims
+    obapi             the Open Badges API as a Host: beside awards, reading what was issued
     awards            award, revoke, complete a path, path progress
     issuing · hr      build, sign, store credentials · recognitions, delivery, reserve
     paths · people    the catalogue: organisations, issuers, frameworks, achievements
@@ -19,16 +20,22 @@ BELOW_AWARDS = ("issuing", "hr", "paths", "people", *CATALOGUE)
 
 # package -> the packages it may not reach
 FORBIDDEN: dict[str, set[str]] = {
-    "awards": {"ingest", "evidence", "bulkawards", "privacy"},
-    **{below: {"awards", "ingest", "evidence", "bulkawards", "privacy"} for below in BELOW_AWARDS},
-    "issuing": {"hr", "ingest", "awards", "paths", "evidence", "bulkawards", "privacy"},
-    "hr": {"ingest", "awards", "evidence", "bulkawards", "privacy"},
+    "awards": {"ingest", "evidence", "bulkawards", "privacy", "obapi"},
     **{
-        lower: {"issuing", "awards", "ingest", "hr", "evidence", "bulkawards", "privacy"}
+        below: {"awards", "ingest", "evidence", "bulkawards", "privacy", "obapi"}
+        for below in BELOW_AWARDS
+    },
+    "issuing": {"hr", "ingest", "awards", "paths", "evidence", "bulkawards", "privacy", "obapi"},
+    "hr": {"ingest", "awards", "evidence", "bulkawards", "privacy", "obapi"},
+    **{
+        lower: {"issuing", "awards", "ingest", "hr", "evidence", "bulkawards", "privacy", "obapi"}
         for lower in ("paths", "people", *CATALOGUE)
     },
     # Personal data reads every table and erases across them: only the edges use it.
     **{edge: {"privacy"} for edge in ("ingest", "evidence", "bulkawards", "scim", "sharing")},
+    # The Open Badges API reads what was issued and verifies what is brought; it never
+    # awards, ingests or delivers, and nothing below it knows of it.
+    "obapi": {"awards", "ingest", "evidence", "bulkawards", "hr", "web", "privacy"},
 }
 
 

@@ -81,6 +81,7 @@ def init_app(app: Flask) -> None:
     from . import errors, i18n, session
     from . import evidence_pages as _evidence  # noqa: F401
     from . import learner as _learner  # noqa: F401
+    from . import oauth_pages as _oauth  # noqa: F401
     from . import pages as _pages  # noqa: F401
     from . import privacy_pages as _privacy  # noqa: F401
     from . import reserve_pages as _reserve  # noqa: F401

@@ -38,7 +38,7 @@ HEADERS = {
     "X-Frame-Options": "DENY",
 }
 # Machine interfaces answer errors as problem+json whatever the Accept header says.
-_MACHINE_PREFIXES = ("/api/", "/scim/", "/xapi/", "/hooks/", "/.well-known/", "/healthz")
+_MACHINE_PREFIXES = ("/api/", "/ims/", "/scim/", "/xapi/", "/hooks/", "/.well-known/", "/healthz")
 
 
 @web.before_request
