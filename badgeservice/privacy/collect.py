@@ -25,6 +25,7 @@ from ..evidence import models as _evidence  # noqa: F401
 from ..hr import models as _hr  # noqa: F401
 from ..ingest import models as _ingest  # noqa: F401
 from ..notices import models as _notices  # noqa: F401
+from ..obapi import models as _obapi  # noqa: F401
 from ..organisations import models as _organisations  # noqa: F401
 from ..people.models import Person
 from ..sharing import models as _sharing  # noqa: F401
@@ -128,6 +129,8 @@ SECTIONS: tuple[Section, ...] = (
     Section("notices", "notices", _by_person, "created_at"),
     Section("bulkAwardRows", "bulk_award_rows", _by_person),
     Section("auditEntries", "audit_events", _audit, "at"),
+    Section("connectedServices", "oauth_grants", _by_person, "created_at"),
+    Section("storedCredentials", "stored_credentials", _by_person, "created_at"),
 )
 
 

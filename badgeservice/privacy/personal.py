@@ -83,6 +83,10 @@ DELETED_ROWS: dict[str, str] = {
     "role_grants": "person_id",
     "team_members": "person_id",
     "notices": "person_id",
+    # the services allowed in through the Open Badges API (their codes and tokens go with
+    # them) and the credentials the person brought through it
+    "oauth_grants": "person_id",
+    "stored_credentials": "person_id",
 }
 
 
