@@ -1,0 +1,87 @@
+"""Canonical N-Quads without full JSON-LD expansion, for the documents that allow it.
+
+:class:`FastPath` turns a credential into triples with :mod:`.quadwalk` and labels them with
+:mod:`.fastrdfc`. It answers None for any document the walk does not understand, and the
+caller then runs the full expansion — so safe mode refuses and accepts exactly what it did.
+It counts how many documents took each path (``fast`` and ``fallback``).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from cachetools import LRUCache
+from pyld.jsonld import JsonLdError
+
+from .errors import CredentialError
+from .fastrdfc import Triple, canonical_nquads
+from .quadwalk import Process, QuadWalker, State, Unsupported
+from .rdfc import Ordering
+
+__all__ = ["FastPath", "MemoTable"]
+
+
+class MemoTable:
+    """Bounded, thread-safe memo of processed contexts, pinning the objects keyed by id."""
+
+    def __init__(self, size: int = 2048) -> None:
+        self._table: LRUCache[tuple[Any, ...], tuple[Any, ...]] = LRUCache(maxsize=size)
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...]) -> Any:
+        with self._lock:
+            hit = self._table.get(key)
+        return None if hit is None else hit[0]
+
+    def put(self, key: tuple[Any, ...], value: Any, *pinned: Any) -> None:
+        with self._lock:
+            self._table[key] = (value, *pinned)
+
+
+# How many distinct document contexts (``@context`` values) to remember.
+_DOCUMENT_STATES = 64
+
+
+class FastPath:
+    """Per-processor memo of processed contexts and the fast canonicalization."""
+
+    def __init__(self, initial: Callable[[], Any], process: Process) -> None:
+        self._initial = initial
+        self._process = process
+        self._documents: dict[tuple[str, ...], State] = {}
+        self._lock = threading.Lock()
+        self.fast = 0
+        self.fallback = 0
+
+    def _document_state(self, context: Any) -> State:
+        key = (context,) if type(context) is str else context
+        if type(key) is list:
+            key = tuple(key)
+        if type(key) is not tuple or any(type(url) is not str for url in key):
+            raise Unsupported  # embedded contexts: the full path
+        state = self._documents.get(key)
+        if state is None:
+            state = State(self._process(self._initial(), list(key), False, True))
+            with self._lock:
+                if len(self._documents) >= _DOCUMENT_STATES:
+                    self._documents.clear()
+                self._documents[key] = state
+        return state
+
+    def triples(self, document: Mapping[str, Any]) -> set[Triple] | None:
+        """The document's triples, or None when it must take the full path."""
+        try:
+            state = self._document_state(document["@context"])
+            found = QuadWalker(self._process).walk(document, state)
+        except (Unsupported, JsonLdError, CredentialError, RecursionError):
+            self.fallback += 1
+            return None
+        self.fast += 1
+        return found
+
+    def canonicalize(self, document: Mapping[str, Any], ordering: Ordering) -> str | None:
+        """Canonical N-Quads in ``ordering``, or None when the full path must do it."""
+        found = self.triples(document)
+        return None if found is None else canonical_nquads(found, ordering)
