@@ -17,8 +17,9 @@ from pyld.jsonld import JsonLdError
 
 from .errors import CredentialError
 from .fastrdfc import Triple, canonical_nquads
-from .quadwalk import Process, QuadWalker, State, Unsupported
+from .quadwalk import QuadWalker
 from .rdfc import Ordering
+from .termtables import Process, State, Unsupported
 
 __all__ = ["FastPath", "MemoTable"]
 
@@ -63,7 +64,7 @@ class FastPath:
             raise Unsupported  # embedded contexts: the full path
         state = self._documents.get(key)
         if state is None:
-            state = State(self._process(self._initial(), list(key), False, True))
+            state = State(self._process(self._initial(), list(key), False, True), self._process)
             with self._lock:
                 if len(self._documents) >= _DOCUMENT_STATES:
                     self._documents.clear()
@@ -74,7 +75,7 @@ class FastPath:
         """The document's triples, or None when it must take the full path."""
         try:
             state = self._document_state(document["@context"])
-            found = QuadWalker(self._process).walk(document, state)
+            found = QuadWalker().walk(document, state)
         except (Unsupported, JsonLdError, CredentialError, RecursionError):
             self.fallback += 1
             return None
