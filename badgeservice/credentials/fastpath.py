@@ -56,7 +56,8 @@ class FastPath:
         self.fast = 0
         self.fallback = 0
 
-    def _document_state(self, context: Any) -> State:
+    def state(self, context: Any) -> State:
+        """The state a document with this ``@context`` starts in (raises Unsupported)."""
         key = (context,) if type(context) is str else context
         if type(key) is list:
             key = tuple(key)
@@ -74,7 +75,7 @@ class FastPath:
     def triples(self, document: Mapping[str, Any]) -> set[Triple] | None:
         """The document's triples, or None when it must take the full path."""
         try:
-            state = self._document_state(document["@context"])
+            state = self.state(document["@context"])
             found = QuadWalker().walk(document, state)
         except (Unsupported, JsonLdError, CredentialError, RecursionError):
             self.fallback += 1

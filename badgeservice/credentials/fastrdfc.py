@@ -16,7 +16,7 @@ from hashlib import sha256
 
 from .rdfc import DEFAULT_MAX_DEEP_ITERATIONS, Ordering, _Canonicalizer, _Quad, _sort_key
 
-__all__ = ["Triple", "canonical_nquads"]
+__all__ = ["Triple", "canonical_nquads", "label_blank_nodes", "serialize"]
 
 Triple = tuple[str, str, str]
 
@@ -46,12 +46,12 @@ def _full_labels(triples: Iterable[Triple], ordering: Ordering, bound: int) -> d
     return canon.canonical.issued
 
 
-def canonical_nquads(
+def label_blank_nodes(
     triples: set[Triple],
     ordering: Ordering = "code-point",
     max_deep_iterations: int = DEFAULT_MAX_DEEP_ITERATIONS,
-) -> str:
-    """Canonical N-Quads of a set of serialized default-graph triples."""
+) -> dict[str, str]:
+    """Each blank node's canonical label (``_:c14nN``)."""
     sort_key = _sort_key(ordering)
     by_node: dict[str, list[Triple]] = {}
     for triple in triples:
@@ -60,14 +60,16 @@ def canonical_nquads(
             by_node.setdefault(s, []).append(triple)
         if o[0] == "_" and o != s:
             by_node.setdefault(o, []).append(triple)
-    labels: dict[str, str] = {}
-    if by_node:
-        hashes = {_first_degree(node, own, sort_key): node for node, own in by_node.items()}
-        if len(hashes) == len(by_node):
-            for index, digest in enumerate(sorted(hashes)):
-                labels[hashes[digest]] = f"_:c14n{index}"
-        else:
-            labels = _full_labels(triples, ordering, max_deep_iterations)
+    if not by_node:
+        return {}
+    hashes = {_first_degree(node, own, sort_key): node for node, own in by_node.items()}
+    if len(hashes) < len(by_node):  # shared first-degree hashes: the full algorithm
+        return _full_labels(triples, ordering, max_deep_iterations)
+    return {hashes[digest]: f"_:c14n{index}" for index, digest in enumerate(sorted(hashes))}
+
+
+def serialize(triples: set[Triple], labels: dict[str, str], ordering: Ordering) -> str:
+    """The canonical N-Quads document: relabelled statements, sorted."""
     lines = []
     for s, p, o in triples:
         if s[0] == "_":
@@ -75,5 +77,14 @@ def canonical_nquads(
         if o[0] == "_":
             o = labels[o]
         lines.append(f"{s} {p} {o} .\n")
-    lines.sort(key=sort_key)
+    lines.sort(key=_sort_key(ordering))
     return "".join(lines)
+
+
+def canonical_nquads(
+    triples: set[Triple],
+    ordering: Ordering = "code-point",
+    max_deep_iterations: int = DEFAULT_MAX_DEEP_ITERATIONS,
+) -> str:
+    """Canonical N-Quads of a set of serialized default-graph triples."""
+    return serialize(triples, label_blank_nodes(triples, ordering, max_deep_iterations), ordering)

@@ -98,9 +98,7 @@ class PropertyPlan:
         if coercion == ID:
             return self.scalar_state.iri(value)
         if coercion == "@vocab":
-            if value in self.scalar_state.mappings:
-                raise UNSUPPORTED
-            return self.scalar_state.iri(value)
+            return self.scalar_state.vocab_iri(value)
         return None
 
 

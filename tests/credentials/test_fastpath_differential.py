@@ -31,7 +31,7 @@ from badgeservice.credentials.jsonld import JsonLdProcessor
 # Thousands of examples in CI within about a minute; FASTPATH_EXAMPLES raises it locally.
 settings.register_profile(
     "fastpath-differential",
-    max_examples=int(os.environ.get("FASTPATH_EXAMPLES", "3000")),
+    max_examples=int(os.environ.get("FASTPATH_EXAMPLES", "2500")),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
@@ -198,3 +198,25 @@ def outcome(processor: JsonLdProcessor, document: dict[str, Any]) -> tuple[Any, 
 @given(credentials())
 def test_fast_path_equals_full_expansion_or_falls_back(document: dict[str, Any]) -> None:
     assert outcome(FAST, document) == outcome(REFERENCE, document)
+
+
+configs = st.fixed_dictionaries(
+    {
+        "@context": st.sampled_from([[VC_V2, OB_V3P0, OB_V3P0_EXTENSIONS], [VC_V2]]),
+        "type": mostly(st.just("DataIntegrityProof"), st.sampled_from(["Proof", ["X"]])),
+        "cryptosuite": mostly(st.just("eddsa-rdfc-2022"), scalars),
+        "created": mostly(datetimes, scalars),
+        "verificationMethod": mostly(iris, bad_ids),
+        "proofPurpose": st.one_of(
+            st.sampled_from(["assertionMethod", "authentication", "capabilityDelegation"]),
+            iris,
+            bad_ids,
+        ),
+    }
+)
+
+
+@settings(DIFFERENTIAL, max_examples=max(DIFFERENTIAL.max_examples // 6, 50))
+@given(configs)
+def test_proof_configurations_too(config: dict[str, Any]) -> None:
+    assert outcome(FAST, config) == outcome(REFERENCE, config)
