@@ -21,6 +21,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from .rdfc import _LITERAL_SPECIAL as _SPECIAL_CHARACTERS
 from .rdfc import XSD_STRING, escape_literal
 from .termtables import ID, UNSUPPORTED, PropertyPlan, State, plain_datatype
 
@@ -30,6 +31,7 @@ RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
 XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
 _LANGUAGE = re.compile(r"^[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*$")
+_LITERAL_SPECIAL = _SPECIAL_CHARACTERS.search
 _MAX_INTEGER = 10**21  # from here on an integer converts as an xsd:double
 
 
@@ -103,23 +105,23 @@ class QuadWalker:
 
     def _node(self, element: Mapping[str, Any], keys: tuple[str, ...], state: State) -> str:
         type_key = state.shape(keys)
-        types: tuple[str, ...] = ()
+        type_iris: tuple[str, ...] = ()
         final = state
         if type_key is not None:
             raw = element[type_key]
-            types = tuple(raw) if type(raw) is list else (raw,)
-            final = state.typed(types)
+            final, type_iris = state.typed(tuple(raw) if type(raw) is list else (raw,))
         id_key, properties = final.plan(keys, type_key)
         if id_key is not None:
             subject = final.iri(element[id_key])
-        elif types or properties:
+        elif type_iris or properties:
             self._count += 1
             subject = f"_:b{self._count}"
         else:
             raise UNSUPPORTED  # an empty node
         add = self.triples.add
-        for type_ in types:
-            add((subject, RDF_TYPE, state.vocab_iri(type_)))
+        for type_iri in type_iris:
+            add((subject, RDF_TYPE, type_iri))
+        special = _LITERAL_SPECIAL
         for plan in properties:
             value = element[plan.key]
             items = value if type(value) is list else (value,)
@@ -129,7 +131,12 @@ class QuadWalker:
             for item in items:
                 kind = type(item)
                 if kind is str:
-                    add((subject, predicate, plan.string(item) or _literal(item, plan.datatype)))
+                    if plan.coerced:
+                        add((subject, predicate, plan.string(item) or _literal(item, None)))
+                    elif special(item) is None:  # nothing to escape
+                        add((subject, predicate, '"' + item + '"' + plan.suffix))
+                    else:
+                        add((subject, predicate, _literal(item, plan.datatype)))
                 elif kind is dict:
                     add((subject, predicate, self._element(item, plan)))
                 elif kind is int or kind is bool:

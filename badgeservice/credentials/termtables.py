@@ -18,6 +18,7 @@ from typing import Any
 __all__ = ["Plan", "Process", "PropertyPlan", "State", "Unsupported"]
 
 ID, TYPE = "@id", "@type"
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 # Datatypes whose RDF conversion is more than copying the lexical form.
 _SPECIAL_DATATYPES = frozenset(
     {
@@ -63,6 +64,7 @@ class PropertyPlan:
     (``node_state``) but not for a value object or a lone reference (``object_state``)."""
 
     __slots__ = (
+        "coerced",
         "coercion",
         "datatype",
         "key",
@@ -71,6 +73,7 @@ class PropertyPlan:
         "predicate",
         "reverts",
         "scalar_state",
+        "suffix",
     )
 
     def __init__(self, key: str, predicate: str, scoped: Any, state: State) -> None:
@@ -82,7 +85,12 @@ class PropertyPlan:
             raise UNSUPPORTED
         coercion, scoped = inner[1], inner[2]
         self.coercion = coercion
-        self.datatype = coercion if coercion not in (None, ID, "@vocab", "@none") else None
+        datatype = coercion if coercion not in (None, ID, "@vocab", "@none") else None
+        self.datatype = datatype
+        self.coerced = coercion in (ID, "@vocab")  # strings name IRIs
+        # What follows a string literal's closing quote in N-Quads.
+        plain = datatype is None or datatype == XSD_STRING
+        self.suffix = "" if plain else "^^<" + str(datatype) + ">"
         self.scalar_state = scalar_state
         self.reverts = scalar_state.previous is not None
         reverted = scalar_state.previous or scalar_state
@@ -131,7 +139,7 @@ class State:
         self.mappings: Mapping[str, Any] = ctx["mappings"]
         self._terms: dict[str, Meaning | None] = {}
         self._derived: dict[tuple[int, bool, bool], tuple[Any, State]] = {}
-        self._typed: dict[tuple[str, ...], State] = {}
+        self._typed: dict[tuple[str, ...], tuple[State, tuple[str, ...]]] = {}
         self._shapes: dict[tuple[str, ...], str | None] = {}
         self._plans: dict[tuple[tuple[str, ...], str | None], Plan] = {}
         self._iris: dict[str, str] = {}
@@ -217,19 +225,24 @@ class State:
             self._previous = State(self.ctx["previousContext"], self.process)
         return self._previous
 
-    def typed(self, types: tuple[str, ...]) -> State:
-        """The state after the type-scoped contexts of ``types``, as pyld applies them:
-        sorted, looked up here, processed one after the other without propagation."""
-        if not types or any(type(t) is not str for t in types):
-            raise UNSUPPORTED
-        found = self._typed.get(types)
+    def typed(self, types: tuple[str, ...]) -> tuple[State, tuple[str, ...]]:
+        """The state after the type-scoped contexts of ``types``, as pyld applies them
+        (sorted, looked up here, processed one after the other without propagation), and
+        the types' serialized IRIs (expanded here)."""
+        try:
+            found = self._typed.get(types)
+        except TypeError:  # an unhashable type value
+            raise UNSUPPORTED from None
         if found is None:
-            found = self
+            if not types or any(type(t) is not str for t in types):
+                raise UNSUPPORTED
+            state = self
             for type_ in sorted(types):
                 definition = self.mappings.get(type_)
                 scoped = None if definition is None else definition.get("@context")
                 if scoped is not None and scoped is not False:
-                    found = found.derive(scoped, False, False)
+                    state = state.derive(scoped, False, False)
+            found = (state, tuple(self.vocab_iri(type_) for type_ in types))
             _remember(self._typed, types, found)
         return found
 
