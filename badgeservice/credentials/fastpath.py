@@ -1,8 +1,9 @@
 """Canonical N-Quads without full JSON-LD expansion, for the documents that allow it.
 
-:class:`FastPath` turns a credential into triples with :mod:`.quadwalk` and labels them with
-:mod:`.fastrdfc`. It answers None for any document the walk does not understand, and the
-caller then runs the full expansion — so safe mode refuses and accepts exactly what it did.
+:class:`FastPath` turns a credential into triples with :mod:`.quadwalk` (the caller labels
+them with :mod:`.fastrdfc`). It answers None for any document the walk does not understand,
+and the caller then runs the full expansion — so safe mode refuses and accepts exactly what
+it did.
 It counts how many documents took each path (``fast`` and ``fallback``).
 """
 
@@ -16,9 +17,8 @@ from cachetools import LRUCache
 from pyld.jsonld import JsonLdError
 
 from .errors import CredentialError
-from .fastrdfc import Triple, canonical_nquads
+from .fastrdfc import Triple
 from .quadwalk import QuadWalker
-from .rdfc import Ordering
 from .termtables import Process, State, Unsupported
 
 __all__ = ["FastPath", "MemoTable"]
@@ -82,8 +82,3 @@ class FastPath:
             return None
         self.fast += 1
         return found
-
-    def canonicalize(self, document: Mapping[str, Any], ordering: Ordering) -> str | None:
-        """Canonical N-Quads in ``ordering``, or None when the full path must do it."""
-        found = self.triples(document)
-        return None if found is None else canonical_nquads(found, ordering)
