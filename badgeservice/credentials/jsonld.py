@@ -12,7 +12,10 @@ pyld does the JSON-LD algorithms; this module adds what signing needs on top of 
   (``rdfDirection: i18n-datatype``), as the reference JavaScript cryptosuites convert it;
 * **speed**: processed contexts are memoized per (active context, pinned local context), so
   the VC and OB contexts and their type-scoped contexts are processed once per process
-  instead of once per document. Output is byte-identical; only repeated work is skipped.
+  instead of once per document; and :meth:`JsonLdProcessor.canonicalize` first tries the
+  fast path (:mod:`.fastpath`), which walks the compact document straight to triples and
+  falls back to full expansion for any shape it does not handle. Output is byte-identical;
+  only repeated work is skipped.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ from pyld.identifier_issuer import IdentifierIssuer
 
 from .contexts import CONTEXT_STORE, ContextStore
 from .errors import CredentialError, MalformedDocumentError, UnsafeDocumentError
+from .fastpath import FastPath, MemoTable
+from .fastrdfc import canonical_nquads
 from .limits import DEFAULT_LIMITS, Limits, check_document
 from .rdfc import Ordering, canonicalize_dataset, orderings_may_differ
 
@@ -71,23 +76,6 @@ def _json_path(root: Any, target: object) -> str:
 
 
 _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-
-
-class _MemoTable:
-    """Bounded, thread-safe memo of processed contexts, pinning the objects keyed by id."""
-
-    def __init__(self, size: int = 2048) -> None:
-        self._table: LRUCache[tuple[Any, ...], tuple[Any, ...]] = LRUCache(maxsize=size)
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[Any, ...]) -> Any:
-        with self._lock:
-            hit = self._table.get(key)
-        return None if hit is None else hit[0]
-
-    def put(self, key: tuple[Any, ...], value: Any, *pinned: Any) -> None:
-        with self._lock:
-            self._table[key] = (value, *pinned)
 
 
 class _Processor(pyld_jsonld.JsonLdProcessor):  # type: ignore[misc]
@@ -248,14 +236,29 @@ class JsonLdProcessor:
     """Expands and canonicalizes documents against one :class:`ContextStore`."""
 
     def __init__(
-        self, store: ContextStore = CONTEXT_STORE, limits: Limits = DEFAULT_LIMITS
+        self,
+        store: ContextStore = CONTEXT_STORE,
+        limits: Limits = DEFAULT_LIMITS,
+        *,
+        fast: bool = True,
     ) -> None:
         self.store = store
         self.limits = limits
-        self.memo = _MemoTable()
+        self.memo = MemoTable()
         self._resolved: LRUCache[str, Any] = LRUCache(maxsize=256)
         self._pinned_ids: set[int] | None = None
         self._pinned_lock = threading.Lock()
+        # None: every document takes full expansion (the reference the fast path must equal).
+        self.fast_path = FastPath(self._initial_context, self._process) if fast else None
+
+    def _initial_context(self) -> Any:
+        return _Processor(self)._get_initial_context(self._options())
+
+    def _process(self, active: Any, local: Any, override_protected: bool, propagate: bool) -> Any:
+        self.pinned_ids  # noqa: B018 - the context memo needs the identity set
+        return _Processor(self)._process_context(
+            active, local, self._options(), override_protected, propagate
+        )
 
     @property
     def pinned_ids(self) -> set[int]:
@@ -308,7 +311,12 @@ class JsonLdProcessor:
             dataset = proc.to_dataset(proc.expand_document(document, opts), opts)
             return canonicalize_dataset(dataset, ordering=ordering)
 
-        return self._run(document, run)
+        self._check(document)
+        if self.fast_path is not None:
+            triples = self.fast_path.triples(document)
+            if triples is not None:
+                return canonical_nquads(triples, ordering)
+        return self._run(document, run, checked=True)
 
     def canonicalize_both(self, document: Mapping[str, Any]) -> tuple[str, str | None]:
         """The canonical N-Quads in code-point order, and in UTF-16 order when that differs
@@ -322,16 +330,33 @@ class JsonLdProcessor:
             utf16 = canonicalize_dataset(dataset, ordering="utf-16")
             return code_point, (utf16 if utf16 != code_point else None)
 
-        return self._run(document, run)
+        self._check(document)
+        if self.fast_path is not None:
+            triples = self.fast_path.triples(document)
+            if triples is not None:
+                code_point = canonical_nquads(triples)
+                if not orderings_may_differ(code_point):
+                    return code_point, None
+                utf16 = canonical_nquads(triples, "utf-16")
+                return code_point, (utf16 if utf16 != code_point else None)
+        return self._run(document, run, checked=True)
 
-    def _run(
-        self, document: Mapping[str, Any], operation: Callable[[_Processor, dict[str, Any]], T]
-    ) -> T:
+    def _check(self, document: Mapping[str, Any]) -> None:
         if not isinstance(document, Mapping):
             raise MalformedDocumentError("a JSON-LD document must be a JSON object")
         if "@context" not in document:
             raise UnsafeDocumentError("$", "document has no @context")
         check_document(document, self.limits)
+
+    def _run(
+        self,
+        document: Mapping[str, Any],
+        operation: Callable[[_Processor, dict[str, Any]], T],
+        *,
+        checked: bool = False,
+    ) -> T:
+        if not checked:
+            self._check(document)
         self.pinned_ids  # noqa: B018 - build the identity set before processing
         try:
             return operation(_Processor(self), self._options())

@@ -90,33 +90,45 @@ def check_document(document: Any, limits: Limits = DEFAULT_LIMITS) -> None:
 
 
 def _within(document: Any, limits: Limits) -> bool:
-    """The common case, fast: no paths kept, only whether anything is wrong."""
+    """The common case, fast: no paths kept, only whether anything is wrong. Counts only
+    grow, so checking them after each container gives the same answer as after each value;
+    strings inside a container are counted in place instead of being stacked."""
     text = nodes = values = 0
+    max_depth, max_array = limits.max_depth, limits.max_array
+    surrogate = _SURROGATE.search
     stack: list[tuple[Any, int]] = [(document, 1)]
     while stack:
         value, depth = stack.pop()
         values += 1
-        if isinstance(value, str):
+        kind = type(value)
+        if kind is str:
             text += len(value)
-            if not value.isascii() and _SURROGATE.search(value):
+            if not value.isascii() and surrogate(value):
                 return False
-        elif isinstance(value, Mapping):
+            continue
+        if kind is dict or (kind is not list and isinstance(value, Mapping)):
             nodes += 1
-            if depth > limits.max_depth:
+            if depth > max_depth:
                 return False
             for key, item in value.items():
-                key_text = str(key)
+                key_text = key if type(key) is str else str(key)
                 text += len(key_text)
-                if not key_text.isascii() and _SURROGATE.search(key_text):
+                if not key_text.isascii() and surrogate(key_text):
                     return False
-                stack.append((item, depth + 1))
-        elif isinstance(value, list):
-            if depth > limits.max_depth or len(value) > limits.max_array:
+                if type(item) is str:
+                    values += 1
+                    text += len(item)
+                    if not item.isascii() and surrogate(item):
+                        return False
+                else:
+                    stack.append((item, depth + 1))
+        elif kind is list or isinstance(value, list):
+            if depth > max_depth or len(value) > max_array:
                 return False
             stack.extend((item, depth + 1) for item in value)
         if values > limits.max_values or nodes > limits.max_nodes or text > limits.max_text:
             return False
-    return True
+    return values <= limits.max_values and nodes <= limits.max_nodes and text <= limits.max_text
 
 
 def _locate(document: Any, limits: Limits) -> None:

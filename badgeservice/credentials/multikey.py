@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 from typing import Any
 
 import base58
@@ -35,15 +36,58 @@ ED25519_PUB_PREFIX = b"\xed\x01"
 ED25519_PRIV_PREFIX = b"\x80\x26"
 
 
+_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+_DIGIT = {char: index for index, char in enumerate(_ALPHABET)}
+# Ten base58 digits at a time: the arithmetic on the big number is done per chunk, and the
+# digits of a chunk come from a machine-size integer.
+_CHUNK = 10
+_CHUNK_BASE = 58**_CHUNK
+
+
+def _b58encode(data: bytes) -> str:
+    number = int.from_bytes(data, "big")
+    digits: list[str] = []
+    while number:
+        number, chunk = divmod(number, _CHUNK_BASE)
+        for _ in range(_CHUNK):
+            chunk, digit = divmod(chunk, 58)
+            digits.append(_ALPHABET[digit])
+    while digits and digits[-1] == "1":
+        digits.pop()  # the last chunk's padding
+    zeros = len(data) - len(data.lstrip(b"\0"))
+    return "1" * zeros + "".join(reversed(digits))
+
+
+def _b58decode(text: str) -> bytes:
+    digit = _DIGIT
+    number = 0
+    start = len(text) % _CHUNK
+    if start:
+        number = 0
+        for char in text[:start]:
+            number = number * 58 + digit[char]
+    for offset in range(start, len(text), _CHUNK):
+        chunk = 0
+        for char in text[offset : offset + _CHUNK]:
+            chunk = chunk * 58 + digit[char]
+        number = number * _CHUNK_BASE + chunk
+    zeros = len(text) - len(text.lstrip("1"))
+    return b"\0" * zeros + number.to_bytes((number.bit_length() + 7) // 8, "big")
+
+
 def encode_base58btc(data: bytes) -> str:
     """Multibase base58btc: ``z`` followed by the Bitcoin-alphabet encoding."""
-    return "z" + base58.b58encode(data).decode("ascii")
+    return "z" + _b58encode(data)
 
 
 def decode_base58btc(value: str) -> bytes:
     """Decode a ``z``-prefixed multibase base58btc string."""
     if not isinstance(value, str) or not value.startswith("z"):
         raise KeyFormatError("multibase value must be a string starting with 'z' (base58btc)")
+    try:
+        return _b58decode(value[1:])
+    except KeyError:
+        pass  # not base58: let the reference decoder say what is wrong
     try:
         return bytes(base58.b58decode(value[1:]))
     except ValueError as exc:
@@ -57,6 +101,14 @@ def encode_public_key(key: Ed25519PublicKey) -> str:
 
 def decode_public_key(value: str) -> Ed25519PublicKey:
     """Parse a ``publicKeyMultibase``; anything but an Ed25519 Multikey is refused."""
+    if not isinstance(value, str):
+        raise KeyFormatError("multibase value must be a string starting with 'z' (base58btc)")
+    return _decode_public_key(value)
+
+
+@lru_cache(maxsize=1024)
+def _decode_public_key(value: str) -> Ed25519PublicKey:
+    # Cached: a verifier meets the same few issuer keys again and again (errors are not).
     raw = decode_base58btc(value)
     if len(raw) != 34 or not raw.startswith(ED25519_PUB_PREFIX):
         raise KeyFormatError("publicKeyMultibase is not an Ed25519 Multikey (0xed01 + 32 bytes)")
@@ -122,12 +174,13 @@ class KeyPair:
             raise KeyFormatError(f"key file is not JSON: {exc.msg} at line {exc.lineno}") from None
         return cls.from_json(data)
 
-    @property
+    @cached_property
     def public_key(self) -> Ed25519PublicKey:
         return self.private_key.public_key()
 
-    @property
+    @cached_property
     def public_key_multibase(self) -> str:
+        # Cached: signing names the key's did:key method on every call.
         return encode_public_key(self.public_key)
 
     @property

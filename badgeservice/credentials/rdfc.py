@@ -27,15 +27,20 @@ from .errors import UnsafeDocumentError
 
 __all__ = [
     "DEFAULT_MAX_DEEP_ITERATIONS",
+    "HASH_ALGORITHMS",
     "ORDERINGS",
     "Ordering",
     "canonicalize_dataset",
     "escape_literal",
+    "issued_identifiers",
     "orderings_may_differ",
 ]
 
 Ordering = Literal["code-point", "utf-16"]
 ORDERINGS: tuple[Ordering, ...] = ("code-point", "utf-16")
+# RDFC-1.0's hash algorithm is SHA-256 unless a caller names another (the W3C suite has a
+# SHA-384 test); the eddsa-rdfc-2022 cryptosuite always uses SHA-256.
+HASH_ALGORITHMS = ("sha256", "sha384")
 
 RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -55,8 +60,7 @@ _LITERAL_ESCAPES = {
 }
 _LITERAL_SPECIAL = re.compile('[\x00-\x1f\x7f"\\\\]')
 _IRI_SPECIAL = re.compile('[\x00-\x20<>"{}|^`\\\\]')
-_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
-_HIGH_BMP = re.compile("[\ue000-\uffff]")
+_ASTRAL_LEADS = (b"\xf0", b"\xf1", b"\xf2", b"\xf3", b"\xf4")
 
 
 def orderings_may_differ(nquads: str) -> bool:
@@ -64,7 +68,12 @@ def orderings_may_differ(nquads: str) -> bool:
     they hold both a character above U+FFFF and one in U+E000..U+FFFF."""
     if nquads.isascii():
         return False
-    return _ASTRAL.search(nquads) is not None and _HIGH_BMP.search(nquads) is not None
+    # In UTF-8 a character above U+FFFF starts with a byte F0..F4 and one in U+E000..U+FFFF
+    # with EE or EF; searching bytes is several times faster than two regular expressions.
+    data = nquads.encode("utf-8", "surrogatepass")
+    if not any(lead in data for lead in _ASTRAL_LEADS):
+        return False
+    return b"\xee" in data or b"\xef" in data
 
 
 def _utf16_units(text: str) -> bytes:
@@ -172,14 +181,17 @@ class _IdentifierIssuer:
         return clone
 
 
-def _sha256(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
 class _Canonicalizer:
     def __init__(
-        self, quads: Sequence[_Quad], max_deep_iterations: int, ordering: Ordering
+        self,
+        quads: Sequence[_Quad],
+        max_deep_iterations: int,
+        ordering: Ordering,
+        hash_algorithm: str = "sha256",
     ) -> None:
+        if hash_algorithm not in HASH_ALGORITHMS:
+            raise ValueError(f"hash_algorithm must be one of {HASH_ALGORITHMS}")
+        self.hash_algorithm = hash_algorithm
         self.quads = quads
         self.sort_key = _sort_key(ordering)
         self.max_deep_iterations = max_deep_iterations
@@ -191,6 +203,9 @@ class _Canonicalizer:
             for term in (quad.s, quad.o, quad.g):
                 if term is not None and term[0] == "B":
                     self.bnode_quads.setdefault(term[1], []).append(quad)
+
+    def _hash(self, text: str) -> str:
+        return hashlib.new(self.hash_algorithm, text.encode("utf-8")).hexdigest()
 
     def hash_first_degree(self, node: str) -> str:
         cached = self.first_degree.get(node)
@@ -204,7 +219,7 @@ class _Canonicalizer:
                     labels[term[1]] = "_:a" if term[1] == node else "_:z"
             lines.append(_nquad(quad, labels))
         lines.sort(key=self.sort_key)
-        digest = _sha256("".join(lines))
+        digest = self._hash("".join(lines))
         self.first_degree[node] = digest
         return digest
 
@@ -215,7 +230,7 @@ class _Canonicalizer:
         text = pos
         if pos != "g":
             text += quad.text[1] or ""
-        return _sha256(text + identifier)
+        return self._hash(text + identifier)
 
     def hash_n_degree(self, node: str, issuer: _IdentifierIssuer) -> tuple[str, _IdentifierIssuer]:
         self.deep_iterations += 1
@@ -270,9 +285,15 @@ class _Canonicalizer:
             data += chosen_path
             assert chosen_issuer is not None
             issuer = chosen_issuer
-        return _sha256(data), issuer
+        return self._hash(data), issuer
 
     def run(self) -> str:
+        self.label()
+        lines = {_nquad(quad, self.canonical.issued) for quad in self.quads}
+        return "".join(sorted(lines, key=self.sort_key))
+
+    def label(self) -> None:
+        """Issue every blank node its canonical identifier (RDFC-1.0 steps 3 to 6)."""
         by_hash: dict[str, list[str]] = {}
         for node in self.bnode_quads:
             by_hash.setdefault(self.hash_first_degree(node), []).append(node)
@@ -295,8 +316,6 @@ class _Canonicalizer:
             for _, issuer in results:
                 for existing in issuer.issued:
                     self.canonical.issue(existing)
-        lines = {_nquad(quad, self.canonical.issued) for quad in self.quads}
-        return "".join(sorted(lines, key=self.sort_key))
 
 
 def _quads(dataset: Mapping[str, Iterable[Mapping[str, Any]]]) -> list[_Quad]:
@@ -324,10 +343,26 @@ def canonicalize_dataset(
     *,
     max_deep_iterations: int = DEFAULT_MAX_DEEP_ITERATIONS,
     ordering: Ordering = "code-point",
+    hash_algorithm: str = "sha256",
 ) -> str:
-    """Canonical N-Quads (RDFC-1.0, SHA-256) of a dataset in pyld's ``to_rdf`` shape.
+    """Canonical N-Quads (RDFC-1.0, SHA-256 unless ``hash_algorithm`` says ``"sha384"``) of
+    a dataset in pyld's ``to_rdf`` shape.
 
     Duplicate quads collapse to one, as a dataset is a set. ``ordering="utf-16"`` sorts
     (the output and the first-degree hash input) as the JavaScript canonicalizer does.
     """
-    return _Canonicalizer(_quads(dataset), max_deep_iterations, ordering).run()
+    quads = _quads(dataset)
+    return _Canonicalizer(quads, max_deep_iterations, ordering, hash_algorithm).run()
+
+
+def issued_identifiers(
+    dataset: Mapping[str, Iterable[Mapping[str, Any]]],
+    *,
+    max_deep_iterations: int = DEFAULT_MAX_DEEP_ITERATIONS,
+    hash_algorithm: str = "sha256",
+) -> dict[str, str]:
+    """RDFC-1.0's issued identifiers map: input blank node label (without ``_:``) to its
+    canonical label (``c14nN``)."""
+    canon = _Canonicalizer(_quads(dataset), max_deep_iterations, "code-point", hash_algorithm)
+    canon.label()
+    return {node[2:]: label[2:] for node, label in canon.canonical.issued.items()}

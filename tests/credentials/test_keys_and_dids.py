@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base58
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from badgeservice.credentials.did import (
     ChainResolver,
@@ -153,3 +156,19 @@ def test_relative_method_ids_in_documents_resolve() -> None:
     }
     method = DocumentResolver([doc]).resolve("https://issuer.example/profile#k")
     assert method.purposes == frozenset({"assertionMethod"})
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.binary(max_size=80).flatmap(lambda b: st.sampled_from([b, b"\0\0" + b, b"\0" * 3])))
+def test_base58btc_equals_the_reference_library(data: bytes) -> None:
+    # multikey encodes and decodes base58 itself (in chunks, for speed); the base58
+    # package is the reference, and still reports what is wrong with a bad string.
+    encoded = encode_base58btc(data)
+    assert encoded == "z" + base58.b58encode(data).decode("ascii")
+    assert decode_base58btc(encoded) == data
+
+
+def test_base58btc_refusals_are_unchanged() -> None:
+    with pytest.raises(KeyFormatError, match="invalid base58btc"):
+        decode_base58btc("z0OIl")
+    assert decode_base58btc("z2NEpo7TZRRrLZSi2U ") == base58.b58decode("2NEpo7TZRRrLZSi2U ")

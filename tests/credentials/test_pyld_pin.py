@@ -103,3 +103,23 @@ def test_what_the_credential_library_imports_is_declared() -> None:
     _declared("cachetools")
     # pyld itself lists frozendict; we import it directly, so we declare it too.
     assert any(r.startswith("frozendict") for r in requires("pyld") or [])
+
+
+def test_processed_contexts_keep_the_shape_the_fast_path_reads() -> None:
+    """The fast path (termtables.py) reads pyld's processed active contexts directly: their
+    term definitions and how a type-scoped context remembers the one before it."""
+    from badgeservice.credentials.contexts import OB_V3P0, VC_V2
+    from badgeservice.credentials.jsonld import JsonLdProcessor
+
+    processor = JsonLdProcessor()
+    active = processor._process(processor._initial_context(), [VC_V2, OB_V3P0], False, True)
+    assert {"mappings", "_uuid"} <= set(active)
+    term = active["mappings"]["OpenBadgeCredential"]
+    assert {"@id", "reverse", "_prefix", "protected"} <= set(term)
+    scoped = active["mappings"]["VerifiableCredential"]["@context"]
+    typed = processor._process(active, scoped, False, False)
+    assert typed["previousContext"] is active
+    issuer = typed["mappings"]["issuer"]
+    assert issuer["@id"] == "https://www.w3.org/2018/credentials#issuer"
+    assert issuer["@type"] == "@id"
+    assert typed["mappings"]["proof"]["@container"] == ["@graph"]  # containers are lists
