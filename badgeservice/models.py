@@ -21,6 +21,7 @@ from .notices.models import Notice
 from .organisations.models import ApiClient, AuditEvent, Connection, Organisation
 from .paths.models import Path, PathReview, PathTarget, SubGoal, Trigger
 from .people.models import LmsAccount, Person, Team, TeamMember
+from .portability.models import SignInToken
 from .sharing.models import CredentialShare
 
 __all__ = [
@@ -57,6 +58,7 @@ __all__ = [
     "RoleGrant",
     "SignInIdentity",
     "SignInSettings",
+    "SignInToken",
     "StatusList",
     "SubGoal",
     "Team",

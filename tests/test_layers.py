@@ -3,6 +3,8 @@ a package may not reach, through any chain of imports, a package above it.
 
     ingest · evidence channels → a typed Completion → matching → awards · evidence claims
     awards            award, revoke, complete a path, path progress
+    portability       own identities, re-issued copies, sign-in links (never a new award,
+                      never HR: a copy is no new competence)
     issuing · hr      build, sign, store credentials · recognitions, delivery, reserve
     paths · people    the catalogue: organisations, issuers, frameworks, achievements
     credentials       the standalone credential library: nothing else of the project
@@ -19,12 +21,16 @@ BELOW_AWARDS = ("issuing", "hr", "paths", "people", *CATALOGUE)
 
 # package -> the packages it may not reach
 FORBIDDEN: dict[str, set[str]] = {
-    "awards": {"ingest", "evidence", "bulkawards"},
-    **{below: {"awards", "ingest", "evidence", "bulkawards"} for below in BELOW_AWARDS},
-    "issuing": {"hr", "ingest", "awards", "paths", "evidence", "bulkawards"},
-    "hr": {"ingest", "awards", "evidence", "bulkawards"},
+    "awards": {"ingest", "evidence", "bulkawards", "portability"},
+    "portability": {"awards", "ingest", "evidence", "bulkawards", "hr"},
     **{
-        lower: {"issuing", "awards", "ingest", "hr", "evidence", "bulkawards"}
+        below: {"awards", "ingest", "evidence", "bulkawards", "portability"}
+        for below in BELOW_AWARDS
+    },
+    "issuing": {"hr", "ingest", "awards", "paths", "evidence", "bulkawards", "portability"},
+    "hr": {"ingest", "awards", "evidence", "bulkawards", "portability"},
+    **{
+        lower: {"issuing", "awards", "ingest", "hr", "evidence", "bulkawards", "portability"}
         for lower in ("paths", "people", *CATALOGUE)
     },
 }
