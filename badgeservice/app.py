@@ -78,6 +78,7 @@ def _blueprints() -> list[Blueprint]:
     from .organisations import views as organisations
     from .paths import views as paths
     from .people import views as people
+    from .portability import views as portability
     from .scim import group_views as scim_groups
     from .scim import user_views as scim_users
     from .scim import views as scim
@@ -88,6 +89,7 @@ def _blueprints() -> list[Blueprint]:
         organisations.api,
         access.api,
         people.api,
+        portability.api,
         frameworks.api,
         achievements.api,
         achievements.public,
