@@ -6,6 +6,8 @@ one tells nobody whether an address is known."""
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 from datetime import timedelta
 from typing import Any
@@ -15,6 +17,7 @@ from sqlalchemy import func, select
 
 from badgeservice.credentials.did import default_resolver, did_web_to_url
 from badgeservice.credentials.identity import identity_matches
+from badgeservice.credentials.multikey import KeyPair
 from badgeservice.credentials.verify import verify_credential
 from badgeservice.db import database, session_scope, utcnow
 from badgeservice.hr.models import CompetenceEvent, Recognition
@@ -311,3 +314,58 @@ def test_an_address_is_only_the_persons_once_they_confirm_it(
     )
     assert page.status_code == 400
     assert "That is not an e-mail address." in page.get_data(as_text=True)
+
+
+def _jws(key: KeyPair, payload: str, kid: str | None = None) -> str:
+    def part(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+    header = part(
+        json.dumps({"alg": "EdDSA", "kid": kid or key.did_key_verification_method}).encode()
+    )
+    body = part(payload.encode("ascii"))
+    signature = part(key.sign(f"{header}.{body}".encode("ascii")))
+    return f"{header}.{body}.{signature}"
+
+
+def test_a_did_bound_by_proving_control_gets_the_badges_re_issued(
+    web_app: Any, acme: Org, provider: Any
+) -> None:
+    aino = signed_in(web_app, acme, provider)
+    awarded = _award(aino, acme, "data-protection")
+    wallet, stranger = KeyPair.generate(), KeyPair.generate()
+    _post(aino, "/o/acme/settings/did/challenge", {}, "/o/acme/settings")
+    page = _page(aino, "/o/acme/settings").get_data(as_text=True)
+    challenge = re.search(r'<code id="did-challenge">([^<]+)</code>', page).group(1)  # type: ignore[union-attr]
+
+    # Signed by another key, for another challenge, or not a JWS: refused, nothing bound.
+    for proof in (
+        _jws(stranger, challenge, kid=wallet.did_key_verification_method),
+        _jws(wallet, "some other challenge"),
+        "not a proof",
+    ):
+        refused = _post(aino, "/o/acme/settings/did", {"proof": proof}, "/o/acme/settings")
+        assert refused.status_code == 400
+        assert "does not show that you control" in refused.get_data(as_text=True)
+
+    bound = _post(
+        aino, "/o/acme/settings/did", {"proof": _jws(wallet, challenge)}, "/o/acme/settings"
+    )
+    assert bound.status_code == 303
+    assert wallet.did_key in _page(aino, "/o/acme/settings").get_data(as_text=True)
+    # The challenge is spent.
+    again = _post(
+        aino, "/o/acme/settings/did", {"proof": _jws(wallet, challenge)}, "/o/acme/settings"
+    )
+    assert again.status_code == 400
+
+    assert _post(aino, "/o/acme/badges/reissue", {"to": "did"}, "/o/acme/badges").status_code == 303
+    with web_app.app_context(), session_scope(database()) as session:
+        copy = session.scalar(select(Credential).where(Credential.reissued_from_id.is_not(None)))
+        assert copy is not None and copy.occurrence == f"reissued:did:{awarded['id']}"
+        copy_id = str(copy.id)
+    copied = aino.get(f"/credentials/{copy_id}").get_json()
+    assert copied["credentialSubject"]["id"] == wallet.did_key
+    assert "identifier" not in copied["credentialSubject"]
+    _verifies(aino, copied)
+    _verifies(aino, aino.get(f"/credentials/{awarded['id']}").get_json())
