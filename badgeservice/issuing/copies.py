@@ -17,7 +17,7 @@ from typing import Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import Session, joinedload
 
 from ..credentials.identity import IdentityObject
 from ..credentials.proofs import SigningOrdering, sign
@@ -29,7 +29,7 @@ from .models import Credential
 from .services import IssueResult, IssuingService
 from .status import allocate_status
 
-__all__ = ["copy_occurrence", "reissue_credential", "reissued_copy"]
+__all__ = ["copies_of", "copy_occurrence", "reissue_credential", "reissued_copy"]
 
 
 def copy_occurrence(original: Credential, to: str) -> str:
@@ -44,6 +44,17 @@ def reissued_copy(service: IssuingService, original: Credential, to: str) -> Cre
             Credential.person_id == original.person_id,
             Credential.achievement_version_id == original.achievement_version_id,
             Credential.occurrence == copy_occurrence(original, to),
+        )
+    )
+
+
+def copies_of(session: Session, original: Credential) -> list[Credential]:
+    """The copies re-issued from ``original``, oldest first."""
+    return list(
+        session.scalars(
+            select(Credential)
+            .where(Credential.reissued_from_id == original.id)
+            .order_by(Credential.occurrence)
         )
     )
 

@@ -25,6 +25,7 @@ from ..db import utcnow
 from ..errors import BadRequest, Conflict
 from ..notices.models import NoticeKind
 from ..notices.queueing import queue_link
+from ..organisations.services import record_event
 from ..people.models import Person
 from ..ratelimit import TooManyRequests
 from .models import SignInToken, TokenPurpose
@@ -110,16 +111,16 @@ def confirm_personal_email(
         raise Conflict("another person here has verified this address")
     person.personal_email = row.email
     person.personal_email_verified_at = now
-    session.flush()
+    _audit(session, person, "person.personal_email_confirmed")
     return person
 
 
-def forget_personal_email(session: Session, person: Person) -> None:
+def forget_personal_email(session: Session, person: Person, actor: str) -> None:
     """Remove the personal address (badges re-issued to it stay valid: they are its
     holder's)."""
     person.personal_email = None
     person.personal_email_verified_at = None
-    session.flush()
+    _audit(session, person, "person.personal_email_removed", actor)
 
 
 # -- DIDs -----------------------------------------------------------------------------
@@ -201,5 +202,13 @@ def bind_did(session: Session, person: Person, proof: str, now: datetime | None 
     row.used_at = now
     person.bound_did = method.controller
     person.bound_did_at = now
-    session.flush()
+    _audit(session, person, "person.did_bound")
     return method.controller
+
+
+def _audit(session: Session, person: Person, action: str, actor: str | None = None) -> None:
+    """Into the audit trail (by the person, who alone can confirm or bind, unless another
+    ``actor`` is named); no address or DID in it."""
+    actor = actor or f"person:{person.id}"
+    record_event(session, person.organisation_id, actor, action, f"person {person.id}", {})
+    session.flush()

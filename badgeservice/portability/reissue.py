@@ -17,7 +17,7 @@ from ..issuing.services import IssuingService
 from ..organisations.services import record_event
 from ..people.models import Person
 
-__all__ = ["TARGETS", "Reissued", "copy_kind", "copy_kinds", "reissue_all", "reissued_copies"]
+__all__ = ["TARGETS", "Reissued", "copy_kind", "copy_kinds", "reissue_all"]
 
 TARGETS = ("email", "did")
 
@@ -71,17 +71,6 @@ def reissue_all(
             {"to": to, "credentials": made},
         )
     return done
-
-
-def reissued_copies(session: Session, original: Credential) -> list[Credential]:
-    """The copies re-issued from ``original``, oldest first."""
-    return list(
-        session.scalars(
-            select(Credential)
-            .where(Credential.reissued_from_id == original.id)
-            .order_by(Credential.occurrence)
-        )
-    )
 
 
 def copy_kind(credential: Credential) -> str | None:

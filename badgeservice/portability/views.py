@@ -112,7 +112,7 @@ def forget_email_view(person_id: str) -> Response:
         404: {$ref: '#/components/responses/NotFound'}
     """
     person = _person(person_id)
-    forget_personal_email(get_session(), person)
+    forget_personal_email(get_session(), person, _actor())
     return _identities(person)
 
 

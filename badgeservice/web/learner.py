@@ -19,11 +19,12 @@ from ..db import get_session, utcnow
 from ..errors import BadRequest, NotFound
 from ..evidence.services import claims_of, evidence_goals
 from ..issuers.models import Issuer
+from ..issuing.copies import copies_of
 from ..paths.approvals import path_history
 from ..paths.data import PathData, SubGoalData
 from ..paths.models import Path, PathKind
 from ..paths.services import create_path, request_approval, update_path
-from ..portability.reissue import copy_kind, copy_kinds, reissued_copies
+from ..portability.reissue import copy_kind, copy_kinds
 from ..sharing import Visibility, get_sharing, set_sharing
 from .badge_files import baked, qr_svg
 from .badges import achievement_view, local_path, parse_time
@@ -121,7 +122,7 @@ def my_badge(credential_id: str) -> ResponseReturnValue:
     return render_page(
         "my_badge.html",
         copy_kind=copy_kind(credential),
-        copies=[(copy_kind(c), c) for c in reissued_copies(db, credential)],
+        copies=[(copy_kind(c), c) for c in copies_of(db, credential)],
         active="badges",
         credential=credential,
         achievement=achievement,

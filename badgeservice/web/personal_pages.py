@@ -65,7 +65,8 @@ def add_personal_email() -> ResponseReturnValue:
 @web.post("/o/<slug>/settings/personal-email/remove")
 @requires_role()
 def remove_personal_email() -> ResponseReturnValue:
-    forget_personal_email(get_session(), page_visitor().person)
+    person = page_visitor().person
+    forget_personal_email(get_session(), person, f"person:{person.id}")
     return _settings("own-identities", "removed")
 
 

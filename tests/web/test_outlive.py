@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -23,6 +24,7 @@ from badgeservice.db import database, session_scope, utcnow
 from badgeservice.hr.models import CompetenceEvent, Recognition
 from badgeservice.issuing.models import Credential
 from badgeservice.notices.models import Notice
+from badgeservice.organisations.models import AuditEvent
 from badgeservice.portability.models import SignInToken
 from tests.web.conftest import PUBLIC, Org, form_token, signed_in
 from tests.web.test_notices import Inbox, _award, _steps, smtp  # noqa: F401
@@ -69,7 +71,7 @@ def _confirm_personal_email(web_app: Any, aino: Any, port: int, inbox: Inbox) ->
     assert HOME in confirmed.get_data(as_text=True)
 
 
-def _verifies(client: Any, credential: dict[str, Any]) -> None:
+def _verifies(client: Any, credential: dict[str, Any], verified: bool = True) -> None:
     did_url = did_web_to_url(credential["issuer"]["id"])
     did_document = client.get(did_url.removeprefix(PUBLIC)).get_json()
     list_url = credential["credentialStatus"]["statusListCredential"]
@@ -77,7 +79,7 @@ def _verifies(client: Any, credential: dict[str, Any]) -> None:
     report = verify_credential(
         credential, resolver=default_resolver([did_document]), status_lists={list_url: status}
     )
-    assert report.verified, report.errors
+    assert report.verified is verified, report.errors
 
 
 def _identifiers(credential: dict[str, Any]) -> list[dict[str, Any]]:
@@ -369,3 +371,46 @@ def test_a_did_bound_by_proving_control_gets_the_badges_re_issued(
     assert "identifier" not in copied["credentialSubject"]
     _verifies(aino, copied)
     _verifies(aino, aino.get(f"/credentials/{awarded['id']}").get_json())
+    # Revoking the original revokes its copy: a copy stands for the same award.
+    revoked = aino.post(
+        f"/api/v1/credentials/{awarded['id']}/revoke",
+        json={"reason": "awarded to the wrong person"},
+        headers=acme.headers,
+    )
+    assert revoked.status_code == 200, revoked.get_json()
+    _verifies(aino, copied, verified=False)
+    with web_app.app_context(), session_scope(database()) as session:
+        row = session.get(Credential, uuid.UUID(copy_id))
+        assert row is not None and row.revoked_at is not None
+        assert row.revocation_reason == (
+            f"its original {awarded['id']} was revoked: awarded to the wrong person"
+        )
+
+
+def test_a_removed_address_signs_nobody_in(
+    web_app: Any,
+    acme: Org,
+    provider: Any,
+    smtp: tuple[Inbox, int],  # noqa: F811
+) -> None:
+    inbox, port = smtp
+    aino = signed_in(web_app, acme, provider)
+    _confirm_personal_email(web_app, aino, port, inbox)
+    visitor = web_app.test_client()
+    _post(visitor, "/o/acme/sign-in/email", {"email": HOME})
+    link = _mailed_link(web_app, port, inbox)
+    removed = _post(aino, "/o/acme/settings/personal-email/remove", {}, "/o/acme/settings")
+    assert removed.status_code == 303
+    assert HOME not in _page(aino, "/o/acme/settings").get_data(as_text=True)
+    # The link mailed before is dead, and no new one goes.
+    assert _post(visitor, link, {}, "/o/acme/sign-in/email").status_code == 404
+    _post(visitor, "/o/acme/sign-in/email", {"email": HOME})
+    assert _steps(web_app, port).send() == 0
+    person_id = _aino_id(aino, acme)
+    identities = aino.get(f"/api/v1/people/{person_id}/identities", headers=acme.headers)
+    assert identities.get_json()["personalEmail"] is None
+    with web_app.app_context(), session_scope(database()) as session:
+        actions = session.scalars(
+            select(AuditEvent.action).where(AuditEvent.organisation_id == acme.id)
+        ).all()
+        assert {"person.personal_email_confirmed", "person.personal_email_removed"} <= set(actions)
