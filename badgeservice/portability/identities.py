@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..access.sessions import EMAIL_LINK, end_sessions
 from ..credentials.did import DidKeyResolver
 from ..credentials.errors import MalformedDocumentError, ResolutionError
 from ..credentials.identity import normalize_email
@@ -117,7 +118,8 @@ def confirm_personal_email(
 
 def forget_personal_email(session: Session, person: Person, actor: str) -> None:
     """Remove the personal address (badges re-issued to it stay valid: they are its
-    holder's)."""
+    holder's); sessions its links signed in end."""
+    end_sessions(session, person.id, EMAIL_LINK)
     person.personal_email = None
     person.personal_email_verified_at = None
     _audit(session, person, "person.personal_email_removed", actor)

@@ -24,7 +24,7 @@ from itsdangerous import URLSafeTimedSerializer
 
 from ..access.models import WebSession
 from ..access.roles import Role, RoleSet, roles_of
-from ..access.sessions import end_session, resume_session, start_session
+from ..access.sessions import EMAIL_LINK, end_session, resume_session, start_session
 from ..db import get_session
 from ..errors import Forbidden
 from ..organisations.models import Organisation
@@ -49,9 +49,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 SESSION_ID = "sid"
 # What survives signing in and out: the language chosen on the page.
 _KEPT = ("lang",)
-# The sign-in method of a link mailed to the personal e-mail: such a session reaches the
-# person's badges and nothing else (it works after they have left the organisation).
-EMAIL_LINK = "email-link"
+# EMAIL_LINK, the sign-in method of a link mailed to the personal e-mail: such a session
+# reaches the person's badges and nothing else (it works after they have left).
 # The signed-in pages such a session may use; every other one answers 403.
 BADGES_ONLY = frozenset(
     {
