@@ -84,6 +84,7 @@ def _blueprints() -> list[Blueprint]:
     from .paths import views as paths
     from .people import views as people
     from .privacy import views as privacy
+    from .portability import views as portability
     from .scim import group_views as scim_groups
     from .scim import user_views as scim_users
     from .scim import views as scim
@@ -96,6 +97,7 @@ def _blueprints() -> list[Blueprint]:
         people.api,
         privacy.api,
         privacy.public,
+        portability.api,
         frameworks.api,
         achievements.api,
         achievements.public,

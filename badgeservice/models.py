@@ -22,6 +22,7 @@ from .obapi.models import OAuthClient, OAuthCode, OAuthGrant, OAuthToken, Stored
 from .organisations.models import ApiClient, AuditEvent, Connection, Organisation
 from .paths.models import Path, PathReview, PathTarget, SubGoal, Trigger
 from .people.models import LmsAccount, Person, Team, TeamMember
+from .portability.models import SignInToken
 from .sharing.models import CredentialShare
 
 __all__ = [
@@ -62,6 +63,7 @@ __all__ = [
     "RoleGrant",
     "SignInIdentity",
     "SignInSettings",
+    "SignInToken",
     "StatusList",
     "StoredCredential",
     "SubGoal",

@@ -4,6 +4,8 @@ a package may not reach, through any chain of imports, a package above it.
     ingest · evidence channels → a typed Completion → matching → awards · evidence claims
     obapi             the Open Badges API as a Host: beside awards, reading what was issued
     awards            award, revoke, complete a path, path progress
+    portability       own identities, re-issued copies, sign-in links (never a new award,
+                      never HR: a copy is no new competence)
     issuing · hr      build, sign, store credentials · recognitions, delivery, reserve
     paths · people    the catalogue: organisations, issuers, frameworks, achievements
     credentials       the standalone credential library: nothing else of the project
@@ -17,18 +19,18 @@ from tests.test_import_cycles import _imports, _modules
 
 CATALOGUE = ("organisations", "issuers", "frameworks", "achievements")
 BELOW_AWARDS = ("issuing", "hr", "paths", "people", *CATALOGUE)
+# Packages at the edge that nothing below the awards layer may know of.
+EDGES = ("privacy", "obapi", "portability")
 
 # package -> the packages it may not reach
 FORBIDDEN: dict[str, set[str]] = {
-    "awards": {"ingest", "evidence", "bulkawards", "privacy", "obapi"},
+    "awards": {"ingest", "evidence", "bulkawards", *EDGES},
+    "portability": {"awards", "ingest", "evidence", "bulkawards", "hr", "privacy", "obapi"},
+    **{below: {"awards", "ingest", "evidence", "bulkawards", *EDGES} for below in BELOW_AWARDS},
+    "issuing": {"hr", "ingest", "awards", "paths", "evidence", "bulkawards", *EDGES},
+    "hr": {"ingest", "awards", "evidence", "bulkawards", *EDGES},
     **{
-        below: {"awards", "ingest", "evidence", "bulkawards", "privacy", "obapi"}
-        for below in BELOW_AWARDS
-    },
-    "issuing": {"hr", "ingest", "awards", "paths", "evidence", "bulkawards", "privacy", "obapi"},
-    "hr": {"ingest", "awards", "evidence", "bulkawards", "privacy", "obapi"},
-    **{
-        lower: {"issuing", "awards", "ingest", "hr", "evidence", "bulkawards", "privacy", "obapi"}
+        lower: {"issuing", "awards", "ingest", "hr", "evidence", "bulkawards", *EDGES}
         for lower in ("paths", "people", *CATALOGUE)
     },
     # Personal data reads every table and erases across them: only the edges use it.

@@ -6,13 +6,25 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from ..db import utcnow
 from ..people.models import Person
 from .models import WebSession
 
-__all__ = ["SessionState", "end_session", "resume_session", "start_session"]
+__all__ = [
+    "EMAIL_LINK",
+    "SessionState",
+    "end_session",
+    "end_sessions",
+    "resume_session",
+    "start_session",
+]
+
+# The sign-in method of a session started by a link mailed to the person's own e-mail:
+# it reaches their badges only, also after they have left (see web/session.py).
+EMAIL_LINK = "email-link"
 
 # last_seen_at is written at most this often: a page view is a read, not a write.
 TOUCH_EVERY = timedelta(seconds=60)
@@ -77,3 +89,17 @@ def end_session(session: Session, session_id: uuid.UUID) -> None:
     if row is not None and row.ended_at is None:
         row.ended_at = utcnow()
         session.flush()
+
+
+def end_sessions(session: Session, person_id: uuid.UUID, method: str) -> None:
+    """End the person's live sessions signed in by ``method``."""
+    session.execute(
+        update(WebSession)
+        .where(
+            WebSession.person_id == person_id,
+            WebSession.method == method,
+            WebSession.ended_at.is_(None),
+        )
+        .values(ended_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )

@@ -14,6 +14,7 @@ from ..achievements.models import Achievement
 from ..credentials import ob3
 from ..errors import Conflict, NotFound
 from ..hr.recognitions.recording import record_issued, record_revoked
+from ..issuing.copies import copies_of
 from ..issuing.holdings import achieved_achievements
 from ..issuing.models import Credential
 from ..issuing.services import IssueResult, IssuingService
@@ -183,9 +184,13 @@ def revoke(
     session: Session, issuing: IssuingService, credential: Credential, reason: str
 ) -> Credential:
     """Revoke the credential (its status bit) and the competences it recognised, in one
-    transaction."""
+    transaction; copies re-issued from it to the earner's own identity go with it (a copy
+    stands for the same award)."""
     issuing.revoke(credential, reason)
     record_revoked(session, credential)
+    for copy in copies_of(session, credential):
+        if copy.revoked_at is None:
+            issuing.revoke(copy, f"its original {credential.id} was revoked: {reason.strip()}")
     return credential
 
 

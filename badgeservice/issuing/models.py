@@ -59,5 +59,10 @@ class Credential(Base):
     revoked_at: Mapped[datetime | None]
     revocation_reason: Mapped[str | None] = mapped_column(Text)
     awarded_by: Mapped[str | None] = mapped_column(String(200))
+    # A copy re-issued to the earner's own identity (a personal e-mail or a DID): the
+    # credential it copies, which stays valid. Its occurrence is "reissued:<to>:<original>".
+    reissued_from_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("credentials.id"), index=True
+    )
     # The language its texts were issued in (None: before languages, the default's).
     language: Mapped[str | None] = mapped_column(String(35))

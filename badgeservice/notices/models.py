@@ -19,6 +19,8 @@ class NoticeKind(StrEnum):
     ISSUED = "issued"  # one or more badges were issued to the person (one e-mail a batch)
     EXPIRY = "expiry"  # a badge expires soon
     DIGEST = "digest"  # a supervisor's weekly digest of their teams
+    VERIFY = "verify"  # the link that confirms a personal e-mail address (to that address)
+    SIGN_IN = "sign-in"  # a sign-in link (to the person's verified personal e-mail)
 
 
 class NoticeState(StrEnum):
@@ -29,7 +31,8 @@ class NoticeState(StrEnum):
 
 class Notice(Base):
     """One e-mail to one person. ``key`` makes it once: ``issued:<credential>``,
-    ``expiry:<credential>:<days>``, ``digest:<year>-W<week>``."""
+    ``expiry:<credential>:<days>``, ``digest:<year>-W<week>``, ``verify:<token>``,
+    ``sign-in:<token>`` (the token's row id; the token itself is never stored)."""
 
     __tablename__ = "notices"
     __table_args__ = (
@@ -44,7 +47,8 @@ class Notice(Base):
     person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(10))
     key: Mapped[str] = mapped_column(String(120))
-    # What it tells of: {"credentials": [ids]}, {"credential": id, "days": n}, {"since": iso}
+    # What it tells of: {"credentials": [ids]}, {"credential": id, "days": n}, {"since": iso},
+    # {"token": id} (a link to a personal address)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     state: Mapped[str] = mapped_column(String(10), default=NoticeState.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -21,6 +21,7 @@ __all__ = [
     "queue_digests",
     "queue_expiry_reminders",
     "queue_issued",
+    "queue_link",
     "wants",
 ]
 
@@ -82,6 +83,14 @@ def queue_issued(
     return _queue(session, person, NoticeKind.ISSUED, f"issued:{ids[0]}", {"credentials": ids})
 
 
+def queue_link(session: Session, person: Person, kind: str, token_id: str) -> Notice | None:
+    """A link the person asked for (``verify`` or ``sign-in``), mailed to the address its
+    token names: always sent (no setting turns off what one asks for), also to a person
+    who has left."""
+    payload: dict[str, object] = {"token": token_id}
+    return _queue(session, person, kind, f"{kind}:{token_id}", payload)
+
+
 def _offsets(organisation: Organisation) -> list[int]:
     return sorted(set(organisation.reminder_days or DEFAULT_REMINDER_DAYS))
 
@@ -101,6 +110,7 @@ def queue_expiry_reminders(session: Session, now: datetime) -> int:
             .where(
                 Credential.organisation_id == organisation.id,
                 Credential.revoked_at.is_(None),
+                Credential.reissued_from_id.is_(None),  # its original's reminder says it
                 and_(Credential.valid_until > now, Credential.valid_until <= horizon),
             )
         )

@@ -47,6 +47,7 @@ class Person(TimestampMixin, Base):
         UniqueConstraint("organisation_id", "email"),
         UniqueConstraint("organisation_id", "external_id"),
         UniqueConstraint("organisation_id", "user_name"),
+        UniqueConstraint("organisation_id", "personal_email"),
         # The few deactivated people: the reserve counts "everyone but these".
         Index(
             "ix_people_inactive",
@@ -84,6 +85,13 @@ class Person(TimestampMixin, Base):
     preferred_language: Mapped[str | None] = mapped_column(String(35))
     # How the person's name shows on the public pages of badges they share (PublicName).
     public_name: Mapped[str] = mapped_column(String(10), default="full", server_default="full")
+    # Identities of the person's own, for their badges to outlive the job: a personal
+    # e-mail (set only once they confirmed it from its inbox) and a DID they proved they
+    # control. Badges can be re-issued to either; the e-mail also signs them in by link.
+    personal_email: Mapped[str | None] = mapped_column(String(320))
+    personal_email_verified_at: Mapped[datetime | None]
+    bound_did: Mapped[str | None] = mapped_column(String(500))
+    bound_did_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     # When an admin erased the person's personal data (the row stays as an anonymised
     # tombstone, so credentials, revocation and path history keep their references).

@@ -28,6 +28,7 @@ from ..notices import models as _notices  # noqa: F401
 from ..obapi import models as _obapi  # noqa: F401
 from ..organisations import models as _organisations  # noqa: F401
 from ..people.models import Person
+from ..portability import models as _portability  # noqa: F401
 from ..sharing import models as _sharing  # noqa: F401
 from .mentions import identifiers_of
 
@@ -129,6 +130,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("notices", "notices", _by_person, "created_at"),
     Section("bulkAwardRows", "bulk_award_rows", _by_person),
     Section("auditEntries", "audit_events", _audit, "at"),
+    Section("signInLinks", "sign_in_tokens", _by_person, "created_at"),
     Section("connectedServices", "oauth_grants", _by_person, "created_at"),
     Section("storedCredentials", "stored_credentials", _by_person, "created_at"),
 )

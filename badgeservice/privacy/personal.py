@@ -39,6 +39,10 @@ PERSON_FIELDS: dict[str, Any] = {
     "given_name": None,
     "family_name": None,
     "did": None,
+    "personal_email": None,
+    "personal_email_verified_at": None,
+    "bound_did": None,
+    "bound_did_at": None,
     "external_id": None,
     "user_name": None,
     "manager_id": None,
@@ -85,6 +89,7 @@ DELETED_ROWS: dict[str, str] = {
     "notices": "person_id",
     # the services allowed in through the Open Badges API (their codes and tokens go with
     # them) and the credentials the person brought through it
+    "sign_in_tokens": "person_id",
     "oauth_grants": "person_id",
     "stored_credentials": "person_id",
 }

@@ -78,13 +78,16 @@ def init_app(app: Flask) -> None:
     from . import admin_access as _admin_access  # noqa: F401
     from . import admin_pages as _admin  # noqa: F401
     from . import bulk_pages as _bulk  # noqa: F401
+    from . import email_sign_in as _email_sign_in  # noqa: F401
     from . import errors, i18n, session
     from . import evidence_pages as _evidence  # noqa: F401
     from . import learner as _learner  # noqa: F401
     from . import oauth_pages as _oauth  # noqa: F401
     from . import pages as _pages  # noqa: F401
     from . import privacy_pages as _privacy  # noqa: F401
+    from . import personal_pages as _personal  # noqa: F401
     from . import reserve_pages as _reserve  # noqa: F401
+    from . import settings_pages as _settings  # noqa: F401
     from . import shortcuts as _shortcuts  # noqa: F401
     from . import signin_views as _signin  # noqa: F401
     from . import team as _team  # noqa: F401

@@ -1,6 +1,6 @@
 """The learner's pages: my badges (each with its downloads, sharing, LinkedIn and a QR
-code), my path drawn as trails, and my settings. Every page is the signed-in person's
-own: another person's badge is not found, whoever asks."""
+code) and my path drawn as trails (my settings: :mod:`.settings_pages`). Every page is the
+signed-in person's own: another person's badge is not found, whoever asks."""
 
 from __future__ import annotations
 
@@ -8,32 +8,28 @@ import json
 from datetime import datetime
 from urllib.parse import urlencode
 
-from babel import Locale, UnknownLocaleError
-from flask import Response, current_app, redirect, request, session, url_for
+from flask import Response, current_app, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ..access.roles import Role
 from ..achievements.models import AchievementVersion
 from ..achievements.services import get_achievement
 from ..db import get_session, utcnow
 from ..errors import BadRequest, NotFound
 from ..evidence.services import claims_of, evidence_goals
 from ..issuers.models import Issuer
-from ..languages import pick_language
-from ..notices.models import NoticeKind
-from ..notices.queueing import wants
+from ..issuing.copies import copies_of
 from ..paths.approvals import path_history
 from ..paths.data import PathData, SubGoalData
 from ..paths.models import Path, PathKind
 from ..paths.services import create_path, request_approval, update_path
-from ..people.models import PublicName
+from ..portability.reissue import copy_kind, copy_kinds
 from ..sharing import Visibility, get_sharing, set_sharing
 from .badge_files import baked, qr_svg
 from .badges import achievement_view, local_path, parse_time
 from .base import render_page, web
-from .i18n import LANGUAGES, current_language
+from .i18n import current_language
 from .learner_data import (
     BadgeStatus,
     StationState,
@@ -45,7 +41,7 @@ from .learner_data import (
     path_views,
     status_of,
 )
-from .session import Visitor, page_visitor, requires_role
+from .session import page_visitor, requires_role
 from .trail import trail_svg
 
 __all__: list[str] = []
@@ -84,6 +80,8 @@ def my_badges() -> ResponseReturnValue:
         "my_badges.html",
         active="badges",
         cards=cards,
+        copies=copy_kinds(db, visitor.person),
+        reissued=request.args.get("reissued"),
         chosen_status=status,
         path=path_slug,
         paths=paths,
@@ -123,6 +121,8 @@ def my_badge(credential_id: str) -> ResponseReturnValue:
     name = achievement.name if achievement is not None else ""
     return render_page(
         "my_badge.html",
+        copy_kind=copy_kind(credential),
+        copies=[(copy_kind(c), c) for c in copies_of(db, credential)],
         active="badges",
         credential=credential,
         achievement=achievement,
@@ -278,77 +278,3 @@ def ask_approval() -> ResponseReturnValue:
     request_approval(db, path, visitor.person)
     target = url_for("web.my_path", slug=visitor.organisation.slug)
     return redirect(f"{target}?asked=1#own-path", code=303)
-
-
-# -- my settings ----------------------------------------------------------------------
-
-
-@web.route("/o/<slug>/settings", methods=["GET", "POST"])
-@requires_role()
-def my_settings() -> ResponseReturnValue:
-    """My language and how my name shows on the badges I share."""
-    visitor = page_visitor()
-    person = visitor.person
-    if request.method == "POST":
-        language = request.form.get("language", "")
-        if language and language not in LANGUAGES:
-            raise BadRequest(_("Choose one of the offered languages."))
-        public_name = request.form.get("public_name", "")
-        if public_name not in set(PublicName):
-            raise BadRequest(_("Choose how your name is shown."))
-        badge_language = request.form.get("badge_language", "")
-        badge_languages = visitor.organisation.languages or []
-        if badge_language and badge_language not in badge_languages:
-            raise BadRequest(_("Choose one of the offered languages."))
-        # A tag the IdP set ("sv-FI") shows as its language ("sv"); kept unless changed.
-        if badge_language != (pick_language(badge_languages, [person.preferred_language]) or ""):
-            person.preferred_language = badge_language or None
-        person.locale = language or None
-        person.public_name = public_name
-        person.notice_settings = {
-            kind: request.form.get(f"notice_{kind}") == "on" for kind in _notice_kinds(visitor)
-        }
-        if language:
-            session["lang"] = language
-        else:
-            session.pop("lang", None)
-        target = url_for("web.my_settings", slug=visitor.organisation.slug)
-        return redirect(f"{target}?saved=1", code=303)
-    given, family = person.given_name or "", person.family_name or ""
-    examples = {
-        PublicName.FULL: " ".join(n for n in (given, family) if n) or "—",
-        PublicName.GIVEN: given or "—",
-        PublicName.INITIALS: " ".join(f"{n[0]}." for n in (given, family) if n) or "—",
-    }
-    return render_page(
-        "my_settings.html",
-        active="settings",
-        person=person,
-        examples=examples,
-        badge_languages=_language_names(visitor.organisation.languages or []),
-        notice_kinds=_notice_kinds(visitor),
-        wants=lambda kind: wants(person, kind),
-        badge_language=pick_language(
-            visitor.organisation.languages or [], [person.preferred_language]
-        ),
-        PUBLIC_NAME=PublicName,
-        saved=request.args.get("saved") == "1",
-    )
-
-
-def _language_names(tags: list[str]) -> list[tuple[str, str]]:
-    """Each of ``tags`` with its name in that language itself ("svenska", "suomi")."""
-    names = []
-    for tag in tags:
-        try:
-            name = Locale.parse(tag, sep="-").get_display_name(tag.replace("-", "_")) or tag
-        except (ValueError, UnknownLocaleError):
-            name = tag
-        names.append((tag, name))
-    return names
-
-
-def _notice_kinds(visitor: Visitor) -> list[str]:
-    """The e-mails the person may choose: the weekly digest only for supervisors."""
-    kinds: list[str] = [NoticeKind.ISSUED, NoticeKind.EXPIRY]
-    return [*kinds, NoticeKind.DIGEST] if visitor.roles.has(Role.SUPERVISOR) else kinds

@@ -25,6 +25,8 @@ from ..notices.models import Notice, NoticeKind
 from ..organisations.models import Organisation
 from ..paths.models import SubGoal
 from ..people.models import Person, Team, TeamMember, TeamRole
+from ..portability.models import SignInToken
+from ..portability.tokens import token_of
 from .badge_files import as_png
 from .i18n import LANGUAGES
 
@@ -117,15 +119,40 @@ def _digest(session: Session, notice: Notice, person: Person) -> dict[str, Any]:
     return {"teams": lines}
 
 
+def _link(session: Session, notice: Notice) -> dict[str, Any] | None:
+    """A verification or sign-in link, to the address its token was made for; None once
+    the token was used or has expired (the link would not work)."""
+    row = session.get(SignInToken, uuid.UUID(str(notice.payload.get("token"))))
+    if row is None or row.used_at is not None or row.expires_at <= utcnow() or not row.email:
+        return None
+    token = token_of(row, current_app.extensions["badgeservice.token_key"])
+    base = str(current_app.config["PUBLIC_URL"]).rstrip("/")
+    organisation = session.get(Organisation, row.organisation_id)
+    assert organisation is not None
+    where = "settings/personal-email" if notice.kind == NoticeKind.VERIFY else "sign-in/email"
+    minutes = int((row.expires_at - row.created_at).total_seconds() // 60)
+    return {
+        "to": row.email,
+        "link": f"{base}/o/{organisation.slug}/{where}/{token}",
+        "minutes": minutes,
+    }
+
+
 def render_notice(session: Session, notice: Notice) -> EmailMessage | None:
     """The notice as an e-mail, or None when there is nothing to tell any more (its badges
-    were revoked, or renewed, meanwhile) or nobody to tell."""
+    were revoked, or renewed, meanwhile; its link was used or expired) or nobody to tell.
+    Links go to the address they were asked for, also for a person who has left."""
     person = session.get(Person, notice.person_id)
     organisation = session.get(Organisation, notice.organisation_id)
-    if person is None or organisation is None or not person.email or not person.active:
+    links = (NoticeKind.VERIFY, NoticeKind.SIGN_IN)
+    if person is None or organisation is None:
+        return None
+    if notice.kind not in links and (not person.email or not person.active):
         return None
     language = notice_language(person, organisation)
-    if notice.kind == NoticeKind.ISSUED:
+    if notice.kind in links:
+        context = _link(session, notice)
+    elif notice.kind == NoticeKind.ISSUED:
         context = _issued(session, notice)
     elif notice.kind == NoticeKind.EXPIRY:
         context = _expiry(session, notice, language)
@@ -142,15 +169,18 @@ def render_notice(session: Session, notice: Notice) -> EmailMessage | None:
             NoticeKind.ISSUED: _("You have a new badge from %(organisation)s"),
             NoticeKind.EXPIRY: _("Your badge from %(organisation)s expires soon"),
             NoticeKind.DIGEST: _("Your team's week at %(organisation)s"),
+            NoticeKind.VERIFY: _("Confirm your e-mail address for %(organisation)s"),
+            NoticeKind.SIGN_IN: _("Your sign-in link to %(organisation)s"),
         }[NoticeKind(notice.kind)] % {"organisation": organisation.text("name", language)}
         text = render_template(f"mail/{notice.kind}.txt", **context)
         html = render_template(f"mail/{notice.kind}.html", **context)
-    return _message(notice, person, subject, text, html, context.get("badges") or [])
+    to = context.get("to") or str(person.email)
+    return _message(notice, to, subject, text, html, context.get("badges") or [])
 
 
 def _message(
     notice: Notice,
-    person: Person,
+    to: str,
     subject: str,
     text: str,
     html: str,
@@ -159,7 +189,7 @@ def _message(
     message = EmailMessage()
     message["Subject"] = subject
     message["From"] = str(current_app.config["MAIL_FROM"])
-    message["To"] = str(person.email)
+    message["To"] = to
     message["Date"] = format_datetime(utcnow())
     host = urlsplit(str(current_app.config["PUBLIC_URL"])).hostname or "localhost"
     message["Message-ID"] = f"<notice-{notice.id}@{host}>"

@@ -24,13 +24,15 @@ from itsdangerous import URLSafeTimedSerializer
 
 from ..access.models import WebSession
 from ..access.roles import Role, RoleSet, roles_of
-from ..access.sessions import end_session, resume_session, start_session
+from ..access.sessions import EMAIL_LINK, end_session, resume_session, start_session
 from ..db import get_session
 from ..errors import Forbidden
 from ..organisations.models import Organisation
 from ..people.models import Person
 
 __all__ = [
+    "BADGES_ONLY",
+    "EMAIL_LINK",
     "Visitor",
     "current_person",
     "current_visitor",
@@ -47,6 +49,18 @@ F = TypeVar("F", bound=Callable[..., Any])
 SESSION_ID = "sid"
 # What survives signing in and out: the language chosen on the page.
 _KEPT = ("lang",)
+# EMAIL_LINK, the sign-in method of a link mailed to the personal e-mail: such a session
+# reaches the person's badges and nothing else (it works after they have left).
+# The signed-in pages such a session may use; every other one answers 403.
+BADGES_ONLY = frozenset(
+    {
+        "web.my_badges",
+        "web.my_badge",
+        "web.share_badge",
+        "web.download_badge",
+        "web.reissue_badges",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -57,6 +71,11 @@ class Visitor:
     organisation: Organisation
     roles: RoleSet
     web_session: WebSession
+
+    @property
+    def limited(self) -> bool:
+        """Signed in by a mailed link: their badges only, no roles."""
+        return self.web_session.method == EMAIL_LINK
 
 
 def current_visitor() -> Visitor | None:
@@ -87,7 +106,8 @@ def _resume(raw: Any) -> Visitor | None:
         max_age=int(config["SESSION_MAX_AGE"]),
     )
     person = db.get(Person, row.person_id) if row is not None else None
-    if row is None or person is None or not person.active:
+    # A person who has left keeps only a session of a mailed link (their badges).
+    if row is None or person is None or not (person.active or row.method == EMAIL_LINK):
         if row is not None:
             end_session(db, row.id)
         session.pop(SESSION_ID, None)
@@ -95,6 +115,8 @@ def _resume(raw: Any) -> Visitor | None:
         return None
     organisation = db.get(Organisation, row.organisation_id)
     assert organisation is not None
+    if row.method == EMAIL_LINK:
+        return Visitor(person, organisation, RoleSet(frozenset(), frozenset()), row)
     return Visitor(person, organisation, roles_of(db, person), row)
 
 
@@ -124,7 +146,8 @@ def page_visitor() -> Visitor:
 def requires_role(*roles: Role) -> Callable[[F], F]:
     """Page decorator (on ``/o/<slug>/…`` pages): a signed-out visitor (or one signed in to
     another organisation) is sent to sign in and brought back; a signed-in one without any
-    of ``roles`` gets 403. With no roles, any signed-in person may enter."""
+    of ``roles`` gets 403. With no roles, any signed-in person may enter — but a session of
+    a mailed link only the pages of :data:`BADGES_ONLY`."""
 
     def decorate(view: F) -> F:
         @wraps(view)
@@ -137,6 +160,8 @@ def requires_role(*roles: Role) -> Callable[[F], F]:
                     reason=g.get("session_ended"),
                 )
                 return redirect(target, code=303)
+            if visitor.limited and request.endpoint not in BADGES_ONLY:
+                raise Forbidden("signed in by an e-mail link, you reach your badges only")
             if roles and not visitor.roles.has(*roles):
                 raise Forbidden("this page is not for your roles")
             return view(*args, **kwargs)
@@ -203,6 +228,9 @@ def init_app(app: Flask) -> None:
         Path(config.get("INSTANCE_PATH") or "instance")
     )
     app.extensions["badgeservice.session_key"] = _derive(secret, b"badgeservice page sessions v1")
+    # The key of single-use tokens (personal e-mail verification, sign-in links, DID
+    # challenges): the database keeps their hashes, the outbox their rows' ids.
+    app.extensions["badgeservice.token_key"] = _derive(secret, b"badgeservice link tokens v1")
     app.session_interface = _DerivedKeySessions()
     config.update(
         SESSION_COOKIE_NAME="badgeservice_session",

@@ -1,7 +1,7 @@
 """personal data: erased people, HR events about a person (no recognition)
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0016
 Create Date: 2026-12-05 18:45:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import badgeservice.db
 
 revision = "0017"
-down_revision = "0015"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 

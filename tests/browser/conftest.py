@@ -16,7 +16,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +102,9 @@ class Site:
     base: str
     provider: OpenIdProvider
     token: str = ""  # an admin API token of the example organisation
+    # The server's environment (its database, public URL and secret), for a test that runs
+    # a background step of its own against the same site.
+    env: dict[str, str] = field(default_factory=dict)
 
 
 def _neighbour(issuers: Path) -> None:
@@ -197,7 +200,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
                     time.sleep(0.2)
             else:
                 pytest.fail("the server did not start")
-            yield Site(base, provider, token)
+            yield Site(base, provider, token, env)
         finally:
             server.terminate()
             server.wait(timeout=30)
