@@ -83,8 +83,8 @@ def _blueprints() -> list[Blueprint]:
     from .organisations import views as organisations
     from .paths import views as paths
     from .people import views as people
-    from .privacy import views as privacy
     from .portability import views as portability
+    from .privacy import views as privacy
     from .scim import group_views as scim_groups
     from .scim import user_views as scim_users
     from .scim import views as scim

@@ -84,8 +84,8 @@ def init_app(app: Flask) -> None:
     from . import learner as _learner  # noqa: F401
     from . import oauth_pages as _oauth  # noqa: F401
     from . import pages as _pages  # noqa: F401
-    from . import privacy_pages as _privacy  # noqa: F401
     from . import personal_pages as _personal  # noqa: F401
+    from . import privacy_pages as _privacy  # noqa: F401
     from . import reserve_pages as _reserve  # noqa: F401
     from . import settings_pages as _settings  # noqa: F401
     from . import shortcuts as _shortcuts  # noqa: F401
