@@ -5,6 +5,7 @@ a package may not reach, through any chain of imports, a package above it.
     awards            award, revoke, complete a path, path progress
     issuing · hr      build, sign, store credentials · recognitions, delivery, reserve
     paths · people    the catalogue: organisations, issuers, frameworks, achievements
+    audit             the audit trail: every floor records to it, it knows none of them
     credentials       the standalone credential library: nothing else of the project
 """
 
@@ -27,6 +28,8 @@ FORBIDDEN: dict[str, set[str]] = {
         lower: {"issuing", "awards", "ingest", "hr", "evidence", "bulkawards"}
         for lower in ("paths", "people", *CATALOGUE)
     },
+    # The audit trail is recorded to from every floor, so it reaches none of them.
+    "audit": {"issuing", "awards", "ingest", "hr", "evidence", "bulkawards", *BELOW_AWARDS},
 }
 
 

@@ -34,6 +34,7 @@ from ..achievements.services import (
     aligned_competence_ids,
     upsert_achievement,
 )
+from ..audit.services import record, target_of
 from ..db import Outcome, utcnow
 from ..errors import BadRequest
 from ..frameworks.models import Competence, Framework
@@ -110,6 +111,11 @@ def apply_organisation(
     load.achievements()
     load.paths()
     session.flush()
+    changes = {what: n for what, n in load.counts.items() if n and "unchanged" not in what}
+    changes.pop("sign-in none", None)
+    if changes:
+        target = target_of("organisation", organisation.id, organisation.slug)
+        record(session, organisation.id, "definitions.loaded", target, {"changes": changes})
     return load.summary()
 
 

@@ -73,11 +73,6 @@ def get_organisation_view(organisation_id: str) -> Response:
 # -- API clients and the audit trail (admin) -------------------------------------------------
 
 
-def _actor() -> str:
-    principal = current_principal()
-    return f"client {principal.client_id} ({principal.name})"
-
-
 def _issued(issued: IssuedClient, status: int) -> Response:
     body: dict[str, Any] = ClientSchema().dump(issued.client)
     body.update(token=issued.token, secret=issued.secret)
@@ -135,7 +130,6 @@ def create_client_view() -> Response:
         if supervisor is None
         else get_person(session, organisation_id, supervisor).id,
         keystore=keystore(),
-        actor=_actor(),
     )
     return _issued(issued, 201)
 
@@ -156,7 +150,7 @@ def revoke_client_view(client_ref: str) -> Response:
     """
     session = get_session()
     client = find_client(session, current_principal().organisation_id, client_ref)
-    return dump(ClientSchema(), revoke_client(session, client, actor=_actor()))
+    return dump(ClientSchema(), revoke_client(session, client))
 
 
 @api.post("/clients/<client_ref>/rotate")
@@ -175,7 +169,7 @@ def rotate_client_view(client_ref: str) -> Response:
     """
     session = get_session()
     client = find_client(session, current_principal().organisation_id, client_ref)
-    return _issued(rotate_client(session, client, keystore(), actor=_actor()), 200)
+    return _issued(rotate_client(session, client, keystore()), 200)
 
 
 @api.get("/audit")
