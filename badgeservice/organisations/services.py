@@ -17,7 +17,7 @@ from ..db import Outcome, utcnow
 from ..errors import BadRequest, Conflict, NotFound
 from ..keystore import KeyStore
 from ..people import models as _people  # noqa: F401 - api_clients.supervisor_id refers to people
-from .models import ApiClient, Connection, Organisation
+from .models import RETENTION_BOUNDS, ApiClient, Connection, Organisation
 
 __all__ = [
     "OPERATOR",
@@ -32,6 +32,7 @@ __all__ = [
     "record_audit",
     "revoke_client",
     "rotate_client",
+    "set_retention",
     "upsert_connection",
     "upsert_organisation",
 ]
@@ -92,6 +93,28 @@ def upsert_organisation(
     organisation.texts = {key: dict(value) for key, value in (texts or {}).items()}
     organisation.reminder_days = sorted(set(reminder_days), reverse=True)
     session.flush()
+    return organisation
+
+
+def set_retention(session: Session, organisation: Organisation, **days: int) -> Organisation:
+    """Change retention periods (``inbox``, ``deliveries``, ``audit``: days within
+    :data:`RETENTION_BOUNDS`); the change is in the audit trail, from and to."""
+    changed: dict[str, list[int]] = {}
+    for kind, value in days.items():
+        low, high = RETENTION_BOUNDS[kind]
+        if not low <= value <= high:
+            raise BadRequest(
+                f"retention of {kind}: {value} days is outside {low} to {high}",
+                errors={kind: [f"between {low} and {high}"]},
+            )
+        column = f"retention_{kind}_days"
+        if getattr(organisation, column) != value:
+            changed[kind] = [getattr(organisation, column), value]
+            setattr(organisation, column, value)
+    if changed:
+        session.flush()
+        target = target_of("organisation", organisation.id, organisation.slug)
+        record(session, organisation.id, "organisation.retention_changed", target, changed)
     return organisation
 
 

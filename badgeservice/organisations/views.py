@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, jsonify, request
 
-from ..api import Page, dump, dump_page, load_body, load_query, paginate, parse_id
+from ..api import dump, dump_page, load_body, load_query, paginate, parse_id
+from ..audit.export import csv_stream, jsonl_stream
+from ..audit.services import AuditFilter
 from ..auth import current_principal, requires
-from ..db import get_session
+from ..db import database, get_session
 from ..errors import NotFound
 from ..people.services import get_person
 from ..services import keystore
 from .schemas import (
     AuditEventSchema,
+    AuditQuery,
     ClientInSchema,
     ClientListQuery,
     ClientSchema,
     OrganisationSchema,
+    OrganisationSettingsSchema,
 )
 from .services import (
     IssuedClient,
@@ -28,6 +33,7 @@ from .services import (
     get_organisation,
     revoke_client,
     rotate_client,
+    set_retention,
 )
 
 __all__ = ["api"]
@@ -175,19 +181,85 @@ def rotate_client_view(client_ref: str) -> Response:
 @api.get("/audit")
 @requires("admin")
 def list_audit_view() -> Response:
-    """The organisation's audit trail, newest first: who created, revoked or rotated which
-    API client.
+    """The organisation's audit trail, newest first: every admin and assessor action, every
+    credential state change, every export and erasure — who, when, what, from where.
+
+    Filters: ``actor`` and ``target`` match a part of the name or id (any case),
+    ``action`` an action or its prefix (``credential.``), ``from`` and ``to`` a time range
+    (from inclusive, to exclusive). ``format=csv`` or ``Accept: text/csv`` streams CSV
+    (RFC 4180, a header row, ``details`` as JSON; cells a spreadsheet would run as a
+    formula are prefixed with ``'``), ``format=jsonl`` or ``Accept: application/jsonl``
+    JSON Lines; a download holds every match unless ``limit`` is given.
     ---
     get:
-      tags: [clients]
+      tags: [audit]
       parameters:
-        - {in: query, schema: Page}
+        - {in: query, schema: AuditQuery}
       responses:
         200:
           content:
             application/json:
               schema: {page-of: AuditEventSchema}
+            text/csv:
+              schema: {type: string}
+            application/jsonl:
+              schema: {type: string}
+        400: {$ref: '#/components/responses/BadRequest'}
     """
-    query = load_query(Page())
-    events = paginate(audit_query(current_principal().organisation_id), query)
-    return dump_page(AuditEventSchema(), events)
+    query = load_query(AuditQuery())
+    organisation_id = current_principal().organisation_id
+    where = AuditFilter.of(query)
+    wanted = _audit_format(query.get("format"))
+    if wanted == "json":
+        page = {"limit": query.get("limit", 100), "offset": query["offset"]}
+        return dump_page(AuditEventSchema(), paginate(audit_query(organisation_id, where), page))
+    return audit_download(organisation_id, where, wanted, query.get("limit"), query["offset"])
+
+
+def _audit_format(format_: str | None) -> str:
+    if format_ is not None:
+        return format_
+    offered = {"application/json": "json", "text/csv": "csv", "application/jsonl": "jsonl"}
+    return offered[request.accept_mimetypes.best_match(list(offered)) or "application/json"]
+
+
+def audit_download(
+    organisation_id: uuid.UUID, where: AuditFilter, wanted: str, limit: int | None, offset: int
+) -> Response:
+    """The trail as a streamed CSV or JSON Lines attachment (the API's and the page's)."""
+    stream = csv_stream if wanted == "csv" else jsonl_stream
+    body = stream(database(), organisation_id, where, limit, offset)
+    mimetype = "text/csv" if wanted == "csv" else "application/jsonl"
+    response = Response(body, mimetype=mimetype)
+    if wanted == "csv":
+        response.headers["Content-Type"] = "text/csv; charset=utf-8; header=present"
+    response.headers["Content-Disposition"] = f'attachment; filename="audit.{wanted}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@api.patch("/organisations/<organisation_id>")
+@requires("admin")
+def update_organisation_view(organisation_id: str) -> Response:
+    """Change the organisation's settings: its retention periods in days (each optional;
+    defaults 90 for inbox payloads, 180 for delivery attempts, 730 for audit entries).
+    ---
+    patch:
+      tags: [organisations]
+      parameters: [{in: path, name: organisation_id, required: true, schema: {type: string}}]
+      requestBody:
+        required: true
+        content: {application/json: {schema: OrganisationSettingsSchema}}
+      responses:
+        200: {content: {application/json: {schema: OrganisationSchema}}}
+        400: {$ref: '#/components/responses/BadRequest'}
+        404: {$ref: '#/components/responses/NotFound'}
+    """
+    wanted = parse_id(organisation_id, "organisation")
+    if wanted != current_principal().organisation_id:
+        raise NotFound(f"no organisation {organisation_id}")
+    data = load_body(OrganisationSettingsSchema())
+    session = get_session()
+    organisation = get_organisation(session, wanted)
+    days = {key.removesuffix("_days"): value for key, value in data["retention"].items()}
+    return dump(OrganisationSchema(), set_retention(session, organisation, **days))
