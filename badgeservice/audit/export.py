@@ -10,11 +10,13 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-from ..db import Database
+from flask import Response
+
+from ..db import Database, database
 from .models import AuditEvent
 from .services import AuditFilter, audit_query
 
-__all__ = ["COLUMNS", "as_dict", "csv_stream", "jsonl_stream"]
+__all__ = ["COLUMNS", "as_dict", "audit_download", "csv_stream", "jsonl_stream"]
 
 COLUMNS = (
     "id",
@@ -107,3 +109,21 @@ def jsonl_stream(
             yield "".join(lines)
             lines = []
     yield "".join(lines)
+
+
+def audit_download(
+    organisation_id: uuid.UUID,
+    where: AuditFilter,
+    wanted: str,
+    limit: int | None = None,
+    offset: int = 0,
+) -> Response:
+    """The trail as a streamed ``csv`` or ``jsonl`` attachment (the API's and the page's)."""
+    stream = csv_stream if wanted == "csv" else jsonl_stream
+    body = stream(database(), organisation_id, where, limit, offset)
+    response = Response(body, mimetype="text/csv" if wanted == "csv" else "application/jsonl")
+    if wanted == "csv":
+        response.headers["Content-Type"] = "text/csv; charset=utf-8; header=present"
+    response.headers["Content-Disposition"] = f'attachment; filename="audit.{wanted}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response

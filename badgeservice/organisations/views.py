@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
 from ..api import dump, dump_page, load_body, load_query, paginate, parse_id
-from ..audit.export import csv_stream, jsonl_stream
+from ..audit.export import audit_download
 from ..audit.services import AuditFilter
 from ..auth import current_principal, requires
-from ..db import database, get_session
+from ..db import get_session
 from ..errors import NotFound
 from ..people.services import get_person
 from ..services import keystore
@@ -221,21 +220,6 @@ def _audit_format(format_: str | None) -> str:
         return format_
     offered = {"application/json": "json", "text/csv": "csv", "application/jsonl": "jsonl"}
     return offered[request.accept_mimetypes.best_match(list(offered)) or "application/json"]
-
-
-def audit_download(
-    organisation_id: uuid.UUID, where: AuditFilter, wanted: str, limit: int | None, offset: int
-) -> Response:
-    """The trail as a streamed CSV or JSON Lines attachment (the API's and the page's)."""
-    stream = csv_stream if wanted == "csv" else jsonl_stream
-    body = stream(database(), organisation_id, where, limit, offset)
-    mimetype = "text/csv" if wanted == "csv" else "application/jsonl"
-    response = Response(body, mimetype=mimetype)
-    if wanted == "csv":
-        response.headers["Content-Type"] = "text/csv; charset=utf-8; header=present"
-    response.headers["Content-Disposition"] = f'attachment; filename="audit.{wanted}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 @api.patch("/organisations/<organisation_id>")
