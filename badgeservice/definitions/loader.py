@@ -43,7 +43,7 @@ from ..frameworks.sources import FrameworkSourceError, load_digcomp22, parse_cas
 from ..hr.delivery.endpoints import declare_endpoint
 from ..issuers.services import IssuerService
 from ..keystore import KeyStore
-from ..organisations.services import upsert_connection, upsert_organisation
+from ..organisations.services import set_retention, upsert_connection, upsert_organisation
 from ..paths.data import PathData, SubGoalData, TargetData, TriggerData
 from ..paths.services import upsert_path
 from ..people.models import Person, Team, TeamRole
@@ -100,6 +100,9 @@ def apply_organisation(
         languages=definition.languages,
         texts=definition.texts,
     )
+    if definition.retention:
+        days = {key.removesuffix("_days"): int(value) for key, value in definition.retention}
+        set_retention(session, organisation, **days)
     load = _Load(session, organisation.id, definition, issuers)
     sign_in = _apply_sign_in(session, organisation.id, definition, issuers.keystore)
     load.counts[f"sign-in {sign_in}"] += 1

@@ -17,6 +17,7 @@ from badgeservice.audit.context import OPERATOR, WORKER, acting
 from badgeservice.audit.models import AuditEvent
 from badgeservice.audit.services import record
 from badgeservice.db import database, session_scope
+from badgeservice.errors import BadRequest
 from tests.factories import Example, load_example
 
 AUDIT = "/api/v1/audit"
@@ -210,3 +211,38 @@ def test_the_command_line_and_the_worker_name_themselves(app: Any, example: Exam
         "system",
     )
     assert isinstance(by_system, AuditEvent)
+
+
+def test_retention_declared_in_the_files_is_applied_and_audited(
+    app: Any, client: Any, tmp_path: Path
+) -> None:
+    from badgeservice.definitions.loader import load_definitions
+
+    example = load_example(app, tmp_path)
+    toml = tmp_path / "issuers" / "esimerkkiopisto" / "organisation.toml"
+    toml.write_text(
+        toml.read_text(encoding="utf-8") + "\n[retention]\ninbox_days = 30\naudit_days = 400\n",
+        encoding="utf-8",
+    )
+
+    def load() -> None:
+        with app.test_request_context(), session_scope(database()) as session:
+            list(load_definitions(session, tmp_path / "issuers", app))
+
+    load()
+    shown = client.get(
+        f"/api/v1/organisations/{example.organisation_id}", headers=example.admin_headers
+    ).get_json()
+    assert shown["retention"] == {"inboxDays": 30, "deliveriesDays": 180, "auditDays": 400}
+    load()  # a second load changes nothing and records nothing
+    entries = client.get(
+        f"{AUDIT}?action=organisation.retention", headers=example.admin_headers
+    ).get_json()["items"]
+    assert len(entries) == 1 and entries[0]["channel"] == "system"
+    assert entries[0]["details"] == {"inbox": [90, 30], "audit": [730, 400]}
+    toml.write_text(
+        toml.read_text(encoding="utf-8").replace("audit_days = 400", "audit_days = 10"),
+        encoding="utf-8",
+    )
+    with pytest.raises(BadRequest, match="90 to 36500"):
+        load()
