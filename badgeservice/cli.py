@@ -322,7 +322,7 @@ def credentials_demo() -> None:
 def main() -> None:
     """Console entry point."""
     from . import commands
-    from .audit.context import OPERATOR, acting
+    from .audit.actors import OPERATOR, acting
 
     commands.register(cli)
     try:

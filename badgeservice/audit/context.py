@@ -10,12 +10,10 @@ Anything else is ``system``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
-from dataclasses import dataclass
+import sys
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask, g, has_request_context, request
+from .actors import OPERATOR, SYSTEM, WORKER, Actor, Source, acting, declared
 
 __all__ = [
     "OPERATOR",
@@ -29,45 +27,22 @@ __all__ = [
     "init_app",
 ]
 
+if TYPE_CHECKING:
+    from flask import Flask
+
 USER_AGENT_LENGTH = 200
 
 
-@dataclass(frozen=True)
-class Actor:
-    kind: str  # person, client, operator, worker, system
-    name: str
-    id: str | None = None
-
-
-@dataclass(frozen=True)
-class Source:
-    channel: str  # api, page, scim, cli, worker, system
-    ip: str | None = None
-    user_agent: str | None = None
-
-
-OPERATOR = Actor("operator", "operator (command line)")
-WORKER = Actor("worker", "worker")
-SYSTEM = Actor("system", "system")
-
-_declared: ContextVar[tuple[Actor, Source] | None] = ContextVar("audit_actor", default=None)
-
-
-@contextmanager
-def acting(actor: Actor, channel: str) -> Iterator[None]:
-    """Everything recorded inside is by ``actor`` through ``channel`` (the command line,
-    the worker), unless a request says otherwise."""
-    token = _declared.set((actor, Source(channel)))
-    try:
-        yield
-    finally:
-        _declared.reset(token)
+def _flask() -> Any:
+    """Flask, if something loaded it (the command line may not have: then no request)."""
+    return sys.modules.get("flask")
 
 
 def _request_source() -> Source | None:
-    if not has_request_context():
+    flask = _flask()
+    if flask is None or not flask.has_request_context():
         return None
-    source: Source | None = g.get("audit_source")
+    source: Source | None = flask.g.get("audit_source")
     return source
 
 
@@ -76,14 +51,15 @@ def current_source() -> Source:
     source = _request_source()
     if source is not None:
         return source
-    declared = _declared.get()
-    return declared[1] if declared is not None else Source("system")
+    who = declared()
+    return who[1] if who is not None else Source("system")
 
 
 def current_actor() -> Actor:
     """Who acts: the page's signed-in person, the API client, else who declared
     themselves (operator, worker), else ``system``."""
     if _request_source() is not None:
+        g = _flask().g
         visitor = g.get("visitor")
         if visitor is not None:
             person = visitor.person
@@ -92,8 +68,8 @@ def current_actor() -> Actor:
         if principal is not None:
             name = f"client {principal.client_id} ({principal.name})"
             return Actor("client", name[:300], str(principal.client_id))
-    declared = _declared.get()
-    return declared[0] if declared is not None else SYSTEM
+    who = declared()
+    return who[0] if who is not None else SYSTEM
 
 
 def _channel(path: str) -> str:
@@ -106,6 +82,7 @@ def _channel(path: str) -> str:
 
 def init_app(app: Flask) -> None:
     """Note each request's source when it begins."""
+    from flask import g, request
 
     @app.before_request
     def _note_source() -> None:

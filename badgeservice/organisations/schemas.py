@@ -158,11 +158,7 @@ class AuditQuery(Page):
     )
     format = fields.String(
         validate=validate.OneOf(["json", "csv", "jsonl"]),
-        metadata={"description": "json (pages), csv or jsonl (every match unless limit)"},
-    )
-    limit = fields.Integer(
-        validate=validate.Range(min=1, max=1000),
-        metadata={"description": "at most this many (1 to 1000; 100 for JSON pages)"},
+        metadata={"description": "json (pages), csv or jsonl (every match unless limit is given)"},
     )
 
 

@@ -210,9 +210,10 @@ def list_audit_view() -> Response:
     where = AuditFilter.of(query)
     wanted = _audit_format(query.get("format"))
     if wanted == "json":
-        page = {"limit": query.get("limit", 100), "offset": query["offset"]}
-        return dump_page(AuditEventSchema(), paginate(audit_query(organisation_id, where), page))
-    return audit_download(organisation_id, where, wanted, query.get("limit"), query["offset"])
+        return dump_page(AuditEventSchema(), paginate(audit_query(organisation_id, where), query))
+    # A download holds every match unless a limit was asked for.
+    limit = query["limit"] if "limit" in request.args else None
+    return audit_download(organisation_id, where, wanted, limit, query["offset"])
 
 
 def _audit_format(format_: str | None) -> str:
