@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, Flask, jsonify
 
 from . import __version__, db, errors, security_headers
+from .audit import context as audit_context
 
 __all__ = ["create_app"]
 
@@ -27,6 +28,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     security_headers.init_app(app)
     db.init_app(app)
+    audit_context.init_app(app)
     app.extensions["badgeservice.keystore"] = keystore_from_config(config)
 
     for blueprint in _blueprints():

@@ -322,9 +322,11 @@ def credentials_demo() -> None:
 def main() -> None:
     """Console entry point."""
     from . import commands
+    from .audit.actors import OPERATOR, acting
 
     commands.register(cli)
     try:
-        cli(prog_name="badgeservice")
+        with acting(OPERATOR, "cli"):
+            cli(prog_name="badgeservice")
     except KeyboardInterrupt:
         fail("interrupted")

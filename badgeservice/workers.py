@@ -1,5 +1,5 @@
-"""``badgeservice worker``: inbound events, recognition expiry and bulk awards in the main
-loop, HR
+"""``badgeservice worker``: inbound events, recognition expiry, bulk awards and the
+retention purge in the main loop, HR
 deliveries in a pool of threads beside it (so a slow endpoint never delays the processing
 of completion events). The composition of the floors' steps lives here, above them all."""
 
@@ -10,11 +10,13 @@ from collections.abc import Callable
 
 from flask import Flask
 
+from .audit.context import WORKER, acting
 from .bulkawards.worker import BulkSteps
 from .hr.delivery.transport import Transport
 from .hr.delivery.worker import HrSteps
 from .ingest.worker import WorkerStats
 from .ingest.worker import run_worker as run_ingest_worker
+from .retention import RetentionStep
 from .web.notice_steps import NoticeSteps
 
 __all__ = ["run_worker"]
@@ -33,9 +35,23 @@ def run_worker(
     """Inbound events, HR deliveries, expiry and the reserve's upkeep until stopped; with
     ``until_idle``, until a round finds nothing to do (a delivery waiting for a later retry
     is not due)."""
+    with acting(WORKER, "worker"):
+        return _run(app, until_idle, batch_size, interval, echo, stop, transport)
+
+
+def _run(
+    app: Flask,
+    until_idle: bool,
+    batch_size: int,
+    interval: float,
+    echo: Callable[[str], object],
+    stop: threading.Event | None,
+    transport: Transport | None,
+) -> tuple[WorkerStats, HrSteps]:
     steps = HrSteps(app, batch_size=batch_size, echo=echo, transport=transport, interval=interval)
     bulk = BulkSteps(app, echo)
     notices = NoticeSteps(app, echo=echo)
+    retention = RetentionStep(app, echo=echo)
     if until_idle:
         stats = run_ingest_worker(
             app,
@@ -50,6 +66,7 @@ def run_worker(
                 bulk.process,
                 notices.queue,
                 notices.send,
+                retention,
             ),
         )
         return stats, steps
@@ -60,7 +77,14 @@ def run_worker(
             batch_size=batch_size,
             interval=interval,
             echo=echo,
-            steps=(steps.expire, steps.upkeep, bulk.process, notices.queue, notices.send),
+            steps=(
+                steps.expire,
+                steps.upkeep,
+                bulk.process,
+                notices.queue,
+                notices.send,
+                retention,
+            ),
             stop=stop,
         )
     finally:

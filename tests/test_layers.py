@@ -8,6 +8,7 @@ a package may not reach, through any chain of imports, a package above it.
                       never HR: a copy is no new competence)
     issuing · hr      build, sign, store credentials · recognitions, delivery, reserve
     paths · people    the catalogue: organisations, issuers, frameworks, achievements
+    audit             the audit trail: every floor records to it, it knows none of them
     credentials       the standalone credential library: nothing else of the project
 """
 
@@ -38,6 +39,8 @@ FORBIDDEN: dict[str, set[str]] = {
     # The Open Badges API reads what was issued and verifies what is brought; it never
     # awards, ingests or delivers, and nothing below it knows of it.
     "obapi": {"awards", "ingest", "evidence", "bulkawards", "hr", "web", "privacy"},
+    # The audit trail is recorded to from every floor, so it reaches none of them.
+    "audit": {"issuing", "awards", "ingest", "hr", "evidence", "bulkawards", *BELOW_AWARDS, *EDGES},
 }
 
 

@@ -16,6 +16,7 @@ from enum import StrEnum
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from ..audit.services import record, target_of
 from ..errors import BadRequest, Conflict, NotFound
 from ..people.models import Person, TeamMember, TeamRole
 from .models import RoleGrant, Source
@@ -112,7 +113,13 @@ def grant_role(session: Session, person: Person, role: Role) -> tuple[RoleGrant,
     )
     session.add(grant)
     session.flush()
+    _audit(session, person, "role.granted", role)
     return grant, True
+
+
+def _audit(session: Session, person: Person, action: str, role: Role) -> None:
+    target = target_of("person", person.id)
+    record(session, person.organisation_id, action, target, {"role": role.value})
 
 
 def revoke_role(session: Session, person: Person, role: Role) -> None:
@@ -129,6 +136,7 @@ def revoke_role(session: Session, person: Person, role: Role) -> None:
         )
     session.delete(grant)
     session.flush()
+    _audit(session, person, "role.revoked", role)
 
 
 def sync_file_grants(

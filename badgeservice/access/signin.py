@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..audit.services import record, target_of
 from ..db import utcnow
 from ..errors import AppError, BadRequest
 from ..keystore import KeyStore
@@ -138,6 +139,9 @@ def put_settings(
             else keystore.wrap(new_secret.encode("utf-8"), key_id=f"sign-in:{row.id}")
         )
     session.flush()
+    details = {"issuer": issuer, "client_id": spec.client_id, "match": spec.match, "claim": claim}
+    target = target_of("sign-in", organisation_id)
+    record(session, organisation_id, f"sign_in.{outcome}", target, details)
     return row, outcome
 
 
@@ -166,6 +170,7 @@ def delete_settings(session: Session, organisation_id: uuid.UUID) -> bool:
         return False
     session.delete(row)
     session.flush()
+    record(session, organisation_id, "sign_in.deleted", target_of("sign-in", organisation_id))
     return True
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from ..audit.services import record, target_of
 from ..errors import BadRequest, Conflict, NotFound
 from ..frameworks.services import competences_by_id
 from ..issuers.models import Issuer
@@ -289,7 +290,18 @@ def create_achievement(
             )
     except IntegrityError:  # a concurrent create of the same slug won
         raise Conflict(f"an achievement with the slug {slug!r} already exists") from None
+    _audit(session, achievement, "achievement.created", "created")
     return achievement
+
+
+def _audit(session: Session, achievement: Achievement, action: str, outcome: str) -> None:
+    record(
+        session,
+        achievement.organisation_id,
+        action,
+        target_of("achievement", achievement.id, achievement.slug),
+        {"outcome": outcome, "version": achievement.current.version},
+    )
 
 
 def _content_of(version: AchievementVersion) -> AchievementContent:
@@ -317,7 +329,7 @@ def update_achievement(
         content = replace(content, alignments=alignments)
     try:
         with session.begin_nested():
-            return upsert_achievement(
+            achievement, outcome = upsert_achievement(
                 session,
                 organisation_id=organisation_id,
                 issuer_id=achievement.issuer_id,
@@ -326,6 +338,9 @@ def update_achievement(
             )
     except IntegrityError:  # a concurrent change made the same new version number
         raise Conflict(f"achievement {achievement_id} was changed concurrently; retry") from None
+    if outcome != "unchanged":
+        _audit(session, achievement, "achievement.updated", outcome)
+    return achievement, outcome
 
 
 def achievements_query(organisation_id: uuid.UUID) -> Select[Achievement]:

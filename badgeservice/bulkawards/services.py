@@ -14,6 +14,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ..achievements.models import Achievement, AchievementVersion
+from ..audit.services import record, target_of
 from ..awards.awarding import award
 from ..awards.signals import awarded
 from ..credentials import ob3
@@ -170,6 +171,7 @@ def confirm(session: Session, bulk: BulkAward) -> BulkAward:
     if not getattr(changed, "rowcount", 0):
         raise Conflict("this bulk award was confirmed already")
     session.refresh(bulk)
+    record(session, bulk.organisation_id, "bulk.confirmed", target_of("bulk", bulk.id), {})
     return bulk
 
 

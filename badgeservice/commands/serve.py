@@ -90,6 +90,7 @@ def _start_demo_delivery(worker: Any) -> None:
     _tune_worker(worker)
 
     from ..hr.delivery.worker import start_background_delivery
+    from ..retention import RetentionStep
     from ..web.notice_steps import NoticeSteps
 
     logger = logging.getLogger("badgeservice.hr")
@@ -99,4 +100,7 @@ def _start_demo_delivery(worker: Any) -> None:
     logger.setLevel(logging.INFO)
     # The demo's in-process worker sends notices too (when an SMTP server is configured).
     notices = NoticeSteps(worker.wsgi, echo=logger.info)
-    start_background_delivery(worker.wsgi, echo=logger.info, steps=(notices.queue, notices.send))
+    retention = RetentionStep(worker.wsgi, echo=logger.info)
+    start_background_delivery(
+        worker.wsgi, echo=logger.info, steps=(notices.queue, notices.send, retention)
+    )

@@ -34,6 +34,7 @@ from ..achievements.services import (
     aligned_competence_ids,
     upsert_achievement,
 )
+from ..audit.services import record, target_of
 from ..db import Outcome, utcnow
 from ..errors import BadRequest
 from ..frameworks.models import Competence, Framework
@@ -42,7 +43,7 @@ from ..frameworks.sources import FrameworkSourceError, load_digcomp22, parse_cas
 from ..hr.delivery.endpoints import declare_endpoint
 from ..issuers.services import IssuerService
 from ..keystore import KeyStore
-from ..organisations.services import upsert_connection, upsert_organisation
+from ..organisations.services import set_retention, upsert_connection, upsert_organisation
 from ..paths.data import PathData, SubGoalData, TargetData, TriggerData
 from ..paths.services import upsert_path
 from ..people.models import Person, Team, TeamRole
@@ -99,6 +100,9 @@ def apply_organisation(
         languages=definition.languages,
         texts=definition.texts,
     )
+    if definition.retention:
+        days = {key.removesuffix("_days"): int(value) for key, value in definition.retention}
+        set_retention(session, organisation, **days)
     load = _Load(session, organisation.id, definition, issuers)
     sign_in = _apply_sign_in(session, organisation.id, definition, issuers.keystore)
     load.counts[f"sign-in {sign_in}"] += 1
@@ -110,6 +114,11 @@ def apply_organisation(
     load.achievements()
     load.paths()
     session.flush()
+    changes = {what: n for what, n in load.counts.items() if n and "unchanged" not in what}
+    changes.pop("sign-in none", None)
+    if changes:
+        target = target_of("organisation", organisation.id, organisation.slug)
+        record(session, organisation.id, "definitions.loaded", target, {"changes": changes})
     return load.summary()
 
 

@@ -281,6 +281,8 @@ class OrganisationDefinition:
     nquads_ordering: str = "refuse"
     # Days before validUntil an earner is reminded (empty: the default 30 and 7).
     reminder_days: tuple[int, ...] = ()
+    # Declared retention periods: ("inbox_days", 90), … (undeclared ones are left alone).
+    retention: tuple[tuple[str, int], ...] = ()
     # The language of plain texts and the fallback; the languages texts are written in.
     default_language: str = "en"
     languages: tuple[str, ...] = ("en",)

@@ -78,6 +78,7 @@ def read_organisation(folder: Path) -> OrganisationDefinition:
     languages = Languages.of(organisation)
     profile = build.profile(report, organisation, languages)
     sign_in = build.sign_in(entries.table("organisation", "sign_in"))
+    retention = tuple(sorted((entries.table("organisation", "retention") or {}).items()))
     rows = entries.items
     issuers = [
         (n, build.issuer(report, n, row, languages)) for n, row in rows("organisation", "issuers")
@@ -111,6 +112,7 @@ def read_organisation(folder: Path) -> OrganisationDefinition:
     return OrganisationDefinition(
         **profile,
         sign_in=sign_in,
+        retention=retention,
         folder=folder,
         issuers=_bare(issuers),
         frameworks=_bare(frameworks),

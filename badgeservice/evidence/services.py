@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from ..audit.context import Actor
+from ..audit.services import record, target_of
 from ..awards.awarding import award
 from ..awards.signals import awarded
 from ..credentials import ob3
@@ -19,7 +21,6 @@ from ..db import utcnow
 from ..errors import BadRequest, Conflict, Forbidden, NotFound
 from ..issuing.holdings import achieved_achievements
 from ..issuing.services import IssuingService
-from ..organisations.services import record_event
 from ..paths.models import SubGoal, TriggerKind
 from ..paths.progress import paths_of
 from ..paths.services import inherited_sub_goals
@@ -234,12 +235,12 @@ def return_claim(
 
 
 def _record(session: Session, claim: EvidenceClaim, assessor: Person, action: str) -> None:
-    record_event(
+    record(
         session,
         claim.organisation_id,
-        actor=f"person {assessor.id} ({assessor.display_name})",
-        action=action,
-        target=f"evidence {claim.id}",
+        action,
+        target_of("evidence", claim.id),
+        actor=Actor("person", assessor.display_name, str(assessor.id)),
         details={
             "person": str(claim.person_id),
             "sub_goal": str(claim.sub_goal_id),

@@ -12,7 +12,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base, new_id, utcnow
 
-__all__ = ["EventState", "InboundEvent"]
+__all__ = ["PURGED", "EventState", "InboundEvent"]
+
+# The raw payload of an event whose retention period ended (the row stays).
+PURGED = "(purged by retention)"
 
 
 class EventState(StrEnum):

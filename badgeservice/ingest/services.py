@@ -21,18 +21,19 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ..audit.services import record, target_of
 from ..awards.awarding import ACHIEVED, WaitsForPrerequisites, award, revoke
 from ..awards.signals import awarded
 from ..credentials import ob3
 from ..db import get_session, utcnow
-from ..errors import AppError
+from ..errors import AppError, Conflict
 from ..issuing.holdings import achievements_of
 from ..issuing.models import Credential
 from ..issuing.services import IssuingService, issuing_service
 from ..people.models import Person
 from .completion import Completion
 from .matching import Goals, person_for, sub_goals_for
-from .models import EventState, InboundEvent
+from .models import PURGED, EventState, InboundEvent
 
 __all__ = ["IngestService", "Received", "content_hash", "ingest_service", "subscribe"]
 
@@ -149,7 +150,9 @@ class IngestService:
     def process(self, event: InboundEvent, *, release: bool = True) -> InboundEvent:
         """Process (or re-process) one event; its state and reason record the outcome.
         When it issued credentials, the person's events waiting for prerequisites are
-        processed again (``release``)."""
+        processed again (``release``). An event whose payload retention purged cannot be."""
+        if event.raw == PURGED:
+            raise Conflict(f"event {event.id}: its payload was purged by retention")
         # Written (flushed by begin_nested) before anything else: the row lock claims the
         # event on PostgreSQL (a worker's SKIP LOCKED passes it by) and SQLite's write lock
         # is taken up front. The person and the outcome follow in one more UPDATE (the
@@ -312,8 +315,14 @@ class IngestService:
     # -- replay -----------------------------------------------------------------------
 
     def replay(self, events: Iterable[InboundEvent]) -> list[InboundEvent]:
-        """Process the events again (idempotent: held credentials are not issued twice)."""
-        return [self.process(event) for event in events]
+        """Process the events again (idempotent: held credentials are not issued twice);
+        each replay is in the audit trail with the outcome."""
+        done = [self.process(event) for event in events]
+        for event in done:
+            target = target_of("event", event.id, event.external_id)
+            details = {"connection": event.connection, "state": event.state}
+            record(self.session, event.organisation_id, "event.replayed", target, details)
+        return done
 
     def take(self, event_id: uuid.UUID) -> InboundEvent | None:
         """The event, read afresh, if it is still ``received``; None once processed.

@@ -126,7 +126,8 @@ def _own_event(event_id: str) -> InboundEvent:
 @api.post("/events/<event_id>/replay")
 @requires("admin")
 def replay_event(event_id: str) -> Response:
-    """Process a stored event again (idempotent: credentials already issued stay single).
+    """Process a stored event again (idempotent: credentials already issued stay single);
+    409 when retention purged its payload.
     ---
     post:
       tags: [events]
@@ -135,7 +136,8 @@ def replay_event(event_id: str) -> Response:
       responses:
         200: {content: {application/json: {schema: InboundEventSchema}}}
         404: {$ref: '#/components/responses/NotFound'}
+        409: {$ref: '#/components/responses/Conflict'}
     """
     event = _own_event(event_id)
-    IngestService(get_session(), issuing_service()).process(event)
+    IngestService(get_session(), issuing_service()).replay([event])
     return dump(InboundEventSchema(), event)

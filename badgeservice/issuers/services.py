@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..audit.services import record, target_of
 from ..credentials.contexts import OB_V3P0, VC_V2
 from ..credentials.did import did_web_document, did_web_from_url
 from ..credentials.multikey import KeyPair, decode_private_key
@@ -127,7 +128,10 @@ class IssuerService:
         for key in issuer.keys:
             key.retired_at = key.retired_at or now
         number = max((k.number for k in issuer.keys), default=0) + 1
-        return self._new_key(issuer, number)
+        key = self._new_key(issuer, number)
+        target = target_of("issuer", issuer.id, issuer.slug)
+        record(self.session, issuer.organisation_id, "issuer.key_rotated", target, {"key": number})
+        return key
 
     def signing_key(self, issuer: Issuer) -> SigningKey:
         row = self.ensure_key(issuer)

@@ -23,6 +23,7 @@ from ..achievements.documents import (
     version_achievement,
 )
 from ..achievements.models import Achievement, AchievementVersion
+from ..audit.services import record, target_of
 from ..credentials import ob3
 from ..credentials.identity import IdentityObject
 from ..credentials.proofs import SigningOrdering, sign
@@ -226,7 +227,22 @@ class IssuingService:
         )
         self.session.add(credential)
         self.session.flush()
+        self._record_issued(credential, achievement, version)
         return credential
+
+    def _record_issued(
+        self, credential: Credential, achievement: Achievement, version: AchievementVersion
+    ) -> None:
+        """The credential's issue in the audit trail: one row in the same transaction."""
+        details = {
+            "person": str(credential.person_id),
+            "achievement": achievement.slug,
+            "version": version.version,
+            "occurrence": credential.occurrence,
+            "awarded_by": credential.awarded_by,
+        }
+        target = target_of("credential", credential.id)
+        record(self.session, credential.organisation_id, "credential.issued", target, details)
 
     def _achievement_id(self, issuer: Issuer, achievement: Achievement) -> str:
         return self.achievement_url(issuer.organisation.slug, achievement.slug)
@@ -268,6 +284,13 @@ class IssuingService:
         )
         assert status_list is not None
         self.issuers.set_status(status_list, credential.status_index, 1)
+        record(
+            self.session,
+            credential.organisation_id,
+            "credential.revoked",
+            target_of("credential", credential.id),
+            {"person": str(credential.person_id), "reason": reason.strip()},
+        )
         self.session.flush()
         return credential
 

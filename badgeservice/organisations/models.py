@@ -4,15 +4,27 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..db import Base, TimestampMixin, new_id, utcnow
+from ..audit.models import AuditEvent
+from ..db import Base, TimestampMixin, new_id
 from ..languages import TranslatedMixin
 
-__all__ = ["ApiClient", "AuditEvent", "Connection", "Organisation"]
+__all__ = [
+    "RETENTION_BOUNDS",
+    "RETENTION_DEFAULTS",
+    "ApiClient",
+    "AuditEvent",
+    "Connection",
+    "Organisation",
+]
+
+# How long the worker keeps what it may purge, in days, and the allowed range of each:
+# raw inbox payloads (after processing), delivery attempts (after they ended), audit entries.
+RETENTION_DEFAULTS = {"inbox": 90, "deliveries": 180, "audit": 730}
+RETENTION_BOUNDS = {"inbox": (7, 3650), "deliveries": (7, 3650), "audit": (90, 36500)}
 
 
 class Organisation(TimestampMixin, TranslatedMixin, Base):
@@ -40,6 +52,18 @@ class Organisation(TimestampMixin, TranslatedMixin, Base):
     languages: Mapped[list[str]] = mapped_column(JSON, default=list)
     # Days before a badge's validUntil its earner is reminded (empty: the default 30 and 7).
     reminder_days: Mapped[list[int]] = mapped_column(JSON, default=list)
+    # Retention (days; README "Retention"): raw inbox payloads after their event was
+    # processed, HR delivery attempts after they ended, audit entries after they were made.
+    retention_inbox_days: Mapped[int] = mapped_column(
+        default=RETENTION_DEFAULTS["inbox"], server_default=str(RETENTION_DEFAULTS["inbox"])
+    )
+    retention_deliveries_days: Mapped[int] = mapped_column(
+        default=RETENTION_DEFAULTS["deliveries"],
+        server_default=str(RETENTION_DEFAULTS["deliveries"]),
+    )
+    retention_audit_days: Mapped[int] = mapped_column(
+        default=RETENTION_DEFAULTS["audit"], server_default=str(RETENTION_DEFAULTS["audit"])
+    )
 
 
 class ApiClient(TimestampMixin, Base):
@@ -86,22 +110,3 @@ class Connection(TimestampMixin, Base):
     base_url: Mapped[str | None] = mapped_column(String(2000))
     # What an event for an unknown person does: "create" the person or "park" the event.
     unknown_person: Mapped[str] = mapped_column(String(10), default="park")
-
-
-class AuditEvent(Base):
-    """Who did what to an organisation's access: API clients created, revoked, rotated.
-    Rows are only ever added."""
-
-    __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_events_organisation_at", "organisation_id", "at"),)
-
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    organisation_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("organisations.id", ondelete="CASCADE")
-    )
-    at: Mapped[datetime] = mapped_column(default=utcnow)
-    # "client <id> (<name>)" for an API caller, "operator" for the command line.
-    actor: Mapped[str] = mapped_column(String(300))
-    action: Mapped[str] = mapped_column(String(50))
-    target: Mapped[str] = mapped_column(String(300))
-    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

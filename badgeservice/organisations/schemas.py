@@ -7,14 +7,18 @@ from marshmallow import RAISE, Schema, fields, validate
 from ..api import Page, Ref
 from ..auth import SCOPES
 from ..people.schemas import SLUG
+from .models import RETENTION_BOUNDS
 
 __all__ = [
     "AuditEventSchema",
+    "AuditQuery",
     "ClientInSchema",
     "ClientListQuery",
     "ClientSchema",
     "IssuedClientSchema",
     "OrganisationSchema",
+    "OrganisationSettingsSchema",
+    "RetentionSchema",
 ]
 
 
@@ -34,6 +38,14 @@ class OrganisationSchema(Schema):
         },
     )
     created_at = fields.DateTime(data_key="createdAt")
+    retention = fields.Function(
+        lambda organisation: {
+            "inboxDays": organisation.retention_inbox_days,
+            "deliveriesDays": organisation.retention_deliveries_days,
+            "auditDays": organisation.retention_audit_days,
+        },
+        metadata={"description": "retention periods in days (see RetentionSchema)"},
+    )
 
 
 class ClientInSchema(Schema):
@@ -89,11 +101,94 @@ class ClientListQuery(Page):
 
 
 class AuditEventSchema(Schema):
+    """One entry of the audit trail: who, when, what, from where."""
+
     id = fields.UUID(required=True)
     at = fields.DateTime(required=True)
-    actor = fields.String(required=True)
-    action = fields.String(
-        required=True, metadata={"description": "client.created, client.revoked, client.rotated"}
+    actor = fields.String(
+        required=True, metadata={"description": "who, by the name they had at the time"}
     )
-    target = fields.String(required=True)
+    actor_kind = fields.String(
+        required=True,
+        data_key="actorKind",
+        metadata={"enum": ["person", "client", "operator", "worker", "system"]},
+    )
+    actor_id = fields.String(
+        allow_none=True, data_key="actorId", metadata={"description": "the person or client id"}
+    )
+    action = fields.String(
+        required=True,
+        metadata={"description": "what, e.g. credential.issued (README lists every action)"},
+    )
+    target = fields.String(required=True, metadata={"description": "the kind and id of what"})
     details = fields.Dict(required=True)
+    channel = fields.String(
+        required=True, metadata={"enum": ["api", "page", "scim", "cli", "worker", "system"]}
+    )
+    ip = fields.String(
+        allow_none=True, metadata={"description": "the client address as the service saw it"}
+    )
+    user_agent = fields.String(allow_none=True, data_key="userAgent")
+
+
+class AuditQuery(Page):
+    """Filters of the audit trail; ``format`` (or the Accept header) chooses JSON pages,
+    CSV or JSON Lines."""
+
+    class Meta:
+        unknown = RAISE
+
+    actor = fields.String(
+        validate=validate.Length(min=1, max=300),
+        metadata={"description": "a part of the actor's name or id (any case)"},
+    )
+    action = fields.String(
+        validate=validate.Length(min=1, max=50),
+        metadata={"description": "an action or its prefix: credential. for every credential"},
+    )
+    target = fields.String(
+        validate=validate.Length(min=1, max=300),
+        metadata={"description": "a part of the target: an id, or e.g. credential"},
+    )
+    since = fields.AwareDateTime(
+        data_key="from", metadata={"description": "entries at or after (ISO 8601 with offset)"}
+    )
+    until = fields.AwareDateTime(
+        data_key="to", metadata={"description": "entries before (ISO 8601 with offset)"}
+    )
+    format = fields.String(
+        validate=validate.OneOf(["json", "csv", "jsonl"]),
+        metadata={"description": "json (pages), csv or jsonl (every match unless limit is given)"},
+    )
+
+
+class RetentionSchema(Schema):
+    """How long the worker keeps what it purges, in days."""
+
+    class Meta:
+        unknown = RAISE
+
+    inbox_days = fields.Integer(
+        data_key="inboxDays",
+        validate=validate.Range(*RETENTION_BOUNDS["inbox"]),
+        metadata={"description": "raw inbox payloads, after their event was processed"},
+    )
+    deliveries_days = fields.Integer(
+        data_key="deliveriesDays",
+        validate=validate.Range(*RETENTION_BOUNDS["deliveries"]),
+        metadata={"description": "HR delivery attempts, of deliveries that ended"},
+    )
+    audit_days = fields.Integer(
+        data_key="auditDays",
+        validate=validate.Range(*RETENTION_BOUNDS["audit"]),
+        metadata={"description": "audit entries"},
+    )
+
+
+class OrganisationSettingsSchema(Schema):
+    """The settings an admin changes through the API (the rest come from its files)."""
+
+    class Meta:
+        unknown = RAISE
+
+    retention = fields.Nested(RetentionSchema, required=True)

@@ -10,12 +10,14 @@ from typing import Any
 from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
+from ..audit.models import AuditEvent
+from ..audit.services import audit_query, record, target_of
 from ..auth import SCOPES, hash_token, new_secret, new_token
 from ..db import Outcome, utcnow
 from ..errors import BadRequest, Conflict, NotFound
 from ..keystore import KeyStore
 from ..people import models as _people  # noqa: F401 - api_clients.supervisor_id refers to people
-from .models import ApiClient, AuditEvent, Connection, Organisation
+from .models import RETENTION_BOUNDS, ApiClient, Connection, Organisation
 
 __all__ = [
     "OPERATOR",
@@ -30,6 +32,7 @@ __all__ = [
     "record_audit",
     "revoke_client",
     "rotate_client",
+    "set_retention",
     "upsert_connection",
     "upsert_organisation",
 ]
@@ -93,6 +96,28 @@ def upsert_organisation(
     return organisation
 
 
+def set_retention(session: Session, organisation: Organisation, **days: int) -> Organisation:
+    """Change retention periods (``inbox``, ``deliveries``, ``audit``: days within
+    :data:`RETENTION_BOUNDS`); the change is in the audit trail, from and to."""
+    changed: dict[str, list[int]] = {}
+    for kind, value in days.items():
+        low, high = RETENTION_BOUNDS[kind]
+        if not low <= value <= high:
+            raise BadRequest(
+                f"retention of {kind}: {value} days is outside {low} to {high}",
+                errors={kind: [f"between {low} and {high}"]},
+            )
+        column = f"retention_{kind}_days"
+        if getattr(organisation, column) != value:
+            changed[kind] = [getattr(organisation, column), value]
+            setattr(organisation, column, value)
+    if changed:
+        session.flush()
+        target = target_of("organisation", organisation.id, organisation.slug)
+        record(session, organisation.id, "organisation.retention_changed", target, changed)
+    return organisation
+
+
 def find_connection(session: Session, organisation_id: uuid.UUID, name: str) -> Connection | None:
     """The organisation's connection (an LMS or another sender of events) named ``name``."""
     return session.scalar(
@@ -122,6 +147,9 @@ def upsert_connection(
             setattr(row, key, value)
             outcome = outcome if outcome == Outcome.CREATED else Outcome.UPDATED
     session.flush()
+    if outcome != Outcome.UNCHANGED:
+        target = target_of("connection", row.id, name)
+        record(session, organisation_id, f"connection.{outcome}", target, dict(settings))
     return outcome
 
 
@@ -134,7 +162,7 @@ def create_client(
     keystore: KeyStore,
     connection: str | None = None,
     supervisor_id: uuid.UUID | None = None,
-    actor: str = OPERATOR,
+    actor: str | None = None,
 ) -> IssuedClient:
     """A new API client: a bearer token, and a signing secret for inbound webhooks. A
     ``team:read`` client acts for a supervisor (``supervisor_id``) and sees only the teams
@@ -222,7 +250,7 @@ def find_client(session: Session, organisation_id: uuid.UUID, ref: str) -> ApiCl
     return client
 
 
-def revoke_client(session: Session, client: ApiClient, *, actor: str) -> ApiClient:
+def revoke_client(session: Session, client: ApiClient, *, actor: str | None = None) -> ApiClient:
     """Revoke the client: its token and signing secret are refused from the next request
     on. Revoking twice is a conflict (decided by the database, not by what was read)."""
     now = utcnow()
@@ -240,7 +268,7 @@ def revoke_client(session: Session, client: ApiClient, *, actor: str) -> ApiClie
 
 
 def rotate_client(
-    session: Session, client: ApiClient, keystore: KeyStore, *, actor: str
+    session: Session, client: ApiClient, keystore: KeyStore, *, actor: str | None = None
 ) -> IssuedClient:
     """A new token and signing secret for the client; the old ones are refused at once."""
     if client.revoked_at is not None:
@@ -256,42 +284,18 @@ def rotate_client(
 def record_audit(
     session: Session,
     organisation_id: uuid.UUID,
-    actor: str,
+    actor: str | None,
     action: str,
-    client: ApiClient,
-    details: dict[str, Any],
+    target: ApiClient | str,
+    details: Mapping[str, Any] | None = None,
+    **context: Any,
 ) -> AuditEvent:
-    """Add a row about an API client to the organisation's audit trail."""
-    target = f"client {client.id} ({client.name})"
-    return record_event(session, organisation_id, actor, action, target, details)
+    """Add a row to the organisation's audit trail (kept for its callers; the trail lives
+    in :mod:`badgeservice.audit`). ``target`` is an API client or the target's text;
+    ``actor`` (a name) or None names who acts, else the context does."""
+    text = target if isinstance(target, str) else target_of("client", target.id, target.name)
+    return record(session, organisation_id, action, text, details, actor=actor, **context)
 
 
-def record_event(
-    session: Session,
-    organisation_id: uuid.UUID,
-    actor: str,
-    action: str,
-    target: str,
-    details: dict[str, Any],
-) -> AuditEvent:
-    """Add a row to the organisation's audit trail (never a token or secret)."""
-    event = AuditEvent(
-        organisation_id=organisation_id,
-        at=utcnow(),
-        actor=actor[:300],
-        action=action,
-        target=target[:300],
-        details=details,
-    )
-    session.add(event)
-    session.flush()
-    return event
-
-
-def audit_query(organisation_id: uuid.UUID) -> Select[AuditEvent]:
-    """The organisation's audit trail, newest first."""
-    return (
-        select(AuditEvent)
-        .where(AuditEvent.organisation_id == organisation_id)
-        .order_by(AuditEvent.at.desc(), AuditEvent.id)
-    )
+# The name of the earlier helper (same arguments, a textual target).
+record_event = record_audit

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, jsonify, request
 
-from ..api import Page, dump, dump_page, load_body, load_query, paginate, parse_id
+from ..api import dump, dump_page, load_body, load_query, paginate, parse_id
+from ..audit.export import audit_download
+from ..audit.services import AuditFilter
 from ..auth import current_principal, requires
 from ..db import get_session
 from ..errors import NotFound
@@ -14,10 +16,12 @@ from ..people.services import get_person
 from ..services import keystore
 from .schemas import (
     AuditEventSchema,
+    AuditQuery,
     ClientInSchema,
     ClientListQuery,
     ClientSchema,
     OrganisationSchema,
+    OrganisationSettingsSchema,
 )
 from .services import (
     IssuedClient,
@@ -28,6 +32,7 @@ from .services import (
     get_organisation,
     revoke_client,
     rotate_client,
+    set_retention,
 )
 
 __all__ = ["api"]
@@ -71,11 +76,6 @@ def get_organisation_view(organisation_id: str) -> Response:
 
 
 # -- API clients and the audit trail (admin) -------------------------------------------------
-
-
-def _actor() -> str:
-    principal = current_principal()
-    return f"client {principal.client_id} ({principal.name})"
 
 
 def _issued(issued: IssuedClient, status: int) -> Response:
@@ -135,7 +135,6 @@ def create_client_view() -> Response:
         if supervisor is None
         else get_person(session, organisation_id, supervisor).id,
         keystore=keystore(),
-        actor=_actor(),
     )
     return _issued(issued, 201)
 
@@ -156,7 +155,7 @@ def revoke_client_view(client_ref: str) -> Response:
     """
     session = get_session()
     client = find_client(session, current_principal().organisation_id, client_ref)
-    return dump(ClientSchema(), revoke_client(session, client, actor=_actor()))
+    return dump(ClientSchema(), revoke_client(session, client))
 
 
 @api.post("/clients/<client_ref>/rotate")
@@ -175,25 +174,77 @@ def rotate_client_view(client_ref: str) -> Response:
     """
     session = get_session()
     client = find_client(session, current_principal().organisation_id, client_ref)
-    return _issued(rotate_client(session, client, keystore(), actor=_actor()), 200)
+    return _issued(rotate_client(session, client, keystore()), 200)
 
 
 @api.get("/audit")
 @requires("admin")
 def list_audit_view() -> Response:
-    """The organisation's audit trail, newest first: who created, revoked or rotated which
-    API client.
+    """The organisation's audit trail, newest first: every admin and assessor action, every
+    credential state change, every export and erasure — who, when, what, from where.
+
+    Filters: ``actor`` and ``target`` match a part of the name or id (any case),
+    ``action`` an action or its prefix (``credential.``), ``from`` and ``to`` a time range
+    (from inclusive, to exclusive). ``format=csv`` or ``Accept: text/csv`` streams CSV
+    (RFC 4180, a header row, ``details`` as JSON; cells a spreadsheet would run as a
+    formula are prefixed with ``'``), ``format=jsonl`` or ``Accept: application/jsonl``
+    JSON Lines; a download holds every match unless ``limit`` is given.
     ---
     get:
-      tags: [clients]
+      tags: [audit]
       parameters:
-        - {in: query, schema: Page}
+        - {in: query, schema: AuditQuery}
       responses:
         200:
           content:
             application/json:
               schema: {page-of: AuditEventSchema}
+            text/csv:
+              schema: {type: string}
+            application/jsonl:
+              schema: {type: string}
+        400: {$ref: '#/components/responses/BadRequest'}
     """
-    query = load_query(Page())
-    events = paginate(audit_query(current_principal().organisation_id), query)
-    return dump_page(AuditEventSchema(), events)
+    query = load_query(AuditQuery())
+    organisation_id = current_principal().organisation_id
+    where = AuditFilter.of(query)
+    wanted = _audit_format(query.get("format"))
+    if wanted == "json":
+        return dump_page(AuditEventSchema(), paginate(audit_query(organisation_id, where), query))
+    # A download holds every match unless a limit was asked for.
+    limit = query["limit"] if "limit" in request.args else None
+    return audit_download(organisation_id, where, wanted, limit, query["offset"])
+
+
+def _audit_format(format_: str | None) -> str:
+    if format_ is not None:
+        return format_
+    offered = {"application/json": "json", "text/csv": "csv", "application/jsonl": "jsonl"}
+    return offered[request.accept_mimetypes.best_match(list(offered)) or "application/json"]
+
+
+@api.patch("/organisations/<organisation_id>")
+@requires("admin")
+def update_organisation_view(organisation_id: str) -> Response:
+    """Change the organisation's settings: its retention periods in days (each optional;
+    defaults 90 for inbox payloads, 180 for delivery attempts, 730 for audit entries).
+    ---
+    patch:
+      tags: [organisations]
+      parameters: [{in: path, name: organisation_id, required: true, schema: {type: string}}]
+      requestBody:
+        required: true
+        content: {application/json: {schema: OrganisationSettingsSchema}}
+      responses:
+        200: {content: {application/json: {schema: OrganisationSchema}}}
+        400: {$ref: '#/components/responses/BadRequest'}
+        404: {$ref: '#/components/responses/NotFound'}
+    """
+    wanted = parse_id(organisation_id, "organisation")
+    if wanted != current_principal().organisation_id:
+        raise NotFound(f"no organisation {organisation_id}")
+    data = load_body(OrganisationSettingsSchema())
+    session = get_session()
+    organisation = get_organisation(session, wanted)
+    days = {key.removesuffix("_days"): value for key, value in data["retention"].items()}
+    return dump(OrganisationSchema(), set_retention(session, organisation, **days))

@@ -9,7 +9,7 @@ from typing import Any
 from .data import SubGoalData, TargetData, TriggerData
 from .models import Path, PathTarget, SubGoal, Trigger
 
-__all__ = ["plan", "set_sub_goals", "set_triggers", "target_rows", "targets"]
+__all__ = ["path_state", "plan", "set_sub_goals", "set_triggers", "target_rows", "targets"]
 
 
 def targets(targets: Sequence[TargetData]) -> list[PathTarget]:
@@ -86,4 +86,18 @@ def plan(path: Path) -> list[tuple[Any, ...]]:
             sorted((t.kind, t.connection or "", t.activity or "") for t in g.triggers),
         )
         for g in path.sub_goals
+    )
+
+
+def path_state(path: Path) -> tuple[Any, ...]:
+    """Everything an upsert may change, to tell ``updated`` from ``unchanged``."""
+    return (
+        path.name,
+        path.description,
+        path.texts,
+        path.achievement_id,
+        path.out_of_order,
+        target_rows(path.targets),
+        plan(path),
+        sorted((g.slug, g.name, g.position, repr(g.texts)) for g in path.sub_goals),
     )

@@ -19,13 +19,14 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
+from ..audit.services import record, target_of
 from ..db import Outcome, flush_or_conflict, utcnow
 from ..errors import BadRequest, Conflict, Forbidden, NotFound
 from ..people.models import Person
 from ..people.services import supervises
 from ..references import held
 from .approvals import clean_comment, record_review
-from .building import plan, set_sub_goals, target_rows, targets
+from .building import path_state, plan, set_sub_goals, target_rows, targets
 from .checks import (
     Problems,
     check_achievement,
@@ -189,10 +190,17 @@ def create_path(session: Session, organisation_id: uuid.UUID, data: PathData) ->
     set_sub_goals(path, data.sub_goals, replace=True)
     session.add(path)
     flush_or_conflict(session, "the path")
+    _audit(session, path, "path.created", {"kind": path.kind})
     return path
 
 
-def update_path(session: Session, path: Path, changes: Mapping[str, Any]) -> Path:
+def _audit(session: Session, path: Path, action: str, details: Mapping[str, Any]) -> None:
+    record(session, path.organisation_id, action, target_of("path", path.id, path.slug), details)
+
+
+def update_path(
+    session: Session, path: Path, changes: Mapping[str, Any], *, audit: bool = True
+) -> Path:
     """Change the given fields (keys of :data:`PATH_CHANGES`). A changed plan of an approved
     individual path needs approving again."""
     unknown = set(changes) - PATH_CHANGES
@@ -229,6 +237,8 @@ def update_path(session: Session, path: Path, changes: Mapping[str, Any]) -> Pat
     if path.approved_at is not None and plan(path) != before:
         path.approved_by_id, path.approved_at = None, None
     flush_or_conflict(session, "the path")
+    if audit:
+        _audit(session, path, "path.updated", {"fields": sorted(changes)})
     return path
 
 
@@ -253,7 +263,7 @@ def upsert_path(
     else:
         if (path.kind, path.team_id, path.person_id) != (data.kind, data.team_id, data.person_id):
             raise Conflict(f"path {data.slug!r} exists with another kind, team or person")
-        before = _state(path)
+        before = path_state(path)
         changes = {
             "name": data.name,
             "description": data.description,
@@ -263,8 +273,10 @@ def upsert_path(
             "targets": data.targets,
             "sub_goals": [*data.sub_goals, *_issued_left_out(session, path, data)],
         }
-        update_path(session, path, changes)
-        outcome = Outcome.UNCHANGED if _state(path) == before else Outcome.UPDATED
+        update_path(session, path, changes, audit=False)
+        outcome = Outcome.UNCHANGED if path_state(path) == before else Outcome.UPDATED
+        if outcome == Outcome.UPDATED:
+            _audit(session, path, "path.updated", {"fields": sorted(changes)})
     if path.approved_by_id != approved_by_id or (approved_by_id is None) != (
         path.approved_at is None
     ):
@@ -300,25 +312,12 @@ def _issued_left_out(session: Session, path: Path, data: PathData) -> list[SubGo
     ]
 
 
-def _state(path: Path) -> tuple[Any, ...]:
-    """Everything an upsert may change, to tell ``updated`` from ``unchanged``."""
-    return (
-        path.name,
-        path.description,
-        path.texts,
-        path.achievement_id,
-        path.out_of_order,
-        target_rows(path.targets),
-        plan(path),
-        sorted((g.slug, g.name, g.position, repr(g.texts)) for g in path.sub_goals),
-    )
-
-
 def delete_path(session: Session, path: Path) -> None:
     """Delete a path nobody has a credential for (credentials must keep their path)."""
     goal_ids = [goal.id for goal in path.sub_goals]
     if held(session, Path.id, [path.id]) or held(session, SubGoal.id, goal_ids):
         raise Conflict(f"credentials were issued for path {path.slug!r}; it cannot be deleted")
+    _audit(session, path, "path.deleted", {"kind": path.kind})
     session.delete(path)
     flush_or_conflict(session, "deleting the path")
 
@@ -362,6 +361,7 @@ def approve_individual_path(
     path.approved_by_id, path.approved_at = supervisor.id, at or utcnow()
     path.approval_requested_at = None
     record_review(session, path, supervisor.id, ReviewAction.APPROVED, text, at=path.approved_at)
+    _audit(session, path, "path.approved", {"supervisor": str(supervisor.id)})
     session.flush()
     return path
 

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from ..audit.services import record, target_of
 from ..db import flush_or_conflict, new_id
 from ..errors import BadRequest, Conflict, NotFound
 from ..languages import is_tag, normal_tag
@@ -202,10 +203,21 @@ def create_person(session: Session, organisation_id: uuid.UUID, data: PersonData
         session.expunge(person)
         raise
     flush_or_conflict(session, "the person")
+    _audit(session, person, "person.created", {"fields": sorted(f.name for f in fields(data))})
     return person
 
 
-def update_person(session: Session, person: Person, changes: Mapping[str, Any]) -> Person:
+def audit_person(session: Session, person: Person, action: str, details: Mapping[str, Any]) -> None:
+    """The change in the audit trail: which fields, never their values (personal data)."""
+    record(session, person.organisation_id, action, target_of("person", person.id), details)
+
+
+_audit = audit_person
+
+
+def update_person(
+    session: Session, person: Person, changes: Mapping[str, Any], *, audit: bool = True
+) -> Person:
     """Change the given fields (names of :class:`PersonData`); ``lms_accounts`` replaces
     the person's accounts."""
     unknown = set(changes) - _PERSON_FIELDS
@@ -215,13 +227,17 @@ def update_person(session: Session, person: Person, changes: Mapping[str, Any]) 
         raise Conflict(f"person {person.id} was erased; an erased person is not changed")
     _apply_person(session, person, changes)
     flush_or_conflict(session, "the person")
+    if audit:
+        _audit(session, person, "person.updated", {"fields": sorted(changes)})
     return person
 
 
 def deactivate_person(session: Session, person: Person) -> Person:
     """Mark the person inactive; nothing is deleted, so earned credentials stay valid."""
-    person.active = False
+    was_active, person.active = person.active, False
     session.flush()
+    if was_active:
+        _audit(session, person, "person.deactivated", {})
     return person
 
 

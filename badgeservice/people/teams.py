@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..audit.services import record, target_of
 from ..db import flush_or_conflict, new_id
 from ..errors import BadRequest, Conflict, NotFound
 from .models import Person, Team, TeamMember, TeamRole
@@ -60,7 +61,12 @@ def create_team(session: Session, organisation_id: uuid.UUID, data: TeamData) ->
     _apply_team(session, team, {f.name: getattr(data, f.name) for f in fields(data)})
     session.add(team)
     flush_or_conflict(session, "the team")
+    _audit(session, team, "team.created", {"slug": team.slug})
     return team
+
+
+def _audit(session: Session, team: Team, action: str, details: Mapping[str, Any]) -> None:
+    record(session, team.organisation_id, action, target_of("team", team.id, team.slug), details)
 
 
 def update_team(session: Session, team: Team, changes: Mapping[str, Any]) -> Team:
@@ -70,6 +76,7 @@ def update_team(session: Session, team: Team, changes: Mapping[str, Any]) -> Tea
         raise BadRequest(f"cannot change {', '.join(sorted(unknown))} of a team")
     _apply_team(session, team, changes)
     flush_or_conflict(session, "the team")
+    _audit(session, team, "team.updated", {"fields": sorted(changes)})
     return team
 
 

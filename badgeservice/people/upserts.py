@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from ..db import Outcome, flush_or_conflict
 from .models import Person, Team, TeamMember
-from .services import PersonData, create_person, update_person
+from .services import PersonData, audit_person, create_person, update_person
 from .teams import TeamData, create_team, update_team
 
 __all__ = ["SCIM_OWNS", "Skipped", "upsert_person", "upsert_team"]
@@ -78,9 +78,12 @@ def upsert_person(
         changes.update(names)
     elif any(getattr(person, key) != value for key, value in names.items()):
         skipped.append(Skipped(f"e-mail and names of person {data.employee_number}", SCIM_OWNS))
-    update_person(session, person, changes)
+    update_person(session, person, changes, audit=False)
     _sync_roles(session, person, roles, skipped)
-    return person, Outcome.UPDATED if _person_state(person) != before else Outcome.UNCHANGED
+    if _person_state(person) == before:
+        return person, Outcome.UNCHANGED
+    audit_person(session, person, "person.updated", {"fields": sorted(changes)})
+    return person, Outcome.UPDATED
 
 
 def _person_state(person: Person) -> tuple[Any, ...]:

@@ -68,7 +68,11 @@ def _own_paths(table: Table, person: Person) -> ColumnElement[bool]:
 
 
 def _audit(table: Table, person: Person) -> ColumnElement[bool]:
-    return table.c.target.contains(str(person.id), autoescape=True)
+    """Entries about the person, and entries of what they did."""
+    return or_(
+        table.c.target.contains(str(person.id), autoescape=True),
+        and_(table.c.actor_kind == "person", table.c.actor_id == str(person.id)),
+    )
 
 
 def _inbox(table: Table, person: Person) -> ColumnElement[bool]:

@@ -12,6 +12,8 @@ from typing import Any
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from ..audit.models import AuditEvent
+from ..audit.services import allow_rewriting
 from ..bulkawards.models import BulkRow
 from ..db import Base, utcnow
 from ..errors import Conflict
@@ -65,6 +67,22 @@ def is_confirmed(person: Person, typed: str) -> bool:
     return " ".join(typed.split()).casefold() in wanted
 
 
+def _scrub_own_audit(session: Session, person: Person) -> int:
+    """The entries of what the person did keep the action and its time; who (the name at
+    the time) and from where (address, browser) go."""
+    result = session.execute(
+        update(AuditEvent)
+        .where(
+            AuditEvent.organisation_id == person.organisation_id,
+            AuditEvent.actor_kind == "person",
+            AuditEvent.actor_id == str(person.id),
+        )
+        .values(actor=PLACEHOLDER, ip=None, user_agent=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
 def erase_person(session: Session, person: Person, actor: str) -> ErasureReport:
     """Erase ``person`` (see the module); 409 when they already were."""
     # Hold the person (PostgreSQL: a concurrent erasure or award waits), then read them
@@ -89,6 +107,8 @@ def erase_person(session: Session, person: Person, actor: str) -> ErasureReport:
     events = anonymise_events(session, person.id)
     removed["identifiers in HR events"] = events.events
     removed["undelivered HR deliveries rewritten"] = events.waiting_deliveries
+    allow_rewriting(session)  # the audit trail is append-only but for erasure and retention
+    removed["audit entries of their own actions"] = _scrub_own_audit(session, person)
     for key, count in scrub_mentions(session, person, needles).items():
         removed[f"mentions in {key}"] = count
     for column, value in PERSON_FIELDS.items():

@@ -159,5 +159,6 @@ KEPT: dict[str, str] = {
         "state, dates and credential ids, with the raw payload replaced by a note, so "
         "the same event sent again is still recognised as a duplicate by its id"
     ),
-    "audit trail": "every entry stays, with mentions of the person replaced by " + PLACEHOLDER,
+    "audit trail": "every entry stays (append-only); in those of the person's own actions"
+    " the name, address and browser, and every mention of them elsewhere, become " + PLACEHOLDER,
 }

@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
+from ..audit.services import record, target_of
 from ..db import utcnow
 from ..paths.models import Path, PathTarget
 from ..people.models import Person, Team, TeamMember, TeamRole
@@ -212,7 +213,12 @@ def create_group(session: Session, organisation_id: uuid.UUID, doc: dict[str, An
 
 def replace_group(session: Session, team: Team, doc: dict[str, Any]) -> Team:
     _write(session, team, group_values(session, team.organisation_id, doc))
+    _audit(session, team, "team.replaced")
     return team
+
+
+def _audit(session: Session, team: Team, action: str) -> None:
+    record(session, team.organisation_id, action, target_of("team", team.id, team.slug), {})
 
 
 def delete_group(session: Session, team: Team) -> None:
@@ -228,6 +234,7 @@ def delete_group(session: Session, team: Team) -> None:
                 f"the team is referred to by {what}; detach them through the API before "
                 "deleting the group",
             )
+    _audit(session, team, "team.deleted")
     session.delete(team)
     flush(session, "the Group")
 

@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from ..audit.services import record, target_of
 from ..people.models import Person, TeamMember, TeamRole
 from ..people.services import add_person, deactivate_person
 from .errors import ScimError, invalid_filter, invalid_value, uniqueness
@@ -181,6 +182,7 @@ def create_user(session: Session, organisation_id: uuid.UUID, doc: dict[str, Any
     if person is None:
         person = add_person(session, organisation_id)
         _write(session, person, values)
+        _audit(session, person, "person.provisioned", {"adopted": False})
         return person
     # Adopted: what the IdP did not send (an employee number loaded from HR files, say)
     # is kept rather than wiped; a later PUT is a full replacement as usual.
@@ -193,7 +195,12 @@ def create_user(session: Session, organisation_id: uuid.UUID, doc: dict[str, Any
     if manager is None and person.manager_id is not None:
         manager = str(person.manager_id)
     _write(session, person, replace(values, manager=manager, **kept))
+    _audit(session, person, "person.provisioned", {"adopted": True})
     return person
+
+
+def _audit(session: Session, person: Person, action: str, details: dict[str, Any]) -> None:
+    record(session, person.organisation_id, action, target_of("person", person.id), details)
 
 
 _KEPT_ON_ADOPTION = (
@@ -211,6 +218,7 @@ _KEPT_ON_ADOPTION = (
 def replace_user(session: Session, person: Person, doc: dict[str, Any]) -> Person:
     """PUT (and the end of PATCH): the person takes exactly the document's values."""
     _write(session, person, user_values(doc))
+    _audit(session, person, "person.replaced", {})
     return person
 
 

@@ -77,6 +77,7 @@ def init_app(app: Flask) -> None:
     check_mail_settings(app.config)
     from . import admin_access as _admin_access  # noqa: F401
     from . import admin_pages as _admin  # noqa: F401
+    from . import audit_pages as _audit  # noqa: F401
     from . import bulk_pages as _bulk  # noqa: F401
     from . import email_sign_in as _email_sign_in  # noqa: F401
     from . import errors, i18n, session

@@ -32,7 +32,7 @@ from ..organisations.services import (
 )
 from ..services import issuer_service, keystore
 from .base import render_page, web
-from .session import Visitor, page_visitor, requires_role
+from .session import page_visitor, requires_role
 
 __all__: list[str] = []
 
@@ -40,10 +40,6 @@ CONNECTION_KINDS = ("moodle", "webhook", "xapi")
 _SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 # Scopes a page can grant; team:read needs the supervisor it acts for (the API does that).
 PAGE_SCOPES = tuple(scope for scope in SCOPES if scope != "team:read")
-
-
-def _actor(visitor: Visitor) -> str:
-    return f"person {visitor.person.id} ({visitor.person.display_name})"
 
 
 def _once(template: str, **context: Any) -> Response:
@@ -78,7 +74,6 @@ def admin_clients() -> ResponseReturnValue:
                     scopes=scopes,
                     keystore=keystore(),
                     connection=request.form.get("connection") or None,
-                    actor=_actor(visitor),
                 )
             except AppError as error:
                 problem = error.detail
@@ -153,7 +148,7 @@ def admin_rotate_client(client_id: str) -> ResponseReturnValue:
     """A new token and secret for the client; the old ones stop working at once."""
     visitor = page_visitor()
     client = own(ApiClient, client_id, "client", visitor.organisation.id)
-    issued = rotate_client(get_session(), client, keystore(), actor=_actor(visitor))
+    issued = rotate_client(get_session(), client, keystore())
     return _once("admin_secret.html", client=client, token=issued.token, secret=issued.secret)
 
 
@@ -162,7 +157,7 @@ def admin_rotate_client(client_id: str) -> ResponseReturnValue:
 def admin_revoke_client(client_id: str) -> ResponseReturnValue:
     visitor = page_visitor()
     client = own(ApiClient, client_id, "client", visitor.organisation.id)
-    revoke_client(get_session(), client, actor=_actor(visitor))
+    revoke_client(get_session(), client)
     target = url_for("web.admin_clients", slug=visitor.organisation.slug, revoked=client.name)
     return redirect(target, code=303)
 

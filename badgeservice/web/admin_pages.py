@@ -111,9 +111,7 @@ def admin_replay() -> ResponseReturnValue:
     )
     if len(events) != len(set(ids)):
         raise NotFound("no such event")
-    service = ingest_service(db)
-    for event in sorted(events, key=lambda item: item.received_at):
-        service.process(event)
+    ingest_service(db).replay(sorted(events, key=lambda item: item.received_at))
     state = request.form.get("state", EventState.FAILED)
     target = url_for(
         "web.admin_events",

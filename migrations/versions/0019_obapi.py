@@ -1,7 +1,7 @@
 """the Open Badges 3.0 API: OAuth clients, grants, codes, tokens; credentials learners bring
 
 Revision ID: 0019
-Revises: 0017
+Revises: 0018
 Create Date: 2026-12-05 18:45:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import badgeservice.db
 
 revision = "0019"
-down_revision = "0017"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 

@@ -23,6 +23,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from ...audit.services import record, target_of
 from ...auth import new_secret
 from ...db import utcnow
 from ...egress import EgressPolicy
@@ -183,7 +184,13 @@ def create_endpoint(
     endpoint.secret_ciphertext = _wrap(keystore, endpoint, secret)
     session.add(endpoint)
     session.flush()
+    _audit(session, endpoint, "endpoint.created", {"url": url})
     return IssuedSecret(endpoint, secret)
+
+
+def _audit(session: Session, endpoint: HrEndpoint, action: str, details: Mapping[str, Any]) -> None:
+    target = target_of("endpoint", endpoint.id, endpoint.name)
+    record(session, endpoint.organisation_id, action, target, details)
 
 
 def rotate_secret(session: Session, endpoint: HrEndpoint, keystore: KeyStore) -> IssuedSecret:
@@ -192,6 +199,7 @@ def rotate_secret(session: Session, endpoint: HrEndpoint, keystore: KeyStore) ->
     secret = new_secret()
     endpoint.secret_ciphertext = _wrap(keystore, endpoint, secret)
     session.flush()
+    _audit(session, endpoint, "endpoint.secret_rotated", {})
     return IssuedSecret(endpoint, secret)
 
 
@@ -209,6 +217,7 @@ def update_endpoint(
         if not endpoint.active:
             dead_letter_pending(session, endpoint.id, "the endpoint was deactivated")
     session.flush()
+    _audit(session, endpoint, "endpoint.updated", {key: changes[key] for key in sorted(changes)})
     return endpoint
 
 
@@ -254,6 +263,7 @@ def declare_endpoint(
         return "unchanged"
     endpoint.url, endpoint.description = url, description
     session.flush()
+    _audit(session, endpoint, "endpoint.updated", {"url": url, "description": description})
     return "updated"
 
 
@@ -369,4 +379,12 @@ def redeliver(
         delivery.queued_at = now
         delivery.delivered_at = None
     session.flush()
+    for delivery in rows:
+        record(
+            session,
+            organisation_id,
+            "delivery.redelivered",
+            target_of("delivery", delivery.id),
+            {"endpoint": str(delivery.endpoint_id), "event": str(delivery.event_id)},
+        )
     return list(rows)

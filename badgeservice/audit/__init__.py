@@ -1,0 +1,2 @@
+"""The audit trail: who did what to an organisation, when and from where; append-only,
+purged only by retention."""
