@@ -77,6 +77,20 @@ def is_public(address: IPAddress) -> bool:
     )
 
 
+def is_loopback_name(host: str | None) -> bool:
+    """``localhost`` or a loopback address written as one (``127.0.0.1``, ``[::1]``): a
+    destination on this machine, where plain HTTP may be allowed (an IdP, a redirect URI,
+    the demo's own address)."""
+    if not host:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 def literal_address(host: str) -> IPAddress | None:
     """``host`` as an IP address if it is one in any spelling a resolver accepts: IPv6, and
     IPv4 dotted, shortened (``127.1``), decimal (``2130706433``), hex or octal; else None."""

@@ -9,7 +9,6 @@ is matched once by the configured claim (employee number, e-mail or ``sub``); th
 
 from __future__ import annotations
 
-import ipaddress
 import re
 import uuid
 from collections.abc import Mapping
@@ -22,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from ..audit.services import record, target_of
 from ..db import utcnow
+from ..egress import is_loopback_name
 from ..errors import AppError, BadRequest
 from ..keystore import KeyStore
 from ..people.models import Person
@@ -79,18 +79,9 @@ def check_issuer_url(issuer: str) -> str:
         raise BadRequest(f"issuer: {issuer!r} is not an http(s) URL")
     if parts.query or parts.fragment:
         raise BadRequest("issuer: an issuer URL has no query or fragment")
-    if parts.scheme == "http" and not _loopback(parts.hostname):
+    if parts.scheme == "http" and not is_loopback_name(parts.hostname):
         raise BadRequest("issuer: use https (plain http only for an IdP on this machine)")
     return issuer.rstrip("/")
-
-
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def get_settings(session: Session, organisation_id: uuid.UUID) -> SignInSettings | None:

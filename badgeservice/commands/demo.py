@@ -79,7 +79,8 @@ def _demo_settings(host: str, port: int) -> dict[str, Any]:
     import os
 
     from ..config import load_config
-    from ..web import demo_configuration, is_loopback
+    from ..egress import is_loopback_name
+    from ..web import demo_configuration
 
     os.environ.setdefault("BADGESERVICE_PUBLIC_URL", f"http://{host}:{port}")
     # The demo pushes to its own stand-in HR receiver on this host: allowed as an operator
@@ -89,7 +90,7 @@ def _demo_settings(host: str, port: int) -> dict[str, Any]:
     # "Continue as" an example person on the pages: only here, and only on loopback with
     # the embedded database.
     overrides: dict[str, Any] = {"DEMO": True}
-    overrides["DEV_SIGN_IN"] = is_loopback(host) and demo_configuration(load_config(overrides))
+    overrides["DEV_SIGN_IN"] = is_loopback_name(host) and demo_configuration(load_config(overrides))
     return overrides
 
 

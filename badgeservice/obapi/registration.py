@@ -4,7 +4,6 @@ authorization-code and refresh-token grants, the Open Badges scopes."""
 
 from __future__ import annotations
 
-import ipaddress
 import secrets
 from typing import Any
 from urllib.parse import urlsplit
@@ -13,6 +12,7 @@ from authlib.oauth2.rfc6749.requests import JsonPayload, JsonRequest
 from authlib.oauth2.rfc7591 import ClientRegistrationEndpoint, InvalidClientMetadataError
 
 from ..db import get_session
+from ..egress import is_loopback_name
 from . import scopes
 from .models import OAuthClient
 from .store import digest
@@ -40,18 +40,9 @@ def check_uri(field: str, value: Any) -> str:
     host = parts.hostname or ""
     if parts.fragment or not host or parts.username or parts.password:
         raise InvalidClientMetadataError(f"{field}: {value!r} is not an absolute URL")
-    if parts.scheme == "https" or (parts.scheme == "http" and _loopback(host)):
+    if parts.scheme == "https" or (parts.scheme == "http" and is_loopback_name(host)):
         return value
     raise InvalidClientMetadataError(f"{field}: {value!r} must be an https URL")
-
-
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class _Payload(JsonPayload):  # type: ignore[misc]

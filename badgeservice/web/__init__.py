@@ -7,7 +7,6 @@ identity provider. :func:`init_app` wires it all into the application.
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -16,6 +15,7 @@ from flask import Flask
 from sqlalchemy.engine import make_url
 
 from ..config import ConfigurationError
+from ..egress import is_loopback_name
 from .base import csrf
 
 __all__ = [
@@ -24,15 +24,7 @@ __all__ = [
     "csrf",
     "demo_configuration",
     "init_app",
-    "is_loopback",
 ]
-
-
-def is_loopback(host: str) -> bool:
-    try:
-        return host == "localhost" or ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def demo_configuration(config: Mapping[str, Any]) -> bool:
@@ -40,7 +32,7 @@ def demo_configuration(config: Mapping[str, Any]) -> bool:
     environment), on a loopback public URL, with the SQLite database."""
     host = urlsplit(str(config["PUBLIC_URL"])).hostname or ""
     embedded = make_url(str(config["DATABASE_URL"])).get_backend_name() == "sqlite"
-    return bool(config.get("DEMO")) and is_loopback(host) and embedded
+    return bool(config.get("DEMO")) and is_loopback_name(host) and embedded
 
 
 def check_development_sign_in(config: Mapping[str, Any]) -> None:
