@@ -20,11 +20,13 @@ from ..errors import BadRequest, NotFound
 from ..evidence.services import claims_of, evidence_goals
 from ..issuers.models import Issuer
 from ..issuing.copies import copies_of
+from ..issuing.services import compact_jws
 from ..paths.approvals import path_history
 from ..paths.data import PathData, SubGoalData
 from ..paths.models import Path, PathKind
 from ..paths.services import create_path, request_approval, update_path
 from ..portability.reissue import copy_kind, copy_kinds
+from ..services import issuer_service
 from ..sharing import Visibility, get_sharing, set_sharing
 from .badge_files import baked, qr_svg
 from .badges import achievement_view, local_path, parse_time
@@ -159,7 +161,8 @@ def share_badge(credential_id: str) -> ResponseReturnValue:
 @web.get("/o/<slug>/badges/<credential_id>/badge.<kind>")
 @requires_role()
 def download_badge(credential_id: str, kind: str) -> ResponseReturnValue:
-    """My badge to take away: the signed JSON, or its image with the credential baked in."""
+    """My badge to take away: the signed JSON, its VC-JWT (``.jws``, a compact JWS), or
+    its image with the credential baked in."""
     visitor, db = page_visitor(), get_session()
     credential = own_credential(db, visitor.person, credential_id)
     filename = f"badge-{credential.id}.{kind}"
@@ -167,6 +170,9 @@ def download_badge(credential_id: str, kind: str) -> ResponseReturnValue:
     if kind == "json":
         body = json.dumps(credential.document, ensure_ascii=False, indent=2)
         return Response(body, mimetype="application/ld+json", headers=disposition)
+    if kind == "jws":
+        token = compact_jws(issuer_service(), credential)
+        return Response(token, mimetype="application/vc+jwt", headers=disposition)
     if kind not in ("png", "svg"):
         raise NotFound(f"no download {kind!r}")
     version = db.get(AchievementVersion, credential.achievement_version_id)
