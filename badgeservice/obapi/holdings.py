@@ -1,6 +1,6 @@
 """A learner's credentials for the API: the ones this service issued to them and the ones
-they brought, in one list ordered by when each arrived; and storing one they bring, after
-it verifies."""
+they brought, in one list ordered by when each arrived; and storing one they bring (JSON
+or a VC-JWT), after it verifies."""
 
 from __future__ import annotations
 
@@ -14,23 +14,28 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..credentials.errors import CredentialError
+from ..credentials.jose import looks_like_compact_jws, parse_vc_jwt
+from ..credentials.verify import VerificationReport
 from ..db import utcnow
 from ..issuers.services import IssuerService
 from ..issuing.models import Credential
+from ..issuing.services import compact_jws
 from ..people.models import Person
-from ..verification.services import verify_posted
+from ..verification.services import verify_posted, verify_posted_jwt
 from .imsx import ImsxError
 from .models import OAuthClient, StoredCredential
 from .store import digest
 
-__all__ = ["Page", "credentials_page", "upsert"]
+__all__ = ["Page", "credentials_page", "upsert", "upsert_jws"]
 
 
 @dataclass(frozen=True)
 class Page:
-    """One page of the learner's credentials, each as its JSON text, and the total."""
+    """One page of the learner's credentials and the total: the JSON texts, and the
+    compact JWS strings (the VC-JWT of each issued credential, and the VC-JWTs brought)."""
 
     texts: list[str]
+    tokens: list[str]
     total: int
 
 
@@ -40,15 +45,17 @@ def _issued_id(public_url: str, credential_id: uuid.UUID) -> str:
 
 def credentials_page(
     session: Session,
+    issuers: IssuerService,
     person: Person,
-    public_url: str,
     *,
     limit: int,
     offset: int,
     since: datetime | None,
 ) -> Page:
     """Issued and brought credentials of ``person`` (arrived at or after ``since``), oldest
-    first; a brought copy of one issued to them counts once, as the issued one."""
+    first; a brought copy of one issued to them counts once, as the issued one. An issued
+    credential comes in both forms (its JSON and its VC-JWT); a brought one as it came."""
+    public_url = issuers.public_url
     issued = select(Credential.id, Credential.issued_at).where(
         Credential.person_id == person.id, Credential.organisation_id == person.organisation_id
     )
@@ -69,17 +76,20 @@ def credentials_page(
     ]
     entries.sort(key=lambda entry: (entry[0], entry[2]))
     chosen = entries[offset : offset + limit]
-    texts = []
+    texts: list[str] = []
+    tokens: list[str] = []
     for _when, kind, key in chosen:
         if kind == "issued":
             row = session.get(Credential, key)
             assert row is not None
             texts.append(json.dumps(row.document, ensure_ascii=False, separators=(",", ":")))
+            tokens.append(compact_jws(issuers, row))
         else:
             stored = session.get(StoredCredential, key)
             assert stored is not None
-            texts.append(stored.document_text)
-    return Page(texts, len(entries))
+            kept = stored.document_text
+            (tokens if looks_like_compact_jws(kept) else texts).append(kept)
+    return Page(texts, tokens, len(entries))
 
 
 def upsert(
@@ -101,6 +111,32 @@ def upsert(
         report = verify_posted(session, issuers, document)
     except CredentialError as exc:
         raise ImsxError(400, "invalid_data", f"the credential is not usable: {exc}") from None
+    return _store(session, person, client, credential_id, report, text)
+
+
+def upsert_jws(
+    session: Session, issuers: IssuerService, person: Person, client: OAuthClient, text: str
+) -> bool:
+    """Verify and store a VC-JWT (``text``, a compact JWS) for ``person``, kept as it came;
+    True when new, False when it replaced the same credential (the same ``id`` inside)."""
+    try:
+        credential_id = parse_vc_jwt(text).credential.get("id")
+        report = verify_posted_jwt(session, issuers, text)
+    except CredentialError as exc:
+        raise ImsxError(400, "invalid_data", f"the VC-JWT is not usable: {exc}") from None
+    if not isinstance(credential_id, str) or not credential_id.strip():
+        raise ImsxError(400, "invalid_data", "the credential in the VC-JWT has no id")
+    return _store(session, person, client, credential_id, report, text)
+
+
+def _store(
+    session: Session,
+    person: Person,
+    client: OAuthClient,
+    credential_id: str,
+    report: VerificationReport,
+    text: str,
+) -> bool:
     if not report.verified:
         problems = "; ".join(report.errors) or "no proof verified"
         raise ImsxError(400, "invalid_data", f"the credential does not verify: {problems}")

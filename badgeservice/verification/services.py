@@ -20,13 +20,13 @@ from sqlalchemy.orm import Session
 from ..credentials.did import DidKeyResolver, DocumentResolver, VerificationMethod
 from ..credentials.errors import ResolutionError
 from ..credentials.fetch import FetchError
-from ..credentials.verify import VerificationReport, verify_credential
+from ..credentials.verify import VerificationReport, verify_credential, verify_vc_jwt
 from ..issuers.models import Issuer, StatusList
 from ..issuers.services import IssuerService
 from ..issuing.models import Credential
 from ..organisations.models import Organisation
 
-__all__ = ["ServiceDocuments", "credential_at", "verify_posted"]
+__all__ = ["ServiceDocuments", "credential_at", "verify_posted", "verify_posted_jwt"]
 
 _ISSUER_PATH = re.compile(r"^/issuers/([a-z0-9][a-z0-9-]{0,62})/([a-z0-9][a-z0-9-]{0,62})")
 _STATUS_PATH = re.compile(_ISSUER_PATH.pattern + r"/status/([0-9]{1,9})$")
@@ -104,3 +104,10 @@ def verify_posted(session: Session, issuers: IssuerService, document: Any) -> Ve
     """The full report for ``document``, status and keys resolved from this service."""
     sources = ServiceDocuments(session, issuers)
     return verify_credential(document, resolver=sources, status_source=sources)
+
+
+def verify_posted_jwt(session: Session, issuers: IssuerService, token: str) -> VerificationReport:
+    """The full report for a VC-JWT (compact JWS), keys and status from this service.
+    Raises: MalformedDocumentError when ``token`` is no VC-JWT."""
+    sources = ServiceDocuments(session, issuers)
+    return verify_vc_jwt(token, resolver=sources, status_source=sources)
