@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives.serialization import (
     NoEncryption,
     PrivateFormat,
     PublicFormat,
+    load_der_private_key,
 )
 from joserfc import jws
 from joserfc.errors import JoseError
@@ -107,11 +108,17 @@ def _public_jwk(public: ec.EllipticCurvePublicKey | rsa.RSAPublicKey) -> dict[st
 
 
 def _private_key(algorithm: str, private_der: bytes) -> ECKey | RSAKey:
-    if algorithm == "ES256":
-        return ECKey.import_key(private_der)
-    if algorithm == "RS256":
-        return RSAKey.import_key(private_der)
-    raise KeyFormatError(f"VC-JWT keys are ES256 or RS256, not {algorithm!r}")
+    if algorithm not in SIGNING_ALGORITHMS:
+        raise KeyFormatError(f"VC-JWT keys are ES256 or RS256, not {algorithm!r}")
+    # The key is the issuer's own, generated here and kept in an authenticated (AES-GCM)
+    # blob: checking the RSA key's consistency again on every load would cost a quarter
+    # of a second per signature.
+    key = load_der_private_key(private_der, password=None, unsafe_skip_rsa_key_validation=True)
+    if algorithm == "ES256" and isinstance(key, ec.EllipticCurvePrivateKey):
+        return ECKey.import_key(key)
+    if algorithm == "RS256" and isinstance(key, rsa.RSAPrivateKey):
+        return RSAKey.import_key(key)
+    raise KeyFormatError(f"the stored key is not an {algorithm} key")
 
 
 def _numeric_date(value: Any, name: str) -> int:

@@ -21,7 +21,11 @@ from joserfc import jws
 from joserfc.jwk import ECKey, OKPKey
 
 from badgeservice.credentials.did import did_web_document
-from badgeservice.credentials.errors import KeyFormatError, MalformedDocumentError
+from badgeservice.credentials.errors import (
+    KeyFormatError,
+    MalformedDocumentError,
+    UnknownContextError,
+)
 from badgeservice.credentials.jose import (
     generate_jose_key,
     looks_like_compact_jws,
@@ -243,3 +247,10 @@ def test_validity_and_status_as_for_embedded_proofs() -> None:
     report = verify_vc_jwt(listed, documents=[DOCUMENT], now=NOW)
     assert not report.verified
     assert any("status could not be checked" in e for e in report.errors)
+
+
+def test_a_credential_that_is_not_usable_json_ld_raises_as_without_a_token() -> None:
+    unknown = credential()
+    unknown["@context"] = [*unknown["@context"], "https://example.org/unpinned"]
+    with pytest.raises(UnknownContextError):
+        verify_vc_jwt(token(document=unknown), documents=[DOCUMENT], now=NOW)
