@@ -120,6 +120,12 @@ def test_rs256_when_the_issuer_chooses_it_and_rotation_keeps_old_tokens_verifyin
 
     rotated = client.post(f"/api/v1/issuers/{tenant.issuer_id}/keys/rotate", headers=tenant.headers)
     assert rotated.status_code == 200
+    listed = rotated.get_json()
+    assert listed["vcJwtAlgorithm"] == "RS256"
+    assert [
+        (k["id"].rsplit("#")[1], k["algorithm"], k["retiredAt"] is None) for k in listed["joseKeys"]
+    ] == [("jwk-1", "ES256", False), ("jwk-2", "RS256", False), ("jwk-3", "RS256", True)]
+    assert listed["joseKeys"][2]["publicKeyJwk"]["kty"] == "RSA"
     assert [k.number for k in _jose_keys(app, tenant) if k.retired_at is None] == [3]
     latest = _token(client, _award(app, client, tenant, "E3")["id"]).get_data(as_text=True)
     assert parse_vc_jwt(latest).header["kid"] == f"{DID}#jwk-3"
