@@ -21,6 +21,7 @@ from ..evidence.services import claims_of, evidence_goals
 from ..issuers.models import Issuer
 from ..issuing.copies import copies_of
 from ..issuing.services import compact_jws
+from ..obapi.holdings import brought_badges, import_badge
 from ..paths.approvals import path_history
 from ..paths.data import PathData, SubGoalData
 from ..paths.models import Path, PathKind
@@ -28,6 +29,7 @@ from ..paths.services import create_path, request_approval, update_path
 from ..portability.reissue import copy_kind, copy_kinds
 from ..services import issuer_service
 from ..sharing import Visibility, get_sharing, set_sharing
+from ..verification.services import ImportSources, egress_fetcher
 from .badge_files import baked, qr_svg
 from .badges import achievement_view, local_path, parse_time
 from .base import render_page, web
@@ -60,6 +62,11 @@ def _public_url() -> str:
 @requires_role()
 def my_badges() -> ResponseReturnValue:
     """Every badge of mine as a card; filters by status and by path."""
+    return _my_badges_page()
+
+
+def _my_badges_page(import_error: str | None = None) -> ResponseReturnValue:
+    """My badges; after a refused import, with the reason beside the form (a 400)."""
     visitor, db = page_visitor(), get_session()
     status = request.args.get("status") or None
     if status is not None and status not in set(BadgeStatus):
@@ -80,9 +87,13 @@ def my_badges() -> ResponseReturnValue:
     )
     return render_page(
         "my_badges.html",
+        status=400 if import_error else 200,
         active="badges",
         cards=cards,
         copies=copy_kinds(db, visitor.person),
+        brought=brought_badges(db, visitor.person),
+        imported=request.args.get("imported"),
+        import_error=import_error,
         reissued=request.args.get("reissued"),
         chosen_status=status,
         path=path_slug,
@@ -140,6 +151,29 @@ def my_badge(credential_id: str) -> ResponseReturnValue:
         public_name=visitor.person.public_display_name,
         saved=request.args.get("saved") == "1",
     )
+
+
+@web.post("/o/<slug>/badges/import")
+@requires_role()
+def import_my_badge() -> ResponseReturnValue:
+    """Bring a badge from elsewhere (a baked PNG or SVG, a VC-JWT or the JSON): verified,
+    its issuer's keys and status fetched, then kept and listed with my badges."""
+    visitor, db = page_visitor(), get_session()
+    upload = request.files.get("badge")
+    if upload is None or not upload.filename:
+        raise BadRequest(_("Choose the badge file to import."))
+    issuers = issuer_service()
+    sources = ImportSources(db, issuers, egress_fetcher(current_app.config))
+    try:
+        created, _report = import_badge(db, issuers, visitor.person, upload.read(), sources)
+    except BadRequest as exc:
+        # The reason is the verifier's own words (the checks that failed), in English.
+        db.rollback()
+        return _my_badges_page(_("The badge was not imported: %(reason)s", reason=exc.detail))
+    target = url_for(
+        "web.my_badges", slug=visitor.organisation.slug, imported="new" if created else "again"
+    )
+    return redirect(f"{target}#other-badges", code=303)
 
 
 @web.post("/o/<slug>/badges/<credential_id>/sharing")
