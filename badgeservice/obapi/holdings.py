@@ -31,11 +31,13 @@ from .store import digest
 __all__ = [
     "BroughtBadge",
     "Page",
+    "VerifiedUpload",
     "brought_badges",
     "credentials_page",
     "import_badge",
     "upsert",
     "upsert_jws",
+    "verify_upload",
 ]
 
 
@@ -208,12 +210,19 @@ def _read_upload(data: bytes) -> tuple[str, dict[str, Any]]:
     return text, document
 
 
-def import_badge(
-    session: Session, issuers: IssuerService, person: Person, data: bytes, sources: ImportSources
-) -> tuple[bool, VerificationReport]:
-    """Verify and keep a badge ``person`` uploads (a baked image, a VC-JWT or JSON), its
-    issuer's keys and status fetched by ``sources``; (new?, report). Raises: BadRequest
-    naming what is wrong, the failed checks included."""
+@dataclass(frozen=True)
+class VerifiedUpload:
+    """An uploaded badge that verified: the text to keep, its credential id, the report."""
+
+    text: str
+    credential_id: str
+    report: VerificationReport
+
+
+def verify_upload(data: bytes, sources: ImportSources) -> VerifiedUpload:
+    """Verify a badge a learner uploads (a baked image, a VC-JWT or JSON), its issuer's
+    keys and status fetched by ``sources``. Raises: BadRequest naming what is wrong, the
+    failed checks included."""
     text, document = _read_upload(data)
     credential_id = document.get("id")
     if not isinstance(credential_id, str) or not credential_id.strip():
@@ -227,7 +236,12 @@ def import_badge(
         raise BadRequest(f"the credential is not usable: {exc}") from None
     if not report.verified:
         raise BadRequest("the badge does not verify: " + "; ".join(report.errors))
-    return _store(session, person, None, credential_id, report, text), report
+    return VerifiedUpload(text, credential_id, report)
+
+
+def import_badge(session: Session, person: Person, upload: VerifiedUpload) -> bool:
+    """Keep a verified upload among ``person``'s brought credentials; True when new."""
+    return _store(session, person, None, upload.credential_id, upload.report, upload.text)
 
 
 @dataclass(frozen=True)

@@ -15,19 +15,21 @@ from sqlalchemy import select
 
 from ..achievements.models import AchievementVersion
 from ..achievements.services import get_achievement
-from ..db import get_session, utcnow
+from ..db import database, get_session, utcnow
 from ..errors import BadRequest, NotFound
 from ..evidence.services import claims_of, evidence_goals
 from ..issuers.models import Issuer
+from ..issuers.services import IssuerService
 from ..issuing.copies import copies_of
 from ..issuing.services import compact_jws
-from ..obapi.holdings import brought_badges, import_badge
+from ..obapi.holdings import brought_badges, import_badge, verify_upload
 from ..paths.approvals import path_history
 from ..paths.data import PathData, SubGoalData
 from ..paths.models import Path, PathKind
 from ..paths.services import create_path, request_approval, update_path
+from ..people.models import Person
 from ..portability.reissue import copy_kind, copy_kinds
-from ..services import issuer_service
+from ..services import issuer_service, keystore
 from ..sharing import Visibility, get_sharing, set_sharing
 from ..verification.services import ImportSources, egress_fetcher
 from .badge_files import baked, qr_svg
@@ -162,14 +164,24 @@ def import_my_badge() -> ResponseReturnValue:
     upload = request.files.get("badge")
     if upload is None or not upload.filename:
         raise BadRequest(_("Choose the badge file to import."))
-    issuers = issuer_service()
-    sources = ImportSources(db, issuers, egress_fetcher(current_app.config))
-    try:
-        created, _report = import_badge(db, issuers, visitor.person, upload.read(), sources)
-    except BadRequest as exc:
-        # The reason is the verifier's own words (the checks that failed), in English.
-        db.rollback()
-        return _my_badges_page(_("The badge was not imported: %(reason)s", reason=exc.detail))
+    data, person_id = upload.read(), visitor.person.id
+    # Fetching the issuer's documents may take seconds: not while holding the request's
+    # transaction (on SQLite, the database's write lock); this service's own keys and
+    # lists are read in a snapshot that blocks nobody.
+    db.rollback()
+    with database().read_sessions() as reader:
+        issuers = IssuerService(
+            reader, public_url=current_app.config["PUBLIC_URL"], keystore=keystore()
+        )
+        sources = ImportSources(reader, issuers, egress_fetcher(current_app.config))
+        try:
+            verified = verify_upload(data, sources)
+        except BadRequest as exc:
+            # The reason is the verifier's own words (the checks that failed), in English.
+            return _my_badges_page(_("The badge was not imported: %(reason)s", reason=exc.detail))
+    person = db.get(Person, person_id)
+    assert person is not None
+    created = import_badge(db, person, verified)
     target = url_for(
         "web.my_badges", slug=visitor.organisation.slug, imported="new" if created else "again"
     )
