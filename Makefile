@@ -79,6 +79,7 @@ translations: $(BIN)/.installed
 bench: $(BIN)/.installed
 	$(BIN)/python -m benchmarks.startup
 	$(BIN)/python -m benchmarks.credentials
+	$(BIN)/python -m benchmarks.vc_jwt
 	$(BIN)/python -m benchmarks.json_reader
 	$(BIN)/python -m benchmarks.public_page
 	BADGESERVICE_TEST_DATABASE_URL=$(TEST_POSTGRES) $(BIN)/python -m benchmarks.ingest --warmup 32

@@ -59,17 +59,22 @@ def read_json(source: str) -> Any:
 
 
 def read_credential(source: str) -> Any:
-    """A credential (or a JSON array of them) from a JSON file, or the credential baked into
-    a PNG or SVG badge image."""
+    """A credential (or a JSON array of them) from a JSON file, a VC-JWT (a file holding a
+    compact JWS, returned as the string), or what a PNG or SVG badge image carries."""
     data = read_bytes(source)
     name = "standard input" if source == "-" else source
     if data.startswith(b"\x89PNG") or data.lstrip().startswith(b"<"):
         from .credentials import baking
 
         baked = baking.unbake(data)
-        if baked.credential is None:
-            raise InputError(f"{name}: the image carries no JSON credential to verify")
-        return baked.credential
+        if baked.credential is None and baked.jws is None:
+            raise InputError(f"{name}: the image carries no credential to verify")
+        return baked.credential if baked.credential is not None else baked.jws
+    from .credentials.jose import looks_like_compact_jws
+
+    text = data.decode("utf-8", "replace")
+    if looks_like_compact_jws(text):
+        return text.strip()
     return read_json(source)
 
 
@@ -229,14 +234,14 @@ def credentials_verify(
     now: str | None,
     source: str,
 ) -> None:
-    """Verify a credential (or a JSON array, or a baked PNG or SVG badge); exit 0
-    verified, 1 not, 2 unusable input.
+    """Verify a credential (or a JSON array, a VC-JWT file, or a baked PNG or SVG badge);
+    exit 0 verified, 1 not, 2 unusable input.
 
     did:web documents and status lists are fetched over HTTPS unless --offline is given.
     A credential whose status cannot be checked is not verified (unless --no-status).
     """
     from .credentials.fetch import Fetcher
-    from .credentials.verify import verify_credential
+    from .credentials.verify import verify_credential, verify_vc_jwt
 
     documents = [read_json(path) for path in did_documents]
     lists = {}
@@ -258,9 +263,10 @@ def credentials_verify(
     batch = document if isinstance(document, list) else [document]
     reports = []
     for index, item in enumerate(batch):
+        verify = verify_vc_jwt if isinstance(item, str) else verify_credential
         try:
             reports.append(
-                verify_credential(
+                verify(
                     item,
                     resolver=fetcher,
                     documents=documents,

@@ -15,7 +15,7 @@ from .hr.models import (
     Recognition,
 )
 from .ingest.models import InboundEvent
-from .issuers.models import Issuer, IssuerKey, StatusList
+from .issuers.models import Issuer, IssuerJoseKey, IssuerKey, StatusList
 from .issuing.models import Credential
 from .notices.models import Notice
 from .obapi.models import OAuthClient, OAuthCode, OAuthGrant, OAuthToken, StoredCredential
@@ -47,6 +47,7 @@ __all__ = [
     "HrEndpoint",
     "InboundEvent",
     "Issuer",
+    "IssuerJoseKey",
     "IssuerKey",
     "LmsAccount",
     "Notice",

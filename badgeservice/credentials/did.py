@@ -1,5 +1,8 @@
 """DID identities for issuers: did:key, did:web documents, and verification-method lookup.
 
+A verification method is a Multikey (``publicKeyMultibase``: the Ed25519 keys of Data
+Integrity proofs) or a ``JsonWebKey`` (``publicKeyJwk``: the keys of VC-JWTs).
+
 Resolution is behind the :class:`Resolver` protocol and never uses the network here: a
 did:key resolves from the DID itself, and did:web (or any controller document) resolves
 from documents the caller supplies — the web service serves its own, a verifier passes
@@ -17,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from .contexts import DID_V1, MULTIKEY_V1
 from .errors import KeyFormatError, ResolutionError
-from .multikey import decode_public_key
+from .multikey import decode_p256_public_key, decode_public_key
 
 __all__ = [
     "ChainResolver",
@@ -31,6 +34,9 @@ __all__ = [
     "did_web_from_url",
     "did_web_to_url",
 ]
+
+# JsonWebKey (the controlled identifiers vocabulary) and its older name.
+_JWK_TYPES = ("JsonWebKey", "JsonWebKey2020")
 
 RELATIONSHIPS = (
     "assertionMethod",
@@ -48,9 +54,14 @@ class VerificationMethod:
     controller: str
     public_key_multibase: str
     purposes: frozenset[str]
+    # A JsonWebKey method's public JWK (then ``public_key_multibase`` is empty).
+    public_key_jwk: Mapping[str, Any] | None = None
 
     @property
     def public_key(self) -> Ed25519PublicKey:
+        """The Ed25519 key of a Multikey. Raises: KeyFormatError for any other key."""
+        if self.public_key_jwk is not None:
+            raise KeyFormatError(f"{self.id} is a JsonWebKey, not an Ed25519 Multikey")
         return decode_public_key(self.public_key_multibase)
 
 
@@ -83,7 +94,8 @@ def did_key_document(public_key_multibase: str) -> dict[str, Any]:
 
 
 class DidKeyResolver:
-    """Resolves ``did:key:z6Mk…#z6Mk…`` from the identifier alone."""
+    """Resolves ``did:key:z6Mk…#z6Mk…`` (Ed25519) and ``did:key:zDn…#zDn…`` (P-256, which
+    only VC-JWTs use) from the identifier alone."""
 
     def resolve(self, verification_method: str) -> VerificationMethod:
         did, _, fragment = verification_method.partition("#")
@@ -97,7 +109,10 @@ class DidKeyResolver:
         try:
             decode_public_key(multibase)
         except KeyFormatError as exc:
-            raise ResolutionError(f"did:key {did!r}: {exc}") from None
+            try:
+                decode_p256_public_key(multibase)
+            except KeyFormatError:
+                raise ResolutionError(f"did:key {did!r}: {exc}") from None
         return VerificationMethod(
             id=f"{did}#{multibase}",
             controller=did,
@@ -136,8 +151,10 @@ def did_web_document(
     keys: Sequence[tuple[str, str]],
     *,
     assertion_keys: Iterable[str] | None = None,
+    jwks: Sequence[tuple[str, Mapping[str, Any]]] = (),
 ) -> dict[str, Any]:
-    """A did:web document listing ``keys`` as (fragment, publicKeyMultibase) Multikeys.
+    """A did:web document listing ``keys`` as (fragment, publicKeyMultibase) Multikeys and
+    ``jwks`` as (fragment, public JWK) ``JsonWebKey`` methods (the VC-JWT keys).
 
     All keys stay listed (old keys keep old credentials verifiable); ``assertion_keys``
     names the fragments allowed for ``assertionMethod`` (default: all). Ids are absolute
@@ -145,7 +162,7 @@ def did_web_document(
     """
     if not did.startswith("did:web:"):
         raise ResolutionError(f"not a did:web DID: {did!r}")
-    methods = []
+    methods: list[dict[str, Any]] = []
     for fragment, multibase in keys:
         decode_public_key(multibase)
         methods.append(
@@ -156,13 +173,25 @@ def did_web_document(
                 "publicKeyMultibase": multibase,
             }
         )
-    allowed = set(assertion_keys) if assertion_keys is not None else {f for f, _ in keys}
+    for fragment, jwk in jwks:
+        if "d" in jwk:
+            raise KeyFormatError(f"the JWK {fragment!r} holds a private key")
+        methods.append(
+            {
+                "id": f"{did}#{fragment}",
+                "type": "JsonWebKey",
+                "controller": did,
+                "publicKeyJwk": dict(jwk),
+            }
+        )
+    fragments = [f for f, _ in keys] + [f for f, _ in jwks]
+    allowed = set(assertion_keys) if assertion_keys is not None else set(fragments)
     return {
         "@context": [DID_V1, MULTIKEY_V1],
         "id": did,
         "verificationMethod": methods,
-        "assertionMethod": [f"{did}#{f}" for f, _ in keys if f in allowed],
-        "authentication": [f"{did}#{f}" for f, _ in keys if f in allowed],
+        "assertionMethod": [f"{did}#{f}" for f in fragments if f in allowed],
+        "authentication": [f"{did}#{f}" for f in fragments if f in allowed],
     }
 
 
@@ -200,15 +229,26 @@ class DocumentResolver:
     def _method(
         document: Mapping[str, Any], controller_id: str, method: Mapping[str, Any], vm_id: str
     ) -> VerificationMethod:
-        if method.get("type") != "Multikey":
-            raise ResolutionError(f"{vm_id!r} is of type {method.get('type')!r}, not Multikey")
+        jwk = None
         multibase = method.get("publicKeyMultibase")
-        if not isinstance(multibase, str):
+        if method.get("type") in _JWK_TYPES:
+            jwk = method.get("publicKeyJwk")
+            if not isinstance(jwk, Mapping) or not isinstance(jwk.get("kty"), str):
+                raise ResolutionError(f"{vm_id!r} has no publicKeyJwk")
+            if "d" in jwk:
+                raise ResolutionError(f"{vm_id!r} publishes a private key (publicKeyJwk has d)")
+            multibase = ""
+        elif method.get("type") != "Multikey":
+            raise ResolutionError(
+                f"{vm_id!r} is of type {method.get('type')!r}, not Multikey or JsonWebKey"
+            )
+        elif not isinstance(multibase, str):
             raise ResolutionError(f"{vm_id!r} has no publicKeyMultibase")
-        try:
-            decode_public_key(multibase)
-        except KeyFormatError as exc:
-            raise ResolutionError(f"{vm_id!r}: {exc}") from None
+        else:
+            try:
+                decode_public_key(multibase)
+            except KeyFormatError as exc:
+                raise ResolutionError(f"{vm_id!r}: {exc}") from None
         purposes = set()
         for relationship in RELATIONSHIPS:
             for entry in _as_list(document.get(relationship)):
@@ -221,6 +261,7 @@ class DocumentResolver:
             controller=controller if isinstance(controller, str) else "",
             public_key_multibase=multibase,
             purposes=frozenset(purposes),
+            public_key_jwk=jwk,
         )
 
 

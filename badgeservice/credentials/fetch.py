@@ -19,7 +19,7 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import urljoin, urlsplit
@@ -90,14 +90,26 @@ class HttpTransport:
     trickles bytes cannot hold the verifier longer than that.
     """
 
-    def __init__(self, ssl_context: ssl.SSLContext | None = None) -> None:
+    def __init__(
+        self,
+        ssl_context: ssl.SSLContext | None = None,
+        *,
+        connect: Callable[[str, float], http.client.HTTPConnection] | None = None,
+    ) -> None:
+        """``connect`` makes the (unconnected) connection for a URL and timeout instead of
+        plain ``http.client``: a caller that must vet where requests go (a service
+        fetching what its users' input names) supplies one; it raises FetchError to
+        refuse."""
         self._ssl = ssl_context or ssl.create_default_context()
+        self._connect = connect
 
     def send(self, request: HttpRequest) -> HttpResponse:
         parts = urlsplit(request.url)
         deadline = time.monotonic() + request.timeout
         connection: http.client.HTTPConnection
-        if parts.scheme == "https":
+        if self._connect is not None:
+            connection = self._connect(request.url, request.timeout)
+        elif parts.scheme == "https":
             connection = http.client.HTTPSConnection(
                 parts.hostname or "", parts.port, timeout=request.timeout, context=self._ssl
             )

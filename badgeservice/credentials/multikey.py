@@ -9,6 +9,7 @@ from typing import Any
 
 import base58
 from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ec import SECP256R1, EllipticCurvePublicKey
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import (
     Encoding,
@@ -22,8 +23,10 @@ from .errors import KeyFormatError
 __all__ = [
     "ED25519_PRIV_PREFIX",
     "ED25519_PUB_PREFIX",
+    "P256_PUB_PREFIX",
     "KeyPair",
     "decode_base58btc",
+    "decode_p256_public_key",
     "decode_private_key",
     "decode_public_key",
     "encode_base58btc",
@@ -34,6 +37,8 @@ __all__ = [
 # Multicodec varints: ed25519-pub (0xed) and ed25519-priv (0x1300).
 ED25519_PUB_PREFIX = b"\xed\x01"
 ED25519_PRIV_PREFIX = b"\x80\x26"
+# p256-pub (0x1200), followed by the 33-byte compressed point.
+P256_PUB_PREFIX = b"\x80\x24"
 
 
 _ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
@@ -113,6 +118,17 @@ def _decode_public_key(value: str) -> Ed25519PublicKey:
     if len(raw) != 34 or not raw.startswith(ED25519_PUB_PREFIX):
         raise KeyFormatError("publicKeyMultibase is not an Ed25519 Multikey (0xed01 + 32 bytes)")
     return Ed25519PublicKey.from_public_bytes(raw[2:])
+
+
+def decode_p256_public_key(value: str) -> EllipticCurvePublicKey:
+    """Parse a P-256 Multikey (``zDn…``): a did:key of a key that signs ES256 VC-JWTs."""
+    raw = decode_base58btc(value)
+    if len(raw) != 35 or not raw.startswith(P256_PUB_PREFIX):
+        raise KeyFormatError("publicKeyMultibase is not a P-256 Multikey (0x8024 + 33 bytes)")
+    try:
+        return EllipticCurvePublicKey.from_encoded_point(SECP256R1(), raw[2:])
+    except ValueError:
+        raise KeyFormatError("the P-256 Multikey is not a point on the curve") from None
 
 
 def encode_private_key(key: Ed25519PrivateKey) -> str:

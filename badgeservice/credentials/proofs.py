@@ -336,6 +336,7 @@ def _verify_one(
         return check
     try:
         method = resolver.resolve(vm)
+        public_key = method.public_key  # a JsonWebKey or P-256 key signs no such proof
     except CredentialError as exc:
         check.errors.append(f"verification method: {exc}")
         return check
@@ -350,7 +351,7 @@ def _verify_one(
         if ordering == "utf-16" and config_forms.utf16 is None and doc_forms.utf16 is None:
             break  # both orders give the same statements: nothing else to try
         data = config_forms.digest(ordering) + doc_forms.digest(ordering)
-        if verify_signature(method.public_key, signature, data):
+        if verify_signature(public_key, signature, data):
             check.ordering = ordering
             break
     if check.ordering is None:

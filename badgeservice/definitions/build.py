@@ -99,6 +99,7 @@ def issuer(report: Report, index: int, item: Data, languages: Languages) -> Issu
         description=text("description", item.get("description")),
         image=image,
         texts=text.texts,
+        vc_jwt_algorithm=item.get("vc_jwt_algorithm", "ES256"),
     )
 
 

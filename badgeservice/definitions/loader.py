@@ -152,6 +152,7 @@ class _Load:
                     str(item.image.relative_to(self.definition.folder)) if item.image else None
                 ),
                 texts=item.texts,
+                vc_jwt_algorithm=item.vc_jwt_algorithm,
             )
             self.issuer_ids[item.slug] = issuer.id
             self.counts["issuers created"] += outcome == Outcome.CREATED

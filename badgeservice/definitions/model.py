@@ -64,6 +64,8 @@ class IssuerDefinition:
     description: str
     image: Path | None
     texts: Translations = field(default_factory=dict, hash=False)
+    # The JOSE algorithm of the issuer's VC-JWTs: ES256 (P-256) or RS256 (RSA).
+    vc_jwt_algorithm: str = "ES256"
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from ..db import Base, TimestampMixin, new_id, utcnow
 from ..languages import TranslatedMixin
 from ..organisations.models import Organisation
 
-__all__ = ["Issuer", "IssuerKey", "StatusList"]
+__all__ = ["Issuer", "IssuerJoseKey", "IssuerKey", "StatusList"]
 
 
 class Issuer(TimestampMixin, TranslatedMixin, Base):
@@ -32,10 +32,15 @@ class Issuer(TimestampMixin, TranslatedMixin, Base):
     email: Mapped[str | None] = mapped_column(String(320))
     description: Mapped[str | None] = mapped_column(Text)
     image_path: Mapped[str | None] = mapped_column(String(500))
+    # The JOSE algorithm of its VC-JWTs: ES256 (P-256) or RS256 (RSA).
+    vc_jwt_algorithm: Mapped[str] = mapped_column(String(8), default="ES256")
 
     organisation: Mapped[Organisation] = relationship()
     keys: Mapped[list[IssuerKey]] = relationship(
         back_populates="issuer", order_by="IssuerKey.number", cascade="all, delete-orphan"
+    )
+    jose_keys: Mapped[list[IssuerJoseKey]] = relationship(
+        back_populates="issuer", order_by="IssuerJoseKey.number", cascade="all, delete-orphan"
     )
 
 
@@ -60,6 +65,32 @@ class IssuerKey(Base):
     @property
     def fragment(self) -> str:
         return f"key-{self.number}"
+
+
+class IssuerJoseKey(Base):
+    """A key that signs VC-JWTs (ES256 or RS256), published as a ``JsonWebKey`` in the
+    issuer's DID document; the private key (PKCS#8) only encrypted, like the Ed25519 seeds.
+    Retired keys stay published."""
+
+    __tablename__ = "issuer_jose_keys"
+    __table_args__ = (UniqueConstraint("issuer_id", "number"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    issuer_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("issuers.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[int] = mapped_column(Integer)
+    algorithm: Mapped[str] = mapped_column(String(8))
+    public_jwk: Mapped[dict[str, Any]] = mapped_column(JSON)
+    private_key_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    retired_at: Mapped[datetime | None]
+
+    issuer: Mapped[Issuer] = relationship(back_populates="jose_keys")
+
+    @property
+    def fragment(self) -> str:
+        return f"jwk-{self.number}"
 
 
 class StatusList(TimestampMixin, Base):

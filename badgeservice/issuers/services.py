@@ -1,4 +1,5 @@
-"""Issuers: did:web identity, signing keys (encrypted at rest, rotatable), status lists."""
+"""Issuers: did:web identity, signing keys (encrypted at rest, rotatable; Ed25519 for Data
+Integrity proofs, ES256 or RS256 for VC-JWTs), status lists."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from sqlalchemy.orm import Session
 from ..audit.services import record, target_of
 from ..credentials.contexts import OB_V3P0, VC_V2
 from ..credentials.did import did_web_document, did_web_from_url
+from ..credentials.errors import KeyFormatError
+from ..credentials.jose import SIGNING_ALGORITHMS, generate_jose_key, sign_vc_jwt
 from ..credentials.multikey import KeyPair, decode_private_key
 from ..credentials.proofs import sign
 from ..credentials.statuslist import StatusList as Bits
@@ -21,9 +24,12 @@ from ..db import Outcome, utcnow
 from ..errors import NotFound
 from ..keystore import KeyStore
 from ..organisations.models import Organisation
-from .models import Issuer, IssuerKey, StatusList
+from .models import Issuer, IssuerJoseKey, IssuerKey, StatusList
 
 __all__ = ["IssuerService", "SigningKey"]
+
+#: The VC-JWT algorithm of an issuer whose definition names none.
+DEFAULT_VC_JWT_ALGORITHM = "ES256"
 
 
 @dataclass(frozen=True)
@@ -73,9 +79,12 @@ class IssuerService:
         return {"@context": [VC_V2, OB_V3P0], **self.profile(issuer, language)}
 
     def did_document(self, issuer: Issuer) -> dict[str, Any]:
-        """Every key stays listed so credentials signed before a rotation keep verifying."""
+        """Every key stays listed so credentials signed before a rotation keep verifying:
+        the Ed25519 Multikeys and the VC-JWT keys as ``JsonWebKey`` methods."""
         return did_web_document(
-            self.did(issuer), [(k.fragment, k.public_key_multibase) for k in issuer.keys]
+            self.did(issuer),
+            [(k.fragment, k.public_key_multibase) for k in issuer.keys],
+            jwks=[(k.fragment, k.public_jwk) for k in issuer.jose_keys],
         )
 
     def upsert_issuer(
@@ -83,7 +92,7 @@ class IssuerService:
     ) -> tuple[Issuer, Outcome]:
         """Create the issuer ``slug`` (with its first signing key) or bring its profile
         (``name``, ``url``, ``email``, ``description``, ``image_path``, ``texts``: their
-        translations) in line: the one place an issuer is made."""
+        translations; ``vc_jwt_algorithm``) in line: the one place an issuer is made."""
         issuer = self.session.scalar(
             select(Issuer).where(Issuer.organisation_id == organisation_id, Issuer.slug == slug)
         )
@@ -98,6 +107,7 @@ class IssuerService:
                 outcome = outcome if outcome == Outcome.CREATED else Outcome.UPDATED
         self.session.flush()
         self.ensure_key(issuer)
+        self.ensure_jose_key(issuer)
         return issuer, outcome
 
     # -- keys -------------------------------------------------------------------------
@@ -129,8 +139,11 @@ class IssuerService:
             key.retired_at = key.retired_at or now
         number = max((k.number for k in issuer.keys), default=0) + 1
         key = self._new_key(issuer, number)
+        # The VC-JWT key goes with it: a rotation is for when a key may be compromised.
+        jose = self._new_jose_key(issuer)
         target = target_of("issuer", issuer.id, issuer.slug)
-        record(self.session, issuer.organisation_id, "issuer.key_rotated", target, {"key": number})
+        details = {"key": number, "jose_key": jose.number}
+        record(self.session, issuer.organisation_id, "issuer.key_rotated", target, details)
         return key
 
     def signing_key(self, issuer: Issuer) -> SigningKey:
@@ -138,6 +151,46 @@ class IssuerService:
         seed = self.keystore.unwrap(row.private_key_ciphertext, key_id=f"issuer-key:{row.id}")
         pair = KeyPair(decode_private_key(seed.decode("ascii")))
         return SigningKey(pair, f"{self.did(issuer)}#{row.fragment}")
+
+    def _new_jose_key(self, issuer: Issuer) -> IssuerJoseKey:
+        """A new VC-JWT key in the issuer's algorithm; the active ones retire."""
+        algorithm = issuer.vc_jwt_algorithm or DEFAULT_VC_JWT_ALGORITHM
+        if algorithm not in SIGNING_ALGORITHMS:
+            raise KeyFormatError(f"VC-JWT keys are ES256 or RS256, not {algorithm!r}")
+        now = utcnow()
+        for old in issuer.jose_keys:
+            old.retired_at = old.retired_at or now
+        pair = generate_jose_key(algorithm)
+        row = IssuerJoseKey(
+            issuer=issuer,
+            number=max((k.number for k in issuer.jose_keys), default=0) + 1,
+            algorithm=algorithm,
+            public_jwk=pair.public_jwk,
+            private_key_ciphertext=b"",
+        )
+        self.session.add(row)
+        self.session.flush()
+        row.private_key_ciphertext = self.keystore.wrap(
+            pair.private_der, key_id=f"issuer-jose-key:{row.id}"
+        )
+        self.session.flush()
+        return row
+
+    def ensure_jose_key(self, issuer: Issuer) -> IssuerJoseKey:
+        """The active VC-JWT key, made when there is none in the issuer's algorithm (the
+        first time, or after the definition chose the other algorithm)."""
+        algorithm = issuer.vc_jwt_algorithm or DEFAULT_VC_JWT_ALGORITHM
+        active = [k for k in issuer.jose_keys if k.retired_at is None]
+        if active and active[-1].algorithm == algorithm:
+            return active[-1]
+        return self._new_jose_key(issuer)
+
+    def sign_vc_jwt(self, issuer: Issuer, document: dict[str, Any]) -> str:
+        """The VC-JWT of ``document`` (a credential of ``issuer``), signed with its active
+        JOSE key; ``kid`` is the key's DID URL."""
+        row = self.ensure_jose_key(issuer)
+        der = self.keystore.unwrap(row.private_key_ciphertext, key_id=f"issuer-jose-key:{row.id}")
+        return sign_vc_jwt(document, row.algorithm, der, kid=f"{self.did(issuer)}#{row.fragment}")
 
     # -- status lists -----------------------------------------------------------------
 

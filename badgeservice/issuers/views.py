@@ -127,6 +127,17 @@ def _issuer_dump(issuer: Issuer) -> dict[str, Any]:
             }
             for k in issuer.keys
         ],
+        "vc_jwt_algorithm": issuer.vc_jwt_algorithm,
+        "jose_keys": [
+            {
+                "id": f"{service.did(issuer)}#{k.fragment}",
+                "algorithm": k.algorithm,
+                "public_key_jwk": k.public_jwk,
+                "created_at": k.created_at,
+                "retired_at": k.retired_at,
+            }
+            for k in issuer.jose_keys
+        ],
     }
 
 
@@ -169,7 +180,7 @@ def get_issuer(issuer_id: str) -> Response:
 @api.post("/issuers/<issuer_id>/keys/rotate")
 @requires("admin")
 def rotate_issuer_key(issuer_id: str) -> Response:
-    """Add a new signing key; old keys stay in the DID document.
+    """Add a new signing key (and a new VC-JWT key); old keys stay in the DID document.
     ---
     post:
       tags: [issuers]

@@ -66,3 +66,6 @@ class Credential(Base):
     )
     # The language its texts were issued in (None: before languages, the default's).
     language: Mapped[str | None] = mapped_column(String(35))
+    # Its VC-JWT (compact JWS over the signed document), made the first time it is asked
+    # for and kept: the same token every time, and no signature per anonymous request.
+    compact_jws: Mapped[str | None] = mapped_column(Text)

@@ -38,7 +38,7 @@ from ..services import keystore
 from .models import Credential
 from .status import allocate_status
 
-__all__ = ["IssueResult", "IssuingService", "is_valid", "issuing_service"]
+__all__ = ["IssueResult", "IssuingService", "compact_jws", "is_valid", "issuing_service"]
 
 
 @dataclass(frozen=True)
@@ -300,6 +300,18 @@ def issuing_service(session: Session | None = None) -> IssuingService:
     return IssuingService(
         session or get_session(), public_url=current_app.config["PUBLIC_URL"], keystore=keystore()
     )
+
+
+def compact_jws(issuers: IssuerService, credential: Credential) -> str:
+    """The credential's VC-JWT: its signed document as a compact JWS by its issuer's JOSE
+    key, signed the first time it is asked for and kept (the caller's transaction stores
+    it). The Data Integrity proof stays inside; either proof verifies the credential."""
+    if credential.compact_jws is None:
+        issuer = issuers.session.get(Issuer, credential.issuer_id)
+        assert issuer is not None
+        credential.compact_jws = issuers.sign_vc_jwt(issuer, credential.document)
+        issuers.session.flush()
+    return credential.compact_jws
 
 
 def is_valid(credential: Credential, now: datetime) -> bool:

@@ -18,7 +18,7 @@ from ..web.credential_page import credential_page
 from ..web.public import prefers_html
 from .models import Credential
 from .schemas import CredentialListQuery, CredentialSchema
-from .services import issuing_service
+from .services import compact_jws, issuing_service
 
 __all__ = ["api", "credential_view", "public"]
 
@@ -91,11 +91,14 @@ def get_credential(credential_id: str) -> Response:
 
 # The VC vocabulary's own IRI for "the status of this credential", as a link relation.
 STATUS_REL = "https://www.w3.org/2018/credentials#credentialStatus"
+# The JSON forms first: a client that accepts anything (*/*) gets the JSON document.
+_JSON_TYPES = ["application/ld+json", "application/vc+ld+json", "application/json"]
+_JWT_TYPES = ["application/vc+jwt", "text/plain"]
 
 
 @public.get("/credentials/<credential_id>")
 def public_credential(credential_id: str) -> Response:
-    """The signed credential, for anyone to verify.
+    """The signed credential, for anyone to verify: the JSON document, or its VC-JWT.
 
     The signed document cannot change when the credential is revoked; the answer tells
     instead: ``Link`` headers to its status list(s) and to the verification endpoint, and
@@ -106,11 +109,17 @@ def public_credential(credential_id: str) -> Response:
       parameters: [{in: path, name: credential_id, required: true, schema: {type: string}}]
       responses:
         200:
-          description: the signed OpenBadgeCredential, in the media type the Accept header prefers
+          description: >-
+            the signed OpenBadgeCredential, in the media type the Accept header prefers:
+            JSON (the default) or, for application/vc+jwt or text/plain, its VC-JWT (a
+            compact JWS over the whole credential, Open Badges 3.0 §8.2), the same token
+            every time
           content:
             application/ld+json: {schema: JsonLdDocument}
             application/vc+ld+json: {schema: JsonLdDocument}
             application/json: {schema: JsonLdDocument}
+            application/vc+jwt: {schema: {type: string, description: a compact JWS}}
+            text/plain: {schema: {type: string, description: a compact JWS}}
             text/html:
               schema:
                 type: string
@@ -129,11 +138,13 @@ def public_credential(credential_id: str) -> Response:
         raise NotFound(f"no credential {credential_id}")
     if prefers_html():
         return credential_page(credential)
-    response = jsonify(credential.document)
-    best = request.accept_mimetypes.best_match(
-        ["application/ld+json", "application/vc+ld+json", "application/json"]
-    )
-    response.mimetype = best or "application/ld+json"
+    best = request.accept_mimetypes.best_match(_JSON_TYPES + _JWT_TYPES)
+    if best in _JWT_TYPES:
+        token = compact_jws(issuing_service().issuers, credential)
+        response = Response(token, mimetype=best)
+    else:
+        response = jsonify(credential.document)
+        response.mimetype = best or "application/ld+json"
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Access-Control-Expose-Headers"] = "Link, Credential-Status"
     response.headers["Vary"] = "Accept"

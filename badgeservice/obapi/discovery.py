@@ -56,6 +56,17 @@ def _paging_parameters() -> list[dict[str, Any]]:
 _COMMON = ("400", "401", "403", "405", "500", "503")
 
 
+def _stored(description: str) -> dict[str, Any]:
+    """What upsertCredential answers: the credential as kept, JSON or a compact JWS."""
+    return {
+        "description": description,
+        "content": {
+            "application/json": {"schema": _ref("AchievementCredential")},
+            "text/plain": {"schema": {"type": "string", "description": "A VC-JWT"}},
+        },
+    }
+
+
 def _credentials_item() -> dict[str, Any]:
     paging = {
         "X-Total-Count": {"schema": {"type": "integer"}},
@@ -88,8 +99,8 @@ def _credentials_item() -> dict[str, Any]:
             "requestBody": credential_body,
             "security": [{"OAuth2ACG": [scopes.CREDENTIAL_UPSERT]}],
             "responses": {
-                "200": _json(_ref("AchievementCredential"), "Replaced"),
-                "201": _json(_ref("AchievementCredential"), "Created"),
+                "200": _stored("Replaced"),
+                "201": _stored("Created"),
                 **_errors(*_COMMON, "415"),
             },
         },

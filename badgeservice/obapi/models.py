@@ -94,7 +94,8 @@ class OAuthToken(TimestampMixin, Base):
 
 class StoredCredential(TimestampMixin, Base):
     """A credential a learner brought (``POST /ims/ob/v3p0/credentials``), kept as the
-    exact JSON text received so that reading it back loses nothing. The same credential
+    exact text received (JSON, or a VC-JWT's compact JWS) so that reading it back loses
+    nothing. The same credential
     is the one with the same ``id`` (kept as its SHA-256 in ``credential_key``)."""
 
     __tablename__ = "stored_credentials"

@@ -8,6 +8,7 @@ Every request is logged — method, path, status, client — never a token, code
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from datetime import datetime
@@ -26,7 +27,7 @@ from ..ratelimit import rate_limited
 from ..services import issuer_service
 from . import scopes
 from .discovery import BASE, service_description
-from .holdings import credentials_page, upsert
+from .holdings import credentials_page, upsert, upsert_jws
 from .imsx import ImsxError, imsx_response, requires_scope
 from .profile import check_put, profile_of
 from .registration import ParsedJsonRequest
@@ -163,15 +164,12 @@ def get_credentials() -> Response:
     since = _since()
     found: Bearer = g.bearer
     page = credentials_page(
-        get_session(),
-        found.person,
-        current_app.config["PUBLIC_URL"],
-        limit=limit,
-        offset=offset,
-        since=since,
+        get_session(), issuer_service(), found.person, limit=limit, offset=offset, since=since
     )
-    # Each credential exactly as kept: a stored one as the text it arrived as.
-    body = '{"credential":[' + ",".join(page.texts) + '],"compactJwsString":[]}'
+    # Each credential exactly as kept: a stored one as the text it arrived as; an issued
+    # one as its JSON and as its VC-JWT.
+    tokens = json.dumps(page.tokens, separators=(",", ":"))
+    body = '{"credential":[' + ",".join(page.texts) + '],"compactJwsString":' + tokens + "}"
     response = Response(body, mimetype="application/json")
     response.headers["X-Total-Count"] = str(page.total)
     response.headers["Link"] = _link(limit, offset, page.total)
@@ -182,22 +180,29 @@ def get_credentials() -> Response:
 @api.post("/credentials")
 @requires_scope(scopes.CREDENTIAL_UPSERT)
 def upsert_credential() -> Response:
-    """upsertCredential: store a credential the learner brings, after it verifies."""
+    """upsertCredential: store a credential the learner brings, after it verifies: JSON,
+    or a VC-JWT as ``text/plain`` (its compact JWS)."""
+    found: Bearer = g.bearer
     if request.mimetype == "text/plain":
+        try:
+            token = request.get_data(cache=True).decode("utf-8").strip()
+        except UnicodeDecodeError:
+            raise ImsxError(400, "invalid_data", "the body is not UTF-8") from None
+        created = upsert_jws(get_session(), issuer_service(), found.person, found.client, token)
+        response = Response(token, status=201 if created else 200, mimetype="text/plain")
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    if request.mimetype not in _JSON_TYPES:
         raise ImsxError(
             415,
             "invalid_data",
-            "a compact JWS (VC-JWT) cannot be stored yet: send the credential as JSON "
-            "with a Data Integrity proof (Content-Type: application/json)",
+            "send the credential as application/json, or a VC-JWT (compact JWS) as text/plain",
         )
-    if request.mimetype not in _JSON_TYPES:
-        raise ImsxError(415, "invalid_data", "send the credential as application/json")
     raw = request.get_data(cache=True)
     try:
         document = parse_json(raw)
     except AppError as exc:
         raise ImsxError(400, "invalid_data", exc.detail) from None
-    found: Bearer = g.bearer
     text = raw.decode("utf-8")
     created = upsert(get_session(), issuer_service(), found.person, found.client, text, document)
     response = Response(text, status=201 if created else 200, mimetype="application/json")

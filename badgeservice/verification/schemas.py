@@ -7,13 +7,13 @@ from marshmallow import Schema, fields, validate
 
 from ..credentials.verify import Outcome
 
-__all__ = ["CheckSchema", "VerificationReportSchema", "VerifyByUrlSchema"]
+__all__ = ["CheckSchema", "VerificationReportSchema", "VerifyByUrlSchema", "VerifyJwtSchema"]
 
 
 class CheckSchema(Schema):
     name = fields.String(
         required=True,
-        metadata={"enum": ["type", "proof", "issuer", "validity", "status", "schema"]},
+        metadata={"enum": ["type", "proof", "issuer", "claims", "validity", "status", "schema"]},
     )
     outcome = fields.String(required=True, validate=validate.OneOf([o.value for o in Outcome]))
     message = fields.String(required=True)
@@ -36,3 +36,9 @@ class VerificationReportSchema(Schema):
 
 class VerifyByUrlSchema(Schema):
     url = fields.Url(required=True, schemes={"https", "http"})
+
+
+class VerifyJwtSchema(Schema):
+    jws = fields.String(
+        required=True, metadata={"description": "a VC-JWT: the compact JWS of a credential"}
+    )

@@ -1,4 +1,5 @@
-"""Verify a posted credential with this service's own documents as the only sources.
+"""Verify a posted credential with this service's own documents as the only sources; and,
+for a badge a signed-in learner imports, with what it names fetched from elsewhere.
 
 Keys and status lists of this service's issuers are read from the database (the stored,
 signed status lists; the DID documents built from the issuer keys); did:key resolves from
@@ -9,24 +10,34 @@ credential from another issuer therefore reports its keys or status as not resol
 
 from __future__ import annotations
 
+import http.client
 import re
 import uuid
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..credentials.did import DidKeyResolver, DocumentResolver, VerificationMethod
 from ..credentials.errors import ResolutionError
-from ..credentials.fetch import FetchError
-from ..credentials.verify import VerificationReport, verify_credential
+from ..credentials.fetch import Fetcher, FetchError, HttpTransport
+from ..credentials.verify import VerificationReport, verify_credential, verify_vc_jwt
+from ..egress import EgressPolicy, EgressRefused, open_connection
 from ..issuers.models import Issuer, StatusList
 from ..issuers.services import IssuerService
 from ..issuing.models import Credential
 from ..organisations.models import Organisation
 
-__all__ = ["ServiceDocuments", "credential_at", "verify_posted"]
+__all__ = [
+    "ImportSources",
+    "ServiceDocuments",
+    "credential_at",
+    "egress_fetcher",
+    "verify_posted",
+    "verify_posted_jwt",
+]
 
 _ISSUER_PATH = re.compile(r"^/issuers/([a-z0-9][a-z0-9-]{0,62})/([a-z0-9][a-z0-9-]{0,62})")
 _STATUS_PATH = re.compile(_ISSUER_PATH.pattern + r"/status/([0-9]{1,9})$")
@@ -104,3 +115,51 @@ def verify_posted(session: Session, issuers: IssuerService, document: Any) -> Ve
     """The full report for ``document``, status and keys resolved from this service."""
     sources = ServiceDocuments(session, issuers)
     return verify_credential(document, resolver=sources, status_source=sources)
+
+
+def verify_posted_jwt(session: Session, issuers: IssuerService, token: str) -> VerificationReport:
+    """The full report for a VC-JWT (compact JWS), keys and status from this service.
+    Raises: MalformedDocumentError when ``token`` is no VC-JWT."""
+    sources = ServiceDocuments(session, issuers)
+    return verify_vc_jwt(token, resolver=sources, status_source=sources)
+
+
+def egress_fetcher(config: Mapping[str, Any]) -> Fetcher:
+    """A fetcher for documents a learner's upload names (DID documents, status lists): to
+    public addresses only, as the HR deliveries (``BADGESERVICE_OUTBOUND_ALLOW`` adds
+    networks and hosts), HTTPS only unless the operator allowed loopback addresses."""
+    policy = EgressPolicy.from_config(config)
+
+    def connect(url: str, timeout: float) -> http.client.HTTPConnection:
+        parts = urlsplit(url)
+        https = parts.scheme == "https"
+        try:
+            addresses = policy.resolve(
+                parts.hostname or "", parts.port or (443 if https else 80), timeout
+            )
+        except EgressRefused as exc:
+            raise FetchError(f"{url}: {exc}") from None
+        return open_connection(url, addresses, timeout)
+
+    loopback = policy.check_url("http://127.0.0.1/") is None
+    return Fetcher(HttpTransport(connect=connect), allow_loopback_http=loopback)
+
+
+class ImportSources(ServiceDocuments):
+    """This service's documents first, then the fetcher for everything else."""
+
+    def __init__(self, session: Session, issuers: IssuerService, fetcher: Fetcher) -> None:
+        super().__init__(session, issuers)
+        self.fetcher = fetcher
+
+    def resolve(self, verification_method: str) -> VerificationMethod:
+        try:
+            return super().resolve(verification_method)
+        except ResolutionError:
+            return self.fetcher.resolve(verification_method)
+
+    def status_list(self, url: str) -> Mapping[str, Any]:
+        try:
+            return super().status_list(url)
+        except FetchError:
+            return self.fetcher.status_list(url)

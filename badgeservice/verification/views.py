@@ -14,7 +14,7 @@ from ..errors import BadRequest, NotFound
 from ..ratelimit import rate_limited
 from ..services import issuer_service
 from .schemas import VerificationReportSchema
-from .services import credential_at, verify_posted
+from .services import credential_at, verify_posted, verify_posted_jwt
 
 __all__ = ["api"]
 
@@ -31,8 +31,10 @@ def verify() -> Response:
       security: []
       description: >
         No token needed; rate limited per client address. The body is the credential
-        (JSON), a baked badge image as multipart/form-data (field `image`, PNG or SVG), or
-        `{"url": ...}` naming one of this service's public credential URLs. Keys and status
+        (JSON), a VC-JWT (its compact JWS as text/plain, or `{"jws": ...}`), a baked
+        badge image as multipart/form-data (field `image`, PNG or SVG, with JSON or a
+        VC-JWT inside), or `{"url": ...}` naming one of this service's public credential
+        URLs. A VC-JWT's report has one check more, `claims`. Keys and status
         lists of this service's issuers are resolved from the service itself; nothing is
         fetched from elsewhere. The answer is the report `badgeservice credentials verify`
         prints; `verified` is false when any check failed, including a status that could
@@ -45,6 +47,9 @@ def verify() -> Response:
               oneOf:
                 - {type: object, description: 'A signed credential (JSON-LD)'}
                 - VerifyByUrlSchema
+                - VerifyJwtSchema
+          text/plain:
+            schema: {type: string, description: 'A VC-JWT (compact JWS)'}
           multipart/form-data:
             schema:
               type: object
@@ -57,7 +62,10 @@ def verify() -> Response:
     """
     document = _posted_credential()
     try:
-        report = verify_posted(get_session(), issuer_service(), document)
+        if isinstance(document, str):
+            report = verify_posted_jwt(get_session(), issuer_service(), document)
+        else:
+            report = verify_posted(get_session(), issuer_service(), document)
     except CredentialError as exc:
         raise BadRequest(str(exc), reason=exc.code) from None
     response = jsonify(VerificationReportSchema().dump(report.to_json()))
@@ -66,6 +74,12 @@ def verify() -> Response:
 
 
 def _posted_credential() -> Any:
+    """The posted credential: a JSON object, or a VC-JWT as its compact JWS string."""
+    if request.mimetype == "text/plain":
+        try:
+            return request.get_data().decode("utf-8").strip()
+        except UnicodeDecodeError:
+            raise BadRequest("the request body is not UTF-8") from None
     if request.mimetype == "multipart/form-data":
         image = request.files.get("image")
         if image is None:
@@ -74,15 +88,13 @@ def _posted_credential() -> Any:
             baked = baking.unbake(image.read())
         except CredentialError as exc:
             raise BadRequest(f"image: {exc}", reason=exc.code) from None
-        if baked.credential is None:
-            raise BadRequest(
-                "the image holds a compact JWS or plain text, not a Data Integrity credential"
-            )
-        return baked.credential
+        if baked.credential is None and baked.jws is None:
+            raise BadRequest("the image holds neither a credential nor a VC-JWT")
+        return baked.credential if baked.credential is not None else baked.jws
     if not request.is_json:
         raise BadRequest(
-            "send the credential as application/json, a baked image as multipart/form-data "
-            "(field 'image'), or {\"url\": ...} as application/json"
+            "send the credential as application/json, a VC-JWT as text/plain, a baked image "
+            "as multipart/form-data (field 'image'), or {\"url\": ...} as application/json"
         )
     try:
         body = json.loads(request.get_data().decode("utf-8"))
@@ -100,6 +112,12 @@ def _posted_credential() -> Any:
         if found is None:
             raise NotFound(f"{url} is not a credential of this service")
         return found
+    if isinstance(body, dict) and set(body) == {"jws"}:
+        if not isinstance(body["jws"], str):
+            raise BadRequest("jws: must be a string (a compact JWS)")
+        return body["jws"]
     if not isinstance(body, dict) or "@context" not in body:
-        raise BadRequest('the body must be a credential (a JSON-LD object) or {"url": ...}')
+        raise BadRequest(
+            'the body must be a credential (a JSON-LD object), {"jws": ...} or {"url": ...}'
+        )
     return body

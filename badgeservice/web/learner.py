@@ -15,17 +15,23 @@ from sqlalchemy import select
 
 from ..achievements.models import AchievementVersion
 from ..achievements.services import get_achievement
-from ..db import get_session, utcnow
+from ..db import database, get_session, utcnow
 from ..errors import BadRequest, NotFound
 from ..evidence.services import claims_of, evidence_goals
 from ..issuers.models import Issuer
+from ..issuers.services import IssuerService
 from ..issuing.copies import copies_of
+from ..issuing.services import compact_jws
+from ..obapi.holdings import brought_badges, import_badge, verify_upload
 from ..paths.approvals import path_history
 from ..paths.data import PathData, SubGoalData
 from ..paths.models import Path, PathKind
 from ..paths.services import create_path, request_approval, update_path
+from ..people.models import Person
 from ..portability.reissue import copy_kind, copy_kinds
+from ..services import issuer_service, keystore
 from ..sharing import Visibility, get_sharing, set_sharing
+from ..verification.services import ImportSources, egress_fetcher
 from .badge_files import baked, qr_svg
 from .badges import achievement_view, local_path, parse_time
 from .base import render_page, web
@@ -58,6 +64,11 @@ def _public_url() -> str:
 @requires_role()
 def my_badges() -> ResponseReturnValue:
     """Every badge of mine as a card; filters by status and by path."""
+    return _my_badges_page()
+
+
+def _my_badges_page(import_error: str | None = None) -> ResponseReturnValue:
+    """My badges; after a refused import, with the reason beside the form (a 400)."""
     visitor, db = page_visitor(), get_session()
     status = request.args.get("status") or None
     if status is not None and status not in set(BadgeStatus):
@@ -78,9 +89,13 @@ def my_badges() -> ResponseReturnValue:
     )
     return render_page(
         "my_badges.html",
+        status=400 if import_error else 200,
         active="badges",
         cards=cards,
         copies=copy_kinds(db, visitor.person),
+        brought=brought_badges(db, visitor.person),
+        imported=request.args.get("imported"),
+        import_error=import_error,
         reissued=request.args.get("reissued"),
         chosen_status=status,
         path=path_slug,
@@ -140,6 +155,39 @@ def my_badge(credential_id: str) -> ResponseReturnValue:
     )
 
 
+@web.post("/o/<slug>/badges/import")
+@requires_role()
+def import_my_badge() -> ResponseReturnValue:
+    """Bring a badge from elsewhere (a baked PNG or SVG, a VC-JWT or the JSON): verified,
+    its issuer's keys and status fetched, then kept and listed with my badges."""
+    visitor, db = page_visitor(), get_session()
+    upload = request.files.get("badge")
+    if upload is None or not upload.filename:
+        raise BadRequest(_("Choose the badge file to import."))
+    data, person_id = upload.read(), visitor.person.id
+    # Fetching the issuer's documents may take seconds: not while holding the request's
+    # transaction (on SQLite, the database's write lock); this service's own keys and
+    # lists are read in a snapshot that blocks nobody.
+    db.rollback()
+    with database().read_sessions() as reader:
+        issuers = IssuerService(
+            reader, public_url=current_app.config["PUBLIC_URL"], keystore=keystore()
+        )
+        sources = ImportSources(reader, issuers, egress_fetcher(current_app.config))
+        try:
+            verified = verify_upload(data, sources)
+        except BadRequest as exc:
+            # The reason is the verifier's own words (the checks that failed), in English.
+            return _my_badges_page(_("The badge was not imported: %(reason)s", reason=exc.detail))
+    person = db.get(Person, person_id)
+    assert person is not None
+    created = import_badge(db, person, verified)
+    target = url_for(
+        "web.my_badges", slug=visitor.organisation.slug, imported="new" if created else "again"
+    )
+    return redirect(f"{target}#other-badges", code=303)
+
+
 @web.post("/o/<slug>/badges/<credential_id>/sharing")
 @requires_role()
 def share_badge(credential_id: str) -> ResponseReturnValue:
@@ -159,7 +207,8 @@ def share_badge(credential_id: str) -> ResponseReturnValue:
 @web.get("/o/<slug>/badges/<credential_id>/badge.<kind>")
 @requires_role()
 def download_badge(credential_id: str, kind: str) -> ResponseReturnValue:
-    """My badge to take away: the signed JSON, or its image with the credential baked in."""
+    """My badge to take away: the signed JSON, its VC-JWT (``.jws``, a compact JWS), or
+    its image with the credential baked in."""
     visitor, db = page_visitor(), get_session()
     credential = own_credential(db, visitor.person, credential_id)
     filename = f"badge-{credential.id}.{kind}"
@@ -167,6 +216,9 @@ def download_badge(credential_id: str, kind: str) -> ResponseReturnValue:
     if kind == "json":
         body = json.dumps(credential.document, ensure_ascii=False, indent=2)
         return Response(body, mimetype="application/ld+json", headers=disposition)
+    if kind == "jws":
+        token = compact_jws(issuer_service(), credential)
+        return Response(token, mimetype="application/vc+jwt", headers=disposition)
     if kind not in ("png", "svg"):
         raise NotFound(f"no download {kind!r}")
     version = db.get(AchievementVersion, credential.achievement_version_id)

@@ -19,13 +19,20 @@ from .base import render_page
 
 __all__ = ["achievement_page", "issuer_page", "page", "prefers_html", "public_url"]
 
-# The media types the public documents are served as; a browser asks for text/html first.
-_DOCUMENT_TYPES = ("application/ld+json", "application/vc+ld+json", "application/json")
+# The media types the public documents are served as (a credential also as its VC-JWT);
+# a browser asks for text/html first.
+_DOCUMENT_TYPES = (
+    "application/ld+json",
+    "application/vc+ld+json",
+    "application/json",
+    "application/vc+jwt",
+    "text/plain",
+)
 
 
 def prefers_html(req: Request | None = None) -> bool:
-    """Whether the client asks for a page: ``text/html`` ranked above every JSON type.
-    ``*/*``, no Accept header and the JSON types themselves get the document."""
+    """Whether the client asks for a page: ``text/html`` ranked above every document type.
+    ``*/*``, no Accept header and the document types themselves get the document."""
     accept = (req or request).accept_mimetypes
     if not accept.provided:
         return False

@@ -58,6 +58,7 @@ BADGES_ONLY = frozenset(
         "web.my_badge",
         "web.share_badge",
         "web.download_badge",
+        "web.import_my_badge",
         "web.reissue_badges",
     }
 )

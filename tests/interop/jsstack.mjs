@@ -18,6 +18,17 @@
  *   {"op": "canonize", "document": {...} | "inputs": [{...}, ...]}
  *     -> {"nquads": "..."} | {"nquadsList": ["...", ...]}
  *
+ *   {"op": "jwt-verify", "tokens": [{"token", "jwk", "alg", "issuer"}, ...],
+ *    "now": "..."}
+ *     -> {"results": [{"verified": bool, "error": "...", "header": {...},
+ *                      "payload": {...}}, ...]}
+ *     (VC-JWTs checked by the npm `jose` package: signature with the JWK,
+ *      alg, typ "JWT", iss, nbf and exp at "now")
+ *   {"op": "jwt-sign", "alg": "ES256"|"RS256", "kid": "...", "credential": {...}}
+ *     -> {"token": "...", "jwk": {...}}
+ *     (a fresh key made by `jose`; the JWT claims derived from the credential
+ *      here, independently of the Python code: iss, jti, nbf, exp, sub)
+ *
  * A request-level failure gives {"error": "..."} and exit code 1.
  *
  * The document loader never touches the network. It serves only:
@@ -41,6 +52,7 @@ import {
   cryptosuite as eddsaRdfc2022CryptoSuite
 } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
 import {fileURLToPath} from 'node:url';
+import * as jose from 'jose';
 import jsigs from 'jsonld-signatures';
 import path from 'node:path';
 import {readFileSync} from 'node:fs';
@@ -436,7 +448,62 @@ async function opCanonize(request) {
   return {nquads: await canonize(request.document, documentLoader)};
 }
 
-const OPS = {verify: opVerify, sign: opSign, canonize: opCanonize};
+async function jwtVerifyOne(entry, now) {
+  try {
+    const key = await jose.importJWK(entry.jwk, entry.alg);
+    const {payload, protectedHeader} = await jose.jwtVerify(entry.token, key, {
+      algorithms: [entry.alg],
+      issuer: entry.issuer,
+      typ: 'JWT',
+      currentDate: now
+    });
+    return {verified: true, header: protectedHeader, payload};
+  } catch(error) {
+    return {verified: false, error: `${error.code || error.name}: ${error.message}`};
+  }
+}
+
+async function opJwtVerify(request) {
+  const now = request.now ? new Date(request.now) : new Date();
+  const results = [];
+  for(const entry of asArray(request.tokens)) {
+    results.push(await jwtVerifyOne(entry, now));
+  }
+  return {results};
+}
+
+function numericDate(value) {
+  return Math.floor(Date.parse(value) / 1000);
+}
+
+async function opJwtSign(request) {
+  const {privateKey, publicKey} = await jose.generateKeyPair(
+    request.alg, {extractable: true});
+  const credential = request.credential;
+  const issuer = typeof credential.issuer === 'string' ?
+    credential.issuer : credential.issuer.id;
+  const claims = {iss: issuer, jti: credential.id,
+    nbf: numericDate(credential.validFrom)};
+  if(credential.validUntil) {
+    claims.exp = numericDate(credential.validUntil);
+  }
+  const subject = credential.credentialSubject && credential.credentialSubject.id;
+  if(subject) {
+    claims.sub = subject;
+  }
+  const token = await new jose.SignJWT({...credential, ...claims})
+    .setProtectedHeader({alg: request.alg, kid: request.kid, typ: 'JWT'})
+    .sign(privateKey);
+  return {token, jwk: await jose.exportJWK(publicKey)};
+}
+
+const OPS = {
+  verify: opVerify,
+  sign: opSign,
+  canonize: opCanonize,
+  'jwt-verify': opJwtVerify,
+  'jwt-sign': opJwtSign
+};
 
 // ---------------------------------------------------------------------------
 // main

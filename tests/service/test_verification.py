@@ -126,7 +126,11 @@ def test_foreign_keys_and_lists_are_not_fetched_and_not_verified(client: Any) ->
         (b"{not json", "application/json", "not valid JSON"),
         (b"[1, 2]", "application/json", "JSON-LD object"),
         (b'{"url": "https://elsewhere.example/c/1"}', "application/json", "not a credential"),
-        (b"hello", "text/plain", "application/json"),
+        (b"hello", "text/plain", "not a compact JWS"),
+        (b"e30.e30.e30", "text/plain", "holds no credential"),
+        (b"\xff.\xfe.\xfd", "text/plain", "not UTF-8"),
+        (b'{"jws": 5}', "application/json", "jws: must be a string"),
+        (b"<svg/>", "image/svg+xml", "text/plain"),
         (b"[" * 100_000 + b"]" * 100_000, "application/json", "nested too deeply"),
         (
             b'{"@context": ["https://www.w3.org/ns/credentials/v2"], "type": '

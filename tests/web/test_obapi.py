@@ -189,7 +189,8 @@ def test_the_whole_flow_lists_upserts_refreshes_and_revokes(
     assert 'rel="first"' in links and 'rel="next"' in links and 'rel="last"' in links
     assert 'rel="prev"' not in links
     first = listed.get_json()
-    assert len(first["credential"]) == 1 and first["compactJwsString"] == []
+    # An issued credential comes in both forms: its JSON and its VC-JWT.
+    assert len(first["credential"]) == 1 and len(first["compactJwsString"]) == 1
     second = api.get(f"{BASE}/credentials?limit=1&offset=1", headers=access)
     assert 'rel="prev"' in second.headers["Link"] and 'rel="next"' not in second.headers["Link"]
     ids = {first["credential"][0]["id"], second.get_json()["credential"][0]["id"]}
@@ -361,7 +362,10 @@ def test_resource_errors_as_imsx_status_info(web_app: Any, connected: dict[str, 
     assert bad.status_code == 400 and minor_code(bad.get_json()) == "invalid_query_parameter"
     writer = _bearer(connected["tokens"]["access_token"])
     jws = api.post(f"{BASE}/credentials", data="a.b.c", content_type="text/plain", headers=writer)
-    assert jws.status_code == 415 and minor_code(jws.get_json()) == "invalid_data"
+    assert jws.status_code == 400 and minor_code(jws.get_json()) == "invalid_data"
+    assert "the VC-JWT is not usable" in jws.get_json()["imsx_description"]
+    xml = api.post(f"{BASE}/credentials", data="<a/>", content_type="text/xml", headers=writer)
+    assert xml.status_code == 415 and minor_code(xml.get_json()) == "invalid_data"
     broken = api.post(
         f"{BASE}/credentials", data="{", content_type="application/json", headers=writer
     )
