@@ -16,6 +16,7 @@ import base64
 import re
 import secrets
 import struct
+import threading
 import zlib
 from collections.abc import Container, Mapping
 from dataclasses import dataclass
@@ -23,6 +24,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from random import Random
 from typing import Any, TypeGuard
+
+from cachetools import LRUCache
 
 from .contexts import VC_V2
 from .errors import StatusListError
@@ -206,6 +209,26 @@ def _expand(encoded: object) -> bytes:
             raise StatusListError("encodedList GZIP data is truncated")
         data = inflater.unused_data
     return bytes(out)
+
+
+_INFLATED: LRUCache[str, bytes] = LRUCache(maxsize=32 * 1024 * 1024, getsizeof=len)
+_INFLATED_LOCK = threading.Lock()
+
+
+def _inflated(encoded: object) -> bytes:
+    """:func:`_expand`, remembering the bitstrings of the lists read last (32 MiB of them):
+    a verifier checks many credentials against the same few lists. Keyed by the exact
+    ``encodedList`` text, so a changed list is inflated afresh; errors are not kept."""
+    if not isinstance(encoded, str):
+        return _expand(encoded)
+    with _INFLATED_LOCK:
+        bits = _INFLATED.get(encoded)
+    if bits is None:
+        bits = _expand(encoded)
+        if len(bits) <= _INFLATED.maxsize:
+            with _INFLATED_LOCK:
+                _INFLATED[encoded] = bits
+    return bits
 
 
 def allocate_index(
@@ -425,7 +448,7 @@ def check_status(
             msg = f"entry statusPurpose {purpose!r} is not among the list's {purposes!r}"
             raise _CheckError(_VERIFICATION, msg)
         try:
-            bits = _expand(encoded)
+            bits = _inflated(encoded)
         except StatusListError as exc:
             raise _CheckError(_MALFORMED, str(exc)) from None
         entries = len(bits) * 8 // size

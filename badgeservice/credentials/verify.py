@@ -13,17 +13,28 @@ that report carries a warning saying so.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+import hashlib
+import pickle
+import threading
+import weakref
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from .did import DocumentResolver, Resolver, default_resolver
-from .errors import CredentialError, MalformedDocumentError, SchemaValidationError
+from cachetools import LRUCache
+
+from .did import DocumentResolver, Resolver, VerificationMethod, default_resolver
+from .errors import (
+    CredentialError,
+    MalformedDocumentError,
+    ResolutionError,
+    SchemaValidationError,
+)
 from .fetch import StatusListSource, SuppliedStatusLists
 from .jsonld import _DEFAULT, JsonLdProcessor
-from .proofs import format_datetime, parse_datetime, verify_proof
+from .proofs import ProofCheck, format_datetime, parse_datetime, verify_proof
 from .statuslist import check_status
 from .validation import validate_credential
 
@@ -169,13 +180,36 @@ def verify_credential(
     either, a credential with a ``credentialStatus`` does not verify: its status could
     not be checked. ``check_status=False`` skips status checks and says so in the report.
     """
-    # Size: the verification's steps in the order a reader checks them against VC 2.0
-    # and the cryptosuite, each a few lines; a report is built as they go.
     if not isinstance(document, Mapping):
         raise MalformedDocumentError("a credential must be a JSON object")
-    now = now or datetime.now(UTC)
     if resolver is None:
         resolver = default_resolver(documents)
+    statuses: StatusListSource | None
+    if not check_status:
+        statuses = None
+    elif status_source is None:
+        statuses = SuppliedStatusLists(status_lists or {})
+    else:
+        statuses = _Layered(status_lists or {}, status_source)
+    return _verify(document, resolver, statuses, now or datetime.now(UTC), processor, verify_proof)
+
+
+# How a report gets its proof checked: verify_proof itself, or the verified status lists.
+_ProofChecker = Callable[..., ProofCheck]
+
+
+def _verify(
+    document: Mapping[str, Any],
+    resolver: Resolver,
+    statuses: StatusListSource | None,
+    now: datetime,
+    processor: JsonLdProcessor,
+    proofs: _ProofChecker,
+) -> VerificationReport:
+    """The report of :func:`verify_credential`; ``statuses`` is None when status checking
+    is turned off."""
+    # Size: the verification's steps in the order a reader checks them against VC 2.0
+    # and the cryptosuite, each a few lines; a report is built as they go.
     issuer = issuer_id(document)
     credential_id = document.get("id")
     report = VerificationReport(
@@ -189,7 +223,7 @@ def verify_credential(
     else:
         report.add("type", Outcome.FAILED, "type does not include VerifiableCredential")
 
-    proof = verify_proof(document, resolver, processor=processor)
+    proof = proofs(document, resolver, processor=processor)
     if not proof.document_processed:
         # Unusable JSON-LD must raise even when there is no proof to check.
         processor.expand({k: v for k, v in document.items() if k != "proof"})
@@ -222,11 +256,8 @@ def verify_credential(
         )
 
     _check_validity(document, now, report)
-    if check_status:
-        source: StatusListSource = SuppliedStatusLists(status_lists or {})
-        if status_source is not None:
-            source = _Layered(status_lists or {}, status_source)
-        _check_status(document, source, resolver, now, processor, report)
+    if statuses is not None:
+        _check_status(document, statuses, resolver, now, processor, report)
     elif document.get("credentialStatus") is not None:
         report.add("status", Outcome.SKIPPED, "NOT checked: status checking was turned off")
         report.warnings.append(NO_STATUS_WARNING)
@@ -279,6 +310,80 @@ class _Layered:
         return found if found is not None else self._source.status_list(url)
 
 
+class _VerifiedLists:
+    """Proof checks of status list credentials that verified, so that a list shared by
+    many credentials is not canonicalized and verified again for each of them.
+
+    An entry is found only by the very same content, the same keys and the same
+    processor: the key is a SHA-256 of the list's pickle (its exact values and their
+    Python types, so a tuple is not taken for a list) together with the verification
+    methods its proofs resolve to now, and a check is made with exactly those methods. A
+    list changed in any way, or a key its controller has since withdrawn, misses and is
+    verified afresh; only verified checks are kept. Everything else in a list's report
+    (its validity window above all) is checked on every use. Bounded: the most recently
+    used lists per processor.
+    """
+
+    def __init__(self, size: int = 64) -> None:
+        self._size = size
+        self._checks: weakref.WeakKeyDictionary[
+            JsonLdProcessor, LRUCache[tuple[Any, ...], ProofCheck]
+        ] = weakref.WeakKeyDictionary()
+        self._lock = threading.Lock()
+
+    def verify_proof(
+        self, document: Mapping[str, Any], resolver: Resolver, *, processor: JsonLdProcessor
+    ) -> ProofCheck:
+        """:func:`~.proofs.verify_proof`, answered from the cache when it can be."""
+        try:
+            content = hashlib.sha256(pickle.dumps(document, protocol=5)).digest()
+        except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
+            return verify_proof(document, resolver, processor=processor)  # not plain data
+        resolved = _Resolved(document, resolver)
+        key = (content, resolved.methods)
+        with self._lock:
+            checks = self._checks.get(processor)
+            if checks is None:
+                checks = self._checks[processor] = LRUCache(maxsize=self._size)
+            found = checks.get(key)
+        if found is not None:
+            return replace(found, errors=[])
+        check = verify_proof(document, resolved, processor=processor)
+        if check.verified:
+            with self._lock:
+                checks[key] = replace(check, errors=[])
+        return check
+
+
+class _Resolved:
+    """A resolver's answers for the verification methods a document's proofs name, read
+    once and given again (so a check and its cache key rest on the same answers)."""
+
+    def __init__(self, document: Mapping[str, Any], resolver: Resolver) -> None:
+        self._answers: dict[str, VerificationMethod | CredentialError] = {}
+        proofs = document.get("proof")
+        for proof in proofs if isinstance(proofs, list) else [proofs]:
+            method = proof.get("verificationMethod") if isinstance(proof, Mapping) else None
+            if isinstance(method, str) and method not in self._answers:
+                try:
+                    self._answers[method] = resolver.resolve(method)
+                except CredentialError as exc:
+                    self._answers[method] = exc
+        self.methods = tuple(
+            (name, answer if isinstance(answer, VerificationMethod) else None)
+            for name, answer in self._answers.items()
+        )
+
+    def resolve(self, verification_method: str) -> VerificationMethod:
+        answer = self._answers.get(verification_method)
+        if isinstance(answer, VerificationMethod):
+            return answer
+        raise answer or ResolutionError(f"cannot resolve {verification_method!r}")
+
+
+_VERIFIED_LISTS = _VerifiedLists()
+
+
 def _check_status(
     document: Mapping[str, Any],
     source: StatusListSource,
@@ -307,8 +412,10 @@ def _check_status(
             continue
         try:
             list_credential = source.status_list(url)
-            list_report = verify_credential(
-                list_credential, resolver=resolver, now=now, processor=processor, check_status=False
+            if not isinstance(list_credential, Mapping):
+                raise MalformedDocumentError("a credential must be a JSON object")
+            list_report = _verify(
+                list_credential, resolver, None, now, processor, _VERIFIED_LISTS.verify_proof
             )
         except CredentialError as exc:
             report.add("status", Outcome.FAILED, f"{unchecked}{exc}")
