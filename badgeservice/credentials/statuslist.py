@@ -130,24 +130,21 @@ class StatusList:
             return NotImplemented
         return self._size == other._size and self._bits == other._bits
 
-    def _span(self, index: int) -> tuple[int, int, int]:
-        """Byte slice covering entry ``index``, and the entry's shift from its right end."""
+    def _check_index(self, index: int) -> None:
         if not _is_int(index) or not 0 <= index < self._length:
             raise StatusListError(f"index {index!r} is outside 0..{self._length - 1}")
-        end = (index + 1) * self._size
-        first, last = (end - self._size) // 8, (end + 7) // 8
-        return first, last, last * 8 - end
 
     def get(self, index: int) -> int:
         """The status value of entry ``index``; 0 means unset (e.g. not revoked)."""
-        first, last, shift = self._span(index)
-        return (int.from_bytes(self._bits[first:last]) >> shift) & ((1 << self._size) - 1)
+        self._check_index(index)
+        return _entry(self._bits, index, self._size)
 
     def set(self, index: int, value: int) -> None:
         """Set entry ``index`` to ``value`` (0 or 1 in a one-bit list)."""
         if not _is_int(value) or not 0 <= value < (1 << self._size):
             raise StatusListError(f"status value {value!r} does not fit in {self._size} bit(s)")
-        first, last, shift = self._span(index)
+        self._check_index(index)
+        first, last, shift = _span(index, self._size)
         word = int.from_bytes(self._bits[first:last])
         word = (word & ~(((1 << self._size) - 1) << shift)) | (value << shift)
         self._bits[first:last] = word.to_bytes(last - first)
@@ -184,6 +181,19 @@ class StatusList:
         if len(bits) * 8 // size < min_entries:
             raise StatusListError(f"status list has fewer than {min_entries} entries")
         return cls._wrap(bits, size)
+
+
+def _span(index: int, size: int) -> tuple[int, int, int]:
+    """Byte slice covering entry ``index``, and the entry's shift from its right end."""
+    end = (index + 1) * size
+    first, last = (end - size) // 8, (end + 7) // 8
+    return first, last, last * 8 - end
+
+
+def _entry(bits: bytes | bytearray, index: int, size: int) -> int:
+    """Entry ``index`` of a bitstring, read in place (``index`` already in range)."""
+    first, last, shift = _span(index, size)
+    return (int.from_bytes(bits[first:last]) >> shift) & ((1 << size) - 1)
 
 
 def _expand(encoded: object) -> bytes:
@@ -462,6 +472,6 @@ def check_status(
             raise _CheckError(_RANGE, msg)
     except _CheckError as problem:
         return StatusCheck(False, None, purpose, problem.code, problem.message)
-    status = StatusList._wrap(bits, size).get(index)
+    status = _entry(bits, index, size)
     text = messages.get(status) if messages is not None else ("set" if status else "unset")
     return StatusCheck(status == 0, status, purpose, None, _describe(purpose, status), text)

@@ -17,8 +17,8 @@ import hashlib
 import pickle
 import threading
 import weakref
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass, field, replace
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -34,7 +34,7 @@ from .errors import (
 )
 from .fetch import StatusListSource, SuppliedStatusLists
 from .jsonld import _DEFAULT, JsonLdProcessor
-from .proofs import ProofCheck, format_datetime, parse_datetime, verify_proof
+from .proofs import format_datetime, parse_datetime, verify_proof
 from .statuslist import check_status
 from .validation import validate_credential
 
@@ -191,11 +191,8 @@ def verify_credential(
         statuses = SuppliedStatusLists(status_lists or {})
     else:
         statuses = _Layered(status_lists or {}, status_source)
-    return _verify(document, resolver, statuses, now or datetime.now(UTC), processor, verify_proof)
-
-
-# How a report gets its proof checked: verify_proof itself, or the verified status lists.
-_ProofChecker = Callable[..., ProofCheck]
+    now = now or datetime.now(UTC)
+    return _verify(document, resolver, statuses, now, format_datetime(now), processor)
 
 
 def _verify(
@@ -203,11 +200,11 @@ def _verify(
     resolver: Resolver,
     statuses: StatusListSource | None,
     now: datetime,
+    checked_at: str,
     processor: JsonLdProcessor,
-    proofs: _ProofChecker,
 ) -> VerificationReport:
     """The report of :func:`verify_credential`; ``statuses`` is None when status checking
-    is turned off."""
+    is turned off, ``checked_at`` is ``now`` as the report writes it."""
     # Size: the verification's steps in the order a reader checks them against VC 2.0
     # and the cryptosuite, each a few lines; a report is built as they go.
     issuer = issuer_id(document)
@@ -215,7 +212,7 @@ def _verify(
     report = VerificationReport(
         credential_id=credential_id if isinstance(credential_id, str) else None,
         issuer=issuer,
-        checked_at=format_datetime(now),
+        checked_at=checked_at,
     )
     types = _types(document)
     if "VerifiableCredential" in types:
@@ -223,7 +220,7 @@ def _verify(
     else:
         report.add("type", Outcome.FAILED, "type does not include VerifiableCredential")
 
-    proof = proofs(document, resolver, processor=processor)
+    proof = verify_proof(document, resolver, processor=processor)
     if not proof.document_processed:
         # Unusable JSON-LD must raise even when there is no proof to check.
         processor.expand({k: v for k, v in document.items() if k != "proof"})
@@ -311,48 +308,58 @@ class _Layered:
 
 
 class _VerifiedLists:
-    """Proof checks of status list credentials that verified, so that a list shared by
-    many credentials is not canonicalized and verified again for each of them.
+    """Status list credentials that verified, so that a list shared by many credentials
+    is not canonicalized and verified again for each of them.
 
-    An entry is found only by the very same content, the same keys and the same
-    processor: the key is a SHA-256 of the list's pickle (its exact values and their
-    Python types, so a tuple is not taken for a list) together with the verification
-    methods its proofs resolve to now, and a check is made with exactly those methods. A
-    list changed in any way, or a key its controller has since withdrawn, misses and is
-    verified afresh; only verified checks are kept. Everything else in a list's report
-    (its validity window above all) is checked on every use. Bounded: the most recently
-    used lists per processor.
+    A list is found only by the very same content, the same keys and the same processor:
+    the key is a SHA-256 of the list's pickle (its exact values and their Python types,
+    so a tuple is not taken for a list) together with the verification methods its proofs
+    resolve to now, and a list is verified with exactly those methods. Every check of a
+    list's report depends on these alone but its validity window, which is checked on
+    every use. A list changed in any way, or a key its controller has since withdrawn,
+    misses and is verified afresh; only lists that verified are kept, so any failure is
+    found and worded by the full verification. Bounded: the most recently used lists per
+    processor.
     """
 
     def __init__(self, size: int = 64) -> None:
         self._size = size
-        self._checks: weakref.WeakKeyDictionary[
-            JsonLdProcessor, LRUCache[tuple[Any, ...], ProofCheck]
+        self._verified: weakref.WeakKeyDictionary[
+            JsonLdProcessor, LRUCache[tuple[Any, ...], bool]
         ] = weakref.WeakKeyDictionary()
         self._lock = threading.Lock()
 
-    def verify_proof(
-        self, document: Mapping[str, Any], resolver: Resolver, *, processor: JsonLdProcessor
-    ) -> ProofCheck:
-        """:func:`~.proofs.verify_proof`, answered from the cache when it can be."""
+    def errors(
+        self,
+        document: Mapping[str, Any],
+        resolver: Resolver,
+        now: datetime,
+        checked_at: str,
+        processor: JsonLdProcessor,
+    ) -> list[str]:
+        """The errors of the list's report (none when it verifies)."""
         try:
             content = hashlib.sha256(pickle.dumps(document, protocol=5)).digest()
         except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
-            return verify_proof(document, resolver, processor=processor)  # not plain data
+            # Not plain data: verified every time.
+            return _verify(document, resolver, None, now, checked_at, processor).errors
         resolved = _Resolved(document, resolver)
         key = (content, resolved.methods)
         with self._lock:
-            checks = self._checks.get(processor)
-            if checks is None:
-                checks = self._checks[processor] = LRUCache(maxsize=self._size)
-            found = checks.get(key)
-        if found is not None:
-            return replace(found, errors=[])
-        check = verify_proof(document, resolved, processor=processor)
-        if check.verified:
+            verified = self._verified.get(processor)
+            if verified is None:
+                verified = self._verified[processor] = LRUCache(maxsize=self._size)
+            known = verified.get(key, False)
+        if known:
+            window = VerificationReport(None, None, checked_at)
+            _check_validity(document, now, window)
+            if not window.errors:
+                return []
+        errors = _verify(document, resolved, None, now, checked_at, processor).errors
+        if not errors:
             with self._lock:
-                checks[key] = replace(check, errors=[])
-        return check
+                verified[key] = True
+        return errors
 
 
 class _Resolved:
@@ -414,17 +421,17 @@ def _check_status(
             list_credential = source.status_list(url)
             if not isinstance(list_credential, Mapping):
                 raise MalformedDocumentError("a credential must be a JSON object")
-            list_report = _verify(
-                list_credential, resolver, None, now, processor, _VERIFIED_LISTS.verify_proof
+            errors = _VERIFIED_LISTS.errors(
+                list_credential, resolver, now, report.checked_at, processor
             )
         except CredentialError as exc:
             report.add("status", Outcome.FAILED, f"{unchecked}{exc}")
             continue
-        if not list_report.verified:
+        if errors:
             report.add(
                 "status",
                 Outcome.FAILED,
-                f"{unchecked}status list {url} does not verify: {'; '.join(list_report.errors)}",
+                f"{unchecked}status list {url} does not verify: {'; '.join(errors)}",
             )
             continue
         result = check_status(entry, list_credential)
