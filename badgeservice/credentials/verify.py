@@ -98,9 +98,15 @@ class VerificationReport:
 
     @property
     def verified(self) -> bool:
-        return all(check.outcome != Outcome.FAILED for check in self.checks) and any(
-            check.name == "proof" and check.outcome == Outcome.PASSED for check in self.checks
-        )
+        """No check failed, and the proof's passed."""
+        proof_passed = False
+        for check in self.checks:
+            if check.outcome == Outcome.FAILED:
+                return False
+            proof_passed = proof_passed or (
+                check.name == "proof" and check.outcome == Outcome.PASSED
+            )
+        return proof_passed
 
     @property
     def errors(self) -> list[str]:
