@@ -269,7 +269,7 @@ def _verify(
 
     if types & OB_TYPES:
         try:
-            validate_credential(document)
+            validate_credential(document, nesting=_nesting(document, processor))
         except SchemaValidationError as exc:
             report.add("schema", Outcome.FAILED, str(exc))
         else:
@@ -277,6 +277,20 @@ def _verify(
     else:
         report.add("schema", Outcome.SKIPPED, "not an Open Badges credential")
     return report
+
+
+def _nesting(document: Mapping[str, Any], processor: JsonLdProcessor) -> int | None:
+    """How deep a document being verified nests at most, as verification has measured it
+    already: all but its proof passed the processor's limits on the way (its proof was
+    checked or it was expanded, either after :func:`~.limits.check_document`), and a proof
+    of strings alone (or a list of such proofs) adds nothing deeper. None otherwise."""
+    proofs = document.get("proof")
+    for proof in proofs if isinstance(proofs, list) else [proofs]:
+        if proof is not None and not (
+            isinstance(proof, dict) and all(type(value) is str for value in proof.values())
+        ):
+            return None
+    return max(processor.limits.max_depth, 3)
 
 
 def _check_validity(document: Mapping[str, Any], now: datetime, report: VerificationReport) -> None:

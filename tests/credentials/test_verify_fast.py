@@ -259,3 +259,22 @@ def test_a_shared_list_is_verified_once() -> None:
     third = sign(SHAPES["minimal"][0], KEY, created=CREATED)
     assert verify_credential(third, now=NOW, processor=processor).verified
     assert after_second - before == canonicalized() - after_second
+
+
+def test_a_proof_nested_deeper_than_the_limits_takes_the_measured_path(
+    reference: Callable[..., VerificationReport],
+) -> None:
+    """Verification knows how deep a document nests from its limits check, which does not
+    cover the proof: a proof that is not flat is measured before the compiled schema
+    check, and the report is the one without the fast parts."""
+    document = sign(SHAPES["minimal"][0], KEY, created=CREATED)
+    deep: list[Any] = []
+    for _ in range(300):
+        deep = [deep]
+    document["proof"] = {**document["proof"], "type": "Unknown", "extra": deep}
+    expected = reference(document, now=NOW).to_json()
+    assert verify_credential(document, now=NOW).to_json() == expected
+    assert expected["errors"] == [
+        "proof: unsupported proof: type 'Unknown', cryptosuite 'eddsa-rdfc-2022' "
+        "(expected DataIntegrityProof / eddsa-rdfc-2022)"
+    ]
