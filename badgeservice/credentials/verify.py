@@ -11,6 +11,9 @@ checked: …"). Only a caller who says ``check_status=False`` gets a report with
 that report carries a warning saying so.
 """
 
+# Size: the report, the steps that build it and the status lists it remembers, which are
+# verified by those same steps (all but their validity window, checked on every use).
+
 from __future__ import annotations
 
 import hashlib

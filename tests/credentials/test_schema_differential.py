@@ -14,6 +14,7 @@ arrays, types and enumerations changed.
 from __future__ import annotations
 
 import copy
+import json
 import os
 from typing import Any
 
@@ -160,10 +161,13 @@ def _mutate(document: dict[str, Any], data: st.DataObject) -> None:
         container[key] = copy.deepcopy(other_container[other_key])
 
 
-def _leap_day(document: Any) -> bool:
-    """Whether a date in the document is 29 February, which the compiled validator's date
-    patterns refuse (leaving the date to the full validator)."""
-    return "-02-29" in str(document)
+def _refused_on_purpose(document: Any) -> bool:
+    """Whether the document holds what the compiled validator refuses though ``jsonschema``
+    accepts it: 29 February (its date patterns leave it to the full validator), or a string
+    or key ending in a newline, which a pattern's ``$`` matches before in Python's ``re``
+    but not in the compiled validator's regular expressions."""
+    text = json.dumps(document)
+    return "-02-29" in text or '\\n"' in text
 
 
 def _accepted(document: Any) -> bool:
@@ -181,7 +185,10 @@ def test_compiled_validator_gives_the_full_validators_verdict(data: st.DataObjec
     for _ in range(data.draw(st.integers(1, 4))):
         _mutate(document, data)
     expected = FULL.is_valid(validation.plain_json(document))
-    assert COMPILED.is_valid(document) == expected or _leap_day(document), document
+    if COMPILED.is_valid(document):
+        assert expected, document  # never accepts what jsonschema refuses
+    else:
+        assert not expected or _refused_on_purpose(document), document
     subject = document.get("credentialSubject")
     if isinstance(subject, dict) and not (subject.get("id") or subject.get("identifier")):
         expected = False  # the spec rule the schema cannot express
