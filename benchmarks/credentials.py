@@ -93,21 +93,23 @@ def plain_pyld_sign(document: dict[str, Any], key: KeyPair) -> dict[str, Any]:
 def measure(benches: list[Bench], seconds: float, rounds: int) -> list[dict[str, Any]]:
     """Operations per second of each benchmark over its own documents: the median of
     ``rounds`` interleaved rounds (every benchmark once per round, so a change in machine
-    load touches all alike), with every round's figure kept. On a busy machine the best
-    round is the one least disturbed; the report shows ratios of medians and of bests."""
+    load touches all alike), with every round's figure kept. Rounds are timed in this
+    process's CPU time, so time a shared machine gives to other processes does not count;
+    what they still disturb (caches) is why the best round is shown too, the one least
+    disturbed: the report shows ratios of medians and of bests."""
     for _, func, docs in benches:
         func(docs[0])  # warm caches and imports outside the timing
     rates: dict[str, list[float]] = {name: [] for name, _, _ in benches}
     for _ in range(rounds):
         for name, func, docs in benches:
             count = 0
-            start = time.perf_counter()
+            start = time.process_time()
             deadline = start + seconds
-            while time.perf_counter() < deadline:
+            while time.process_time() < deadline:
                 for doc in docs:
                     func(doc)
                 count += len(docs)
-            rates[name].append(count / (time.perf_counter() - start))
+            rates[name].append(count / (time.process_time() - start))
     return [
         {"name": name, "per_second": statistics.median(values), "rounds": values}
         for name, values in rates.items()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Protocol
 from urllib.parse import quote, unquote, urlsplit
 
@@ -98,27 +99,32 @@ class DidKeyResolver:
     only VC-JWTs use) from the identifier alone."""
 
     def resolve(self, verification_method: str) -> VerificationMethod:
-        did, _, fragment = verification_method.partition("#")
-        if not did.startswith("did:key:"):
-            raise ResolutionError(f"not a did:key: {verification_method!r}")
-        multibase = did.removeprefix("did:key:")
-        if fragment and fragment != multibase:
-            raise ResolutionError(
-                f"did:key fragment does not name its key: {verification_method!r}"
-            )
+        return _did_key_method(verification_method)
+
+
+@lru_cache(maxsize=1024)
+def _did_key_method(verification_method: str) -> VerificationMethod:
+    # Cached: the method follows from the identifier alone, and a verifier meets the same
+    # few issuer keys again and again (refusals raise and are not cached).
+    did, _, fragment = verification_method.partition("#")
+    if not did.startswith("did:key:"):
+        raise ResolutionError(f"not a did:key: {verification_method!r}")
+    multibase = did.removeprefix("did:key:")
+    if fragment and fragment != multibase:
+        raise ResolutionError(f"did:key fragment does not name its key: {verification_method!r}")
+    try:
+        decode_public_key(multibase)
+    except KeyFormatError as exc:
         try:
-            decode_public_key(multibase)
-        except KeyFormatError as exc:
-            try:
-                decode_p256_public_key(multibase)
-            except KeyFormatError:
-                raise ResolutionError(f"did:key {did!r}: {exc}") from None
-        return VerificationMethod(
-            id=f"{did}#{multibase}",
-            controller=did,
-            public_key_multibase=multibase,
-            purposes=frozenset(RELATIONSHIPS),
-        )
+            decode_p256_public_key(multibase)
+        except KeyFormatError:
+            raise ResolutionError(f"did:key {did!r}: {exc}") from None
+    return VerificationMethod(
+        id=f"{did}#{multibase}",
+        controller=did,
+        public_key_multibase=multibase,
+        purposes=frozenset(RELATIONSHIPS),
+    )
 
 
 def did_web_from_url(base_url: str) -> str:

@@ -59,7 +59,11 @@ def format_datetime(value: datetime) -> str:
     """ISO 8601 in UTC with ``Z``, whole seconds (the form credentials carry)."""
     if value.tzinfo is None:
         raise ValueError("datetime must be timezone-aware")
-    return value.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+    utc = value.astimezone(UTC)
+    if utc.year < 1000:
+        # As before for these: strftime's %Y does not pad them to four digits here.
+        return utc.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return utc.isoformat(timespec="seconds")[:19] + "Z"  # half the time of strftime
 
 
 def parse_datetime(value: str) -> datetime:

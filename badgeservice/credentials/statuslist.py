@@ -16,6 +16,7 @@ import base64
 import re
 import secrets
 import struct
+import threading
 import zlib
 from collections.abc import Container, Mapping
 from dataclasses import dataclass
@@ -23,6 +24,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from random import Random
 from typing import Any, TypeGuard
+
+from cachetools import LRUCache
 
 from .contexts import VC_V2
 from .errors import StatusListError
@@ -127,24 +130,21 @@ class StatusList:
             return NotImplemented
         return self._size == other._size and self._bits == other._bits
 
-    def _span(self, index: int) -> tuple[int, int, int]:
-        """Byte slice covering entry ``index``, and the entry's shift from its right end."""
+    def _check_index(self, index: int) -> None:
         if not _is_int(index) or not 0 <= index < self._length:
             raise StatusListError(f"index {index!r} is outside 0..{self._length - 1}")
-        end = (index + 1) * self._size
-        first, last = (end - self._size) // 8, (end + 7) // 8
-        return first, last, last * 8 - end
 
     def get(self, index: int) -> int:
         """The status value of entry ``index``; 0 means unset (e.g. not revoked)."""
-        first, last, shift = self._span(index)
-        return (int.from_bytes(self._bits[first:last]) >> shift) & ((1 << self._size) - 1)
+        self._check_index(index)
+        return _entry(self._bits, index, self._size)
 
     def set(self, index: int, value: int) -> None:
         """Set entry ``index`` to ``value`` (0 or 1 in a one-bit list)."""
         if not _is_int(value) or not 0 <= value < (1 << self._size):
             raise StatusListError(f"status value {value!r} does not fit in {self._size} bit(s)")
-        first, last, shift = self._span(index)
+        self._check_index(index)
+        first, last, shift = _span(index, self._size)
         word = int.from_bytes(self._bits[first:last])
         word = (word & ~(((1 << self._size) - 1) << shift)) | (value << shift)
         self._bits[first:last] = word.to_bytes(last - first)
@@ -183,6 +183,19 @@ class StatusList:
         return cls._wrap(bits, size)
 
 
+def _span(index: int, size: int) -> tuple[int, int, int]:
+    """Byte slice covering entry ``index``, and the entry's shift from its right end."""
+    end = (index + 1) * size
+    first, last = (end - size) // 8, (end + 7) // 8
+    return first, last, last * 8 - end
+
+
+def _entry(bits: bytes | bytearray, index: int, size: int) -> int:
+    """Entry ``index`` of a bitstring, read in place (``index`` already in range)."""
+    first, last, shift = _span(index, size)
+    return (int.from_bytes(bits[first:last]) >> shift) & ((1 << size) - 1)
+
+
 def _expand(encoded: object) -> bytes:
     """The spec's Bitstring Expansion Algorithm, refusing more than MAX_DECOMPRESSED_BYTES."""
     if not isinstance(encoded, str) or not encoded.startswith("u"):
@@ -206,6 +219,26 @@ def _expand(encoded: object) -> bytes:
             raise StatusListError("encodedList GZIP data is truncated")
         data = inflater.unused_data
     return bytes(out)
+
+
+_INFLATED: LRUCache[str, bytes] = LRUCache(maxsize=32 * 1024 * 1024, getsizeof=len)
+_INFLATED_LOCK = threading.Lock()
+
+
+def _inflated(encoded: object) -> bytes:
+    """:func:`_expand`, remembering the bitstrings of the lists read last (32 MiB of them):
+    a verifier checks many credentials against the same few lists. Keyed by the exact
+    ``encodedList`` text, so a changed list is inflated afresh; errors are not kept."""
+    if not isinstance(encoded, str):
+        return _expand(encoded)
+    with _INFLATED_LOCK:
+        bits = _INFLATED.get(encoded)
+    if bits is None:
+        bits = _expand(encoded)
+        if len(bits) <= _INFLATED.maxsize:
+            with _INFLATED_LOCK:
+                _INFLATED[encoded] = bits
+    return bits
 
 
 def allocate_index(
@@ -425,7 +458,7 @@ def check_status(
             msg = f"entry statusPurpose {purpose!r} is not among the list's {purposes!r}"
             raise _CheckError(_VERIFICATION, msg)
         try:
-            bits = _expand(encoded)
+            bits = _inflated(encoded)
         except StatusListError as exc:
             raise _CheckError(_MALFORMED, str(exc)) from None
         entries = len(bits) * 8 // size
@@ -439,6 +472,6 @@ def check_status(
             raise _CheckError(_RANGE, msg)
     except _CheckError as problem:
         return StatusCheck(False, None, purpose, problem.code, problem.message)
-    status = StatusList._wrap(bits, size).get(index)
+    status = _entry(bits, index, size)
     text = messages.get(status) if messages is not None else ("set" if status else "unset")
     return StatusCheck(status == 0, status, purpose, None, _describe(purpose, status), text)

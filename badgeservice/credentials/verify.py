@@ -11,16 +11,30 @@ checked: …"). Only a caller who says ``check_status=False`` gets a report with
 that report carries a warning saying so.
 """
 
+# Size: the report, the steps that build it and the status lists it remembers, which are
+# verified by those same steps (all but their validity window, checked on every use).
+
 from __future__ import annotations
 
+import hashlib
+import pickle
+import threading
+import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from .did import DocumentResolver, Resolver, default_resolver
-from .errors import CredentialError, MalformedDocumentError, SchemaValidationError
+from cachetools import LRUCache
+
+from .did import DocumentResolver, Resolver, VerificationMethod, default_resolver
+from .errors import (
+    CredentialError,
+    MalformedDocumentError,
+    ResolutionError,
+    SchemaValidationError,
+)
 from .fetch import StatusListSource, SuppliedStatusLists
 from .jose import EnvelopeProof, check_envelope, parse_vc_jwt
 from .jsonld import _DEFAULT, JsonLdProcessor
@@ -89,9 +103,15 @@ class VerificationReport:
 
     @property
     def verified(self) -> bool:
-        return all(check.outcome != Outcome.FAILED for check in self.checks) and any(
-            check.name == "proof" and check.outcome == Outcome.PASSED for check in self.checks
-        )
+        """No check failed, and the proof's passed."""
+        proof_passed = False
+        for check in self.checks:
+            if check.outcome == Outcome.FAILED:
+                return False
+            proof_passed = proof_passed or (
+                check.name == "proof" and check.outcome == Outcome.PASSED
+            )
+        return proof_passed
 
     @property
     def errors(self) -> list[str]:
@@ -176,19 +196,40 @@ def verify_credential(
     either, a credential with a ``credentialStatus`` does not verify: its status could
     not be checked. ``check_status=False`` skips status checks and says so in the report.
     """
-    # Size: the verification's steps in the order a reader checks them against VC 2.0
-    # and the cryptosuite, each a few lines; a report is built as they go.
     if not isinstance(document, Mapping):
         raise MalformedDocumentError("a credential must be a JSON object")
-    now = now or datetime.now(UTC)
     if resolver is None:
         resolver = default_resolver(documents)
+    statuses: StatusListSource | None
+    if not check_status:
+        statuses = None
+    elif status_source is None:
+        statuses = SuppliedStatusLists(status_lists or {})
+    else:
+        statuses = _Layered(status_lists or {}, status_source)
+    now = now or datetime.now(UTC)
+    return _verify(document, resolver, statuses, now, format_datetime(now), processor, envelope)
+
+
+def _verify(
+    document: Mapping[str, Any],
+    resolver: Resolver,
+    statuses: StatusListSource | None,
+    now: datetime,
+    checked_at: str,
+    processor: JsonLdProcessor,
+    envelope: EnvelopeProof | None,
+) -> VerificationReport:
+    """The report of :func:`verify_credential`; ``statuses`` is None when status checking
+    is turned off, ``checked_at`` is ``now`` as the report writes it."""
+    # Size: the verification's steps in the order a reader checks them against VC 2.0
+    # and the cryptosuite, each a few lines; a report is built as they go.
     issuer = issuer_id(document)
     credential_id = document.get("id")
     report = VerificationReport(
         credential_id=credential_id if isinstance(credential_id, str) else None,
         issuer=issuer,
-        checked_at=format_datetime(now),
+        checked_at=checked_at,
     )
     types = _types(document)
     if "VerifiableCredential" in types:
@@ -228,11 +269,8 @@ def verify_credential(
             )
 
     _check_validity(document, now, report)
-    if check_status:
-        source: StatusListSource = SuppliedStatusLists(status_lists or {})
-        if status_source is not None:
-            source = _Layered(status_lists or {}, status_source)
-        _check_status(document, source, resolver, now, processor, report)
+    if statuses is not None:
+        _check_status(document, statuses, resolver, now, processor, report)
     elif document.get("credentialStatus") is not None:
         report.add("status", Outcome.SKIPPED, "NOT checked: status checking was turned off")
         report.warnings.append(NO_STATUS_WARNING)
@@ -241,7 +279,7 @@ def verify_credential(
 
     if types & OB_TYPES:
         try:
-            validate_credential(document)
+            validate_credential(document, nesting=_nesting(document, processor))
         except SchemaValidationError as exc:
             report.add("schema", Outcome.FAILED, str(exc))
         else:
@@ -309,6 +347,20 @@ def verify_vc_jwt(
     )
 
 
+def _nesting(document: Mapping[str, Any], processor: JsonLdProcessor) -> int | None:
+    """How deep a document being verified nests at most, as verification has measured it
+    already: all but its proof passed the processor's limits on the way (its proof was
+    checked or it was expanded, either after :func:`~.limits.check_document`), and a proof
+    of strings alone (or a list of such proofs) adds nothing deeper. None otherwise."""
+    proofs = document.get("proof")
+    for proof in proofs if isinstance(proofs, list) else [proofs]:
+        if proof is not None and not (
+            isinstance(proof, dict) and all(type(value) is str for value in proof.values())
+        ):
+            return None
+    return max(processor.limits.max_depth, 3)
+
+
 def _check_validity(document: Mapping[str, Any], now: datetime, report: VerificationReport) -> None:
     problems = []
     window = []
@@ -343,6 +395,90 @@ class _Layered:
         return found if found is not None else self._source.status_list(url)
 
 
+class _VerifiedLists:
+    """Status list credentials that verified, so that a list shared by many credentials
+    is not canonicalized and verified again for each of them.
+
+    A list is found only by the very same content, the same keys and the same processor:
+    the key is a SHA-256 of the list's pickle (its exact values and their Python types,
+    so a tuple is not taken for a list) together with the verification methods its proofs
+    resolve to now, and a list is verified with exactly those methods. Every check of a
+    list's report depends on these alone but its validity window, which is checked on
+    every use. A list changed in any way, or a key its controller has since withdrawn,
+    misses and is verified afresh; only lists that verified are kept, so any failure is
+    found and worded by the full verification. Bounded: the most recently used lists per
+    processor.
+    """
+
+    def __init__(self, size: int = 64) -> None:
+        self._size = size
+        self._verified: weakref.WeakKeyDictionary[
+            JsonLdProcessor, LRUCache[tuple[Any, ...], bool]
+        ] = weakref.WeakKeyDictionary()
+        self._lock = threading.Lock()
+
+    def errors(
+        self,
+        document: Mapping[str, Any],
+        resolver: Resolver,
+        now: datetime,
+        checked_at: str,
+        processor: JsonLdProcessor,
+    ) -> list[str]:
+        """The errors of the list's report (none when it verifies)."""
+        try:
+            content = hashlib.sha256(pickle.dumps(document, protocol=5)).digest()
+        except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
+            # Not plain data: verified every time.
+            return _verify(document, resolver, None, now, checked_at, processor, None).errors
+        resolved = _Resolved(document, resolver)
+        key = (content, resolved.methods)
+        with self._lock:
+            verified = self._verified.get(processor)
+            if verified is None:
+                verified = self._verified[processor] = LRUCache(maxsize=self._size)
+            known = verified.get(key, False)
+        if known:
+            window = VerificationReport(None, None, checked_at)
+            _check_validity(document, now, window)
+            if not window.errors:
+                return []
+        errors = _verify(document, resolved, None, now, checked_at, processor, None).errors
+        if not errors:
+            with self._lock:
+                verified[key] = True
+        return errors
+
+
+class _Resolved:
+    """A resolver's answers for the verification methods a document's proofs name, read
+    once and given again (so a check and its cache key rest on the same answers)."""
+
+    def __init__(self, document: Mapping[str, Any], resolver: Resolver) -> None:
+        self._answers: dict[str, VerificationMethod | CredentialError] = {}
+        proofs = document.get("proof")
+        for proof in proofs if isinstance(proofs, list) else [proofs]:
+            method = proof.get("verificationMethod") if isinstance(proof, Mapping) else None
+            if isinstance(method, str) and method not in self._answers:
+                try:
+                    self._answers[method] = resolver.resolve(method)
+                except CredentialError as exc:
+                    self._answers[method] = exc
+        self.methods = tuple(
+            (name, answer if isinstance(answer, VerificationMethod) else None)
+            for name, answer in self._answers.items()
+        )
+
+    def resolve(self, verification_method: str) -> VerificationMethod:
+        answer = self._answers.get(verification_method)
+        if isinstance(answer, VerificationMethod):
+            return answer
+        raise answer or ResolutionError(f"cannot resolve {verification_method!r}")
+
+
+_VERIFIED_LISTS = _VerifiedLists()
+
+
 def _check_status(
     document: Mapping[str, Any],
     source: StatusListSource,
@@ -371,17 +507,19 @@ def _check_status(
             continue
         try:
             list_credential = source.status_list(url)
-            list_report = verify_credential(
-                list_credential, resolver=resolver, now=now, processor=processor, check_status=False
+            if not isinstance(list_credential, Mapping):
+                raise MalformedDocumentError("a credential must be a JSON object")
+            errors = _VERIFIED_LISTS.errors(
+                list_credential, resolver, now, report.checked_at, processor
             )
         except CredentialError as exc:
             report.add("status", Outcome.FAILED, f"{unchecked}{exc}")
             continue
-        if not list_report.verified:
+        if errors:
             report.add(
                 "status",
                 Outcome.FAILED,
-                f"{unchecked}status list {url} does not verify: {'; '.join(list_report.errors)}",
+                f"{unchecked}status list {url} does not verify: {'; '.join(errors)}",
             )
             continue
         result = check_status(entry, list_credential)
