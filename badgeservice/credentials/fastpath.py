@@ -58,11 +58,16 @@ class FastPath:
 
     def state(self, context: Any) -> State:
         """The state a document with this ``@context`` starts in (raises Unsupported)."""
-        key = (context,) if type(context) is str else context
-        if type(key) is list:
-            key = tuple(key)
-        if type(key) is not tuple or any(type(url) is not str for url in key):
-            raise Unsupported  # embedded contexts: the full path
+        # Only what JSON gives: a string or a list of them. Anything else (an embedded
+        # context, a tuple handed in by a caller) is the full path's to accept or refuse.
+        if type(context) is str:
+            key: tuple[Any, ...] = (context,)
+        elif type(context) is list:
+            key = tuple(context)
+        else:
+            raise Unsupported
+        if any(type(url) is not str for url in key):
+            raise Unsupported
         state = self._documents.get(key)
         if state is None:
             state = State(self._process(self._initial(), list(key), False, True), self._process)

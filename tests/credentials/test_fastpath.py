@@ -122,6 +122,8 @@ def test_blank_nodes_sharing_first_degree_hashes_use_the_full_labelling() -> Non
         ({"id": "relative/id"}, "UnsafeDocumentError"),
         ({"issuer": {"id": "not an iri", "type": "Profile"}}, "UnsafeDocumentError"),
         ({"name": "\ud83c lone surrogate"}, "MalformedDocumentError"),
+        # Not JSON: the fast path used to read a tuple as the list it resembles.
+        ({"@context": tuple(CONTEXT)}, "MalformedDocumentError"),
     ],
 )
 def test_refusals_are_those_of_full_expansion(change: dict[str, Any], refusal: str) -> None:
