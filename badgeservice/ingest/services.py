@@ -25,7 +25,7 @@ from ..audit.services import record, target_of
 from ..awards.awarding import ACHIEVED, WaitsForPrerequisites, award, revoke
 from ..awards.signals import awarded
 from ..credentials import ob3
-from ..db import get_session, utcnow
+from ..db import Base, get_session, utcnow
 from ..errors import AppError, Conflict
 from ..issuing.holdings import achievements_of
 from ..issuing.models import Credential
@@ -43,16 +43,17 @@ _EVENT_KEY = ("organisation_id", "channel", "external_id")
 
 
 def _store_new(dialect: str) -> Executable | None:
-    """``INSERT … ON CONFLICT (the inbox key) DO NOTHING RETURNING`` the event, for one row
-    of parameters; None for a database without it (SQLite and PostgreSQL both have it).
-    Built once per dialect (building the statement costs more than running it)."""
+    """``INSERT … ON CONFLICT (the inbox key) DO NOTHING RETURNING`` the new row's id, for
+    one row of parameters; None for a database without it (SQLite and PostgreSQL both have
+    it). A Core statement, built once per dialect: the accepting request knows every value
+    it stores, so it needs no ORM object loaded back (building the statement, or an ORM
+    insert, costs more than running it)."""
     statement = _STORE_NEW.get(dialect)
     if statement is None and dialect in ("postgresql", "sqlite"):
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        table = Base.metadata.tables[InboundEvent.__tablename__]
         statement = _STORE_NEW[dialect] = (
-            insert(InboundEvent)
-            .on_conflict_do_nothing(index_elements=_EVENT_KEY)
-            .returning(InboundEvent)
+            insert(table).on_conflict_do_nothing(index_elements=_EVENT_KEY).returning(table.c.id)
         )
     return statement
 
@@ -122,9 +123,9 @@ class IngestService:
         if statement is not None:
             # One statement: the uniqueness rule decides, and a concurrent request that
             # stored the same id first makes this a no-op (the stored one is the event).
-            stored = self.session.scalars(statement, [values]).first()
-            if stored is not None:
-                return Received(stored, False)
+            if self.session.execute(statement, values).first() is not None:
+                # What was stored, as an object outside the session (nothing to load back).
+                return Received(InboundEvent(**values), False)
             existing = self.find(organisation_id, channel, external_id)
             if existing is None:
                 raise RuntimeError("inbound event conflicts but cannot be found")
