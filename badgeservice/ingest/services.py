@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import Executable, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from ..audit.services import record, target_of
@@ -26,7 +26,7 @@ from ..awards.awarding import ACHIEVED, WaitsForPrerequisites, award, revoke
 from ..awards.signals import awarded
 from ..credentials import ob3
 from ..db import Base, get_session, utcnow
-from ..errors import AppError, Conflict
+from ..errors import AppError, Conflict, is_busy
 from ..issuing.holdings import achievements_of
 from ..issuing.models import Credential
 from ..issuing.services import IssuingService, issuing_service
@@ -165,6 +165,16 @@ class IngestService:
                 state, reason, credentials, person_id = self._process(event)
         except AppError as exc:
             state, reason, credentials = EventState.FAILED, exc.detail, []
+            person_id = event.person_id
+        except OperationalError as exc:
+            if is_busy(exc):
+                # A deadlock or serialization failure with another worker's batch (the
+                # database chose this transaction to give way): nothing of the event's work
+                # stays, so it waits, received, for the next batch; this try is not counted.
+                event.attempts -= 1
+                self.session.flush()
+                return event
+            state, reason, credentials = EventState.FAILED, f"{type(exc).__name__}: {exc}", []
             person_id = event.person_id
         except Exception as exc:
             state, reason, credentials = EventState.FAILED, f"{type(exc).__name__}: {exc}", []
