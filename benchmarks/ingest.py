@@ -442,6 +442,27 @@ def _forget_events(url: str, pattern: str) -> None:
         engine.dispose()
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds of a process on this machine (0 where /proc is not)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _backend_cpu(engine: Any) -> dict[int, float]:
+    """CPU seconds of each PostgreSQL server process of the database (when the server runs
+    on this machine); nothing on SQLite."""
+    if engine.dialect.name != "postgresql":
+        return {}
+    with engine.connect() as connection:
+        pids = connection.scalars(
+            text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        ).all()
+    return {int(pid): _cpu_seconds(int(pid)) for pid in pids}
+
+
 def drain(server: Server, url: str, kind: str, backlog: int, args: argparse.Namespace) -> Result:
     """Start the worker processes on the stored backlog and time them until the inbox holds
     nothing ``received``; the rate runs from the first processed event (start-up apart).
@@ -468,6 +489,7 @@ def drain(server: Server, url: str, kind: str, backlog: int, args: argparse.Name
         )
         for log in logs
     ]
+    backends = _backend_cpu(engine)
     first: tuple[float, int] | None = None
     try:
         while True:
@@ -484,14 +506,28 @@ def drain(server: Server, url: str, kind: str, backlog: int, args: argparse.Name
             if now - began > 1800 or any(w.poll() is not None for w in workers):
                 raise RuntimeError("the workers did not drain the backlog: see " + str(logs))
             time.sleep(0.05)
+        # CPU seconds of the worker processes (start-up included) and of the database's
+        # server processes (their growth over the drain), per event.
+        spent_workers = sum(_cpu_seconds(worker.pid) for worker in workers)
+        spent_database = sum(
+            seconds - backends.get(pid, 0.0) for pid, seconds in _backend_cpu(engine).items()
+        )
     finally:
         for worker in workers:
             _end(worker)
     assert first is not None
+    if spent_workers:
+        print(
+            f"{kind}: CPU per event: worker processes {1000 * spent_workers / backlog:.1f} ms, "
+            f"database server processes {1000 * spent_database / backlog:.1f} ms"
+        )
     with engine.connect() as connection:
         states: dict[str, int] = dict(
             connection.execute(
-                text("SELECT state, count(*) FROM inbound_events GROUP BY state")
+                text(
+                    "SELECT state, count(*) FROM inbound_events "
+                    "WHERE external_id LIKE 'bench-I%' GROUP BY state"
+                )
             ).all()
         )
         credentials = int(
