@@ -23,8 +23,9 @@ from datetime import datetime
 from typing import Any, cast
 
 from flask import Blueprint, Response, current_app, jsonify, request
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily, Metric
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from prometheus_client.registry import Collector
 from sqlalchemy import ColumnElement, case, func, literal_column, select, text
 from sqlalchemy.exc import SQLAlchemyError
@@ -93,7 +94,8 @@ def metrics() -> Response:
     _check_token()
     registry = CollectorRegistry(auto_describe=False)
     registry.register(Backlog(get_session()))
-    return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST.split(";")[0])
+    # The classic text format, which every Prometheus reads (the names are plain ASCII).
+    return Response(generate_latest(registry), content_type=CONTENT_TYPE_PLAIN_0_0_4)
 
 
 def _check_token() -> None:

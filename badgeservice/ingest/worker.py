@@ -107,7 +107,7 @@ def _received_batch(app: Flask, size: int) -> Batch:
 def _alone(app: Flask, event_id: uuid.UUID) -> str:
     """Process one event of a failed batch in its own transaction; when that fails too,
     mark it failed with the reason (in another). Its outcome, or "" when it was no longer
-    waiting (another worker, or a replay, took it meanwhile)."""
+    waiting (another worker, or a replay, took it meanwhile: theirs to count)."""
     try:
         with app.app_context(), session_scope(database()) as session:
             ingest = _service(app, session)
@@ -115,7 +115,7 @@ def _alone(app: Flask, event_id: uuid.UUID) -> str:
             return ingest.process(events[0]).state if events else ""
     except Exception as exc:
         if isinstance(exc, OperationalError) and is_busy(exc):
-            return ""  # left received: the next round takes it
+            return EventState.RECEIVED.value  # left received: the next round takes it
         reason = exc.detail if isinstance(exc, AppError) else f"{type(exc).__name__}: {exc}"
     with app.app_context(), session_scope(database()) as session:
         failed = session.scalar(

@@ -24,6 +24,7 @@ def _scrape(
     answer = client.get("/metrics", headers={"Authorization": f"Bearer {token}"})
     assert answer.status_code == 200, answer.get_data(as_text=True)
     assert answer.mimetype == "text/plain"
+    assert answer.mimetype_params["version"] == "0.0.4"  # the format every Prometheus reads
     samples = {}
     for family in text_string_to_metric_families(answer.get_data(as_text=True)):
         for sample in family.samples:
