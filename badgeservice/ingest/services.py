@@ -3,9 +3,8 @@
 ``receive`` stores an event (idempotently by its external id, its :class:`Completion` beside
 the raw body); the caller commits it before anything else happens. ``process`` then matches
 it (:mod:`.matching`: the person, the sub-goals) and hands the sub-goals to awards, inside a
-savepoint: whatever goes wrong leaves the event ``failed`` with its
-reason, never lost, and ``replay`` runs it again (awards are idempotent, so a replay never
-duplicates a credential).
+savepoint: whatever goes wrong leaves the event ``failed`` with its reason, never lost (a
+deadlock leaves it ``received``), and ``replay`` runs it again (awards are idempotent).
 """
 
 from __future__ import annotations
@@ -43,11 +42,9 @@ _EVENT_KEY = ("organisation_id", "channel", "external_id")
 
 
 def _store_new(dialect: str) -> Executable | None:
-    """``INSERT … ON CONFLICT (the inbox key) DO NOTHING RETURNING`` the new row's id, for
-    one row of parameters; None for a database without it (SQLite and PostgreSQL both have
-    it). A Core statement, built once per dialect: the accepting request knows every value
-    it stores, so it needs no ORM object loaded back (building the statement, or an ORM
-    insert, costs more than running it)."""
+    """``INSERT … ON CONFLICT (the inbox key) DO NOTHING RETURNING`` the new id, for one row;
+    None for a database without it. Core, built once per dialect: the request knows what it
+    stores, so no ORM object is loaded back (building it costs more than running it)."""
     statement = _STORE_NEW.get(dialect)
     if statement is None and dialect in ("postgresql", "sqlite"):
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
@@ -124,8 +121,7 @@ class IngestService:
             # One statement: the uniqueness rule decides, and a concurrent request that
             # stored the same id first makes this a no-op (the stored one is the event).
             if self.session.execute(statement, values).first() is not None:
-                # What was stored, as an object outside the session (nothing to load back).
-                return Received(InboundEvent(**values), False)
+                return Received(InboundEvent(**values), False)  # outside the session
             existing = self.find(organisation_id, channel, external_id)
             if existing is None:
                 raise RuntimeError("inbound event conflicts but cannot be found")
@@ -166,17 +162,12 @@ class IngestService:
         except AppError as exc:
             state, reason, credentials = EventState.FAILED, exc.detail, []
             person_id = event.person_id
-        except OperationalError as exc:
-            if is_busy(exc):
-                # A deadlock or serialization failure with another worker's batch (the
-                # database chose this transaction to give way): nothing of the event's work
-                # stays, so it waits, received, for the next batch; this try is not counted.
+        except Exception as exc:
+            if isinstance(exc, OperationalError) and is_busy(exc):
+                # Lost a deadlock to another batch: nothing stays; wait, uncounted, for the next.
                 event.attempts -= 1
                 self.session.flush()
                 return event
-            state, reason, credentials = EventState.FAILED, f"{type(exc).__name__}: {exc}", []
-            person_id = event.person_id
-        except Exception as exc:
             state, reason, credentials = EventState.FAILED, f"{type(exc).__name__}: {exc}", []
             person_id = event.person_id
         if person_id != event.person_id:
