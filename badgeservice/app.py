@@ -69,6 +69,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 def _blueprints() -> list[Blueprint]:
     """Every domain's blueprints, in one visible list: ``api`` ones under ``/api/v1`` (bearer
     tokens), ``public`` ones for documents anyone may read and the inbound channels."""
+    from . import monitoring
     from .access import views as access
     from .achievements import views as achievements
     from .awards import views as awards
@@ -123,4 +124,5 @@ def _blueprints() -> list[Blueprint]:
         openapi.api,
         openapi.public,
         obapi.api,
+        monitoring.public,
     ]

@@ -66,6 +66,9 @@ DEFAULTS: dict[str, Any] = {
     # description: requests per client address and process.
     "OBAPI_REGISTRATION_RATE_LIMIT": "30/hour",
     "OBAPI_DISCOVERY_RATE_LIMIT": "300/minute",
+    # The bearer token Prometheus sends to /metrics (the whole service's figures, so no
+    # organisation's API client reads them); empty: /metrics answers 403.
+    "METRICS_TOKEN": "",
 }
 
 _INTEGERS = frozenset({"MAX_CONTENT_LENGTH", "SESSION_IDLE_TIMEOUT", "SESSION_MAX_AGE"})

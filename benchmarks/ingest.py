@@ -1,19 +1,36 @@
-"""Completion events per second end to end, against the HTTP stack's own ceiling.
+"""Completion events per second, against the HTTP stack's own ceiling.
 
 Run: ``python -m benchmarks.ingest [--seconds S] [--database sqlite|postgres|both]
-[--threads N] [--people P] [--workers W] [--warmup E] [--json FILE]``
+[--workload request|accept|issue ...] [--threads N] [--accept-threads N] [--people P]
+[--workers W] [--issue-workers K] [--batch-size B] [--warmup E] [--json FILE]``
 
 For each database a fresh one is created (a SQLite file; on PostgreSQL a new database,
 dropped afterwards), the example organisation is loaded, and ``badgeservice serve``
-(gunicorn, 2 workers) is started on loopback. ``--people`` extra people are created through
-the API, so that every event (a signed completion of one of the organisation path's lms
-activities, for a distinct person and activity) issues a new credential: HTTP → inbox →
-credential signed → stored, all inside the request. The baseline, in the same run, through
-the same server and load generator, is ``GET /healthz``: the ceiling of the HTTP stack.
-``--warmup E`` first sends E completion events that are not measured (a worker's first
-credential costs about half a second of one-off work, which otherwise sets p99). Absolute
-numbers depend on the machine; compare the ratios. Only loopback is used; every
-phase is bounded by ``--seconds`` and by the number of (person, activity) pairs.
+(gunicorn, ``--workers`` processes) is started on loopback. ``--people`` extra people are
+created through the API, so that every event (a signed completion of one of the
+organisation path's lms activities, for a distinct person and activity) issues a new
+credential. The baseline, in the same run, through the same server and load generator, is
+``GET /healthz``: the ceiling of the HTTP stack. The workloads:
+
+``request``
+    Request mode: HTTP → inbox → credential signed → stored, all inside the request
+    (``--threads`` clients).
+``accept``
+    Worker mode: the request authenticates, validates and commits the raw event, and
+    answers 202 (``--accept-threads`` clients, 16 by default). These events name people
+    who do not exist and are removed from the inbox afterwards, so the ``issue`` backlog
+    is only its own.
+``issue``
+    Worker mode: a backlog of one completion per (person, activity) is accepted (measured
+    as a second accept run), then ``--issue-workers`` ``badgeservice worker`` processes
+    drain it. The rate is counted from the first processed event to the empty inbox (the
+    workers' start-up is shown apart), and every event must have issued exactly one
+    credential. Its ratios are to ``/healthz`` and to the ``request`` figure of this run.
+
+``--warmup E`` first sends E request-mode completion events that are not measured (a
+worker's first credential costs about half a second of one-off work, which otherwise sets
+p99). Absolute numbers depend on the machine; compare the ratios. Only loopback is used;
+every phase is bounded by ``--seconds`` and by the number of (person, activity) pairs.
 """
 
 from __future__ import annotations
@@ -37,6 +54,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import create_engine, text
+
 from badgeservice.webhooks import sign
 from tests.scratch import scratch_database
 
@@ -45,6 +64,7 @@ CONNECTION = "moodle"
 ACTIVITIES = ("course:100", "cm:2010")  # lms triggers of the organisation path
 SERVE = (sys.executable, "-m", "badgeservice", "serve")
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+WORKLOADS = ("request", "accept", "issue")
 
 # One request of the load generator: (connection) -> (status, ok)
 Request = Callable[[http.client.HTTPConnection], tuple[int, bool]]
@@ -71,11 +91,13 @@ def _free_port() -> int:
 
 
 class Server:
-    """``badgeservice serve`` over the database, the example organisation loaded."""
+    """``badgeservice serve`` over the database, the example organisation loaded; it can be
+    restarted in the other processing mode."""
 
     def __init__(self, folder: Path, database_url: str, workers: int) -> None:
         shutil.copytree(ROOT / "issuers", folder / "issuers")
         self.folder = folder
+        self.workers = workers
         self.port = _free_port()
         self.env = {
             **os.environ,
@@ -88,9 +110,14 @@ class Server:
         self.admin = self._client("--scopes", "admin")["token"]
         events = self._client("--scopes", "events:write", "--connection", CONNECTION)
         self.client_id, self.secret = events["id"], events["secret"]
+        self.process: subprocess.Popen[bytes] | None = None
+        self.start("request")
+
+    def start(self, processing: str) -> None:
+        self.env["BADGESERVICE_PROCESSING"] = processing
         self.process = subprocess.Popen(
-            [*SERVE, "--port", str(self.port), "--workers", str(workers)],
-            cwd=folder,
+            [*SERVE, "--port", str(self.port), "--workers", str(self.workers)],
+            cwd=self.folder,
             env=self.env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -142,13 +169,21 @@ class Server:
             connection.close()
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=30)
+        if self.process is not None:
+            _end(self.process)
+            self.process = None
+
+
+def _end(process: subprocess.Popen[Any]) -> None:
+    """SIGTERM a process started in its own session, and its children; SIGKILL if it
+    lingers."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=30)
 
 
 def _percentile(sorted_values: list[float], share: float) -> float:
@@ -227,7 +262,11 @@ def healthz(connection: http.client.HTTPConnection) -> tuple[int, bool]:
     return response.status, response.status == 200
 
 
-def completion_request(server: Server, employee_number: str, activity: str) -> Request:
+def completion_request(
+    server: Server, employee_number: str, activity: str, *, accept_only: bool = False
+) -> Request:
+    """A signed completion; it succeeds when it issued one credential in the request, or
+    (``accept_only``, worker mode) when it was stored for the worker."""
     event_id = f"bench-{employee_number}-{activity}"
     body = json.dumps(
         {
@@ -260,14 +299,16 @@ def completion_request(server: Server, employee_number: str, activity: str) -> R
         if response.status != 202:
             return response.status, False
         event = json.loads(answer)["event"]
+        if accept_only:
+            return response.status, event["state"] == "received" and not event["duplicate"]
         # a new credential, signed and stored, in the request
         return response.status, event["state"] == "processed" and len(event["credentials"]) == 1
 
     return send
 
 
-def add_people(server: Server, count: int, threads: int) -> list[str]:
-    numbers = [f"B{n:05d}" for n in range(count)]
+def add_people(server: Server, count: int, threads: int, prefix: str = "B") -> list[str]:
+    numbers = [f"{prefix}{n:05d}" for n in range(count)]
     pending = iter(numbers)
 
     def make() -> Request | None:
@@ -297,6 +338,12 @@ def add_people(server: Server, count: int, threads: int) -> list[str]:
     return numbers
 
 
+def pairs_of(people: list[str]) -> Callable[[], tuple[str, str] | None]:
+    """The next (person, activity) pair each call, None when all were given."""
+    pairs = iter(itertools.product(people, ACTIVITIES))
+    return lambda: next(pairs, None)
+
+
 def bench(kind: str, args: argparse.Namespace) -> list[Result]:
     with tempfile.TemporaryDirectory(prefix="badgeservice-bench-") as tmp:
         folder = Path(tmp)
@@ -304,34 +351,214 @@ def bench(kind: str, args: argparse.Namespace) -> list[Result]:
         with scratch_database(folder, server=server_url, prefix="badgeservice_bench") as url:
             server = Server(folder, url, args.workers)
             try:
-                people = add_people(server, args.people, args.threads)
-                base = load(
-                    server, lambda: healthz, args.threads, args.seconds, kind, "GET /healthz"
-                )
-                pairs = iter(itertools.product(people, ACTIVITIES))
-
-                def make() -> Request | None:
-                    pair = next(pairs, None)
-                    return None if pair is None else completion_request(server, *pair)
-
-                if args.warmup:
-                    # Not measured: each worker's first credential pays one-off costs
-                    # (compiling the schema validator, processing the JSON-LD contexts).
-                    budget = iter(range(args.warmup))
-                    load(
-                        server,
-                        lambda: make() if next(budget, None) is not None else None,
-                        args.threads,
-                        args.seconds,
-                        kind,
-                        "warm-up",
-                    )
-                events = load(server, make, args.threads, args.seconds, kind, "completion event")
+                return _workloads(server, url, kind, args)
             finally:
                 server.stop()
-    events.ratio = round(events.per_second / base.per_second, 4) if base.per_second else None
+
+
+def _workloads(server: Server, url: str, kind: str, args: argparse.Namespace) -> list[Result]:
+    results: list[Result] = []
+    request_rate: float | None = None
+    if "request" in args.workload:
+        people = add_people(server, args.people, args.threads)
+        base = load(server, lambda: healthz, args.threads, args.seconds, kind, "GET /healthz")
+        pair = pairs_of(people)
+
+        def make() -> Request | None:
+            given = pair()
+            return None if given is None else completion_request(server, *given)
+
+        if args.warmup:
+            # Not measured: each worker's first credential pays one-off costs (compiling
+            # the schema validator, processing the JSON-LD contexts).
+            budget = iter(range(args.warmup))
+            load(
+                server,
+                lambda: make() if next(budget, None) is not None else None,
+                args.threads,
+                args.seconds,
+                kind,
+                "warm-up",
+            )
+        events = load(server, make, args.threads, args.seconds, kind, "completion event")
+        results += _ratios(base, events)
+        request_rate = events.per_second
+    if not {"accept", "issue"} & set(args.workload):
+        return results
+    backlog = (
+        add_people(server, args.issue_people, args.threads, "I")
+        if ("issue" in args.workload)
+        else []
+    )
+    server.stop()
+    server.start("worker")
+    threads = args.accept_threads
+    base = load(server, lambda: healthz, threads, args.seconds, kind, f"GET /healthz, {threads} c")
+    if "accept" in args.workload:
+        unknown = ((f"U{n:07d}", ACTIVITIES[0]) for n in itertools.count())
+
+        def accept() -> Request:
+            return completion_request(server, *next(unknown), accept_only=True)
+
+        accepted = load(server, accept, threads, args.seconds, kind, f"accept, {threads} c")
+        results += _ratios(base, accepted)
+        _forget_events(url, "bench-U%")  # people who do not exist: not the issue backlog
+    if "issue" in args.workload:
+        pair = pairs_of(backlog)
+
+        def store() -> Request | None:
+            given = pair()
+            return None if given is None else completion_request(server, *given, accept_only=True)
+
+        stored = load(server, store, threads, 600, kind, "accept (backlog)")
+        if stored.errors:
+            raise RuntimeError(f"{stored.errors} backlog events were not accepted")
+        issued = drain(server, url, kind, stored.requests, args)
+        issued.ratio = round(issued.per_second / base.per_second, 4)
+        results += [stored, issued]
+        if request_rate:
+            print(
+                f"{kind}: issue by {args.issue_workers} worker(s) / request mode = "
+                f"{issued.per_second / request_rate:.2f}"
+            )
+    return results
+
+
+def _ratios(base: Result, measured: Result) -> list[Result]:
     base.ratio = 1.0
-    return [base, events]
+    measured.ratio = round(measured.per_second / base.per_second, 4) if base.per_second else None
+    return [base, measured]
+
+
+def _forget_events(url: str, pattern: str) -> None:
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                text("DELETE FROM inbound_events WHERE external_id LIKE :pattern"),
+                {"pattern": pattern},
+            )
+    finally:
+        engine.dispose()
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds of a process on this machine (0 where /proc is not)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _backend_cpu(engine: Any) -> dict[int, float]:
+    """CPU seconds of each PostgreSQL server process of the database (when the server runs
+    on this machine); nothing on SQLite."""
+    if engine.dialect.name != "postgresql":
+        return {}
+    with engine.connect() as connection:
+        pids = connection.scalars(
+            text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        ).all()
+    return {int(pid): _cpu_seconds(int(pid)) for pid in pids}
+
+
+def drain(server: Server, url: str, kind: str, backlog: int, args: argparse.Namespace) -> Result:
+    """Start the worker processes on the stored backlog and time them until the inbox holds
+    nothing ``received``; the rate runs from the first processed event (start-up apart).
+    Every event must end ``processed`` with exactly one credential of its own."""
+    engine = create_engine(url)
+    command = [
+        *SERVE[:-1],
+        "worker",
+        "--batch-size",
+        str(args.batch_size),
+        "--interval",
+        "0.2",
+    ]
+    logs = [server.folder / f"worker-{n}.log" for n in range(args.issue_workers)]
+    began = time.perf_counter()
+    workers = [
+        subprocess.Popen(
+            command,
+            cwd=server.folder,
+            env=server.env,
+            stdout=log.open("w"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        for log in logs
+    ]
+    backends = _backend_cpu(engine)
+    first: tuple[float, int] | None = None
+    try:
+        while True:
+            with engine.connect() as connection:
+                waiting = connection.scalar(
+                    text("SELECT count(*) FROM inbound_events WHERE state = 'received'")
+                )
+            now = time.perf_counter()
+            done = backlog - int(waiting or 0)
+            if first is None and done:
+                first = (now, done)
+            if not waiting:
+                break
+            if now - began > 1800 or any(w.poll() is not None for w in workers):
+                raise RuntimeError("the workers did not drain the backlog: see " + str(logs))
+            time.sleep(0.05)
+        # CPU seconds of the worker processes (start-up included) and of the database's
+        # server processes (their growth over the drain), per event.
+        spent_workers = sum(_cpu_seconds(worker.pid) for worker in workers)
+        spent_database = sum(
+            seconds - backends.get(pid, 0.0) for pid, seconds in _backend_cpu(engine).items()
+        )
+    finally:
+        for worker in workers:
+            _end(worker)
+    assert first is not None
+    if spent_workers:
+        print(
+            f"{kind}: CPU per event: worker processes {1000 * spent_workers / backlog:.1f} ms, "
+            f"database server processes {1000 * spent_database / backlog:.1f} ms"
+        )
+    with engine.connect() as connection:
+        states: dict[str, int] = dict(
+            connection.execute(
+                text(
+                    "SELECT state, count(*) FROM inbound_events "
+                    "WHERE external_id LIKE 'bench-I%' GROUP BY state"
+                )
+            ).all()
+        )
+        credentials = int(
+            connection.scalar(
+                text(
+                    "SELECT count(*) FROM credentials JOIN people ON people.id = "
+                    "credentials.person_id WHERE people.employee_number LIKE 'I%'"
+                )
+            )
+            or 0
+        )
+    engine.dispose()
+    elapsed = now - first[0]
+    print(
+        f"{kind}: {backlog} events drained by {args.issue_workers} worker(s) in "
+        f"{now - began:.1f} s ({first[0] - began:.1f} s to the first processed event); "
+        f"states {states}; {credentials} credentials issued to the backlog's people"
+    )
+    # every event processed, each with its own credential (one per person and activity)
+    errors = backlog - int(states.get("processed", 0)) + abs(credentials - backlog)
+    return Result(
+        database=kind,
+        workload=f"issue ({args.issue_workers} workers)",
+        requests=backlog,
+        seconds=round(elapsed, 2),
+        per_second=round((backlog - first[1]) / elapsed, 1) if elapsed > 0 else 0.0,
+        p50_ms=float("nan"),
+        p95_ms=float("nan"),
+        p99_ms=float("nan"),
+        errors=errors,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -341,6 +568,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=8, help="concurrent clients (8)")
     parser.add_argument("--people", type=int, default=500, help="extra people (500)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (2)")
+    parser.add_argument(
+        "--workload",
+        nargs="+",
+        choices=WORKLOADS,
+        default=list(WORKLOADS),
+        help="what to measure (all three)",
+    )
+    parser.add_argument(
+        "--accept-threads", type=int, default=16, help="concurrent clients in worker mode (16)"
+    )
+    parser.add_argument(
+        "--issue-people",
+        type=int,
+        default=1500,
+        help="people of the issue backlog, two events each (1500)",
+    )
+    parser.add_argument(
+        "--issue-workers", type=int, default=2, help="badgeservice worker processes (2)"
+    )
+    parser.add_argument("--batch-size", type=int, default=50, help="the workers' batch (50)")
     parser.add_argument(
         "--warmup",
         type=int,
@@ -360,11 +607,12 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs; "
         f"{args.threads} client threads, {args.workers} gunicorn workers, "
-        f"{args.seconds:g} s per phase"
+        f"{args.seconds:g} s per phase; worker mode: {args.accept_threads} client threads, "
+        f"{args.issue_workers} worker processes, batches of {args.batch_size}"
         + (f", {args.warmup} warm-up events not measured" if args.warmup else "")
     )
     header = (
-        f"{'database':9} {'workload':17} {'requests':>8} {'per s':>8} {'p50 ms':>8} "
+        f"{'database':9} {'workload':19} {'requests':>8} {'per s':>8} {'p50 ms':>8} "
         f"{'p95 ms':>8} {'p99 ms':>8} {'errors':>6} {'ratio':>7}"
     )
     print(header)
@@ -372,7 +620,7 @@ def main(argv: list[str] | None = None) -> int:
     for r in results:
         ratio = "" if r.ratio is None else f"{r.ratio:.3f}"
         print(
-            f"{r.database:9} {r.workload:17} {r.requests:8d} {r.per_second:8.1f} "
+            f"{r.database:9} {r.workload:19} {r.requests:8d} {r.per_second:8.1f} "
             f"{r.p50_ms:8.1f} {r.p95_ms:8.1f} {r.p99_ms:8.1f} {r.errors:6d} {ratio:>7}"
         )
     if args.json:
@@ -385,6 +633,9 @@ def main(argv: list[str] | None = None) -> int:
                     "workers": args.workers,
                     "seconds": args.seconds,
                     "warmup": args.warmup,
+                    "accept_threads": args.accept_threads,
+                    "issue_workers": args.issue_workers,
+                    "batch_size": args.batch_size,
                     "results": [asdict(r) for r in results],
                 },
                 indent=2,

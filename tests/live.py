@@ -58,6 +58,10 @@ def http(method: str, url: str, body: Any = None, token: str | None = None) -> t
         return exc.code, json.loads(exc.read() or b"null")
 
 
+# The operator's token for /metrics on the servers of serve_example.
+METRICS_TOKEN = "metrics token of the live tests"
+
+
 def serve_example(
     tmp_path_factory: pytest.TempPathFactory,
     database_url: str,
@@ -77,6 +81,7 @@ def serve_example(
         "BADGESERVICE_SECRET_KEY": "interop test secret",
         # Tests may point HR endpoints at loopback receivers (an operator's allow-list).
         "BADGESERVICE_OUTBOUND_ALLOW": "127.0.0.0/8,::1",
+        "BADGESERVICE_METRICS_TOKEN": METRICS_TOKEN,
     }
 
     def cli(*args: str) -> str:
@@ -114,7 +119,7 @@ def serve_example(
                 time.sleep(0.2)
         else:
             pytest.fail("the server did not start")
-        yield {"base": base, "token": client["token"], "cli": cli}
+        yield {"base": base, "token": client["token"], "cli": cli, "metrics": METRICS_TOKEN}
     finally:
         process.terminate()
         process.wait(timeout=30)

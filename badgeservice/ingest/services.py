@@ -3,9 +3,8 @@
 ``receive`` stores an event (idempotently by its external id, its :class:`Completion` beside
 the raw body); the caller commits it before anything else happens. ``process`` then matches
 it (:mod:`.matching`: the person, the sub-goals) and hands the sub-goals to awards, inside a
-savepoint: whatever goes wrong leaves the event ``failed`` with its
-reason, never lost, and ``replay`` runs it again (awards are idempotent, so a replay never
-duplicates a credential).
+savepoint: whatever goes wrong leaves the event ``failed`` with its reason, never lost (a
+deadlock leaves it ``received``), and ``replay`` runs it again (awards are idempotent).
 """
 
 from __future__ import annotations
@@ -18,15 +17,15 @@ from typing import Any
 
 from sqlalchemy import Executable, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from ..audit.services import record, target_of
 from ..awards.awarding import ACHIEVED, WaitsForPrerequisites, award, revoke
 from ..awards.signals import awarded
 from ..credentials import ob3
-from ..db import get_session, utcnow
-from ..errors import AppError, Conflict
+from ..db import Base, get_session, utcnow
+from ..errors import AppError, Conflict, is_busy
 from ..issuing.holdings import achievements_of
 from ..issuing.models import Credential
 from ..issuing.services import IssuingService, issuing_service
@@ -43,16 +42,15 @@ _EVENT_KEY = ("organisation_id", "channel", "external_id")
 
 
 def _store_new(dialect: str) -> Executable | None:
-    """``INSERT … ON CONFLICT (the inbox key) DO NOTHING RETURNING`` the event, for one row
-    of parameters; None for a database without it (SQLite and PostgreSQL both have it).
-    Built once per dialect (building the statement costs more than running it)."""
+    """``INSERT … ON CONFLICT (the inbox key) DO NOTHING RETURNING`` the new id, for one row;
+    None for a database without it. Core, built once per dialect: the request knows what it
+    stores, so no ORM object is loaded back (building it costs more than running it)."""
     statement = _STORE_NEW.get(dialect)
     if statement is None and dialect in ("postgresql", "sqlite"):
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        table = Base.metadata.tables[InboundEvent.__tablename__]
         statement = _STORE_NEW[dialect] = (
-            insert(InboundEvent)
-            .on_conflict_do_nothing(index_elements=_EVENT_KEY)
-            .returning(InboundEvent)
+            insert(table).on_conflict_do_nothing(index_elements=_EVENT_KEY).returning(table.c.id)
         )
     return statement
 
@@ -122,9 +120,8 @@ class IngestService:
         if statement is not None:
             # One statement: the uniqueness rule decides, and a concurrent request that
             # stored the same id first makes this a no-op (the stored one is the event).
-            stored = self.session.scalars(statement, [values]).first()
-            if stored is not None:
-                return Received(stored, False)
+            if self.session.execute(statement, values).first() is not None:
+                return Received(InboundEvent(**values), False)  # outside the session
             existing = self.find(organisation_id, channel, external_id)
             if existing is None:
                 raise RuntimeError("inbound event conflicts but cannot be found")
@@ -166,6 +163,11 @@ class IngestService:
             state, reason, credentials = EventState.FAILED, exc.detail, []
             person_id = event.person_id
         except Exception as exc:
+            if isinstance(exc, OperationalError) and is_busy(exc):
+                # Lost a deadlock to another batch: nothing stays; wait, uncounted, for the next.
+                event.attempts -= 1
+                self.session.flush()
+                return event
             state, reason, credentials = EventState.FAILED, f"{type(exc).__name__}: {exc}", []
             person_id = event.person_id
         if person_id != event.person_id:

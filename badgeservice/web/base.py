@@ -38,7 +38,17 @@ HEADERS = {
     "X-Frame-Options": "DENY",
 }
 # Machine interfaces answer errors as problem+json whatever the Accept header says.
-_MACHINE_PREFIXES = ("/api/", "/ims/", "/scim/", "/xapi/", "/hooks/", "/.well-known/", "/healthz")
+_MACHINE_PREFIXES = (
+    "/api/",
+    "/ims/",
+    "/scim/",
+    "/xapi/",
+    "/hooks/",
+    "/.well-known/",
+    "/healthz",
+    "/readyz",
+    "/metrics",
+)
 
 
 @web.before_request

@@ -21,6 +21,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 
 from badgeservice.webhooks import sign
 from tests.conftest import ROOT, fresh_database
@@ -248,7 +250,7 @@ def test_worker_killed_part_way_loses_and_repeats_nothing(server: Live) -> None:
     try:
         assert worker.stdout is not None
         first = worker.stdout.readline()  # the first batch is committed
-        assert first.startswith("processed"), first
+        assert first.startswith("batch events="), first
         time.sleep(0.02)  # ... and the next is half-way (a batch takes ~50 ms or more)
     finally:
         worker.send_signal(signal.SIGKILL)
@@ -325,3 +327,101 @@ def test_server_killed_with_requests_in_flight_loses_nothing_accepted(server: Li
     # every stored completion ends with its credential, however the crash cut it
     by_pair = {sent[eid] for eid in stored}
     assert len(held) == len(by_pair)
+
+
+def test_four_workers_drain_one_backlog_each_event_once(server: Live) -> None:
+    """Four ``badgeservice worker`` processes claim batches of one backlog at once (FOR
+    UPDATE SKIP LOCKED on PostgreSQL; SQLite's write lock takes them in turn): every event
+    is processed by exactly one of them, once, and every credential is stored once."""
+    server.restart("worker")
+    people = server.add_people("FOUR", 30)
+    sent = {
+        f"four-{person}-{activity}": (person, activity)
+        for person in people
+        for activity in ORGANISATION_ACTIVITIES
+    }
+    bodies = [server.completion(eid, *pair) for eid, pair in sent.items()]
+    database_url = server.env["BADGESERVICE_DATABASE_URL"]
+    postgres = database_url.startswith("postgresql")
+    connected = _connections(database_url)
+    workers = [
+        subprocess.Popen(
+            server.command("worker", "--batch-size", "4", "--interval", "0.2"),
+            cwd=server.folder,
+            env={**server.env, "BADGESERVICE_PROCESSING": "worker"},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        for _ in range(4)
+    ]
+    if postgres:
+        # Every worker is up (its first round connected it) before the backlog arrives, so
+        # they all compete for it.
+        deadline = time.monotonic() + 120
+        while _connections(database_url) < connected + 4:
+            assert time.monotonic() < deadline, "the workers did not start"
+            time.sleep(0.2)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(server.send, bodies))
+    assert {status for status, _ in answers} == {202}, answers
+    assert {answer["event"]["state"] for _, answer in answers} == {"received"}
+
+    try:
+        deadline = time.monotonic() + 240
+        while any(e["externalId"] in sent for e in server.events("received")):
+            assert time.monotonic() < deadline, "the workers did not drain the backlog"
+            assert all(worker.poll() is None for worker in workers), "a worker exited"
+            time.sleep(0.5)
+    finally:
+        for worker in workers:
+            worker.terminate()
+        outputs = [worker.communicate(timeout=60)[0] for worker in workers]
+
+    # Each worker's batch lines: together they settled every event exactly once (an event
+    # that gave way to another batch in a deadlock is counted "again" and claimed later).
+    batches = [
+        dict(pair.split("=") for pair in line.split()[1:])
+        for output in outputs
+        for line in output.splitlines()
+        if line.startswith("batch events=")
+    ]
+    outcomes = ("processed", "unmatched", "ignored", "parked", "failed")
+    settled = sum(int(b[outcome]) for b in batches for outcome in outcomes)
+    assert settled == len(sent), outputs
+    if postgres:
+        working = sum(any(line.startswith("batch ") for line in o.splitlines()) for o in outputs)
+        assert working >= 2, f"only {working} worker(s) took batches: {outputs}"
+
+    stored = {e["externalId"]: e for e in server.events() if e["externalId"] in sent}
+    assert set(stored) == set(sent)
+    failed = {eid: e["reason"] for eid, e in stored.items() if e["state"] != "processed"}
+    assert not failed, failed
+    assert {e["attempts"] for e in stored.values()} == {1}  # nobody processed one twice
+    listed: Counter[str] = Counter(cid for e in stored.values() for cid in e["credentials"])
+    assert all(len(e["credentials"]) == 1 for e in stored.values())
+    assert len(listed) == len(sent) and max(listed.values()) == 1
+    held = [
+        cid for person in people for cid in assert_one_credential_per_achievement(server, person)
+    ]
+    assert sorted(held) == sorted(listed)
+
+
+def _connections(database_url: str) -> int:
+    """The connections to the PostgreSQL database open now (0 on SQLite)."""
+    if not database_url.startswith("postgresql"):
+        return 0
+    engine = create_engine(database_url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            return int(
+                connection.scalar(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    )
+                )
+                or 0
+            )
+    finally:
+        engine.dispose()

@@ -3,13 +3,31 @@ parked events when their person exists."""
 
 from __future__ import annotations
 
+import re
+import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 
+from badgeservice.db import database, session_scope
+from badgeservice.ingest.models import PURGED, InboundEvent
 from badgeservice.ingest.worker import run_worker
 from tests.factories import Example, completion, load_example, post_signed
+
+# One line per batch: its size, its time and its outcomes (logfmt).
+BATCH_LINE = re.compile(
+    r"batch events=(?P<events>\d+) ms=\d+ processed=(?P<processed>\d+) "
+    r"unmatched=(?P<unmatched>\d+) ignored=(?P<ignored>\d+) parked=(?P<parked>\d+) "
+    r"failed=(?P<failed>\d+) again=(?P<again>\d+)(?: alone=(?P<alone>\d+))?"
+)
+
+
+def _batch(line: str) -> dict[str, int]:
+    match = BATCH_LINE.fullmatch(line)
+    assert match, line
+    return {key: int(value or 0) for key, value in match.groupdict().items()}
 
 
 @pytest.fixture
@@ -47,7 +65,17 @@ def test_requests_store_and_the_worker_processes_once(
     lines: list[str] = []
     stats = run_worker(app, until_idle=True, echo=lines.append)
     assert stats.processed == 2
-    assert lines == ["processed 2 event(s)"]
+    (line,) = lines
+    assert _batch(line) == {
+        "events": 2,
+        "processed": 2,
+        "unmatched": 0,
+        "ignored": 0,
+        "parked": 0,
+        "failed": 0,
+        "again": 0,
+        "alone": 0,
+    }
 
     events = {e["externalId"]: e for e in _events(client, example)}
     assert {e["state"] for e in events.values()} == {"processed"}
@@ -110,3 +138,69 @@ def test_until_idle_ends_while_an_event_stays_parked(
     run_worker(app, until_idle=True, parked_every=0, echo=echo)
     (parked,) = _events(client, example)
     assert parked["state"] == "parked"
+
+
+def _send(client: Any, example: Example, numbers: list[str]) -> dict[str, str]:
+    """One completion per person; the event ids by employee number."""
+    ids = {}
+    for number in numbers:
+        sent = post_signed(
+            client,
+            example,
+            completion(example, f"b-{number}", employeeNumber=number),
+            message_id=f"m-{number}",
+        )
+        assert sent.status_code == 202, sent.get_json()
+        ids[number] = sent.get_json()["event"]["id"]
+    return ids
+
+
+def _poison(app: Any, event_id: str, **values: Any) -> None:
+    with app.app_context(), session_scope(database()) as session:
+        session.execute(
+            update(InboundEvent).where(InboundEvent.id == uuid.UUID(event_id)).values(**values)
+        )
+
+
+PEOPLE = ["E1001", "E1002", "E1003", "E1004"]
+
+
+def test_an_event_failing_in_its_savepoint_leaves_its_batch_alone(
+    app: Any, client: Any, example: Example
+) -> None:
+    ids = _send(client, example, PEOPLE)
+    _poison(app, ids["E1002"], normalized={"person": "not a person reference"})
+    lines: list[str] = []
+    run_worker(app, until_idle=True, batch_size=10, echo=lines.append)
+    batch = _batch(lines[0])
+    assert batch["events"] == 4 and batch["alone"] == 0  # the batch committed as one
+    assert (batch["processed"], batch["failed"]) == (3, 1)
+    events = {e["id"]: e for e in _events(client, example)}
+    poisoned = events.pop(ids["E1002"])
+    assert poisoned["state"] == "failed" and poisoned["reason"], poisoned
+    assert {e["state"] for e in events.values()} == {"processed"}
+    assert all(len(e["credentials"]) == 1 for e in events.values())
+    assert len(_credentials(client, example)) == 3
+
+
+def test_a_poisoned_event_fails_alone_and_the_rest_of_its_batch_is_processed(
+    app: Any, client: Any, example: Example
+) -> None:
+    ids = _send(client, example, PEOPLE)
+    # Processing refuses a purged payload before any savepoint: the batch fails as a whole.
+    _poison(app, ids["E1003"], raw=PURGED)
+    lines: list[str] = []
+    run_worker(app, until_idle=True, batch_size=10, echo=lines.append)
+    batch = _batch(lines[0])
+    assert batch["events"] == 4 and batch["alone"] == 4  # each tried again on its own
+    assert (batch["processed"], batch["failed"]) == (3, 1)
+    events = {e["id"]: e for e in _events(client, example)}
+    poisoned = events.pop(ids["E1003"])
+    assert poisoned["state"] == "failed", poisoned
+    assert "purged by retention" in poisoned["reason"]
+    assert poisoned["attempts"] == 1
+    assert {e["state"] for e in events.values()} == {"processed"}
+    assert {e["attempts"] for e in events.values()} == {1}  # the failed batch left no trace
+    assert all(len(e["credentials"]) == 1 for e in events.values())
+    held = sorted(c["id"] for c in _credentials(client, example))
+    assert held == sorted(cid for e in events.values() for cid in e["credentials"])
