@@ -215,7 +215,9 @@ def test_a_revoked_badge_says_revoked_on_its_date(web_app: Any, example: Example
         json={"reason": "issued in error"},
     )
     assert revoked.status_code == 200
-    day = datetime.fromisoformat(revoked.get_json()["revokedAt"]).strftime("%-d %b %Y")
+    # The page gives the date where the organisation is (Helsinki), not in UTC.
+    revoked_at = datetime.fromisoformat(revoked.get_json()["revokedAt"]).astimezone(HELSINKI)
+    day = revoked_at.strftime("%-d %b %Y")
     words = text_of(page(client, path_of(credential)))
     assert f"Revoked on {day}" in words
     assert "Valid —" not in words
@@ -232,7 +234,7 @@ def test_an_expired_badge_says_expired_on_its_date(web_app: Any, example: Exampl
     share(client, example, credential)
     ended = _expire(web_app, credential["id"], days_ago=3)
     words = text_of(page(client, path_of(credential)))
-    assert f"Expired on {ended.strftime('%-d %b %Y')}" in words
+    assert f"Expired on {ended.astimezone(HELSINKI).strftime('%-d %b %Y')}" in words
     assert "Valid —" not in words
 
 
