@@ -9,10 +9,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 import secrets
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -202,7 +206,7 @@ def host() -> Iterator[tuple[str, HostState]]:
         server.shutdown()
 
 
-CREDENTIAL = {
+CREDENTIAL: dict[str, Any] = {
     "@context": ["https://www.w3.org/ns/credentials/v2"],
     "id": "urn:uuid:7b1c1c3e-0a4f-4bb0-8d57-1f1bd2d1f0a1",
     "type": ["VerifiableCredential", "OpenBadgeCredential"],
@@ -317,3 +321,58 @@ def test_host_urls_the_service_may_not_send_to(url: str, why: str) -> None:
 def test_a_site_without_the_api_is_no_host(host: tuple[str, HostState]) -> None:
     with pytest.raises(PushError, match="discovery: the Host answered 404"):
         WriteClient(LOOPBACK).discover(host[0] + "/elsewhere")
+
+
+def _push_command(tmp_path: Path, url: str, *extra: str) -> subprocess.Popen[str]:
+    """``badgeservice obapi push`` in its own process, allowed to reach loopback."""
+    credential = tmp_path / "credential.json"
+    credential.write_text(json.dumps(CREDENTIAL), encoding="utf-8")
+    arguments = ["obapi", "push", "--host", url, "--credential", str(credential)]
+    return subprocess.Popen(
+        [sys.executable, "-m", "badgeservice", *arguments, "--wait", "60", *extra],
+        cwd=tmp_path,
+        env={**os.environ, "BADGESERVICE_OUTBOUND_ALLOW": "127.0.0.0/8"},
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_the_command_pushes_through_its_loopback_listener(
+    host: tuple[str, HostState], tmp_path: Path
+) -> None:
+    url, state = host
+    command = _push_command(tmp_path, url)
+    assert command.stdout is not None
+    authorization_url = command.stdout.readline().strip()
+    callback = _consent(authorization_url)
+    (registered,) = state.clients.values()
+    assert callback.startswith(registered["redirect_uris"][0] + "?")
+    assert callback.startswith("http://127.0.0.1:")
+    assert requests.get(callback, timeout=30).status_code == 200  # the browser arrives
+    out, err = command.communicate(timeout=60)
+    assert command.returncode == 0, err
+    assert out == "upsertCredential: 201 created\n"
+    assert json.loads(state.stored[CREDENTIAL["id"]]) == CREDENTIAL
+
+
+def test_the_command_reads_the_callback_pasted_and_reports_failures(
+    host: tuple[str, HostState], tmp_path: Path
+) -> None:
+    url, state = host
+    command = _push_command(tmp_path, url, "--redirect-uri", REDIRECT)
+    assert command.stdout is not None
+    callback = _consent(command.stdout.readline().strip())
+    out, err = command.communicate(callback + "\n", timeout=60)
+    assert command.returncode == 0, err
+    assert out == "upsertCredential: 201 created\n"
+
+    state.refuse_registration = True
+    refused = _push_command(tmp_path, url, "--redirect-uri", REDIRECT)
+    out, err = refused.communicate(timeout=60)
+    assert refused.returncode == 2 and out == ""
+    assert err.splitlines()[-1] == (
+        "error: registration: the Host answered 400 "
+        "(invalid_client_metadata: registrations are closed)"
+    )
