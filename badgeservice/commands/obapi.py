@@ -47,6 +47,7 @@ def obapi_group() -> None:
 @click.option("--port", default=0, show_default="any free", help="Port of the loopback listener.")
 @click.option("--wait", default=600, show_default=True, help="Seconds to wait for the consent.")
 @click.option("--client-name", default="badgeservice", show_default=True)
+@click.option("--client-uri", help="The home page registered (default: BADGESERVICE_PUBLIC_URL).")
 @handles_errors
 def obapi_push(
     host_url: str,
@@ -56,6 +57,7 @@ def obapi_push(
     port: int,
     wait: int,
     client_name: str,
+    client_uri: str | None,
 ) -> None:
     """Discovery, registration, authorization (open the printed URL and consent), token,
     upsertCredential (and putProfile). Prints the Host's answers."""
@@ -67,7 +69,11 @@ def obapi_push(
     profile = _read_json(profile_file) if profile_file else None
     config = load_config()
     try:
-        client = WriteClient(EgressPolicy.from_config(config), client_name=client_name)
+        client = WriteClient(
+            EgressPolicy.from_config(config),
+            client_name=client_name,
+            client_uri=client_uri or config["PUBLIC_URL"],
+        )
         host = client.discover(host_url)
         click.echo(f"discovery: {host.api_url}", err=True)
         listener = None if redirect_uri else _Listener(port)

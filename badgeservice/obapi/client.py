@@ -27,6 +27,7 @@ from urllib.parse import parse_qs, quote_plus, urlencode, urlsplit
 from authlib.common.security import generate_token
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
+from .. import __version__
 from ..egress import EgressPolicy, EgressRefused, is_loopback_name, open_connection
 from . import scopes
 
@@ -41,6 +42,9 @@ __all__ = [
 ]
 
 DISCOVERY_PATH = "/ims/ob/v3p0/discovery"
+# The 1EdTech Security Framework asks a client to name its software with a fixed UUID,
+# the same in every deployment, and its version.
+SOFTWARE_ID = "5f0c7d1e-3b6a-4f25-9a8e-2c4d7b91e0f3"
 # Answers larger than this are not read: no Host document comes near it.
 _MAX_ANSWER = 4 * 1024 * 1024
 # A token within this many seconds of its expiry is refreshed before use.
@@ -134,7 +138,8 @@ class _Answer:
 
 class WriteClient:
     """The consumer side of the Open Badges API, one Host at a time. ``client_name`` and
-    ``client_uri`` are what the Host's consent page shows the learner."""
+    ``client_uri`` (the service's public URL: Hosts require it) are what the Host's consent
+    page shows the learner."""
 
     def __init__(
         self,
@@ -183,11 +188,18 @@ class WriteClient:
         return host
 
     def register(
-        self, host: Host, redirect_uri: str, *, profile: bool = False, **metadata: Any
+        self,
+        host: Host,
+        redirect_uri: str,
+        *,
+        profile: bool = False,
+        extra_scopes: tuple[str, ...] = (),
+        **metadata: Any,
     ) -> Registration:
         """Register this service at ``host`` (RFC 7591) for ``redirect_uri`` exactly, asking
-        for credential.upsert (and profile.update when ``profile``)."""
-        scope = _scope(profile)
+        for credential.upsert (and profile.update when ``profile``; ``extra_scopes`` for a
+        caller that reads back what it wrote)."""
+        scope = " ".join((_scope(profile), *extra_scopes))
         body = {
             "client_name": self.client_name,
             "redirect_uris": [redirect_uri],
@@ -195,6 +207,8 @@ class WriteClient:
             "token_endpoint_auth_method": "client_secret_basic",
             "grant_types": ["authorization_code", "refresh_token"],
             "response_types": ["code"],
+            "software_id": SOFTWARE_ID,
+            "software_version": __version__,
             **({"client_uri": self.client_uri} if self.client_uri else {}),
             **metadata,
         }

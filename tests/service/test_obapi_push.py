@@ -108,8 +108,9 @@ def fake_host(state: HostState) -> Flask:
             return _oauth_error("invalid_client_metadata", "registrations are closed")
         if body.get("token_endpoint_auth_method") != "client_secret_basic":
             return _oauth_error("invalid_client_metadata", "client_secret_basic only")
-        if not body.get("client_name") or not body.get("redirect_uris"):
-            return _oauth_error("invalid_client_metadata", "client_name and redirect_uris")
+        for required in ("client_name", "client_uri", "redirect_uris", "scope", "software_id"):
+            if not body.get(required):
+                return _oauth_error("invalid_client_metadata", f"missing: {required}")
         client_id = secrets.token_hex(8)
         state.clients[client_id] = {**body, "client_secret": secrets.token_urlsafe(16)}
         answer = jsonify(client_id=client_id, **state.clients[client_id])
@@ -222,8 +223,14 @@ def _consent(authorization_url: str) -> str:
     return location
 
 
+def _client() -> WriteClient:
+    return WriteClient(LOOPBACK, client_uri="https://badges.example/")
+
+
 def _connect(url: str) -> tuple[WriteClient, Any, Any, Tokens]:
-    client = WriteClient(LOOPBACK, client_name="Badge service of the tests")
+    client = WriteClient(
+        LOOPBACK, client_name="Badge service of the tests", client_uri="https://badges.example/"
+    )
     found = client.discover(url)
     registration = client.register(found, REDIRECT)
     authorization = client.authorization(found, registration)
@@ -247,7 +254,7 @@ def test_pushes_a_credential_created_then_replaced(host: tuple[str, HostState]) 
 
 
 def test_a_callback_with_another_state_is_refused(host: tuple[str, HostState]) -> None:
-    client = WriteClient(LOOPBACK)
+    client = _client()
     found = client.discover(host[0])
     registration = client.register(found, REDIRECT)
     authorization = client.authorization(found, registration)
@@ -261,7 +268,7 @@ def test_a_callback_with_another_state_is_refused(host: tuple[str, HostState]) -
 def test_the_host_refusing_the_registration_says_why(host: tuple[str, HostState]) -> None:
     url, state = host
     state.refuse_registration = True
-    client = WriteClient(LOOPBACK)
+    client = _client()
     with pytest.raises(PushError) as refused:
         client.register(client.discover(url), REDIRECT)
     assert str(refused.value) == (
