@@ -16,8 +16,6 @@ Secrets and tokens never appear in an exception's message.
 from __future__ import annotations
 
 import base64
-import contextlib
-import http.client
 import json
 import time
 from dataclasses import dataclass, field
@@ -28,8 +26,9 @@ from authlib.common.security import generate_token
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
 from .. import __version__
-from ..egress import EgressPolicy, EgressRefused, is_loopback_name, open_connection
+from ..egress import EgressPolicy
 from . import scopes
+from .outbound import Answer, PushError, check_url, failure, send
 
 __all__ = [
     "Authorization",
@@ -45,19 +44,8 @@ DISCOVERY_PATH = "/ims/ob/v3p0/discovery"
 # The 1EdTech Security Framework asks a client to name its software with a fixed UUID,
 # the same in every deployment, and its version.
 SOFTWARE_ID = "5f0c7d1e-3b6a-4f25-9a8e-2c4d7b91e0f3"
-# Answers larger than this are not read: no Host document comes near it.
-_MAX_ANSWER = 4 * 1024 * 1024
 # A token within this many seconds of its expiry is refreshed before use.
 _EXPIRY_MARGIN = 30
-
-
-class PushError(Exception):
-    """A step failed; the message says which and why, in words fit for the learner or the
-    operator (the Host's own description included, never a secret)."""
-
-    def __init__(self, message: str, status: int | None = None) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 @dataclass(frozen=True)
@@ -123,19 +111,6 @@ class PushResult:
         return self.status == 201
 
 
-@dataclass(frozen=True)
-class _Answer:
-    status: int
-    content_type: str
-    body: bytes
-
-    def json(self) -> Any:
-        try:
-            return json.loads(self.body)
-        except ValueError:
-            return None
-
-
 class WriteClient:
     """The consumer side of the Open Badges API, one Host at a time. ``client_name`` and
     ``client_uri`` (the service's public URL: Hosts require it) are what the Host's consent
@@ -161,7 +136,7 @@ class WriteClient:
         base = self.check_base_url(base_url)
         answer = self._request("GET", base + DISCOVERY_PATH, headers={"Accept": "application/json"})
         if answer.status != 200:
-            raise PushError(_failure("discovery", answer), answer.status)
+            raise PushError(failure("discovery", answer), answer.status)
         document = answer.json()
         try:
             scheme = document["components"]["securitySchemes"]["OAuth2ACG"]
@@ -219,7 +194,7 @@ class WriteClient:
             {"Content-Type": "application/json", "Accept": "application/json"},
         )
         if answer.status not in (200, 201):
-            raise PushError(_failure("registration", answer), answer.status)
+            raise PushError(failure("registration", answer), answer.status)
         registered = answer.json()
         if not isinstance(registered, dict) or not registered.get("client_id"):
             raise PushError("registration: the Host's answer has no client_id")
@@ -336,27 +311,18 @@ class WriteClient:
     # -- what the steps share ---------------------------------------------------------------
 
     def check_base_url(self, url: str) -> str:
-        """``url`` without a trailing slash if the service may send to it: HTTPS (plain
-        HTTP only to a loopback address the operator allowed), no credentials or fragment
-        in it, a host the egress policy does not refuse. PushError saying why otherwise."""
-        text = (url or "").strip()
-        try:
-            parts = urlsplit(text)
-            parts.port  # noqa: B018 - reading it checks it
-        except ValueError:
-            raise PushError(f"{text[:200]!r} is not a URL") from None
-        if parts.scheme not in ("https", "http") or not parts.hostname:
-            raise PushError(f"{text[:200]!r} is not an https:// URL")
-        if parts.username or parts.password or parts.fragment:
-            raise PushError("the Host's URL may not carry a user name, password or #fragment")
-        if parts.scheme == "http" and not (
-            is_loopback_name(parts.hostname) and self.egress.check_url(text) is None
-        ):
-            raise PushError("the Host's URL must use https://")
-        refusal = self.egress.check_url(text)
-        if refusal is not None:
-            raise PushError(f"refused: {refusal}")
-        return text.rstrip("/")
+        """``url`` without a trailing slash if the service may send to it (PushError saying
+        why otherwise): see :func:`.outbound.check_url`."""
+        return check_url(self.egress, url)
+
+    def _request(
+        self,
+        method: str,
+        url: str,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Answer:
+        return send(self.egress, self.timeout, method, url, body, headers)
 
     def _resource(
         self,
@@ -387,7 +353,7 @@ class WriteClient:
                 continue
             break
         if answer.status not in (200, 201):
-            raise PushError(_failure(step, answer), answer.status)
+            raise PushError(failure(step, answer), answer.status)
         return PushResult(answer.status, answer.body.decode("utf-8", "replace"), tokens)
 
     def _token(
@@ -407,7 +373,7 @@ class WriteClient:
         )
         step = "refresh" if form["grant_type"] == "refresh_token" else "token"
         if answer.status != 200:
-            raise PushError(_failure(step, answer), answer.status)
+            raise PushError(failure(step, answer), answer.status)
         issued = answer.json()
         if not isinstance(issued, dict) or not issued.get("access_token"):
             raise PushError(f"{step}: the Host's answer has no access_token")
@@ -423,62 +389,9 @@ class WriteClient:
             scope=str(issued.get("scope") or scope),
         )
 
-    def _request(
-        self,
-        method: str,
-        url: str,
-        body: bytes | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> _Answer:
-        """One request, no redirects followed, to the address the egress policy vetted."""
-        self.check_base_url(url)
-        parts = urlsplit(url)
-        https = parts.scheme == "https"
-        try:
-            addresses = self.egress.resolve(
-                parts.hostname or "", parts.port or (443 if https else 80), self.timeout
-            )
-        except EgressRefused as exc:
-            raise PushError(str(exc)) from None
-        connection = open_connection(url, addresses, self.timeout)
-        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        try:
-            connection.request(method, target, body=body, headers=headers or {})
-            response = connection.getresponse()
-            data = response.read(_MAX_ANSWER + 1)
-        except (OSError, http.client.HTTPException) as exc:
-            raise PushError(f"{parts.hostname}: no answer ({type(exc).__name__})") from None
-        finally:
-            with contextlib.suppress(OSError):
-                connection.close()
-        if len(data) > _MAX_ANSWER:
-            raise PushError(f"{parts.hostname}: the answer is too large")
-        return _Answer(response.status, response.getheader("Content-Type") or "", data)
-
 
 def _scope(profile: bool) -> str:
     wanted = [scopes.CREDENTIAL_UPSERT]
     if profile:
         wanted.append(scopes.PROFILE_UPDATE)
     return " ".join(wanted)
-
-
-def _failure(step: str, answer: _Answer) -> str:
-    """What went wrong, as the Host said it: an ``Imsx_StatusInfo`` (its minor code and
-    description), an OAuth error (RFC 6749 §5.2), or else just the status."""
-    body = answer.json()
-    said = ""
-    if isinstance(body, dict):
-        if "imsx_codeMajor" in body:
-            minor = ""
-            with contextlib.suppress(KeyError, TypeError, IndexError):
-                fields = body["imsx_codeMinor"]["imsx_codeMinorField"]
-                minor = str(fields[0]["imsx_codeMinorFieldValue"])
-            description = str(body.get("imsx_description") or "").strip()
-            said = ": ".join(part for part in (minor, description) if part)
-        elif "error" in body:
-            said = str(body["error"])
-            if body.get("error_description"):
-                said += f": {body['error_description']}"
-    said = "".join(ch for ch in said[:300] if ch.isprintable())
-    return f"{step}: the Host answered {answer.status}" + (f" ({said})" if said else "")

@@ -122,6 +122,12 @@ def _linkedin(name: str, issuer: str, issued: datetime, address: str, ident: str
 @requires_role()
 def my_badge(credential_id: str) -> ResponseReturnValue:
     """One badge of mine: what it is, its state, and what I can do with it."""
+    return badge_page(credential_id)
+
+
+def badge_page(credential_id: str, push_error: str | None = None) -> ResponseReturnValue:
+    """My badge's page; after a push to a backpack that failed, with the reason beside the
+    form (a 400)."""
     visitor, db = page_visitor(), get_session()
     credential = own_credential(db, visitor.person, credential_id)
     document = credential.document
@@ -152,7 +158,11 @@ def my_badge(credential_id: str) -> ResponseReturnValue:
         qr=qr_svg(address, _("QR code of the badge's address")) if sharing.public else None,
         public_name=visitor.person.public_display_name,
         saved=request.args.get("saved") == "1",
-    )
+        sent=request.args.get("sent") if not push_error else None,
+        sent_to=request.args.get("to", ""),
+        push_error=push_error,
+        host_url=request.form.get("host", "") if push_error else "",
+    ), (400 if push_error else 200)
 
 
 @web.post("/o/<slug>/badges/import")
