@@ -31,13 +31,15 @@ def registration_at(
     session: Session, client: WriteClient, keystore: KeyStore, base_url: str, redirect_uri: str
 ) -> tuple[RemoteHost, Host, Registration]:
     """Our registration at the Host of ``base_url`` for ``redirect_uri``: the one kept, or
-    a new one (discovery, then RFC 7591), kept. Raises: PushError."""
+    a new one (discovery, then RFC 7591), kept. Ends the session's transaction before
+    reaching the Host. Raises: PushError."""
     base = client.check_base_url(base_url)
     row = session.scalar(
         select(RemoteHost).where(
             RemoteHost.base_url == base, RemoteHost.redirect_uri == redirect_uri
         )
     )
+    stale = None
     if row is not None:
         kept = {name: value for name, value in row.endpoints.items() if name != "scopes"}
         host = Host(**kept, scopes=tuple(row.endpoints.get("scopes", ())))
@@ -45,11 +47,16 @@ def registration_at(
             secret = keystore.unwrap(row.secret_ciphertext, key_id=_secret_key_id(row))
             return row, host, Registration(row.client_id, secret.decode(), redirect_uri, row.scope)
         except KeyStoreError:
-            # The key-encryption key changed without a rewrap: register afresh.
-            session.delete(row)
-            session.flush()
+            stale = row.id  # the key-encryption key changed without a rewrap: register afresh
+    # No transaction held while the Host answers (on SQLite, the database's write lock):
+    # what the caller read is read again when next used.
+    session.rollback()
     host = client.discover(base)
     registration = client.register(host, redirect_uri)
+    old = session.get(RemoteHost, stale) if stale is not None else None
+    if old is not None:
+        session.delete(old)
+        session.flush()
     endpoints = asdict(host)
     endpoints["scopes"] = list(host.scopes)
     row = RemoteHost(

@@ -78,27 +78,29 @@ def send_to_backpack(credential_id: str) -> ResponseReturnValue:
     if "://" not in host_url:
         host_url = "https://" + host_url
     client, slug = _client(), visitor.organisation.slug
+    document, person_id, kept_id = credential.document, visitor.person.id, credential.id
     try:
         row, host, registration = registration_at(
             db, client, keystore(), host_url, _redirect_uri(slug)
         )
-        tokens = saved_tokens(db, keystore(), row, visitor.person.id)
+        tokens = saved_tokens(db, keystore(), row, person_id)
         if tokens is not None:
+            db.rollback()  # no transaction held while the Host answers
             try:
-                result = client.upsert_credential(host, registration, tokens, credential.document)
+                result = client.upsert_credential(host, registration, tokens, document)
             except PushError as exc:
                 if not (exc.status == 401 or str(exc).startswith("refresh")):
                     raise
-                forget_tokens(db, row, visitor.person.id)  # ask for consent again
+                forget_tokens(db, row, person_id)  # ask for consent again
             else:
-                save_tokens(db, keystore(), row, visitor.person.id, result.tokens)
-                return _outcome(slug, credential.id, result, row.base_url)
+                save_tokens(db, keystore(), row, person_id, result.tokens)
+                return _outcome(slug, kept_id, result, row.base_url)
         authorization = client.authorization(host, registration)
     except PushError as exc:
         return _refused(credential_id, str(exc))
     session[_PENDING] = {
         "host": str(row.id),
-        "credential": str(credential.id),
+        "credential": str(kept_id),
         "url": authorization.url,
         "state": authorization.state,
         "verifier": authorization.verifier,
@@ -119,15 +121,17 @@ def backpack_callback() -> ResponseReturnValue:
     if row is None:
         raise BadRequest(_("No sending is under way; start again from the badge's page."))
     client, slug = _client(), visitor.organisation.slug
+    document, person_id, kept_id = credential.document, visitor.person.id, credential.id
     try:
-        _row, host, registration = registration_at(
+        row, host, registration = registration_at(
             db, client, keystore(), row.base_url, row.redirect_uri
         )
         authorization = Authorization(pending["url"], pending["state"], pending["verifier"])
         query = request.query_string.decode("ascii", "replace")
+        db.rollback()  # no transaction held while the Host answers
         tokens = client.exchange(host, registration, authorization, f"{row.redirect_uri}?{query}")
-        result = client.upsert_credential(host, registration, tokens, credential.document)
+        result = client.upsert_credential(host, registration, tokens, document)
     except PushError as exc:
-        return _refused(str(credential.id), str(exc))
-    save_tokens(db, keystore(), row, visitor.person.id, result.tokens)
-    return _outcome(slug, credential.id, result, row.base_url)
+        return _refused(str(kept_id), str(exc))
+    save_tokens(db, keystore(), row, person_id, result.tokens)
+    return _outcome(slug, kept_id, result, row.base_url)

@@ -68,6 +68,15 @@ def test_a_badge_goes_to_the_backpack_and_again_without_asking(
     assert "sent=replaced" in again.headers["Location"]
     assert len(state.clients) == 1 and state.upserts == 2
 
+    # The Host forgot the tokens: the kept ones are dropped and the learner asked again.
+    state.access.clear()
+    state.refresh.clear()
+    asked = _send(client, badge, url)
+    assert asked.status_code == 303
+    assert asked.headers["Location"].startswith(url + "/ims/ob/v3p0/auth/authorize?")
+    with web_app.app_context(), session_scope(database()) as session:
+        assert session.query(RemoteHostTokens).count() == 0
+
 
 def test_the_form_refuses_bad_input_on_the_page(
     web_app: Any,
