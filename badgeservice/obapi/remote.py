@@ -9,6 +9,7 @@ import uuid
 from dataclasses import asdict
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..db import new_id, utcnow
@@ -70,8 +71,13 @@ def registration_at(
     row.secret_ciphertext = keystore.wrap(
         registration.client_secret.encode(), key_id=_secret_key_id(row)
     )
-    session.add(row)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        # Another learner's push registered at the same moment: theirs is kept (ours is
+        # left unused at the Host).
+        return registration_at(session, client, keystore, base_url, redirect_uri)
     return row, host, registration
 
 

@@ -14,7 +14,7 @@ import secrets
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,6 +43,9 @@ class HostState:
     access: dict[str, str] = field(default_factory=dict)  # token -> client_id
     refresh: dict[str, str] = field(default_factory=dict)
     stored: dict[str, str] = field(default_factory=dict)  # credential id -> body
+    profile: dict[str, Any] | None = None
+    # Called as a registration arrives (a test's way to race it).
+    on_register: Callable[[], None] | None = None
     refuse_registration: bool = False
     refreshes: int = 0
     upserts: int = 0
@@ -104,6 +107,8 @@ def fake_host(state: HostState) -> Flask:
     @app.post("/ims/ob/v3p0/auth/register")
     def register() -> Any:
         body = request.get_json()
+        if state.on_register is not None:
+            state.on_register()
         if state.refuse_registration:
             return _oauth_error("invalid_client_metadata", "registrations are closed")
         if body.get("token_endpoint_auth_method") != "client_secret_basic":
@@ -191,6 +196,17 @@ def fake_host(state: HostState) -> Flask:
         return Response(
             request.get_data(), status=201 if created else 200, mimetype="application/json"
         )
+
+    @app.put("/ims/ob/v3p0/profile")
+    def put_profile() -> Any:
+        scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+        client = state.clients.get(state.access.get(value, "")) if scheme == "Bearer" else None
+        if client is None:
+            return _imsx(401, "unauthorisedrequest", "the access token is not valid")
+        if SCOPE_BASE + "profile.update" not in client["scope"].split():
+            return _imsx(403, "forbidden", "the token does not carry profile.update")
+        state.profile = request.get_json()
+        return jsonify(state.profile)
 
     return app
 
@@ -383,3 +399,20 @@ def test_the_command_reads_the_callback_pasted_and_reports_failures(
         "error: registration: the Host answered 400 "
         "(invalid_client_metadata: registrations are closed)"
     )
+
+
+def test_the_profile_is_put_with_the_profile_update_scope(host: tuple[str, HostState]) -> None:
+    url, state = host
+    client = _client()
+    found = client.discover(url)
+    registration = client.register(found, REDIRECT, profile=True)
+    assert set(registration.scope.split()) == {UPSERT, SCOPE_BASE + "profile.update"}
+    authorization = client.authorization(found, registration)
+    tokens = client.exchange(found, registration, authorization, _consent(authorization.url))
+    profile = {"id": "urn:uuid:0d8e4a1c-5f5e-4a43-8b2b-3d1c6f0a9e11", "type": ["Profile"]}
+    assert client.put_profile(found, registration, tokens, profile).status == 200
+    assert state.profile == profile
+
+    _c, found, upsert_only, tokens = _connect(url)
+    with pytest.raises(PushError, match=r"putProfile: the Host answered 403 \(forbidden"):
+        client.put_profile(found, upsert_only, tokens, profile)

@@ -7,14 +7,16 @@ is a 400 with the reason on the page, never a 500."""
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 
-from badgeservice.db import database, session_scope
+from badgeservice.db import database, new_id, session_scope
+from badgeservice.obapi.client import WriteClient
 from badgeservice.obapi.models import RemoteHost, RemoteHostTokens
-from tests.service.test_obapi_push import HostState, host  # noqa: F401
+from tests.service.test_obapi_push import LOOPBACK, UPSERT, HostState, host  # noqa: F401
 from tests.web.conftest import PUBLIC, Org, form_token, signed_in
 from tests.web.test_public_pages import Example, award
 
@@ -138,3 +140,36 @@ def test_a_callback_that_is_not_ours_is_refused(
     denied = client.get(f"/o/acme/backpack/callback?error=access_denied&state={the_state}")
     assert denied.status_code == 400
     assert "the Host answered access_denied" in denied.get_data(as_text=True)
+
+
+def test_a_registration_made_meanwhile_by_another_push_is_the_one_used(
+    web_app: Any,
+    acme: Org,
+    provider: Any,
+    host: tuple[str, HostState],  # noqa: F811
+) -> None:
+    url, state = host
+    web_app.config["OUTBOUND_ALLOW"] = "127.0.0.0/8"
+    client, badge, _credential = _badge(web_app, acme, provider)
+
+    def another_push_registers() -> None:
+        state.on_register = None
+        keystore = web_app.extensions["badgeservice.keystore"]
+        with web_app.app_context(), session_scope(database()) as session:
+            row = RemoteHost(
+                id=new_id(),
+                base_url=url,
+                redirect_uri=f"{PUBLIC}/o/acme/backpack/callback",
+                endpoints=asdict(WriteClient(LOOPBACK).discover(url)),
+                client_id="registered-meanwhile",
+                scope=UPSERT,
+            )
+            row.secret_ciphertext = keystore.wrap(b"s", key_id=f"obapi-remote-host:{row.id}")
+            session.add(row)
+
+    state.on_register = another_push_registers
+    started = _send(client, badge, url)
+    assert started.status_code == 303, started.get_data(as_text=True)[:800]
+    assert "client_id=registered-meanwhile" in started.headers["Location"]
+    with web_app.app_context(), session_scope(database()) as session:
+        assert session.query(RemoteHost).count() == 1
