@@ -8,7 +8,7 @@ import json
 from datetime import datetime
 from urllib.parse import urlencode
 
-from flask import Response, current_app, redirect, request, url_for
+from flask import Response, current_app, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -51,6 +51,10 @@ from .session import page_visitor, requires_role
 from .trail import trail_svg
 
 __all__: list[str] = []
+
+
+# The outcome of a push to a backpack (:mod:`.push_pages`), shown once on the badge page.
+SENT = "obapi_push_sent"
 
 
 def _public_url() -> str:
@@ -130,6 +134,9 @@ def badge_page(credential_id: str, push_error: str | None = None) -> ResponseRet
     form (a 400)."""
     visitor, db = page_visitor(), get_session()
     credential = own_credential(db, visitor.person, credential_id)
+    sent = session.pop(SENT, None)
+    if not isinstance(sent, dict) or sent.get("credential") != str(credential.id):
+        sent = None
     document = credential.document
     subject = document.get("credentialSubject")
     achievement = achievement_view(
@@ -158,8 +165,7 @@ def badge_page(credential_id: str, push_error: str | None = None) -> ResponseRet
         qr=qr_svg(address, _("QR code of the badge's address")) if sharing.public else None,
         public_name=visitor.person.public_display_name,
         saved=request.args.get("saved") == "1",
-        sent=request.args.get("sent") if not push_error else None,
-        sent_to=request.args.get("to", ""),
+        sent=sent,
         push_error=push_error,
         host_url=request.form.get("host", "") if push_error else "",
     ), (400 if push_error else 200)

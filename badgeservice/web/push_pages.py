@@ -23,7 +23,7 @@ from ..obapi.models import RemoteHost
 from ..obapi.remote import forget_tokens, registration_at, save_tokens, saved_tokens
 from ..services import keystore
 from .base import web
-from .learner import badge_page
+from .learner import SENT, badge_page
 from .learner_data import own_credential
 from .session import page_visitor, requires_role
 
@@ -47,13 +47,14 @@ def _redirect_uri(slug: str) -> str:
 
 
 def _outcome(slug: str, credential_id: Any, result: PushResult, host: str) -> ResponseReturnValue:
-    target = url_for(
-        "web.my_badge",
-        slug=slug,
-        credential_id=credential_id,
-        sent="new" if result.created else "replaced",
-        to=urlsplit(host).hostname,
-    )
+    """Back to the badge page, which shows the outcome once (kept in the page cookie, so a
+    crafted link cannot make the page claim a push)."""
+    session[SENT] = {
+        "credential": str(credential_id),
+        "sent": "new" if result.created else "replaced",
+        "to": urlsplit(host).hostname or host,
+    }
+    target = url_for("web.my_badge", slug=slug, credential_id=credential_id)
     return redirect(f"{target}#backpack", code=303)
 
 

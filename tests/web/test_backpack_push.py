@@ -65,9 +65,11 @@ def test_a_badge_goes_to_the_backpack_and_again_without_asking(
         assert registered["client_secret"].encode() not in kept.secret_ciphertext
         assert b"access_token" not in tokens.tokens_ciphertext
 
+    assert "The badge was sent to" not in client.get(badge).get_data(as_text=True)  # once
     again = _send(client, badge, url + "/")
     assert again.status_code == 303
-    assert "sent=replaced" in again.headers["Location"]
+    shown = client.get(again.headers["Location"]).get_data(as_text=True)
+    assert "The badge was sent to 127.0.0.1 again: it replaced the copy there." in shown
     assert len(state.clients) == 1 and state.upserts == 2
 
     # The Host forgot the tokens: the kept ones are dropped and the learner asked again.
