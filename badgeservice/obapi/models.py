@@ -1,5 +1,7 @@
 """OAuth clients, consent grants, authorization codes, tokens, and the credentials learners
-bring. Secrets, codes and tokens are kept only as SHA-256 hex digests."""
+bring: secrets, codes and tokens are kept only as SHA-256 hex digests. And, for the write
+client, our registrations at other Hosts and learners' tokens there, encrypted (they must
+be sent again)."""
 
 from __future__ import annotations
 
@@ -7,12 +9,20 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base, TimestampMixin, new_id, utcnow
 
-__all__ = ["OAuthClient", "OAuthCode", "OAuthGrant", "OAuthToken", "StoredCredential"]
+__all__ = [
+    "OAuthClient",
+    "OAuthCode",
+    "OAuthGrant",
+    "OAuthToken",
+    "RemoteHost",
+    "RemoteHostTokens",
+    "StoredCredential",
+]
 
 
 class OAuthClient(TimestampMixin, Base):
@@ -117,4 +127,40 @@ class StoredCredential(TimestampMixin, Base):
     client_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("oauth_clients.id", ondelete="SET NULL")
     )
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RemoteHost(TimestampMixin, Base):
+    """Our registration at another Host (the write client): discovered endpoints, the
+    client id, and the client secret wrapped with the key store. One per Host and redirect
+    URI, shared by every learner who pushes there."""
+
+    __tablename__ = "obapi_remote_hosts"
+    __table_args__ = (UniqueConstraint("base_url", "redirect_uri"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    base_url: Mapped[str] = mapped_column(String(2000))
+    redirect_uri: Mapped[str] = mapped_column(String(2000))
+    # What discovery said (api, registration, authorization, token and refresh URLs, scopes).
+    endpoints: Mapped[dict[str, Any]] = mapped_column(JSON)
+    client_id: Mapped[str] = mapped_column(Text)
+    scope: Mapped[str] = mapped_column(Text)
+    secret_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class RemoteHostTokens(Base):
+    """A learner's tokens at another Host, wrapped with the key store, reused for the next
+    push there (refreshed when they expire)."""
+
+    __tablename__ = "obapi_remote_tokens"
+    __table_args__ = (UniqueConstraint("host_id", "person_id"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    host_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("obapi_remote_hosts.id", ondelete="CASCADE"), index=True
+    )
+    person_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), index=True
+    )
+    tokens_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -92,6 +92,8 @@ DELETED_ROWS: dict[str, str] = {
     "sign_in_tokens": "person_id",
     "oauth_grants": "person_id",
     "stored_credentials": "person_id",
+    # the person's tokens at other Hosts they sent badges to (encrypted; not exported)
+    "obapi_remote_tokens": "person_id",
 }
 
 

@@ -79,6 +79,7 @@ def init_app(app: Flask) -> None:
     from . import pages as _pages  # noqa: F401
     from . import personal_pages as _personal  # noqa: F401
     from . import privacy_pages as _privacy  # noqa: F401
+    from . import push_pages as _push  # noqa: F401
     from . import reserve_pages as _reserve  # noqa: F401
     from . import settings_pages as _settings  # noqa: F401
     from . import shortcuts as _shortcuts  # noqa: F401

@@ -8,7 +8,7 @@ import json
 from datetime import datetime
 from urllib.parse import urlencode
 
-from flask import Response, current_app, redirect, request, url_for
+from flask import Response, current_app, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -51,6 +51,10 @@ from .session import page_visitor, requires_role
 from .trail import trail_svg
 
 __all__: list[str] = []
+
+
+# The outcome of a push to a backpack (:mod:`.push_pages`), shown once on the badge page.
+SENT = "obapi_push_sent"
 
 
 def _public_url() -> str:
@@ -122,8 +126,17 @@ def _linkedin(name: str, issuer: str, issued: datetime, address: str, ident: str
 @requires_role()
 def my_badge(credential_id: str) -> ResponseReturnValue:
     """One badge of mine: what it is, its state, and what I can do with it."""
+    return badge_page(credential_id)
+
+
+def badge_page(credential_id: str, push_error: str | None = None) -> ResponseReturnValue:
+    """My badge's page; after a push to a backpack that failed, with the reason beside the
+    form (a 400)."""
     visitor, db = page_visitor(), get_session()
     credential = own_credential(db, visitor.person, credential_id)
+    sent = session.pop(SENT, None)
+    if not isinstance(sent, dict) or sent.get("credential") != str(credential.id):
+        sent = None
     document = credential.document
     subject = document.get("credentialSubject")
     achievement = achievement_view(
@@ -152,7 +165,10 @@ def my_badge(credential_id: str) -> ResponseReturnValue:
         qr=qr_svg(address, _("QR code of the badge's address")) if sharing.public else None,
         public_name=visitor.person.public_display_name,
         saved=request.args.get("saved") == "1",
-    )
+        sent=sent,
+        push_error=push_error,
+        host_url=request.form.get("host", "") if push_error else "",
+    ), (400 if push_error else 200)
 
 
 @web.post("/o/<slug>/badges/import")
