@@ -122,7 +122,21 @@ def init_app(app: Flask) -> None:
     pages (``web``) registered a renderer and the request is a browser's."""
     from werkzeug.exceptions import HTTPException
 
+    def _own_format(status: int, error: Exception) -> Response | None:
+        """The answer of a part of the service with an error format of its own (the Open
+        Badges API's Imsx_StatusInfo) for every path under its prefix, unknown ones too."""
+        from flask import request
+
+        formats = app.extensions.get("badgeservice.error_formats", {})
+        for prefix, render in formats.items():
+            if request.path == prefix or request.path.startswith(prefix + "/"):
+                answer: Response | None = render(status, error)
+                return answer
+        return None
+
     def _page(status: int, error: Exception) -> Response | None:
+        if (own := _own_format(status, error)) is not None:
+            return own
         render = app.extensions.get("badgeservice.error_page")
         response: Response | None = render(status, error) if render is not None else None
         return response
@@ -143,6 +157,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CredentialError)
     def _credential_error(error: CredentialError) -> Response:
+        if (own := _own_format(422, error)) is not None:
+            return own
         fields = getattr(error, "fields", None)
         extra = {"fields": fields} if isinstance(fields, list) else {}
         return problem(422, error.code, "Unusable credential document", str(error), **extra)
