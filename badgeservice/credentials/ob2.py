@@ -87,8 +87,11 @@ def _linked(fetcher: Fetcher, value: Any, what: str) -> dict[str, Any]:
 
 
 def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return (parts.hostname or "").lower() + (f":{parts.port}" if parts.port else "")
+    try:
+        parts = urlsplit(url)
+        return (parts.hostname or "").lower() + (f":{parts.port}" if parts.port else "")
+    except ValueError:  # a malformed port: no origin at all
+        return ""
 
 
 def _parse_time(value: Any, what: str) -> datetime | None:
@@ -146,7 +149,7 @@ def _signed_assertion(fetcher: Fetcher, token: str) -> tuple[dict[str, Any], str
     try:
         header = json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))
         payload = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
-    except (ValueError, IndexError):
+    except (ValueError, IndexError, RecursionError):
         raise Ob2Error("the signed assertion is not a readable JWS") from None
     if not isinstance(header, dict) or not isinstance(payload, dict):
         raise Ob2Error("the signed assertion is not a readable JWS")
@@ -214,7 +217,8 @@ def verify_ob2(
         if key_owner != issuer_id:
             raise Ob2Error("the signing key does not belong to the badge's issuer")
     else:
-        allowed = (issuer.get("verification") or {}).get("allowedOrigins")
+        policy = issuer.get("verification")
+        allowed = policy.get("allowedOrigins") if isinstance(policy, dict) else None
         origins = allowed if isinstance(allowed, list) else [_origin(issuer_id)]
         if _origin(url) not in origins:
             raise Ob2Error(f"the assertion is hosted outside its issuer's origin {origins}")

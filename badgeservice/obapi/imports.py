@@ -158,7 +158,6 @@ def verify_address(
     assertion or a baked image, fetched by the fetcher's policy (HTTPS, size and time
     limits, these media types). Raises: BadRequest saying why."""
     try:
-        sources.fetcher.check_url(url)
         _final, media_type, body = sources.fetcher.get_typed(url, URL_MEDIA_TYPES)
     except FetchError as exc:
         raise BadRequest(f"the address could not be fetched: {exc}") from None
