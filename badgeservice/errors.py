@@ -117,12 +117,27 @@ def busy_problem() -> Response:
     return response
 
 
+def _own_format(app: Flask, status: int, error: Exception) -> Response | None:
+    """The answer of a part of the service with an error format of its own (the Open
+    Badges API's Imsx_StatusInfo) for every path under its prefix, unknown ones too."""
+    from flask import request
+
+    formats = app.extensions.get("badgeservice.error_formats", {})
+    for prefix, render in formats.items():
+        if request.path == prefix or request.path.startswith(prefix + "/"):
+            answer: Response | None = render(status, error)
+            return answer
+    return None
+
+
 def init_app(app: Flask) -> None:
     """Register the handlers: every error leaves as problem+json, or as a page when the
     pages (``web``) registered a renderer and the request is a browser's."""
     from werkzeug.exceptions import HTTPException
 
     def _page(status: int, error: Exception) -> Response | None:
+        if (own := _own_format(app, status, error)) is not None:
+            return own
         render = app.extensions.get("badgeservice.error_page")
         response: Response | None = render(status, error) if render is not None else None
         return response
@@ -143,6 +158,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CredentialError)
     def _credential_error(error: CredentialError) -> Response:
+        if (own := _own_format(app, 422, error)) is not None:
+            return own
         fields = getattr(error, "fields", None)
         extra = {"fields": fields} if isinstance(fields, list) else {}
         return problem(422, error.code, "Unusable credential document", str(error), **extra)

@@ -273,6 +273,18 @@ class Fetcher:
         return document
 
     def _get_json(self, url: str, media_types: frozenset[str]) -> dict[str, Any]:
+        current, _type, body = self.get_typed(url, media_types)
+        try:
+            document = json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+            raise FetchError(f"{current}: the answer is not JSON") from None
+        if not isinstance(document, dict):
+            raise FetchError(f"{current}: the answer is not a JSON object")
+        return document
+
+    def get_typed(self, url: str, media_types: frozenset[str]) -> tuple[str, str, bytes]:
+        """GET ``url`` (following redirects by the same policy, never cached): the URL that
+        answered, the answer's media type (one of ``media_types``) and its bytes."""
         current = url
         for _hop in range(self.max_redirects + 1):
             self.check_url(current)
@@ -293,13 +305,7 @@ class Fetcher:
                 )
             if len(response.body) > self.max_bytes:
                 raise FetchError(f"{current}: more than {self.max_bytes} bytes")
-            try:
-                document = json.loads(response.body.decode("utf-8"))
-            except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-                raise FetchError(f"{current}: the answer is not JSON") from None
-            if not isinstance(document, dict):
-                raise FetchError(f"{current}: the answer is not a JSON object")
-            return document
+            return current, response.content_type, response.body
         raise FetchError(f"{url}: more than {self.max_redirects} redirects")
 
     # -- as a resolver ----------------------------------------------------------------

@@ -13,17 +13,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..credentials import baking
 from ..credentials.errors import CredentialError
 from ..credentials.jose import looks_like_compact_jws, parse_vc_jwt
-from ..credentials.verify import VerificationReport, verify_credential, verify_vc_jwt
+from ..credentials.verify import VerificationReport
 from ..db import utcnow
-from ..errors import BadRequest
+from ..errors import NotFound
 from ..issuers.services import IssuerService
 from ..issuing.models import Credential
 from ..issuing.services import compact_jws
 from ..people.models import Person
-from ..verification.services import ImportSources, verify_posted, verify_posted_jwt
+from ..verification.services import verify_posted, verify_posted_jwt
 from .imsx import ImsxError
 from .models import OAuthClient, StoredCredential
 from .store import digest
@@ -33,11 +32,11 @@ __all__ = [
     "Page",
     "VerifiedUpload",
     "brought_badges",
+    "brought_file",
     "credentials_page",
     "import_badge",
     "upsert",
     "upsert_jws",
-    "verify_upload",
 ]
 
 
@@ -73,7 +72,7 @@ def credentials_page(
     )
     brought = select(
         StoredCredential.id, StoredCredential.updated_at, StoredCredential.credential_id
-    ).where(StoredCredential.person_id == person.id)
+    ).where(StoredCredential.person_id == person.id, StoredCredential.version == "ob3")
     if since is not None:
         issued = issued.where(Credential.issued_at >= since)
         brought = brought.where(StoredCredential.updated_at >= since)
@@ -124,7 +123,7 @@ def upsert(
     except CredentialError as exc:
         raise ImsxError(400, "invalid_data", f"the credential is not usable: {exc}") from None
     _refuse_unverified(report)
-    return _store(session, person, client, credential_id, report, text)
+    return _store(session, person, client, credential_id, report.issuer, text)
 
 
 def upsert_jws(
@@ -140,7 +139,7 @@ def upsert_jws(
     if not isinstance(credential_id, str) or not credential_id.strip():
         raise ImsxError(400, "invalid_data", "the credential in the VC-JWT has no id")
     _refuse_unverified(report)
-    return _store(session, person, client, credential_id, report, text)
+    return _store(session, person, client, credential_id, report.issuer, text)
 
 
 def _refuse_unverified(report: VerificationReport) -> None:
@@ -154,8 +153,9 @@ def _store(
     person: Person,
     client: OAuthClient | None,
     credential_id: str,
-    report: VerificationReport,
+    issuer: str | None,
     text: str,
+    brought: VerifiedUpload | None = None,
 ) -> bool:
     key = digest(credential_id.strip())
     row = session.scalar(
@@ -170,89 +170,84 @@ def _store(
         )
         session.add(row)
     row.credential_id = credential_id
-    row.issuer = report.issuer
+    row.issuer = issuer
     row.document_text = text
     row.client_id = client.id if client is not None else None
+    row.version = brought.version if brought is not None else "ob3"
+    details = brought.details if brought is not None else None
+    row.details = None if details is None else json.dumps(details, ensure_ascii=False)
+    row.original = brought.original if brought is not None else None
+    row.original_type = brought.original_type if brought is not None else None
     row.updated_at = utcnow()
     session.flush()
     return created
 
 
-def _read_upload(data: bytes) -> tuple[str, dict[str, Any]]:
-    """The text to keep and the credential in an uploaded file: a baked PNG or SVG, a
-    VC-JWT, or JSON. Raises: BadRequest saying what the file is not."""
-    if data.startswith(b"\x89PNG") or data.lstrip().startswith(b"<"):
-        try:
-            baked = baking.unbake(data)
-        except CredentialError as exc:
-            raise BadRequest(f"image: {exc}") from None
-        if baked.jws is not None:
-            data = baked.jws.encode("utf-8")
-        elif baked.credential is not None:
-            return baked.text, baked.credential
-        else:
-            raise BadRequest("the image carries no Open Badges 3.0 credential")
-    try:
-        text = data.decode("utf-8").strip()
-    except UnicodeDecodeError:
-        raise BadRequest("the file is not a badge image, a VC-JWT or JSON") from None
-    if looks_like_compact_jws(text):
-        try:
-            return text, parse_vc_jwt(text).credential
-        except CredentialError as exc:
-            raise BadRequest(str(exc)) from None
-    try:
-        document = json.loads(text)
-    except (ValueError, RecursionError):
-        raise BadRequest("the file is not a badge image, a VC-JWT or JSON") from None
-    if not isinstance(document, dict) or "@context" not in document:
-        raise BadRequest("the file holds no credential (a JSON-LD object)")
-    return text, document
-
-
 @dataclass(frozen=True)
 class VerifiedUpload:
-    """An uploaded badge that verified: the text to keep, its credential id, the report."""
+    """A brought badge that verified: the text to keep (the JSON or JWS as it came, the
+    hosted JSON of an OB 2.0 badge brought by its URL), its id and issuer; an OB 2.0
+    badge's BadgeClass and issuer Profile; the baked image as it came."""
 
     text: str
     credential_id: str
-    report: VerificationReport
-
-
-def verify_upload(data: bytes, sources: ImportSources) -> VerifiedUpload:
-    """Verify a badge a learner uploads (a baked image, a VC-JWT or JSON), its issuer's
-    keys and status fetched by ``sources``. Raises: BadRequest naming what is wrong, the
-    failed checks included."""
-    text, document = _read_upload(data)
-    credential_id = document.get("id")
-    if not isinstance(credential_id, str) or not credential_id.strip():
-        raise BadRequest("the credential has no id")
-    try:
-        if looks_like_compact_jws(text):
-            report = verify_vc_jwt(text, resolver=sources, status_source=sources)
-        else:
-            report = verify_credential(document, resolver=sources, status_source=sources)
-    except CredentialError as exc:
-        raise BadRequest(f"the credential is not usable: {exc}") from None
-    if not report.verified:
-        raise BadRequest("the badge does not verify: " + "; ".join(report.errors))
-    return VerifiedUpload(text, credential_id, report)
+    issuer: str | None
+    version: str = "ob3"
+    details: dict[str, Any] | None = None
+    original: bytes | None = None
+    original_type: str | None = None
 
 
 def import_badge(session: Session, person: Person, upload: VerifiedUpload) -> bool:
     """Keep a verified upload among ``person``'s brought credentials; True when new."""
-    return _store(session, person, None, upload.credential_id, upload.report, upload.text)
+    return _store(session, person, None, upload.credential_id, upload.issuer, upload.text, upload)
 
 
 @dataclass(frozen=True)
 class BroughtBadge:
     """A badge the learner brought, as their badges page lists it."""
 
+    key: uuid.UUID
     name: str
     issuer: str
     issuer_id: str | None
     arrived: datetime
-    form: str  # "VC-JWT" or "JSON"
+    form: str  # "VC-JWT", "JSON" or "Open Badges 2.0"
+    description: str | None = None
+
+
+def _ob3_names(row: StoredCredential) -> tuple[Any, Any, Any] | None:
+    """Name, issuer name and description of a brought OB 3.0 credential."""
+    jwt = looks_like_compact_jws(row.document_text)
+    try:
+        document = (
+            parse_vc_jwt(row.document_text).credential if jwt else json.loads(row.document_text)
+        )
+    except (CredentialError, ValueError):
+        return None
+    issuer = document.get("issuer")
+    subject = document.get("credentialSubject")
+    achievement = subject.get("achievement") if isinstance(subject, dict) else None
+    achievement = achievement if isinstance(achievement, dict) else {}
+    name = document.get("name")
+    if not isinstance(name, str):
+        name = achievement.get("name")
+    return (
+        name,
+        issuer.get("name") if isinstance(issuer, dict) else None,
+        achievement.get("description"),
+    )
+
+
+def _ob2_names(row: StoredCredential) -> tuple[Any, Any, Any] | None:
+    """Name, issuer name and description of a brought OB 2.0 badge (its BadgeClass)."""
+    try:
+        details = json.loads(row.details or "{}")
+    except ValueError:
+        return None
+    badge = details.get("badge") if isinstance(details.get("badge"), dict) else {}
+    issuer = details.get("issuer") if isinstance(details.get("issuer"), dict) else {}
+    return badge.get("name"), issuer.get("name"), badge.get("description")
 
 
 def brought_badges(session: Session, person: Person) -> list[BroughtBadge]:
@@ -264,27 +259,42 @@ def brought_badges(session: Session, person: Person) -> list[BroughtBadge]:
     )
     found = []
     for row in rows:
-        jwt = looks_like_compact_jws(row.document_text)
-        try:
-            document = (
-                parse_vc_jwt(row.document_text).credential if jwt else json.loads(row.document_text)
-            )
-        except (CredentialError, ValueError):
+        ob2 = row.version == "ob2"
+        names = _ob2_names(row) if ob2 else _ob3_names(row)
+        if names is None:
             continue
-        issuer = document.get("issuer")
-        issuer_name = issuer.get("name") if isinstance(issuer, dict) else None
-        subject = document.get("credentialSubject")
-        achievement = subject.get("achievement") if isinstance(subject, dict) else None
-        name = document.get("name")
-        if not isinstance(name, str) and isinstance(achievement, dict):
-            name = achievement.get("name")
+        name, issuer_name, description = names
+        if ob2:
+            form = "Open Badges 2.0"
+        else:
+            form = "VC-JWT" if looks_like_compact_jws(row.document_text) else "JSON"
         found.append(
             BroughtBadge(
+                key=row.id,
                 name=name if isinstance(name, str) else row.credential_id,
                 issuer=issuer_name if isinstance(issuer_name, str) else (row.issuer or ""),
                 issuer_id=row.issuer,
                 arrived=row.updated_at,
-                form="VC-JWT" if jwt else "JSON",
+                form=form,
+                description=description if isinstance(description, str) else None,
             )
         )
     return found
+
+
+def brought_file(session: Session, person: Person, key: str) -> tuple[bytes, str, str]:
+    """A brought badge of ``person`` as it came: the bytes, their media type and the file
+    extension (the baked image, else the JWS or JSON text). Raises: NotFound."""
+    try:
+        row = session.get(StoredCredential, uuid.UUID(key))
+    except ValueError:
+        row = None
+    if row is None or row.person_id != person.id:
+        raise NotFound("no such badge of yours")
+    if row.original is not None and row.original_type is not None:
+        extension = "png" if row.original_type == "image/png" else "svg"
+        return row.original, row.original_type, extension
+    if looks_like_compact_jws(row.document_text):
+        return row.document_text.encode("utf-8"), "application/vc+jwt", "jws"
+    media_type = "application/json" if row.version == "ob2" else "application/ld+json"
+    return row.document_text.encode("utf-8"), media_type, "json"

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
+from flask.blueprints import BlueprintSetupState
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -75,7 +76,32 @@ def _http(error: HTTPException) -> Response:
     minor = {404: "unknownobject", 413: "invalid_data", 429: "server_busy"}.get(code)
     if minor is None:
         minor = "invalid_data" if code < 500 else "internal_server_error"
-    return imsx_response(ImsxError(code, minor, error.description or error.name))
+    response = imsx_response(ImsxError(code, minor, error.description or error.name))
+    for header, value in error.get_headers():  # Allow on a 405, Retry-After
+        if header.lower() != "content-type":
+            response.headers[header] = value
+    return response
+
+
+def _outside_views(status: int, error: Exception) -> Response | None:
+    """Errors under the prefix that no view of the API saw (an unknown path, a method no
+    route takes, an unexpected failure) in the API's own format too; the authorization
+    entry page there keeps the pages' errors."""
+    if request.blueprint == "web":
+        return None
+    if isinstance(error, HTTPException):
+        return _http(error)
+    if isinstance(error, AppError):
+        return _app_error(error)
+    if status < 500:
+        return imsx_response(ImsxError(status, "invalid_data", str(error)))
+    return imsx_response(ImsxError(500, "internal_server_error", "the error was logged"))
+
+
+@api.record_once
+def _own_errors(state: BlueprintSetupState) -> None:
+    formats = state.app.extensions.setdefault("badgeservice.error_formats", {})
+    formats[BASE] = _outside_views
 
 
 @api.errorhandler(AppError)

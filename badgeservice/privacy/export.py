@@ -21,6 +21,7 @@ from ..credentials import baking
 from ..db import utcnow
 from ..evidence.models import EvidenceFile
 from ..issuing.models import Credential
+from ..obapi.models import StoredCredential
 from ..organisations.models import Organisation
 from ..people.models import Person
 from .collect import SECTIONS, profile_of, progress_of, section_rows
@@ -66,6 +67,8 @@ def write_export(
                 rows = [_credential_files(session, files, row) for row in rows]
             elif section.name == "evidenceFiles":
                 rows = [_evidence_file(session, files, row) for row in rows]
+            elif section.name == "storedCredentials":
+                rows = [_brought_image(session, files, row) for row in rows]
             sections[section.name] = rows
         document = {
             "$schema": schema_url,
@@ -111,6 +114,24 @@ def _credential_files(session: Session, files: _Archive, row: dict[str, Any]) ->
             baking.bake(version.image, document),
             version.image_media_type,
             f"credentials/{credential_id}",
+        )
+    return row
+
+
+def _brought_image(session: Session, files: _Archive, row: dict[str, Any]) -> dict[str, Any]:
+    """The brought badge's row naming its baked image as it was brought, written beside
+    it (None when it came as text)."""
+    data = session.scalar(
+        select(StoredCredential.original).where(StoredCredential.id == uuid.UUID(row["id"]))
+    )
+    media_type = row.get("original_type")
+    row["originalFile"] = None
+    if data is not None and media_type in _EXTENSIONS:
+        row["originalFile"] = files.add(
+            f"brought/{row['id']}.{_EXTENSIONS[media_type]}",
+            data,
+            media_type,
+            f"storedCredentials/{row['id']}",
         )
     return row
 

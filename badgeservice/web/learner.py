@@ -22,7 +22,8 @@ from ..issuers.models import Issuer
 from ..issuers.services import IssuerService
 from ..issuing.copies import copies_of
 from ..issuing.services import compact_jws
-from ..obapi.holdings import brought_badges, import_badge, verify_upload
+from ..obapi.holdings import brought_badges, brought_file, import_badge
+from ..obapi.imports import verify_address, verify_upload
 from ..paths.approvals import path_history
 from ..paths.data import PathData, SubGoalData
 from ..paths.models import Path, PathKind
@@ -174,13 +175,20 @@ def badge_page(credential_id: str, push_error: str | None = None) -> ResponseRet
 @web.post("/o/<slug>/badges/import")
 @requires_role()
 def import_my_badge() -> ResponseReturnValue:
-    """Bring a badge from elsewhere (a baked PNG or SVG, a VC-JWT or the JSON): verified,
-    its issuer's keys and status fetched, then kept and listed with my badges."""
+    """Bring a badge from elsewhere — a baked PNG or SVG, a VC-JWT or the JSON, or the
+    address of one (an OB 2.0 hosted assertion too): verified, what it names fetched,
+    then kept and listed with my badges."""
     visitor, db = page_visitor(), get_session()
+    address = (request.form.get("address") or "").strip()
     upload = request.files.get("badge")
-    if upload is None or not upload.filename:
-        raise BadRequest(_("Choose the badge file to import."))
-    data, person_id = upload.read(), visitor.person.id
+    if not address and (upload is None or not upload.filename):
+        raise BadRequest(_("Choose the badge file to import, or give its address."))
+    data = b"" if address or upload is None else upload.read()
+    person = visitor.person
+    # An OB 2.0 badge is made out to an e-mail address: mine, or my confirmed own one.
+    personal = person.personal_email if person.personal_email_verified_at else None
+    emails = [email for email in (person.email, personal) if email]
+    person_id = person.id
     # Fetching the issuer's documents may take seconds: not while holding the request's
     # transaction (on SQLite, the database's write lock); this service's own keys and
     # lists are read in a snapshot that blocks nobody.
@@ -191,17 +199,30 @@ def import_my_badge() -> ResponseReturnValue:
         )
         sources = ImportSources(reader, issuers, egress_fetcher(current_app.config))
         try:
-            verified = verify_upload(data, sources)
+            if address:
+                verified = verify_address(address, sources, emails, now=utcnow())
+            else:
+                verified = verify_upload(data, sources, emails, now=utcnow())
         except BadRequest as exc:
             # The reason is the verifier's own words (the checks that failed), in English.
             return _my_badges_page(_("The badge was not imported: %(reason)s", reason=exc.detail))
-    person = db.get(Person, person_id)
-    assert person is not None
-    created = import_badge(db, person, verified)
+    owner = db.get(Person, person_id)
+    assert owner is not None
+    created = import_badge(db, owner, verified)
     target = url_for(
         "web.my_badges", slug=visitor.organisation.slug, imported="new" if created else "again"
     )
     return redirect(f"{target}#other-badges", code=303)
+
+
+@web.get("/o/<slug>/badges/brought/<key>/file")
+@requires_role()
+def download_brought_badge(key: str) -> ResponseReturnValue:
+    """A badge I brought, exactly as it came: the baked image, the JWS or the JSON."""
+    visitor, db = page_visitor(), get_session()
+    data, media_type, extension = brought_file(db, visitor.person, key)
+    disposition = {"Content-Disposition": f'attachment; filename="badge-{key}.{extension}"'}
+    return Response(data, mimetype=media_type, headers=disposition)
 
 
 @web.post("/o/<slug>/badges/<credential_id>/sharing")

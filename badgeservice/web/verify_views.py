@@ -1,6 +1,7 @@
-"""``/verify``: anyone checks a badge — pasted JSON, a baked PNG or SVG, or the address of
-one of this service's badges — and reads the same report as ``POST /api/v1/verify``, in
-words. A plain form POST (with its CSRF token); no JavaScript needed."""
+"""``/verify``: anyone checks a badge — pasted JSON or VC-JWT, a baked PNG or SVG (either
+inside), or the address of one of this service's badges — and reads the same report as
+``POST /api/v1/verify``, in words. A plain form POST (with its CSRF token); no JavaScript
+needed."""
 
 from __future__ import annotations
 
@@ -18,13 +19,14 @@ from sqlalchemy.orm import Session
 from ..api import parse_json
 from ..credentials import baking
 from ..credentials.errors import CredentialError
+from ..credentials.jose import looks_like_compact_jws, parse_vc_jwt
 from ..db import get_session
 from ..errors import AppError
 from ..issuing.models import Credential
 from ..organisations.models import Organisation
 from ..ratelimit import rate_limited
 from ..services import issuer_service
-from ..verification.services import credential_at, verify_posted
+from ..verification.services import credential_at, verify_posted, verify_posted_jwt
 from .badges import Verdict, achievement_view, local_path, parse_time, verdict_for
 from .base import render_page, web
 
@@ -66,9 +68,14 @@ def verify_submit() -> ResponseReturnValue:
     """Verify what the form gave; the answer is the same page with the verdict."""
     way = request.form.get("way", "")
     try:
-        document = _document(way)
+        given = _document(way)
         try:
-            report = verify_posted(get_session(), issuer_service(), document)
+            if isinstance(given, str):  # a VC-JWT: the credential is its payload
+                document: Any = parse_vc_jwt(given).credential
+                report = verify_posted_jwt(get_session(), issuer_service(), given)
+            else:
+                document = given
+                report = verify_posted(get_session(), issuer_service(), given)
         except CredentialError as exc:
             raise _Unusable(
                 way, _("This is not a credential that can be verified."), str(exc)
@@ -97,10 +104,13 @@ def _render(status: int = 200, **context: Any) -> ResponseReturnValue:
 
 
 def _document(way: str) -> Any:
+    """The credential given (a JSON object), or a VC-JWT as its compact JWS string."""
     if way == "json":
         text = request.form.get("credential", "").strip()
         if not text:
             raise _Unusable(way, _("Paste the badge's JSON in the box."))
+        if looks_like_compact_jws(text):
+            return text
         return _json_document(way, text.encode("utf-8"))
     if way == "file":
         upload = request.files.get("image")
@@ -109,17 +119,21 @@ def _document(way: str) -> Any:
             raise _Unusable(way, _("Choose a badge file (PNG, SVG or JSON) to upload."))
         if data.lstrip()[:1] in (b"{", b"["):
             return _json_document(way, data)
+        if looks_like_compact_jws(data.decode("utf-8", "replace").strip()):
+            return data.decode("utf-8").strip()
         try:
             baked = baking.unbake(data)
         except CredentialError as exc:
             raise _Unusable(
                 way, _("No badge was found in this file. Is it a baked badge image?"), str(exc)
             ) from None
-        if baked.credential is None:
+        if baked.version == "ob3" and baked.jws is not None:
+            return baked.jws
+        if baked.credential is None or baked.version == "ob2":
             raise _Unusable(
                 way,
                 _("The image holds an older kind of badge that this page cannot verify."),
-                "the image holds a compact JWS or plain text, not a Data Integrity credential",
+                "the image holds an Open Badges 2.0 assertion; import it on your badges page",
             )
         return baked.credential
     if way == "url":

@@ -385,6 +385,23 @@ def test_resource_errors_as_imsx_status_info(web_app: Any, connected: dict[str, 
     assert api.post(f"{BASE}/profile", headers=writer).headers["Allow"] == "GET, PUT"
 
 
+def test_errors_no_view_saw_under_the_prefix_are_imsx_too(web_app: Any) -> None:
+    api = web_app.test_client()
+    unknown = api.get(f"{BASE}/no-such-thing", headers={"Accept": "text/html"})
+    assert unknown.status_code == 404 and unknown.mimetype == "application/json"
+    assert minor_code(unknown.get_json()) == "unknownobject"
+    assert unknown.get_json()["imsx_codeMajor"] == "failure"
+    assert api.get(BASE).get_json()["imsx_severity"] == "error"
+    wrong = api.delete(f"{BASE}/discovery")
+    assert wrong.status_code == 405 and wrong.headers["Allow"] == "GET"
+    assert minor_code(wrong.get_json()) == "invalid_data"
+    # Every other prefix keeps problem+json, a look-alike prefix included.
+    elsewhere = api.get("/api/v1/no-such-thing")
+    assert elsewhere.status_code == 404 and elsewhere.mimetype == "application/problem+json"
+    alike = api.get(f"{BASE}x/discovery")
+    assert alike.status_code == 404 and alike.mimetype == "application/problem+json"
+
+
 def test_registration_and_discovery_are_rate_limited(database_url: str, tmp_path: Any) -> None:
     from tests.web.conftest import make_app
 

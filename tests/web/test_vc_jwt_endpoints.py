@@ -134,3 +134,32 @@ def test_the_verify_endpoint_takes_a_vc_jwt_as_text_json_or_in_an_image(
         bad = anyone.post("/api/v1/verify", data=body, content_type=kind)
         assert bad.status_code == 400, body
         assert bad.mimetype == "application/problem+json"
+
+
+def test_the_verify_page_takes_a_vc_jwt_pasted_uploaded_or_baked(
+    web_app: Any, acme: Org, provider: Any
+) -> None:
+    from tests.web.test_public_pages import _verify
+
+    client = signed_in(web_app, acme, provider)
+    credential = award(client, Example(acme.token, acme.token), "data-protection", "E1003")
+    mine = f"/o/acme/badges/{credential['id']}"
+    token = client.get(f"{mine}/badge.jws").get_data(as_text=True)
+    name = credential["credential"]["credentialSubject"]["achievement"]["name"]
+    anyone = web_app.test_client()
+    pasted = _verify(anyone, {"way": "json", "credential": f"  {token}\n"})
+    assert "Valid — issued by" in pasted and name in pasted
+    for data, filename in (
+        (token.encode(), "badge.jws"),
+        (baking.bake(client.get(f"{mine}/badge.png").data, token), "badge.png"),
+    ):
+        uploaded = _verify(
+            anyone,
+            {"way": "file", "image": (io.BytesIO(data), filename)},
+            content_type="multipart/form-data",
+        )
+        assert "Valid — issued by" in uploaded and name in uploaded
+    forged = _verify(anyone, {"way": "json", "credential": _tampered(token)})
+    assert "Not valid" in forged
+    unusable = _verify(anyone, {"way": "json", "credential": "e30.e30.c2ln"}, status=400)
+    assert "The badge could not be checked." in unusable
