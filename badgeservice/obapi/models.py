@@ -128,6 +128,14 @@ class StoredCredential(TimestampMixin, Base):
         ForeignKey("oauth_clients.id", ondelete="SET NULL")
     )
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # "ob3", or "ob2" for an OB 2.0 assertion (the verified hosted JSON, or the JWS of a
+    # signed one), which then keeps its BadgeClass and issuer Profile as fetched in
+    # ``details`` ({"badge": …, "issuer": …}).
+    version: Mapped[str] = mapped_column(String(8), default="ob3", server_default="ob3")
+    details: Mapped[str | None] = mapped_column(Text)
+    # The baked image as it was brought (exported again byte for byte), and its type.
+    original: Mapped[bytes | None] = mapped_column(LargeBinary)
+    original_type: Mapped[str | None] = mapped_column(String(64))
 
 
 class RemoteHost(TimestampMixin, Base):
@@ -164,11 +172,3 @@ class RemoteHostTokens(Base):
     )
     tokens_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # "ob3", or "ob2" for an OB 2.0 assertion (the verified hosted JSON, or the JWS of a
-    # signed one), which then keeps its BadgeClass and issuer Profile as fetched in
-    # ``details`` ({"badge": …, "issuer": …}).
-    version: Mapped[str] = mapped_column(String(8), default="ob3", server_default="ob3")
-    details: Mapped[str | None] = mapped_column(Text)
-    # The baked image as it was brought (exported again byte for byte), and its type.
-    original: Mapped[bytes | None] = mapped_column(LargeBinary)
-    original_type: Mapped[str | None] = mapped_column(String(64))
