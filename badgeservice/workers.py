@@ -31,12 +31,13 @@ def run_worker(
     echo: Callable[[str], object] = print,
     stop: threading.Event | None = None,
     transport: Transport | None = None,
+    together: bool = True,
 ) -> tuple[WorkerStats, HrSteps]:
     """Inbound events, HR deliveries, expiry and the reserve's upkeep until stopped; with
     ``until_idle``, until a round finds nothing to do (a delivery waiting for a later retry
-    is not due)."""
+    is not due). ``together`` as for :func:`.ingest.worker.run_worker`."""
     with acting(WORKER, "worker"):
-        return _run(app, until_idle, batch_size, interval, echo, stop, transport)
+        return _run(app, until_idle, batch_size, interval, echo, stop, transport, together)
 
 
 def _run(
@@ -47,6 +48,7 @@ def _run(
     echo: Callable[[str], object],
     stop: threading.Event | None,
     transport: Transport | None,
+    together: bool,
 ) -> tuple[WorkerStats, HrSteps]:
     steps = HrSteps(app, batch_size=batch_size, echo=echo, transport=transport, interval=interval)
     bulk = BulkSteps(app, echo)
@@ -59,6 +61,7 @@ def _run(
             batch_size=batch_size,
             interval=interval,
             echo=echo,
+            together=together,
             steps=(
                 steps.deliver,
                 steps.expire,
@@ -77,6 +80,7 @@ def _run(
             batch_size=batch_size,
             interval=interval,
             echo=echo,
+            together=together,
             steps=(
                 steps.expire,
                 steps.upkeep,

@@ -2,7 +2,8 @@
 
 Run: ``python -m benchmarks.ingest [--seconds S] [--database sqlite|postgres|both]
 [--workload request|accept|issue ...] [--threads N] [--accept-threads N] [--people P]
-[--workers W] [--issue-workers K] [--batch-size B] [--warmup E] [--json FILE]``
+[--workers W] [--issue-workers K] [--batch-size B] [--rate R] [--steady-seconds T]
+[--warmup E] [--json FILE]``
 
 For each database a fresh one is created (a SQLite file; on PostgreSQL a new database,
 dropped afterwards), the example organisation is loaded, and ``badgeservice serve``
@@ -26,6 +27,12 @@ credential. The baseline, in the same run, through the same server and load gene
     drain it. The rate is counted from the first processed event to the empty inbox (the
     workers' start-up is shown apart), and every event must have issued exactly one
     credential. Its ratios are to ``/healthz`` and to the ``request`` figure of this run.
+
+``steady``
+    Worker mode with ``--issue-workers`` workers running: completions are sent at a steady
+    ``--rate`` (150/s by default) for ``--steady-seconds``, and for each the time from its
+    202 until its credential is visible (its event seen ``processed`` by a reader polling
+    the database every 20 ms) is taken; its p50/p95/p99 are that latency.
 
 ``--warmup E`` first sends E request-mode completion events that are not measured (a
 worker's first credential costs about half a second of one-off work, which otherwise sets
@@ -54,7 +61,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import bindparam, create_engine, text
 
 from badgeservice.webhooks import sign
 from tests.scratch import scratch_database
@@ -64,7 +71,7 @@ CONNECTION = "moodle"
 ACTIVITIES = ("course:100", "cm:2010")  # lms triggers of the organisation path
 SERVE = (sys.executable, "-m", "badgeservice", "serve")
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-WORKLOADS = ("request", "accept", "issue")
+WORKLOADS = ("request", "accept", "issue", "steady")
 
 # One request of the load generator: (connection) -> (status, ok)
 Request = Callable[[http.client.HTTPConnection], tuple[int, bool]]
@@ -383,11 +390,16 @@ def _workloads(server: Server, url: str, kind: str, args: argparse.Namespace) ->
         events = load(server, make, args.threads, args.seconds, kind, "completion event")
         results += _ratios(base, events)
         request_rate = events.per_second
-    if not {"accept", "issue"} & set(args.workload):
+    if not {"accept", "issue", "steady"} & set(args.workload):
         return results
     backlog = (
         add_people(server, args.issue_people, args.threads, "I")
         if ("issue" in args.workload)
+        else []
+    )
+    paced = (
+        add_people(server, int(args.rate * args.steady_seconds / 2) + 1, args.threads, "S")
+        if ("steady" in args.workload)
         else []
     )
     server.stop()
@@ -421,6 +433,8 @@ def _workloads(server: Server, url: str, kind: str, args: argparse.Namespace) ->
                 f"{kind}: issue by {args.issue_workers} worker(s) / request mode = "
                 f"{issued.per_second / request_rate:.2f}"
             )
+    if "steady" in args.workload:
+        results.append(steady(server, url, kind, paced, args))
     return results
 
 
@@ -561,6 +575,121 @@ def drain(server: Server, url: str, kind: str, backlog: int, args: argparse.Name
     )
 
 
+def _workers(server: Server, args: argparse.Namespace, name: str) -> list[subprocess.Popen[Any]]:
+    command = [*SERVE[:-1], "worker", "--batch-size", str(args.batch_size), "--interval", "0.2"]
+    return [
+        subprocess.Popen(
+            command,
+            cwd=server.folder,
+            env=server.env,
+            stdout=(server.folder / f"{name}-{n}.log").open("w"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        for n in range(args.issue_workers)
+    ]
+
+
+def steady(
+    server: Server, url: str, kind: str, people: list[str], args: argparse.Namespace
+) -> Result:
+    """Completions sent at a steady ``--rate`` for ``--steady-seconds`` while the workers
+    run: for each, the time from its 202 until its credential is visible (the event seen
+    ``processed`` by a reader polling the database every 20 ms, so up to 20 ms late)."""
+    engine = create_engine(url)
+    workers = _workers(server, args, "steady")
+    pair = pairs_of(people)
+    total = int(args.rate * args.steady_seconds)
+    accepted: dict[str, float] = {}
+    seen: dict[str, float] = {}
+    guard = threading.Lock()
+    errors = 0
+    sending = True
+
+    def watch() -> None:
+        while sending or len(seen) < len(accepted):
+            with guard:
+                waiting = [key for key in accepted if key not in seen]
+            if waiting:
+                with engine.connect() as connection:
+                    done = connection.scalars(
+                        text(
+                            "SELECT external_id FROM inbound_events WHERE state = 'processed' "
+                            "AND external_id IN :ids"
+                        ).bindparams(bindparam("ids", expanding=True)),
+                        {"ids": waiting},
+                    ).all()
+                now = time.perf_counter()
+                for key in done:
+                    seen.setdefault(key, now)
+            if not sending and time.perf_counter() - stopped > 60:
+                return
+            time.sleep(0.02)
+
+    try:
+        time.sleep(3)  # the workers' start-up
+        watcher = threading.Thread(target=watch)
+        watcher.start()
+        start = time.perf_counter()
+        schedule = iter(range(total))
+        lock = threading.Lock()
+
+        def send() -> None:
+            nonlocal errors
+            connection = server.connection()
+            while True:
+                with lock:
+                    n = next(schedule, None)
+                    given = pair() if n is not None else None
+                if n is None or given is None:
+                    break
+                due = start + n / args.rate
+                time.sleep(max(0.0, due - time.perf_counter()))
+                try:
+                    _, ok = completion_request(server, *given, accept_only=True)(connection)
+                except (OSError, http.client.HTTPException):
+                    connection.close()
+                    connection = server.connection()
+                    ok = False
+                if ok:
+                    with guard:
+                        accepted[f"bench-{given[0]}-{given[1]}"] = time.perf_counter()
+                else:
+                    errors += 1
+            connection.close()
+
+        senders = [threading.Thread(target=send) for _ in range(8)]
+        for thread in senders:
+            thread.start()
+        for thread in senders:
+            thread.join()
+        elapsed = time.perf_counter() - start
+        stopped = time.perf_counter()
+        sending = False
+        watcher.join()
+    finally:
+        for worker in workers:
+            _end(worker)
+        engine.dispose()
+    latencies = sorted(seen[key] - accepted[key] for key in seen)
+    late = len(accepted) - len(seen)
+    print(
+        f"{kind}: steady {args.rate:g}/s for {args.steady_seconds:g} s: {len(accepted)} accepted "
+        f"at {len(accepted) / elapsed:.1f}/s, {len(seen)} visible, {late} not within 60 s"
+    )
+    return Result(
+        database=kind,
+        workload=f"visible at {args.rate:g}/s",
+        requests=len(accepted),
+        seconds=round(elapsed, 2),
+        per_second=round(len(accepted) / elapsed, 1),
+        p50_ms=round(_percentile(latencies, 0.50) * 1000, 1),
+        p95_ms=round(_percentile(latencies, 0.95) * 1000, 1),
+        p99_ms=round(_percentile(latencies, 0.99) * 1000, 1),
+        errors=errors + late,
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=10.0, help="per phase (default 10)")
@@ -588,6 +717,12 @@ def main(argv: list[str] | None = None) -> int:
         "--issue-workers", type=int, default=2, help="badgeservice worker processes (2)"
     )
     parser.add_argument("--batch-size", type=int, default=50, help="the workers' batch (50)")
+    parser.add_argument(
+        "--rate", type=float, default=150.0, help="steady: completions per second (150)"
+    )
+    parser.add_argument(
+        "--steady-seconds", type=float, default=20.0, help="steady: how long to send (20)"
+    )
     parser.add_argument(
         "--warmup",
         type=int,

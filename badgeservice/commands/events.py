@@ -24,8 +24,14 @@ __all__ = ["events_group", "worker"]
 @click.option(
     "--interval", default=1.0, show_default=True, type=float, help="Seconds to wait when idle."
 )
+@click.option(
+    "--one-by-one",
+    is_flag=True,
+    help="Process every inbound event on its own, as before batches were processed "
+    "together (same outcome, slower; for comparison and diagnosis).",
+)
 @handles_errors
-def worker(until_idle: bool, batch_size: int, interval: float) -> None:
+def worker(until_idle: bool, batch_size: int, interval: float, one_by_one: bool) -> None:
     """Process stored inbound events (and retry parked ones), deliver competence events to
     HR endpoints and expire recognitions, until stopped. ``--until-idle`` exits when nothing
     is due (a delivery waiting for a later retry is not due)."""
@@ -39,6 +45,7 @@ def worker(until_idle: bool, batch_size: int, interval: float) -> None:
             batch_size=batch_size,
             interval=interval,
             echo=click.echo,
+            together=not one_by_one,
         )
     except ValueError as exc:  # an unusable HR delivery setting
         raise InputError(str(exc)) from None

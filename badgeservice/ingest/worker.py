@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from ..db import database, session_scope, utcnow
 from ..errors import AppError, is_busy
 from ..issuing.services import IssuingService
+from .batch import process_batch
 from .models import EventState, InboundEvent
 from .services import IngestService
 
@@ -59,12 +60,14 @@ class Batch:
     seconds: float = 0.0
     outcomes: Counter[str] = field(default_factory=Counter)
     alone: int = 0
+    together: int = 0
 
 
 def batch_line(batch: Batch) -> str:
     """The batch in one ``key=value`` line (logfmt): easy to read and to parse."""
     counts = " ".join(f"{name}={batch.outcomes.get(state, 0)}" for state, name in OUTCOMES.items())
     line = f"batch events={batch.size} ms={batch.seconds * 1000:.0f} {counts}"
+    line += f" together={batch.together}" if batch.together else ""
     return line + (f" alone={batch.alone}" if batch.alone else "")
 
 
@@ -77,7 +80,7 @@ def _service(app: Flask, session: Session) -> IngestService:
     return IngestService(session, issuing)
 
 
-def _received_batch(app: Flask, size: int) -> Batch:
+def _received_batch(app: Flask, size: int, *, together: bool = True) -> Batch:
     began = time.perf_counter()
     batch = Batch()
     claimed: list[uuid.UUID] = []
@@ -87,7 +90,14 @@ def _received_batch(app: Flask, size: int) -> Batch:
             # FOR UPDATE SKIP LOCKED: several workers on PostgreSQL never take one event.
             events = ingest.pending([EventState.RECEIVED.value], limit=size, lock=True)
             claimed = [event.id for event in events]
-            outcomes = Counter(ingest.process(event).state for event in events)
+            # The plain completions together (a round per event of one person: each round
+            # sees what the one before issued), then each of the rest on its own.
+            done: set[uuid.UUID] = set()
+            while together and (more := process_batch(ingest, _left(events, done))):
+                done |= more
+            batch.together = len(done)
+            outcomes = Counter({EventState.PROCESSED.value: len(done)})
+            outcomes.update(ingest.process(event).state for event in events if event.id not in done)
     except Exception as exc:
         if not claimed:
             raise  # nothing was claimed: the database itself fails
@@ -97,11 +107,15 @@ def _received_batch(app: Flask, size: int) -> Batch:
             outcomes = Counter({EventState.RECEIVED.value: len(claimed)})
         else:
             outcomes = Counter(_alone(app, event_id) for event_id in claimed)
-            batch.alone = len(claimed)
+            batch.alone, batch.together = len(claimed), 0
     batch.size = len(claimed)
     batch.outcomes = Counter({state: n for state, n in outcomes.items() if state})
     batch.seconds = time.perf_counter() - began
     return batch
+
+
+def _left(events: Sequence[InboundEvent], done: set[uuid.UUID]) -> list[InboundEvent]:
+    return [event for event in events if event.id not in done]
 
 
 def _alone(app: Flask, event_id: uuid.UUID) -> str:
@@ -160,11 +174,13 @@ def run_worker(
     echo: Callable[[str], object] = print,
     steps: Sequence[Callable[[], int]] = (),
     stop: threading.Event | None = None,
+    together: bool = True,
 ) -> WorkerStats:
     """Process received events in batches; every ``parked_every`` seconds (and once at the
     start) retry the parked ones. ``steps`` run once per round too (HR delivery, expiry),
     each returning how much it did. With ``until_idle``, return when a round did nothing;
-    otherwise run until ``stop`` is set."""
+    otherwise run until ``stop`` is set. ``together`` False processes every event on its own
+    (:func:`.batch.process_batch` skipped: the same outcome, more slowly; for comparison)."""
     stats = WorkerStats()
     stop = stop or threading.Event()
     last_parked: float | None = None
@@ -175,7 +191,7 @@ def run_worker(
             if released:
                 echo(f"{released} parked event(s) processed")
                 stats.processed += released
-        batch = _received_batch(app, batch_size)
+        batch = _received_batch(app, batch_size, together=together)
         stats.processed += batch.size
         stats.batches += 1
         if batch.size:

@@ -15,7 +15,7 @@ from ..achievements.models import AchievementVersion
 from ..db import utcnow
 from .models import Credential
 
-__all__ = ["achieved_achievements", "achievements_of", "valid_credential"]
+__all__ = ["achieved_achievements", "achieved_by_people", "achievements_of", "valid_credential"]
 
 
 def valid_credential(now: datetime | None = None) -> ColumnElement[bool]:
@@ -37,6 +37,20 @@ def achieved_achievements(session: Session, person_id: uuid.UUID) -> set[uuid.UU
             .where(Credential.person_id == person_id, valid_credential())
         )
     )
+
+
+def achieved_by_people(
+    session: Session, person_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, set[uuid.UUID]]:
+    """:func:`achieved_achievements` for many people, in one query."""
+    held: dict[uuid.UUID, set[uuid.UUID]] = {person_id: set() for person_id in person_ids}
+    for person_id, achievement_id in session.execute(
+        select(Credential.person_id, AchievementVersion.achievement_id)
+        .join(AchievementVersion, Credential.achievement_version_id == AchievementVersion.id)
+        .where(Credential.person_id.in_(sorted(held)), valid_credential())
+    ):
+        held[person_id].add(achievement_id)
+    return held
 
 
 def achievements_of(session: Session, credential_ids: Sequence[str]) -> set[uuid.UUID]:

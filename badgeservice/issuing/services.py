@@ -18,27 +18,25 @@ from sqlalchemy.orm.attributes import set_committed_value
 from ..achievements.documents import (
     achievement_url,
     document_language,
-    level_description_id,
-    levels,
     version_achievement,
 )
 from ..achievements.models import Achievement, AchievementVersion
 from ..audit.services import record, target_of
 from ..credentials import ob3
-from ..credentials.identity import IdentityObject
 from ..credentials.proofs import SigningOrdering, sign
 from ..credentials.statuslist import status_entry
 from ..db import get_session, utcnow
 from ..errors import BadRequest, Conflict, NotFound
 from ..issuers.models import Issuer, StatusList
-from ..issuers.services import IssuerService
+from ..issuers.services import IssuerService, SigningKey
 from ..keystore import KeyStore
 from ..people.models import Person
 from ..services import keystore
+from .documents import Draft, level_results, profile_of, recipient_of
 from .models import Credential
 from .status import allocate_status
 
-__all__ = ["IssueResult", "IssuingService", "compact_jws", "is_valid", "issuing_service"]
+__all__ = ["Draft", "IssueResult", "IssuingService", "compact_jws", "is_valid", "issuing_service"]
 
 
 @dataclass(frozen=True)
@@ -54,6 +52,12 @@ class IssuingService:
         self.session = session
         self.public_url = public_url.rstrip("/")
         self.issuers = IssuerService(session, public_url=public_url, keystore=keystore)
+        # What one service (a request, a worker's batch) builds again and again, kept for
+        # its life: unwrapped signing keys, issuer profiles and achievement documents by
+        # language. Nothing here outlives the transaction it was read in.
+        self._signing: dict[uuid.UUID, SigningKey] = {}
+        self._profiles: dict[tuple[uuid.UUID, str], ob3.Profile] = {}
+        self._achievements: dict[tuple[uuid.UUID, str], ob3.Achievement] = {}
 
     # -- URLs -------------------------------------------------------------------------
 
@@ -176,28 +180,57 @@ class IssuingService:
         evidence: Sequence[ob3.Evidence],
     ) -> Credential:
         now = utcnow().replace(microsecond=0)
+        status_list, index = allocate_status(self.issuers, issuer)
+        credential = self.build(
+            Draft(issuer, achievement, version, person, occurrence, sub_goal_id, path_id),
+            awarded_by,
+            evidence,
+            (status_list, index),
+            now,
+        )
+        self.session.add(credential)
+        self.session.flush()
+        self.record_issued(credential, achievement, version)
+        return credential
+
+    def build(
+        self,
+        draft: Draft,
+        awarded_by: str | None,
+        evidence: Sequence[ob3.Evidence],
+        status: tuple[StatusList, int],
+        now: datetime,
+    ) -> Credential:
+        """The new credential of ``draft``, signed, with its status entry; not yet added to
+        the session (:meth:`issue` adds it, the batch inserts many in one statement)."""
+        issuer, achievement, version, person = (
+            draft.issuer,
+            draft.achievement,
+            draft.version,
+            draft.person,
+        )
         days = version.valid_for_days
         valid_until = now + timedelta(days=days) if days else None
         credential_id = uuid.uuid4()
-        status_list, index = allocate_status(self.issuers, issuer)
+        status_list, index = status
         # One language per credential: the person's, where the badge is written in it.
         language = document_language(
             version, [person.preferred_language], issuer.organisation.default_language
         )
         document = ob3.build_credential(
             credential_id=self.credential_url(credential_id),
-            issuer=_profile(self.issuers.profile(issuer, language)),
+            issuer=self._profile(issuer, language),
             achievement=self._achievement(issuer, achievement, version, language),
-            recipient=_recipient(person),
+            recipient=recipient_of(person),
             valid_from=now,
             valid_until=valid_until,
             evidence=tuple(evidence),
-            results=_level_results(self._achievement_id(issuer, achievement), version),
+            results=level_results(self._achievement_id(issuer, achievement), version),
             credential_status=status_entry(
                 self.issuers.status_list_url(issuer, status_list.number), index
             ),
         )
-        signing = self.issuers.signing_key(issuer)
+        signing = self._signing_key(issuer)
         # Where code-point and UTF-16 order disagree the organisation's choice decides;
         # by default such a credential is refused (OrderingConflictError, a 422).
         ordering = cast(SigningOrdering, issuer.organisation.nquads_ordering)
@@ -208,15 +241,15 @@ class IssuingService:
             created=now,
             ordering=ordering,
         )
-        credential = Credential(
+        return Credential(
             id=credential_id,
             organisation_id=person.organisation_id,
             issuer_id=issuer.id,
             person_id=person.id,
             achievement_version_id=version.id,
-            sub_goal_id=sub_goal_id,
-            path_id=path_id,
-            occurrence=occurrence,
+            sub_goal_id=draft.sub_goal_id,
+            path_id=draft.path_id,
+            occurrence=draft.occurrence,
             status_list_id=status_list.id,
             status_index=index,
             document=signed,
@@ -225,12 +258,21 @@ class IssuingService:
             awarded_by=awarded_by,
             language=language,
         )
-        self.session.add(credential)
-        self.session.flush()
-        self._record_issued(credential, achievement, version)
-        return credential
 
-    def _record_issued(
+    def _signing_key(self, issuer: Issuer) -> SigningKey:
+        key = self._signing.get(issuer.id)
+        if key is None:
+            key = self._signing[issuer.id] = self.issuers.signing_key(issuer)
+        return key
+
+    def _profile(self, issuer: Issuer, language: str) -> ob3.Profile:
+        key = (issuer.id, language)
+        profile = self._profiles.get(key)
+        if profile is None:
+            profile = self._profiles[key] = profile_of(self.issuers.profile(issuer, language))
+        return profile
+
+    def record_issued(
         self, credential: Credential, achievement: Achievement, version: AchievementVersion
     ) -> None:
         """The credential's issue in the audit trail: one row in the same transaction."""
@@ -250,8 +292,13 @@ class IssuingService:
     def _achievement(
         self, issuer: Issuer, achievement: Achievement, version: AchievementVersion, language: str
     ) -> ob3.Achievement:
-        url = self.achievement_url(issuer.organisation.slug, achievement.slug)
-        return version_achievement(self.session, version, url, language)
+        key = (version.id, language)
+        document = self._achievements.get(key)
+        if document is None:
+            url = self.achievement_url(issuer.organisation.slug, achievement.slug)
+            document = version_achievement(self.session, version, url, language)
+            self._achievements[key] = document
+        return document
 
     # -- revocation -------------------------------------------------------------------
 
@@ -335,33 +382,3 @@ def _next_repetition(base: str, latest: Credential | None) -> str:
     if latest is None:
         return base
     return f"{base}:{(_repetition(base, latest.occurrence) or 1) + 1}"
-
-
-def _profile(profile: dict[str, str]) -> ob3.Profile:
-    return ob3.Profile(
-        id=profile["id"],
-        name=profile.get("name"),
-        url=profile.get("url"),
-        email=profile.get("email"),
-        description=profile.get("description"),
-    )
-
-
-def _recipient(person: Person) -> ob3.Recipient:
-    identifiers = []
-    if person.email:
-        identifiers.append(IdentityObject.hashed_email(person.email))
-    if person.employee_number:
-        identifiers.append(IdentityObject.hashed_employee_number(person.employee_number))
-    if not identifiers and not person.did:
-        raise BadRequest(f"person {person.id} has no e-mail, employee number or DID")
-    return ob3.Recipient(id=person.did, identifiers=tuple(identifiers))
-
-
-def _level_results(url: str, version: AchievementVersion) -> tuple[ob3.Result, ...]:
-    required = levels(version)
-    if not required:
-        return ()
-    return (
-        ob3.Result(result_description=level_description_id(url, version), value=str(max(required))),
-    )

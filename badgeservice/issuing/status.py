@@ -18,7 +18,7 @@ from ..issuers.models import Issuer, StatusList
 from ..issuers.services import IssuerService
 from .models import Credential
 
-__all__ = ["allocate_status"]
+__all__ = ["allocate_status", "allocate_statuses"]
 
 # Random probes for a free status-list index before reading the used ones (a list stays
 # under 1 % full for its first thousand credentials, so one probe nearly always suffices).
@@ -96,3 +96,39 @@ def _used(session: Session, status_list: StatusList, index: int) -> bool:
         )
     )
     return taken is not None
+
+
+def allocate_statuses(
+    issuers: IssuerService, issuer: Issuer, count: int
+) -> tuple[StatusList, list[int]] | None:
+    """``count`` distinct random free indexes in the issuer's newest list, in two queries
+    whatever ``count`` (the list, then which of twice as many random candidates are
+    taken); None when the issuer has no list yet or too few candidates were free (then
+    each credential takes :func:`allocate_status`'s way, which also opens new lists).
+
+    A concurrent issuer may draw the same free index: the batch's insert skips what the
+    uniqueness rule refuses and issues that credential again on its own."""
+    session = issuers.session
+    current = session.scalar(
+        select(StatusList)
+        .options(defer(StatusList.bits))
+        .where(StatusList.issuer_id == issuer.id)
+        .order_by(StatusList.number.desc())
+        .limit(1)
+    )
+    if current is None or count > current.length // 4:
+        return None
+    rng = secrets.SystemRandom()
+    candidates: set[int] = set()
+    while len(candidates) < 2 * count:
+        candidates.add(rng.randrange(current.length))
+    taken = set(
+        session.scalars(
+            select(Credential.status_index).where(
+                Credential.status_list_id == current.id,
+                Credential.status_index.in_(sorted(candidates)),
+            )
+        )
+    )
+    free = [index for index in candidates if index not in taken]
+    return (current, free[:count]) if len(free) >= count else None

@@ -21,6 +21,7 @@ __all__ = [
     "queue_digests",
     "queue_expiry_reminders",
     "queue_issued",
+    "queue_issued_many",
     "queue_link",
     "wants",
 ]
@@ -81,6 +82,44 @@ def queue_issued(
         session.flush()
         return waiting
     return _queue(session, person, NoticeKind.ISSUED, f"issued:{ids[0]}", {"credentials": ids})
+
+
+def queue_issued_many(
+    session: Session, issued: Sequence[tuple[Person, Sequence[Credential]]]
+) -> None:
+    """:func:`queue_issued` for each (person, badges issued together) of a batch, in two
+    statements: the people's waiting notices read (locked) in one, the new ones written in
+    another (a new badge's key is new, so no notice can hold it yet)."""
+    wanting = [(p, creds) for p, creds in issued if creds and wants(p, NoticeKind.ISSUED)]
+    if not wanting:
+        return
+    waiting: dict[object, Notice] = {}
+    for notice in session.scalars(
+        select(Notice)
+        .where(
+            Notice.person_id.in_(sorted({person.id for person, _ in wanting})),
+            Notice.kind == NoticeKind.ISSUED,
+            Notice.state == NoticeState.PENDING,
+            Notice.attempts == 0,
+        )
+        .order_by(Notice.created_at)
+        .with_for_update()
+    ):
+        waiting.setdefault(notice.person_id, notice)
+    for person, credentials in wanting:
+        ids = [str(credential.id) for credential in credentials]
+        earlier = waiting.get(person.id)
+        if earlier is not None:
+            earlier.payload = {"credentials": [*earlier.payload.get("credentials", []), *ids]}
+            continue
+        waiting[person.id] = Notice(
+            organisation_id=person.organisation_id,
+            person_id=person.id,
+            kind=NoticeKind.ISSUED,
+            key=f"issued:{ids[0]}",
+            payload={"credentials": ids},
+        )
+        session.add(waiting[person.id])
 
 
 def queue_link(session: Session, person: Person, kind: str, token_id: str) -> Notice | None:

@@ -20,7 +20,8 @@ from tests.factories import Example, completion, load_example, post_signed
 BATCH_LINE = re.compile(
     r"batch events=(?P<events>\d+) ms=\d+ processed=(?P<processed>\d+) "
     r"unmatched=(?P<unmatched>\d+) ignored=(?P<ignored>\d+) parked=(?P<parked>\d+) "
-    r"failed=(?P<failed>\d+) again=(?P<again>\d+)(?: alone=(?P<alone>\d+))?"
+    r"failed=(?P<failed>\d+) again=(?P<again>\d+)(?: together=(?P<together>\d+))?"
+    r"(?: alone=(?P<alone>\d+))?"
 )
 
 
@@ -74,6 +75,7 @@ def test_requests_store_and_the_worker_processes_once(
         "parked": 0,
         "failed": 0,
         "again": 0,
+        "together": 1,  # evt-1 with the batch; evt-2 (same person) after it, on its own
         "alone": 0,
     }
 

@@ -4,15 +4,27 @@ written in the caller's transaction (the one that issued or revoked the credenti
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, func, insert, literal_column, select
+from sqlalchemy import (
+    BigInteger,
+    BindParameter,
+    ColumnElement,
+    Executable,
+    Uuid,
+    bindparam,
+    func,
+    insert,
+    literal_column,
+    select,
+)
 from sqlalchemy.orm import Session
 
-from ...db import utcnow
+from ...db import Base, utcnow
 from ..models import CompetenceEvent, Delivery, HrEndpoint
 
-__all__ = ["publish"]
+__all__ = ["publish", "publish_many"]
 
 
 def publish(
@@ -65,7 +77,63 @@ def publish(
     return event
 
 
-def _feed_txid(session: Session, person_id: uuid.UUID) -> ColumnElement[int] | None:
+def publish_many(session: Session, events: Sequence[dict[str, Any]]) -> list[uuid.UUID]:
+    """:func:`publish` for many events at once (a worker's batch): one multi-row INSERT of
+    the events and one of their deliveries, whatever their number. Each of ``events`` holds
+    ``id``, ``organisation_id``, ``person_id``, ``recognition_id``, ``type`` and ``payload``
+    (built with its id); the caller holds the lock of every person named. The ids, in order."""
+    if not events:
+        return []
+    now = utcnow()
+    rows = [{**event, "created_at": now, "txid_person": event["person_id"]} for event in events]
+    written = {row.id: row.seq for row in session.execute(_insert_events(session), rows)}
+    organisations = sorted({event["organisation_id"] for event in events})
+    endpoints: dict[uuid.UUID, list[uuid.UUID]] = {}
+    for organisation_id, endpoint_id in session.execute(
+        select(HrEndpoint.organisation_id, HrEndpoint.id).where(
+            HrEndpoint.organisation_id.in_(organisations), HrEndpoint.active.is_(True)
+        )
+    ):
+        endpoints.setdefault(organisation_id, []).append(endpoint_id)
+    deliveries = [
+        {
+            "organisation_id": event["organisation_id"],
+            "endpoint_id": endpoint_id,
+            "event_id": event["id"],
+            "event_seq": written[event["id"]],
+            "person_id": event["person_id"],
+        }
+        for event in events
+        for endpoint_id in endpoints.get(event["organisation_id"], [])
+    ]
+    if deliveries:
+        session.execute(insert(Delivery), deliveries)
+    return [event["id"] for event in events]
+
+
+def _insert_events(session: Session) -> Executable:
+    """The INSERT of many events in one statement (the rows as its parameters), returning
+    their ids and seqs; on PostgreSQL each row's feed key is computed in it for the
+    person given as ``txid_person``. Built once per dialect: compiled once too."""
+    dialect = session.get_bind().dialect.name
+    statement = _INSERT_EVENTS.get(dialect)
+    if statement is None:
+        table = Base.metadata.tables[CompetenceEvent.__tablename__]
+        person = bindparam("txid_person", type_=Uuid())
+        insert_events = insert(table)
+        txid = _feed_txid(session, person)
+        if txid is not None:
+            insert_events = insert_events.values(txid=txid)
+        statement = _INSERT_EVENTS[dialect] = insert_events.returning(table.c.id, table.c.seq)
+    return statement
+
+
+_INSERT_EVENTS: dict[str, Executable] = {}
+
+
+def _feed_txid(
+    session: Session, person_id: uuid.UUID | BindParameter[uuid.UUID]
+) -> ColumnElement[int] | None:
     """PostgreSQL: the feed key of a new event, evaluated in its INSERT. SQLite serialises
     writers, so there it is None (the feed orders by seq).
 

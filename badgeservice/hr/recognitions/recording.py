@@ -285,6 +285,19 @@ def _apply_holding(
             session.delete(holding)
             session.flush()
         return
+    hold(session, recognition, holding, active)
+    session.flush()
+
+
+def hold(
+    session: Session,
+    recognition: Recognition,
+    holding: CompetenceHolding | None,
+    active: Sequence[Recognition],
+) -> CompetenceHolding:
+    """The holding of the recognition's competence brought in line with the person's
+    ``active`` recognitions of it (at least one): the best level, since its earliest
+    recognition, valid while any of those is; added to the session when new (unflushed)."""
     best = max(UNLEVELED if r.level is None else r.level for r in active)
     at_best = [r for r in active if (UNLEVELED if r.level is None else r.level) == best]
     ends = [r.valid_until for r in at_best]
@@ -293,15 +306,15 @@ def _apply_holding(
     if holding is None:
         holding = CompetenceHolding(
             organisation_id=recognition.organisation_id,
-            person_id=person_id,
-            competence_id=competence_id,
+            person_id=recognition.person_id,
+            competence_id=recognition.competence_id,
         )
         session.add(holding)
     holding.level = best
     holding.since = since
     holding.valid_until = valid_until
     holding.updated_at = utcnow()
-    session.flush()
+    return holding
 
 
 def _publish(
