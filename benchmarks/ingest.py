@@ -28,6 +28,10 @@ credential. The baseline, in the same run, through the same server and load gene
     workers' start-up is shown apart), and every event must have issued exactly one
     credential. Its ratios are to ``/healthz`` and to the ``request`` figure of this run.
 
+``alone``
+    As ``issue``, with a backlog of its own, drained by workers that process every event on
+    its own (``badgeservice worker --one-by-one``, as before batches were processed
+    together); with ``issue`` in the same run, the ratio of the two is printed.
 ``steady``
     Worker mode with ``--issue-workers`` workers running: completions are sent at a steady
     ``--rate`` (150/s by default) for ``--steady-seconds``, and for each the time from its
@@ -71,7 +75,7 @@ CONNECTION = "moodle"
 ACTIVITIES = ("course:100", "cm:2010")  # lms triggers of the organisation path
 SERVE = (sys.executable, "-m", "badgeservice", "serve")
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-WORKLOADS = ("request", "accept", "issue", "steady")
+WORKLOADS = ("request", "accept", "issue", "alone", "steady")
 
 # One request of the load generator: (connection) -> (status, ok)
 Request = Callable[[http.client.HTTPConnection], tuple[int, bool]]
@@ -390,11 +394,16 @@ def _workloads(server: Server, url: str, kind: str, args: argparse.Namespace) ->
         events = load(server, make, args.threads, args.seconds, kind, "completion event")
         results += _ratios(base, events)
         request_rate = events.per_second
-    if not {"accept", "issue", "steady"} & set(args.workload):
+    if not {"accept", "issue", "alone", "steady"} & set(args.workload):
         return results
     backlog = (
         add_people(server, args.issue_people, args.threads, "I")
         if ("issue" in args.workload)
+        else []
+    )
+    backlog_alone = (
+        add_people(server, args.issue_people, args.threads, "J")
+        if ("alone" in args.workload)
         else []
     )
     paced = (
@@ -415,27 +424,40 @@ def _workloads(server: Server, url: str, kind: str, args: argparse.Namespace) ->
         accepted = load(server, accept, threads, args.seconds, kind, f"accept, {threads} c")
         results += _ratios(base, accepted)
         _forget_events(url, "bench-U%")  # people who do not exist: not the issue backlog
-    if "issue" in args.workload:
-        pair = pairs_of(backlog)
-
-        def store() -> Request | None:
-            given = pair()
-            return None if given is None else completion_request(server, *given, accept_only=True)
-
-        stored = load(server, store, threads, 600, kind, "accept (backlog)")
+    issued: Result | None = None
+    for workload, people, prefix in (("issue", backlog, "I"), ("alone", backlog_alone, "J")):
+        if workload not in args.workload:
+            continue
+        stored = load(server, _storing(server, people), threads, 600, kind, "accept (backlog)")
         if stored.errors:
             raise RuntimeError(f"{stored.errors} backlog events were not accepted")
-        issued = drain(server, url, kind, stored.requests, args)
-        issued.ratio = round(issued.per_second / base.per_second, 4)
-        results += [stored, issued]
+        drained = drain(server, url, kind, stored.requests, args, prefix=prefix)
+        drained.ratio = round(drained.per_second / base.per_second, 4)
+        results += [stored, drained]
         if request_rate:
             print(
-                f"{kind}: issue by {args.issue_workers} worker(s) / request mode = "
-                f"{issued.per_second / request_rate:.2f}"
+                f"{kind}: {drained.workload} / request mode = "
+                f"{drained.per_second / request_rate:.2f}"
             )
+        if workload == "issue":
+            issued = drained
+        elif issued is not None:
+            ratio = issued.per_second / drained.per_second
+            print(f"{kind}: issue together / one by one = {ratio:.2f}")
     if "steady" in args.workload:
         results.append(steady(server, url, kind, paced, args))
     return results
+
+
+def _storing(server: Server, people: list[str]) -> Callable[[], Request | None]:
+    """The backlog's requests: one completion per (person, activity), then None."""
+    pair = pairs_of(people)
+
+    def store() -> Request | None:
+        given = pair()
+        return None if given is None else completion_request(server, *given, accept_only=True)
+
+    return store
 
 
 def _ratios(base: Result, measured: Result) -> list[Result]:
@@ -477,7 +499,9 @@ def _backend_cpu(engine: Any) -> dict[int, float]:
     return {int(pid): _cpu_seconds(int(pid)) for pid in pids}
 
 
-def drain(server: Server, url: str, kind: str, backlog: int, args: argparse.Namespace) -> Result:
+def drain(
+    server: Server, url: str, kind: str, backlog: int, args: argparse.Namespace, prefix: str = "I"
+) -> Result:
     """Start the worker processes on the stored backlog and time them until the inbox holds
     nothing ``received``; the rate runs from the first processed event (start-up apart).
     Every event must end ``processed`` with exactly one credential of its own."""
@@ -489,8 +513,9 @@ def drain(server: Server, url: str, kind: str, backlog: int, args: argparse.Name
         str(args.batch_size),
         "--interval",
         "0.2",
+        *(["--one-by-one"] if prefix == "J" else []),
     ]
-    logs = [server.folder / f"worker-{n}.log" for n in range(args.issue_workers)]
+    logs = [server.folder / f"worker-{prefix}{n}.log" for n in range(args.issue_workers)]
     began = time.perf_counter()
     workers = [
         subprocess.Popen(
@@ -540,16 +565,18 @@ def drain(server: Server, url: str, kind: str, backlog: int, args: argparse.Name
             connection.execute(
                 text(
                     "SELECT state, count(*) FROM inbound_events "
-                    "WHERE external_id LIKE 'bench-I%' GROUP BY state"
-                )
+                    "WHERE external_id LIKE :events GROUP BY state"
+                ),
+                {"events": f"bench-{prefix}%"},
             ).all()
         )
         credentials = int(
             connection.scalar(
                 text(
                     "SELECT count(*) FROM credentials JOIN people ON people.id = "
-                    "credentials.person_id WHERE people.employee_number LIKE 'I%'"
-                )
+                    "credentials.person_id WHERE people.employee_number LIKE :people"
+                ),
+                {"people": f"{prefix}%"},
             )
             or 0
         )
@@ -564,7 +591,7 @@ def drain(server: Server, url: str, kind: str, backlog: int, args: argparse.Name
     errors = backlog - int(states.get("processed", 0)) + abs(credentials - backlog)
     return Result(
         database=kind,
-        workload=f"issue ({args.issue_workers} workers)",
+        workload=f"issue{' 1-by-1' if prefix == 'J' else ''} ({args.issue_workers} w)",
         requests=backlog,
         seconds=round(elapsed, 2),
         per_second=round((backlog - first[1]) / elapsed, 1) if elapsed > 0 else 0.0,
