@@ -206,9 +206,10 @@ class LeanAccept:
             connection.rollback()
         except SQLAlchemyError:
             # The application does it again, and answers as it does; the next request
-            # takes a connection afresh from the pool (tested on the way out).
+            # takes a new connection (this one, perhaps broken, is not given back).
             self._local.connection = None
             with contextlib.suppress(SQLAlchemyError):
+                connection.invalidate()
                 connection.close()
         return False
 

@@ -381,3 +381,21 @@ def test_other_paths_are_the_applications(client: Any, lean: LeanAccept) -> None
     assert client.get("/healthz").status_code == 200
     assert client.post("/api/v1/events/").status_code in (404, 405, 308)
     assert lean.accepted == 0
+
+
+def test_a_lost_database_connection_falls_back_to_the_view(
+    app: Any, client: Any, example: Example, lean: LeanAccept
+) -> None:
+    def send(event_id: str) -> Any:
+        body = json.dumps(completion(example, event_id)).encode()
+        return _post(client, example.client_id, example.secret, body)
+
+    assert send("evt-1").status_code == 202
+    lean._held().connection.driver_connection.close()  # as a server restart would
+    fallback = send("evt-2")
+    assert fallback.status_code == 202, fallback.get_data()
+    assert fallback.get_json()["event"]["state"] == "received"
+    assert lean.accepted == 1  # the view answered it
+    assert send("evt-3").status_code == 202
+    assert lean.accepted == 2  # and the next one has a connection again
+    assert sorted(row["external_id"] for row in _rows(app)) == ["evt-1", "evt-2", "evt-3"]
