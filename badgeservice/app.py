@@ -45,6 +45,10 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from .web import init_app as init_pages
 
     init_pages(app)
+    # Worker mode's signed completion webhook, accepted without Flask (ingest/lean.py).
+    from .ingest.lean import install as install_lean_accept
+
+    install_lean_accept(app)
 
     @app.get("/healthz")
     def healthz() -> Any:

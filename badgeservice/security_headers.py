@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from flask import Flask, Response, current_app, request
 
-__all__ = ["HSTS", "init_app", "policy_for"]
+__all__ = ["HSTS", "defaults_for", "init_app", "policy_for"]
 
 HSTS = "max-age=31536000; includeSubDomains"
 
@@ -35,14 +35,26 @@ def policy_for(mimetype: str | None) -> str:
     return _NOTHING
 
 
+def defaults_for(mimetype: str | None, secure: bool) -> list[tuple[str, str]]:
+    """The security headers a response of ``mimetype`` gets where it set none of its own,
+    in order; ``secure``: the request came over HTTPS or the public URL is HTTPS. (The
+    webhook's lean accept path, which answers without Flask, sends these too.)"""
+    headers = [
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "no-referrer"),
+        ("Content-Security-Policy", policy_for(mimetype)),
+    ]
+    if secure:
+        headers.append(("Strict-Transport-Security", HSTS))
+    return headers
+
+
 def _secure_headers(response: Response) -> Response:
     headers = response.headers
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "no-referrer")
-    headers.setdefault("Content-Security-Policy", policy_for(response.mimetype))
     public_url = str(current_app.config.get("PUBLIC_URL", ""))
-    if request.is_secure or public_url.startswith("https://"):
-        headers.setdefault("Strict-Transport-Security", HSTS)
+    secure = request.is_secure or public_url.startswith("https://")
+    for name, value in defaults_for(response.mimetype, secure):
+        headers.setdefault(name, value)
     # A server's name and version help only an attacker; gunicorn adds its bare name.
     headers.pop("Server", None)
     return response

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Executable, select, update
+from sqlalchemy import Connection, Executable, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
@@ -34,8 +34,19 @@ from .completion import Completion
 from .matching import Goals, person_for, sub_goals_for
 from .models import PURGED, EventState, InboundEvent
 
-__all__ = ["IngestService", "Received", "content_hash", "ingest_service", "subscribe"]
+__all__ = [
+    "IngestService",
+    "Received",
+    "content_hash",
+    "inbox_row",
+    "ingest_service",
+    "store_new",
+    "subscribe",
+]
 
+
+# Size: the inbox's one write (inbox_row, store_new), which the Flask view and the lean
+# accept path both use, stays in this module beside the service that reads the inbox.
 
 # The inbox's uniqueness rule (see InboundEvent).
 _EVENT_KEY = ("organisation_id", "channel", "external_id")
@@ -56,6 +67,46 @@ def _store_new(dialect: str) -> Executable | None:
 
 
 _STORE_NEW: dict[str, Executable] = {}
+
+
+def inbox_row(
+    *,
+    organisation_id: uuid.UUID,
+    connection: str,
+    channel: str,
+    external_id: str,
+    raw: str,
+    completion: Completion,
+) -> dict[str, Any]:
+    """The inbox row of a new event (every column), as :func:`store_new` stores it."""
+    return {
+        "id": uuid.uuid4(),
+        "organisation_id": organisation_id,
+        "connection": connection,
+        "channel": channel,
+        "external_id": external_id,
+        "content_hash": content_hash(raw),
+        "raw": raw,
+        "normalized": completion.to_json(),
+        "state": EventState.RECEIVED,
+        "reason": None,
+        "attempts": 0,
+        "person_id": None,
+        "credential_ids": [],
+        "received_at": utcnow(),
+        "processed_at": None,
+    }
+
+
+def store_new(executor: Session | Connection, values: dict[str, Any]) -> bool | None:
+    """The inbox's write: the row ``values`` unless an event with its key is stored (True:
+    stored, False: a duplicate, nothing written); None for a database without the one
+    statement. The webhook's lean accept path (:mod:`.lean`) stores through it too."""
+    bind = executor.get_bind() if isinstance(executor, Session) else executor
+    statement = _store_new(bind.dialect.name)
+    if statement is None:
+        return None
+    return executor.execute(statement, values).first() is not None
 
 
 def content_hash(raw: str) -> str:
@@ -99,28 +150,19 @@ class IngestService:
         completion: Completion,
     ) -> Received:
         """Store the event unless one with the same external id is already stored."""
-        values: dict[str, Any] = {
-            "id": uuid.uuid4(),
-            "organisation_id": organisation_id,
-            "connection": connection,
-            "channel": channel,
-            "external_id": external_id,
-            "content_hash": content_hash(raw),
-            "raw": raw,
-            "normalized": completion.to_json(),
-            "state": EventState.RECEIVED,
-            "reason": None,
-            "attempts": 0,
-            "person_id": None,
-            "credential_ids": [],
-            "received_at": utcnow(),
-            "processed_at": None,
-        }
-        statement = _store_new(self.session.get_bind().dialect.name)
-        if statement is not None:
+        values = inbox_row(
+            organisation_id=organisation_id,
+            connection=connection,
+            channel=channel,
+            external_id=external_id,
+            raw=raw,
+            completion=completion,
+        )
+        stored = store_new(self.session, values)
+        if stored is not None:
             # One statement: the uniqueness rule decides, and a concurrent request that
             # stored the same id first makes this a no-op (the stored one is the event).
-            if self.session.execute(statement, values).first() is not None:
+            if stored:
                 return Received(InboundEvent(**values), False)  # outside the session
             existing = self.find(organisation_id, channel, external_id)
             if existing is None:

@@ -252,7 +252,8 @@ def find_client(session: Session, organisation_id: uuid.UUID, ref: str) -> ApiCl
 
 def revoke_client(session: Session, client: ApiClient, *, actor: str | None = None) -> ApiClient:
     """Revoke the client: its token and signing secret are refused from the next request
-    on. Revoking twice is a conflict (decided by the database, not by what was read)."""
+    on (a signed webhook event in worker mode: within a second, see ``ingest/lean.py``).
+    Revoking twice is a conflict (decided by the database, not by what was read)."""
     now = utcnow()
     changed = session.execute(
         update(ApiClient)
@@ -270,7 +271,8 @@ def revoke_client(session: Session, client: ApiClient, *, actor: str | None = No
 def rotate_client(
     session: Session, client: ApiClient, keystore: KeyStore, *, actor: str | None = None
 ) -> IssuedClient:
-    """A new token and signing secret for the client; the old ones are refused at once."""
+    """A new token and signing secret for the client; the old ones are refused at once (the
+    old secret on worker mode's signed webhook within a second, see ``ingest/lean.py``)."""
     if client.revoked_at is not None:
         raise Conflict(f"API client {client.name!r} is revoked; create a new one")
     token, secret = new_token(), new_secret()

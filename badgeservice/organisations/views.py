@@ -161,7 +161,8 @@ def revoke_client_view(client_ref: str) -> Response:
 @api.post("/clients/<client_ref>/rotate")
 @requires("admin")
 def rotate_client_view(client_ref: str) -> Response:
-    """Give an API client a new token and secret; the old ones are refused at once.
+    """Give an API client a new token and secret; the old ones are refused at once (the old
+    secret on signed completion events in worker mode within a second).
     ---
     post:
       tags: [clients]
