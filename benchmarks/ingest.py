@@ -105,10 +105,13 @@ class Server:
     """``badgeservice serve`` over the database, the example organisation loaded; it can be
     restarted in the other processing mode."""
 
-    def __init__(self, folder: Path, database_url: str, workers: int) -> None:
+    def __init__(
+        self, folder: Path, database_url: str, workers: int | None, threads: int = 1
+    ) -> None:
         shutil.copytree(ROOT / "issuers", folder / "issuers")
         self.folder = folder
         self.workers = workers
+        self.threads = threads
         self.port = _free_port()
         self.env = {
             **os.environ,
@@ -127,7 +130,7 @@ class Server:
     def start(self, processing: str) -> None:
         self.env["BADGESERVICE_PROCESSING"] = processing
         self.process = subprocess.Popen(
-            [*SERVE, "--port", str(self.port), "--workers", str(self.workers)],
+            [*SERVE, "--port", str(self.port), "--threads", str(self.threads), *self._workers],
             cwd=self.folder,
             env=self.env,
             stdout=subprocess.DEVNULL,
@@ -143,6 +146,10 @@ class Server:
                 time.sleep(0.2)
         self.stop()
         raise RuntimeError("the server did not start")
+
+    @property
+    def _workers(self) -> list[str]:
+        return [] if self.workers is None else ["--workers", str(self.workers)]
 
     def cli(self, *args: str) -> str:
         result = subprocess.run(
@@ -360,7 +367,7 @@ def bench(kind: str, args: argparse.Namespace) -> list[Result]:
         folder = Path(tmp)
         server_url = args.postgres_url if kind == "postgres" else ""
         with scratch_database(folder, server=server_url, prefix="badgeservice_bench") as url:
-            server = Server(folder, url, args.workers)
+            server = Server(folder, url, args.workers, args.server_threads)
             try:
                 return _workloads(server, url, kind, args)
             finally:
@@ -723,7 +730,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--threads", type=int, default=8, help="concurrent clients (8)")
     parser.add_argument("--people", type=int, default=500, help="extra people (500)")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (2)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        help="gunicorn workers (default: serve's, 2 x CPUs + 1 on PostgreSQL, 2 on SQLite)",
+    )
+    parser.add_argument(
+        "--server-threads", type=int, default=1, help="request threads per gunicorn worker (1)"
+    )
     parser.add_argument(
         "--workload",
         nargs="+",
@@ -768,7 +782,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print(
         f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs; "
-        f"{args.threads} client threads, {args.workers} gunicorn workers, "
+        f"{args.threads} client threads, {args.workers or 'the default'} gunicorn workers, "
         f"{args.seconds:g} s per phase; worker mode: {args.accept_threads} client threads, "
         f"{args.issue_workers} worker processes, batches of {args.batch_size}"
         + (f", {args.warmup} warm-up events not measured" if args.warmup else "")

@@ -73,13 +73,24 @@ PEOPLE: dict[str, tuple[list[str], dict[str, Any], list[str], bool, list[tuple[s
         False,
         [("course:120", True)],
     ),
-    "again": ([], {"email": "again@example.org"}, ["data-protection"], True, [("course:100", True)]),
+    "again": (
+        [],
+        {"email": "again@example.org"},
+        ["data-protection"],
+        True,
+        [("course:100", True)],
+    ),
     "gone": ([], {"email": "gone@example.org", "active": False}, [], False, [("course:100", True)]),
     "idle": ([], {"email": "idle@example.org"}, [], False, [("course:100", False)]),
     "other": ([], {"email": "other@example.org"}, [], False, [("course:999", True)]),
     "nomail": ([], {}, [], False, [("course:100", True), ("cm:2010", True)]),
-    "swedish": ([], {"preferred_language": "sv", "email": "sv@example.org"}, [], False,
-                [("course:100", True)]),
+    "swedish": (
+        [],
+        {"preferred_language": "sv", "email": "sv@example.org"},
+        [],
+        False,
+        [("course:100", True)],
+    ),
 }
 UNKNOWN = "noone"  # an employee number nobody has: parked
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -96,9 +107,8 @@ def example(app: Any, client: Any, tmp_path: Path) -> Example:
     )
     assert endpoint.status_code == 201, endpoint.get_json()
     with app.app_context(), session_scope(database()) as session:
-        session.execute(
-            update(PathRow).where(PathRow.slug == "trainers-digital-2027").values(out_of_order="wait")
-        )
+        trainers = PathRow.slug == "trainers-digital-2027"
+        session.execute(update(PathRow).where(trainers).values(out_of_order="wait"))
     return loaded
 
 
@@ -181,9 +191,7 @@ def _snapshot(app: Any, prefix: str) -> dict[str, Any]:
 
 
 def _events(session: Session, prefix: str) -> list[tuple[str, str, str, int]]:
-    rows = session.scalars(
-        select(InboundEvent).where(InboundEvent.external_id.startswith(prefix))
-    )
+    rows = session.scalars(select(InboundEvent).where(InboundEvent.external_id.startswith(prefix)))
     return sorted(
         (
             event.external_id.removeprefix(prefix),
