@@ -45,7 +45,10 @@ def process_batch(ingest: IngestService, events: Sequence[InboundEvent]) -> set[
                 session, key[0], connection=key[1], activity=key[2], kinds=key[3]
             )
         own = {path.id for path in paths[person.id]}
-        goals = {goal.achievement_id: goal for goal in triggered[key] if goal.path_id in own}
+        goals: dict[uuid.UUID, SubGoal] = {}
+        for goal in triggered[key]:
+            if goal.path_id in own:
+                goals.setdefault(goal.achievement_id, goal)  # as matching.sub_goals_for
         if len(goals) != 1:
             continue  # none (unmatched) or several: process() words and awards them
         awarded_by = f"{event.channel}:{event.connection}"

@@ -21,7 +21,14 @@ from ...people.models import Person
 from ..delivery.outbox import publish_many
 from ..models import CompetenceHolding, Recognition, RecognitionStatus
 from .payload import competence_event
-from .recording import RECOGNISED, UPDATED, _recognised, assessment_of, hold
+from .recording import (
+    RECOGNISED,
+    UPDATED,
+    _recognised,
+    assessment_of,
+    hold,
+    new_recognition,
+)
 
 __all__ = ["record_issued_many"]
 
@@ -59,22 +66,8 @@ def record_issued_many(session: Session, credentials: Sequence[Credential]) -> l
     recognitions: list[tuple[Recognition, str]] = []
     for credential, competence_id, level in wanted:
         pair = (credential.person_id, competence_id)
-        recognition = Recognition(
-            id=uuid.uuid4(),
-            organisation_id=credential.organisation_id,
-            person_id=credential.person_id,
-            credential_id=credential.id,
-            competence_id=competence_id,
-            level=level,
-            status=RecognitionStatus.ACTIVE,
-            method=assessment_of(credential)[0],
-            path_id=credential.path_id,
-            sub_goal_id=credential.sub_goal_id,
-            valid_from=credential.issued_at,
-            valid_until=credential.valid_until,
-            created_at=now,
-            updated_at=now,
-        )
+        method = assessment_of(credential)[0]
+        recognition = new_recognition(credential, competence_id, level, method, now)
         session.add(recognition)
         kind = UPDATED if pair in holdings else RECOGNISED
         active[pair].append(recognition)

@@ -54,6 +54,7 @@ __all__ = [
     "assessment_of",
     "competence_levels",
     "expire_due",
+    "new_recognition",
     "record_issued",
     "record_revoked",
 ]
@@ -136,21 +137,7 @@ def record_issued(session: Session, credential: Credential) -> list[Recognition]
     recognitions = []
     for competence_id, (level, _competence) in levels.items():
         holding = _holding(session, credential.person_id, competence_id)
-        recognition = Recognition(
-            organisation_id=credential.organisation_id,
-            person_id=credential.person_id,
-            credential_id=credential.id,
-            competence_id=competence_id,
-            level=level,
-            status=RecognitionStatus.ACTIVE,
-            method=method,
-            path_id=credential.path_id,
-            sub_goal_id=credential.sub_goal_id,
-            valid_from=credential.issued_at,
-            valid_until=credential.valid_until,
-            created_at=now,
-            updated_at=now,
-        )
+        recognition = new_recognition(credential, competence_id, level, method, now)
         session.add(recognition)
         session.flush()
         _apply_holding(session, recognition, holding)
@@ -158,6 +145,33 @@ def record_issued(session: Session, credential: Credential) -> list[Recognition]
         _publish(session, recognition, kind, now, method, assessor_id)
         recognitions.append(recognition)
     return recognitions
+
+
+def new_recognition(
+    credential: Credential,
+    competence_id: uuid.UUID,
+    level: int | None,
+    method: str,
+    now: datetime,
+) -> Recognition:
+    """The active recognition of ``competence_id`` at ``level`` by the new ``credential``
+    (not yet added to the session)."""
+    return Recognition(
+        id=uuid.uuid4(),
+        organisation_id=credential.organisation_id,
+        person_id=credential.person_id,
+        credential_id=credential.id,
+        competence_id=competence_id,
+        level=level,
+        status=RecognitionStatus.ACTIVE,
+        method=method,
+        path_id=credential.path_id,
+        sub_goal_id=credential.sub_goal_id,
+        valid_from=credential.issued_at,
+        valid_until=credential.valid_until,
+        created_at=now,
+        updated_at=now,
+    )
 
 
 def record_revoked(session: Session, credential: Credential) -> list[Recognition]:
