@@ -277,6 +277,31 @@ def test_worker_killed_part_way_loses_and_repeats_nothing(server: Live) -> None:
     assert sorted(held) == sorted(listed) and max(listed.values()) == 1
 
 
+def test_the_worker_command_processes_together_or_one_by_one(server: Live) -> None:
+    """``badgeservice worker`` processes a batch's plain completions together (its batch
+    lines say how many), and with ``--one-by-one`` every event on its own: the same
+    outcome either way."""
+    server.restart("worker")
+    lines = {}
+    for prefix, flags in (("TGT", ()), ("ONE", ("--one-by-one",))):
+        people = server.add_people(prefix, 3)
+        bodies = [
+            server.completion(f"{prefix.lower()}-{person}-{activity}", person, activity)
+            for person in people
+            for activity in ORGANISATION_ACTIVITIES
+        ]
+        assert all(server.send(body)[0] == 202 for body in bodies)
+        out = server.cli("worker", "--until-idle", *flags, processing="worker")
+        lines[prefix] = [line for line in out.splitlines() if line.startswith("batch ")]
+        mine = [e for e in server.events() if e["externalId"].startswith(prefix.lower())]
+        assert len(mine) == 6 and {e["state"] for e in mine} == {"processed"}, mine
+        assert all(len(e["credentials"]) == 1 for e in mine)
+        for person in people:
+            assert len(assert_one_credential_per_achievement(server, person)) == 2
+    assert any("together=" in line for line in lines["TGT"]), lines
+    assert lines["ONE"] and not any("together=" in line for line in lines["ONE"]), lines
+
+
 def test_server_killed_with_requests_in_flight_loses_nothing_accepted(server: Live) -> None:
     server.restart("request")
     people = server.add_people("KIL", 30)
