@@ -12,6 +12,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import Executable, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -19,7 +20,9 @@ from sqlalchemy.orm import make_transient_to_detached
 
 from ..achievements.models import AchievementVersion
 from ..credentials import ob3
+from ..credentials.errors import CredentialError
 from ..db import Base, utcnow
+from ..errors import AppError
 from ..issuers.models import StatusList
 from .documents import Draft
 from .models import Credential
@@ -80,12 +83,7 @@ def issue_batch(issuing: IssuingService, planned: Sequence[Planned]) -> list[Cre
         )
     slots = _statuses(issuing, planned)
     now = utcnow().replace(microsecond=0)
-    built: list[Credential | None] = [
-        issuing.build(item.draft, item.awarded_by, item.evidence, slots[n], now)
-        if n in slots
-        else None
-        for n, item in enumerate(planned)
-    ]
+    built = [_build(issuing, item, slots.get(n), now) for n, item in enumerate(planned)]
     rows = [_row(credential) for credential in built if credential is not None]
     inserted = set(session.scalars(_insert(dialect), rows)) if rows else set()
     issued: list[Credential | None] = []
@@ -98,6 +96,23 @@ def issue_batch(issuing: IssuingService, planned: Sequence[Planned]) -> list[Cre
         issuing.record_issued(credential, item.draft.achievement, item.draft.version)
         issued.append(credential)
     return issued
+
+
+def _build(
+    issuing: IssuingService,
+    item: Planned,
+    status: tuple[StatusList, int] | None,
+    now: datetime,
+) -> Credential | None:
+    """The signed credential, or None when it has no status entry or cannot be built here
+    (a document whose N-Quads orderings conflict, say): issued on its own, that refusal is
+    the event's reason."""
+    if status is None:
+        return None
+    try:
+        return issuing.build(item.draft, item.awarded_by, item.evidence, status, now)
+    except (AppError, CredentialError):
+        return None
 
 
 def _statuses(
