@@ -513,28 +513,10 @@ def drain(
     nothing ``received``; the rate runs from the first processed event (start-up apart).
     Every event must end ``processed`` with exactly one credential of its own."""
     engine = create_engine(url)
-    command = [
-        *SERVE[:-1],
-        "worker",
-        "--batch-size",
-        str(args.batch_size),
-        "--interval",
-        "0.2",
-        *(["--one-by-one"] if prefix == "J" else []),
-    ]
     logs = [server.folder / f"worker-{prefix}{n}.log" for n in range(args.issue_workers)]
     began = time.perf_counter()
-    workers = [
-        subprocess.Popen(
-            command,
-            cwd=server.folder,
-            env=server.env,
-            stdout=log.open("w"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        for log in logs
-    ]
+    one_by_one = ["--one-by-one"] if prefix == "J" else []
+    workers = _workers(server, args, f"worker-{prefix}", *one_by_one)
     backends = _backend_cpu(engine)
     first: tuple[float, int] | None = None
     try:
@@ -609,14 +591,19 @@ def drain(
     )
 
 
-def _workers(server: Server, args: argparse.Namespace, name: str) -> list[subprocess.Popen[Any]]:
+def _workers(
+    server: Server, args: argparse.Namespace, name: str, *extra: str
+) -> list[subprocess.Popen[Any]]:
+    """``--issue-workers`` ``badgeservice worker`` processes, each logging to ``name-N.log``
+    in the server's folder."""
     command = [*SERVE[:-1], "worker", "--batch-size", str(args.batch_size), "--interval", "0.2"]
+    command += extra
     return [
         subprocess.Popen(
             command,
             cwd=server.folder,
             env=server.env,
-            stdout=(server.folder / f"{name}-{n}.log").open("w"),
+            stdout=(server.folder / f"{name}{n}.log").open("w"),
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
@@ -631,7 +618,7 @@ def steady(
     run: for each, the time from its 202 until its credential is visible (the event seen
     ``processed`` by a reader polling the database every 20 ms, so up to 20 ms late)."""
     engine = create_engine(url)
-    workers = _workers(server, args, "steady")
+    workers = _workers(server, args, "steady-")
     pair = pairs_of(people)
     total = int(args.rate * args.steady_seconds)
     accepted: dict[str, float] = {}
